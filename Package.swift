@@ -1,0 +1,40 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "SRLab",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "srlab", targets: ["srlab"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // C libraries from Debian, found through pkg-config.
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CLAPACKE", pkgConfig: "lapacke",
+                       providers: [.apt(["liblapacke-dev"])]),
+        .systemLibrary(name: "CSTBImage", pkgConfig: "stb",
+                       providers: [.apt(["libstb-dev"])]),
+
+        .target(name: "LinearAlgebra", dependencies: ["COpenBLAS", "CLAPACKE"],
+                swiftSettings: fast),
+        .target(name: "Imaging", dependencies: ["CSTBImage"], swiftSettings: fast),
+        .target(name: "TensorFile"),
+
+        .executableTarget(name: "srlab", dependencies: [
+            "LinearAlgebra", "Imaging", "TensorFile",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], swiftSettings: fast),
+
+        .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging"]),
+        .testTarget(name: "TensorFileTests", dependencies: ["TensorFile"]),
+    ]
+)
+
+/// Hot loops are written with bounds-checked arrays; release builds drop the checks where the
+/// loop bounds are proven, and `-Ounchecked` is not used so that shape bugs still trap.
+var fast: [SwiftSetting] { [.unsafeFlags(["-enforce-exclusivity=unchecked"])] }

@@ -1,0 +1,3 @@
+import LinearAlgebra
+BLASRuntime.ensureFastKernel()
+print(BLASRuntime.kernel, BLASRuntime.threads, BLASRuntime.measureSgemm())
