@@ -21,8 +21,9 @@ let package = Package(
 
         .target(name: "LinearAlgebra", dependencies: ["COpenBLAS", "CLAPACKE"],
                 swiftSettings: fast),
-        .target(name: "Imaging", dependencies: ["CSTBImage"], swiftSettings: fast),
-        .target(name: "TensorFile"),
+        .target(name: "Imaging", dependencies: ["CSTBImage", "AtomicIO"], swiftSettings: fast),
+        .target(name: "AtomicIO"),
+        .target(name: "TensorFile", dependencies: ["AtomicIO"]),
 
         .executableTarget(name: "srlab", dependencies: [
             "LinearAlgebra", "Imaging", "TensorFile",
