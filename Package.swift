@@ -25,8 +25,11 @@ let package = Package(
         .target(name: "AtomicIO"),
         .target(name: "TensorFile", dependencies: ["AtomicIO"]),
 
+        .target(name: "Harness", dependencies: ["LinearAlgebra", "Imaging", "AtomicIO"],
+                swiftSettings: fast),
+
         .executableTarget(name: "srlab", dependencies: [
-            "LinearAlgebra", "Imaging", "TensorFile",
+            "LinearAlgebra", "Imaging", "TensorFile", "Harness",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: fast),
 
