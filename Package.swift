@@ -21,13 +21,17 @@ let package = Package(
 
         .target(name: "LinearAlgebra", dependencies: ["COpenBLAS", "CLAPACKE"],
                 swiftSettings: fast),
-        .target(name: "Imaging", dependencies: ["CSTBImage"], swiftSettings: fast),
-        .target(name: "TensorFile"),
+        .target(name: "Imaging", dependencies: ["CSTBImage", "AtomicIO"], swiftSettings: fast),
+        .target(name: "AtomicIO"),
+        .target(name: "TensorFile", dependencies: ["AtomicIO"]),
         .target(name: "ConvNet", dependencies: ["LinearAlgebra", "Imaging", "TensorFile", "COpenBLAS"],
                 swiftSettings: fast),
 
+        .target(name: "Harness", dependencies: ["LinearAlgebra", "Imaging", "AtomicIO"],
+                swiftSettings: fast),
+
         .executableTarget(name: "srlab", dependencies: [
-            "LinearAlgebra", "Imaging", "TensorFile",
+            "LinearAlgebra", "Imaging", "TensorFile", "Harness",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: fast),
 
