@@ -3,9 +3,10 @@
 public protocol Optimizer: Sendable {
     /// Buffers of optimiser state per parameter element (momentum, moments, …).
     var stateCount: Int { get }
-    /// Updates `count` parameters in place from their gradients. `step` counts updates from 1.
-    func update(parameters: UnsafeMutablePointer<Float>, gradients: UnsafePointer<Float>,
-                state: [UnsafeMutablePointer<Float>], count: Int, learningRate: Float, step: Int)
+    /// Updates one tensor's parameters in place from their gradients; `state[slot]` has one
+    /// element per parameter. `step` counts updates from 1.
+    func update(parameters: inout [Float], gradients: [Float], state: inout [[Float]],
+                learningRate: Float, step: Int)
 }
 
 /// SGD with momentum as Caffe runs it for SRCNN: v ← μ·v − η·g; w ← w + v.
@@ -14,12 +15,11 @@ public struct SGDMomentum: Optimizer {
     public init(momentum: Float = 0.9) { self.momentum = momentum }
     public var stateCount: Int { 1 }
 
-    public func update(parameters: UnsafeMutablePointer<Float>, gradients: UnsafePointer<Float>,
-                       state: [UnsafeMutablePointer<Float>], count: Int, learningRate: Float, step: Int) {
-        let velocity = state[0]
-        for i in 0..<count {
-            velocity[i] = momentum * velocity[i] - learningRate * gradients[i]
-            parameters[i] += velocity[i]
+    public func update(parameters: inout [Float], gradients: [Float], state: inout [[Float]],
+                       learningRate: Float, step: Int) {
+        for i in parameters.indices {
+            state[0][i] = momentum * state[0][i] - learningRate * gradients[i]
+            parameters[i] += state[0][i]
         }
     }
 }
@@ -32,18 +32,19 @@ public struct Adam: Optimizer {
     }
     public var stateCount: Int { 2 }
 
-    public func update(parameters: UnsafeMutablePointer<Float>, gradients: UnsafePointer<Float>,
-                       state: [UnsafeMutablePointer<Float>], count: Int, learningRate: Float, step: Int) {
-        let m = state[0], v = state[1]
+    public func update(parameters: inout [Float], gradients: [Float], state: inout [[Float]],
+                       learningRate: Float, step: Int) {
         // Bias corrections folded into the step size, in Double so late steps stay exact.
         let correction1 = 1 - _pow(Double(beta1), step), correction2 = 1 - _pow(Double(beta2), step)
         let stepSize = Float(Double(learningRate) * correction2.squareRoot() / correction1)
         let epsilonHat = Float(Double(epsilon) * correction2.squareRoot())
-        for i in 0..<count {
+        for i in parameters.indices {
             let g = gradients[i]
-            m[i] = beta1 * m[i] + (1 - beta1) * g
-            v[i] = beta2 * v[i] + (1 - beta2) * g * g
-            parameters[i] -= stepSize * m[i] / (v[i].squareRoot() + epsilonHat)
+            let m = beta1 * state[0][i] + (1 - beta1) * g
+            let v = beta2 * state[1][i] + (1 - beta2) * g * g
+            state[0][i] = m
+            state[1][i] = v
+            parameters[i] -= stepSize * m / (v.squareRoot() + epsilonHat)
         }
     }
 }

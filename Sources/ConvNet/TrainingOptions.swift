@@ -1,0 +1,78 @@
+import COpenBLAS
+import Foundation
+
+/// Everything that defines an SRCNN training run. Stored in every checkpoint, so a resumed run
+/// continues with exactly these settings.
+public struct SRCNNTrainingOptions: Codable, Sendable, Equatable {
+    public enum OptimizerName: String, Codable, Sendable, CaseIterable { case sgd, adam }
+
+    /// "9-1-5", "9-3-5", "9-5-5" or "f1-f2-f3:n1-n2".
+    public var architecture: String = "9-1-5"
+    public var scale: Int = 3
+    /// Folder of training images (T91).
+    public var trainingFolder: String = ""
+    /// Folder of validation images (Set5), scored each epoch; nil skips validation.
+    public var validationFolder: String?
+    /// Where the checkpoint, the best model and the log go.
+    public var outputFolder: String = "runs/srcnn"
+    public var epochs: Int = 100
+    public var batchSize: Int = 128
+    public var optimizer: OptimizerName = .adam
+    /// Learning rate of layers 1 and 2; the paper's is 1e-4.
+    public var learningRate: Double = 1e-4
+    /// Learning rate of layer 3; the paper's is 1e-5.
+    public var lastLayerLearningRate: Double = 1e-5
+    public var momentum: Double = 0.9
+    /// Standard deviation of the Gaussian initial weights (paper: 0.001).
+    public var initialStandardDeviation: Double = 0.001
+    public var seed: UInt64 = 1
+    /// Random flips and 90° rotations of each sub-image (not in the paper).
+    public var augment: Bool = false
+    /// Threads for BLAS and for the layers' own loops; results do not depend on it.
+    public var threads: Int = 2
+    /// Batches between progress reports.
+    public var progressInterval: Int = 20
+
+    public init() {}
+
+    public func validated() throws -> SRCNNArchitecture {
+        guard let arch = SRCNNArchitecture(architecture) else {
+            throw SRCNNError.invalidOptions("architecture '\(architecture)' is not of the form 9-5-5 or 9-5-5:64-32")
+        }
+        guard (2...8).contains(scale) else { throw SRCNNError.invalidOptions("scale \(scale) must be 2…8") }
+        guard epochs > 0, batchSize > 0, threads > 0, progressInterval > 0 else {
+            throw SRCNNError.invalidOptions("epochs, batch size, threads and progress interval must be positive")
+        }
+        guard learningRate > 0, lastLayerLearningRate > 0, initialStandardDeviation > 0 else {
+            throw SRCNNError.invalidOptions("learning rates and the initial standard deviation must be positive")
+        }
+        guard SRCNNTrainingSet.defaultPatchSize - arch.validShrink > 0 else {
+            throw SRCNNError.invalidOptions("a 33×33 sub-image is too small for SRCNN \(arch)")
+        }
+        return arch
+    }
+
+    /// The optimiser these options name.
+    public var optimizerInstance: any Optimizer {
+        switch optimizer {
+        case .sgd: return SGDMomentum(momentum: Float(momentum))
+        case .adam: return Adam()
+        }
+    }
+
+    /// One line for model metadata: what trained it.
+    public var optimizerDescription: String {
+        switch optimizer {
+        case .sgd: return "SGD momentum \(momentum), lr \(learningRate) (layers 1-2) / \(lastLayerLearningRate) (layer 3), batch \(batchSize)"
+        case .adam: return "Adam (0.9, 0.999, 1e-8), lr \(learningRate) (layers 1-2) / \(lastLayerLearningRate) (layer 3), batch \(batchSize)"
+        }
+    }
+}
+
+extension ConvNetThreads {
+    /// Sets the BLAS thread count and the layers' own thread count together.
+    public static func configure(threads: Int) {
+        count = max(1, threads)
+        openblas_set_num_threads(Int32(max(1, threads)))
+    }
+}
