@@ -36,8 +36,9 @@ let package = Package(
         ], swiftSettings: fast),
 
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
-        .testTarget(name: "ImagingTests", dependencies: ["Imaging"]),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "CSTBImage"]),
         .testTarget(name: "TensorFileTests", dependencies: ["TensorFile"]),
+        .testTarget(name: "HarnessTests", dependencies: ["Harness", "Imaging"]),
         .testTarget(name: "ConvNetTests", dependencies: ["ConvNet", "Imaging", "TensorFile", "LinearAlgebra"]),
     ]
 )

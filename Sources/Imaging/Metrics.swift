@@ -14,35 +14,45 @@ public enum Metrics {
     }
 
     /// Mean SSIM as Wang et al.'s `ssim_index.m`: 11×11 Gaussian window (σ 1.5) normalised to
-    /// sum 1, K1 = 0.01, K2 = 0.03, L = 255, 'valid' filtering, no downsampling.
+    /// sum 1, K1 = 0.01, K2 = 0.03, L = 255, 'valid' filtering, no downsampling. The normalised
+    /// 2-D Gaussian is the outer product of the normalised 1-D one, so it is applied separably.
     public static func ssim(_ a: Plane, _ b: Plane, shave: Int) -> Double {
         precondition(a.width == b.width && a.height == b.height, "SSIM of planes of different sizes")
         let x = a.shaved(shave), y = b.shaved(shave)
         let size = 11, sigma = 1.5
-        var window = [Double](repeating: 0, count: size * size)
-        for r in 0..<size { for c in 0..<size {
-            let dr = Double(r - 5), dc = Double(c - 5)
-            window[r * size + c] = exp(-(dr * dr + dc * dc) / (2 * sigma * sigma))
-        } }
-        let total = window.reduce(0, +)
-        window = window.map { $0 / total }
-        let c1 = (0.01 * 255) * (0.01 * 255), c2 = (0.03 * 255) * (0.03 * 255)
+        var g = (0..<size).map { exp(-Double(($0 - 5) * ($0 - 5)) / (2 * sigma * sigma)) }
+        let total = g.reduce(0, +)
+        g = g.map { $0 / total }
         let ow = x.width - size + 1, oh = x.height - size + 1
         precondition(ow > 0 && oh > 0, "SSIM needs at least 11×11 pixels after the shave")
-        var mean = 0.0
-        for oy in 0..<oh {
-            for ox in 0..<ow {
-                var mx = 0.0, my = 0.0, xx = 0.0, yy = 0.0, xy = 0.0
-                for r in 0..<size {
-                    let row = (oy + r) * x.width + ox
-                    for c in 0..<size {
-                        let w = window[r * size + c], p = x.values[row + c], q = y.values[row + c]
-                        mx += w * p; my += w * q; xx += w * p * p; yy += w * q * q; xy += w * p * q
-                    }
+        /// 'valid' filtering of one map: rows first (width shrinks), then columns.
+        func filter(_ v: [Double]) -> [Double] {
+            var horizontal = [Double](repeating: 0, count: ow * x.height)
+            for r in 0..<x.height {
+                for c in 0..<ow {
+                    var s = 0.0
+                    for k in 0..<size { s += g[k] * v[r * x.width + c + k] }
+                    horizontal[r * ow + c] = s
                 }
-                let sx = xx - mx * mx, sy = yy - my * my, sxy = xy - mx * my
-                mean += ((2 * mx * my + c1) * (2 * sxy + c2)) / ((mx * mx + my * my + c1) * (sx + sy + c2))
             }
+            var out = [Double](repeating: 0, count: ow * oh)
+            for r in 0..<oh {
+                for k in 0..<size {
+                    let w = g[k], row = (r + k) * ow
+                    for c in 0..<ow { out[r * ow + c] += w * horizontal[row + c] }
+                }
+            }
+            return out
+        }
+        let p = x.values, q = y.values
+        let mx = filter(p), my = filter(q)
+        let xx = filter(p.map { $0 * $0 }), yy = filter(q.map { $0 * $0 })
+        let xy = filter(zip(p, q).map { $0 * $1 })
+        let c1 = (0.01 * 255) * (0.01 * 255), c2 = (0.03 * 255) * (0.03 * 255)
+        var mean = 0.0
+        for i in 0..<(ow * oh) {
+            let sx = xx[i] - mx[i] * mx[i], sy = yy[i] - my[i] * my[i], sxy = xy[i] - mx[i] * my[i]
+            mean += ((2 * mx[i] * my[i] + c1) * (2 * sxy + c2)) / ((mx[i] * mx[i] + my[i] * my[i] + c1) * (sx + sy + c2))
         }
         return mean / Double(ow * oh)
     }
