@@ -31,7 +31,12 @@ let package = Package(
                 swiftSettings: fast),
 
         .executableTarget(name: "srlab", dependencies: [
-            "LinearAlgebra", "Imaging", "TensorFile", "Harness",
+            "LinearAlgebra", "Imaging", "TensorFile", "Harness", "ConvNet",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], swiftSettings: fast),
+        .executableTarget(name: "srcnn-bench", dependencies: ["ConvNet", "LinearAlgebra"], swiftSettings: fast),
+        .executableTarget(name: "srcnn-train", dependencies: [
+            "ConvNet", "LinearAlgebra",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: fast),
 
