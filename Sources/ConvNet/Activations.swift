@@ -11,5 +11,7 @@ public func reluForward<T: BinaryFloatingPoint>(output: UnsafeMutablePointer<T>,
 /// has no other source in a plain chain.
 public func reluBackward<T: BinaryFloatingPoint>(dInput: UnsafeMutablePointer<T>, dOutput: UnsafePointer<T>,
                                                  output: UnsafePointer<T>, count: Int) {
-    for i in 0..<count { dInput[i] = output[i] > 0 ? dOutput[i] : 0 }
+    ConvNetThreads.forEachRange(count) { part in
+        for i in part { dInput[i] = output[i] > 0 ? dOutput[i] : 0 }
+    }
 }

@@ -10,7 +10,8 @@ import LinearAlgebra
 //   in im2col's column order. Files keep the authors' OIHW (see SRCNNWeights.swift).
 // Convolution is cross-correlation (no kernel flip), as PyTorch's Conv2d and MATLAB's imfilter:
 //   y[n,i,j,o] = b[o] + Σ_{dy,dx,c} w[dy,dx,c,o] · x[n, i+dy, j+dx, c].
-// Backward functions ACCUMULATE (+=) into dInput, dWeight and dBias; zero them before a step.
+// Backward functions OVERWRITE dInput and ACCUMULATE (+=) into dWeight and dBias (zero those
+//   before a step): a layer's input gradient has one source in a chain, its weights' many chunks.
 
 /// Which formulation a convolution uses. All give the same result up to float rounding.
 public enum ConvAlgorithm: Sendable {
@@ -112,18 +113,25 @@ func im2col<T: BLASScalar>(columns: UnsafeMutablePointer<T>, input: UnsafePointe
 }
 
 /// y[p, o] = max(0, y[p, o] + b[o]) (or without the max), in place over `pixels` rows.
+/// Written branch-free over whole rows so the compiler vectorises it.
 func addBiasReLU<T: BLASScalar>(_ y: UnsafeMutablePointer<T>, pixels: Int, channels: Int,
                                 bias: UnsafePointer<T>?, relu: Bool) {
     guard bias != nil || relu else { return }
     ConvNetThreads.forEachRange(pixels, costPerItem: channels) { part in
-        for p in part {
-            let row = y + p * channels
-            if let bias {
-                for c in 0..<channels { row[c] += bias[c] }
+        let start = y + part.lowerBound * channels
+        switch (bias, relu) {
+        case (let b?, true):
+            for p in 0..<part.count {
+                let row = start + p * channels
+                for c in 0..<channels { let v = row[c] + b[c]; row[c] = v > 0 ? v : 0 }
             }
-            if relu {
-                for c in 0..<channels where !(row[c] > 0) { row[c] = 0 }
+        case (let b?, false):
+            for p in 0..<part.count {
+                let row = start + p * channels
+                for c in 0..<channels { row[c] += b[c] }
             }
+        default:
+            for i in 0..<(part.count * channels) { let v = start[i]; start[i] = v > 0 ? v : 0 }
         }
     }
 }
@@ -198,7 +206,7 @@ func conv2dForwardPartialMaps<T: BLASScalar>(
 
 // MARK: - Backward
 
-/// Gradients of a valid convolution. Accumulates dWeight (HWIO), dBias and, unless nil, dInput.
+/// Gradients of a valid convolution. Accumulates dWeight (HWIO) and dBias; writes dInput unless nil.
 /// `dOutput` is the gradient at the convolution's output (after ReLU's backward, if any).
 public func conv2dBackward<T: BLASScalar>(
     dInput: UnsafeMutablePointer<T>?, dWeight: UnsafeMutablePointer<T>, dBias: UnsafeMutablePointer<T>?,
@@ -209,14 +217,14 @@ public func conv2dBackward<T: BLASScalar>(
     let outH = height - kernel + 1, outW = width - kernel + 1
     precondition(outH > 0 && outW > 0, "conv2d: \(height)×\(width) input is smaller than a \(kernel)×\(kernel) kernel")
     let o = outChannels, c = inChannels
-    if let dBias { biasBackward(dBias, dOutput: dOutput, pixels: batch * outH * outW, channels: o) }
+    if let dBias { biasBackward(dBias, dOutput: dOutput, pixels: batch * outH * outW, channels: o, workspace: workspace) }
     if kernel == 1 {
         let pixels = batch * height * width
         rowMajorGemm(transposeA: true, m: c, n: o, k: pixels, a: input, lda: c,
                      b: dOutput, ldb: o, beta: 1, c: dWeight, ldc: o)
         if let dInput {
             rowMajorGemm(transposeB: true, m: pixels, n: c, k: o, a: dOutput, lda: o,
-                         b: weight, ldb: o, beta: 1, c: dInput, ldc: c)
+                         b: weight, ldb: o, beta: 0, c: dInput, ldc: c)
         }
         return
     }
@@ -243,7 +251,7 @@ public func conv2dBackward<T: BLASScalar>(
             if let dInput {
                 rowMajorGemm(transposeB: true, m: rows, n: patch, k: o, a: dOut, lda: o,
                              b: weight, ldb: o, beta: 0, c: dColumns, ldc: patch)
-                col2imAdd(dInput: dInput, columns: dColumns, height: height, width: width, channels: c,
+                col2im(dInput: dInput, columns: dColumns, height: height, width: width, channels: c,
                           kernel: kernel, images: n0..<(n0 + images))
             }
             n0 += images
@@ -251,24 +259,26 @@ public func conv2dBackward<T: BLASScalar>(
     }
 }
 
-/// dBias[o] += Σ_p dOutput[p, o].
+/// dBias[o] += Σ_p dOutput[p, o], as a matrix-vector product with a vector of ones.
 func biasBackward<T: BLASScalar>(_ dBias: UnsafeMutablePointer<T>, dOutput: UnsafePointer<T>,
-                                 pixels: Int, channels: Int) {
-    for p in 0..<pixels {
-        let row = dOutput + p * channels
-        for o in 0..<channels { dBias[o] += row[o] }
-    }
+                                 pixels: Int, channels: Int, workspace: Workspace<T>) {
+    let ones = workspace.buffer(7, count: pixels)
+    ones.update(repeating: 1, count: pixels)
+    // Column-major, row-major dOutput [P × O] is [O × P]; y = A·1 sums over pixels.
+    T.gemv(false, channels, pixels, 1, dOutput, channels, ones, 1, dBias)
 }
 
-/// The adjoint of im2col: adds each patch row of `columns` back onto the input pixels it came
-/// from. Images are independent, so threads take whole images and never write the same element.
-func col2imAdd<T: BLASScalar>(dInput: UnsafeMutablePointer<T>, columns: UnsafePointer<T>,
-                              height: Int, width: Int, channels: Int, kernel: Int, images: Range<Int>) {
+/// The adjoint of im2col: sums each patch row of `columns` back onto the input pixels it came
+/// from, overwriting those images' dInput. Images are independent, so threads take whole images
+/// and never write the same element.
+func col2im<T: BLASScalar>(dInput: UnsafeMutablePointer<T>, columns: UnsafePointer<T>,
+                           height: Int, width: Int, channels: Int, kernel: Int, images: Range<Int>) {
     let outH = height - kernel + 1, outW = width - kernel + 1
     let run = kernel * channels, patch = kernel * run
     ConvNetThreads.forEachRange(images.count, costPerItem: outH * outW * patch) { part in
         for m in part {
             let n = images.lowerBound + m
+            (dInput + n * height * width * channels).update(repeating: 0, count: height * width * channels)
             var src = columns + m * outH * outW * patch
             for i in 0..<outH {
                 for j in 0..<outW {
@@ -283,9 +293,9 @@ func col2imAdd<T: BLASScalar>(dInput: UnsafeMutablePointer<T>, columns: UnsafePo
     }
 }
 
-/// Backward of the partial-map form. With D[(y,x), (dy,dx,o)] = dY[y−dy, x−dx, o] (zero outside
-/// the output), dW'ᵀ = Xᵀ·D and dX = D·W' — two GEMMs k²O wide instead of im2col matrices
-/// k²C wide, which is what makes a one-map layer cheap to train.
+/// Backward of the partial-map form. With Dᵀ[(dy,dx,o), (y,x)] = dY[y−dy, x−dx, o] (zero outside
+/// the output) — k²O shifted copies of the output gradient — dW' = Dᵀ·X and dX = D·W': two GEMMs
+/// k²O wide instead of im2col matrices k²C wide, which makes a one-map layer cheap to train.
 func conv2dBackwardPartialMaps<T: BLASScalar>(
     dInput: UnsafeMutablePointer<T>?, dWeight: UnsafeMutablePointer<T>,
     dOutput: UnsafePointer<T>, input: UnsafePointer<T>, weight: UnsafePointer<T>,
@@ -293,53 +303,49 @@ func conv2dBackwardPartialMaps<T: BLASScalar>(
     workspace: Workspace<T>
 ) {
     let outH = height - kernel + 1, outW = width - kernel + 1
-    let maps = kernel * kernel * outChannels, c = inChannels
+    let maps = kernel * kernel * outChannels, c = inChannels, o = outChannels
     let pixelsPerImage = height * width
     let imagesPerChunk = max(1, min(batch, chunkElementLimit / (pixelsPerImage * maps)))
-    let d = workspace.buffer(0, count: imagesPerChunk * pixelsPerImage * maps)
+    let dt = workspace.buffer(0, count: imagesPerChunk * pixelsPerImage * maps)
     let wt = workspace.buffer(1, count: maps * c)
-    let dwt = workspace.buffer(2, count: maps * c)   // dW'ᵀ [C × (dy,dx,o)]
-    partialMapWeights(weight, into: wt, inChannels: c, outChannels: outChannels, kernel: kernel)
-    for e in 0..<(maps * c) { dwt[e] = 0 }
+    let dwt = workspace.buffer(2, count: maps * c)   // dW' [(dy,dx,o) × C]
+    partialMapWeights(weight, into: wt, inChannels: c, outChannels: o, kernel: kernel)
+    dwt.update(repeating: 0, count: maps * c)
     var n0 = 0
     while n0 < batch {
         let images = min(imagesPerChunk, batch - n0)
-        ConvNetThreads.forEachRange(images, costPerItem: pixelsPerImage * maps) { part in
-            for m in part {
-                let n = n0 + m
-                for y in 0..<height {
-                    for x in 0..<width {
-                        let row = d + ((m * height + y) * width + x) * maps
-                        for dy in 0..<kernel {
-                            for dx in 0..<kernel {
-                                let i = y - dy, j = x - dx
-                                let dst = row + (dy * kernel + dx) * outChannels
-                                if i >= 0 && i < outH && j >= 0 && j < outW {
-                                    let src = dOutput + ((n * outH + i) * outW + j) * outChannels
-                                    for o in 0..<outChannels { dst[o] = src[o] }
-                                } else {
-                                    for o in 0..<outChannels { dst[o] = 0 }
-                                }
-                            }
+        let rows = images * pixelsPerImage
+        // Row (s, o) of Dᵀ, image m, input row y: dY[m, y−dy, x−dx, o] for x in dx..<dx+Wo, else 0.
+        ConvNetThreads.forEachRange(maps, costPerItem: rows) { part in
+            for map in part {
+                let s = map / o, oc = map % o, dy = s / kernel, dx = s % kernel
+                let line = dt + map * rows
+                line.update(repeating: 0, count: rows)
+                for m in 0..<images {
+                    for i in 0..<outH {
+                        let dst = line + (m * height + i + dy) * width + dx
+                        let src = dOutput + ((n0 + m) * outH + i) * outW * o + oc
+                        if o == 1 {
+                            dst.update(from: src, count: outW)
+                        } else {
+                            for j in 0..<outW { dst[j] = src[j * o] }
                         }
                     }
                 }
             }
         }
-        let rows = images * pixelsPerImage
         let x = input + n0 * pixelsPerImage * c
-        rowMajorGemm(transposeA: true, m: c, n: maps, k: rows, a: x, lda: c, b: d, ldb: maps,
-                     beta: 1, c: dwt, ldc: maps)
+        rowMajorGemm(m: maps, n: c, k: rows, a: dt, lda: rows, b: x, ldb: c, beta: 1, c: dwt, ldc: c)
         if let dInput {
-            rowMajorGemm(m: rows, n: c, k: maps, a: d, lda: maps, b: wt, ldb: c, beta: 1,
+            rowMajorGemm(transposeA: true, m: rows, n: c, k: maps, a: dt, lda: rows, b: wt, ldb: c, beta: 0,
                          c: dInput + n0 * pixelsPerImage * c, ldc: c)
         }
         n0 += images
     }
     for s in 0..<(kernel * kernel) {
         for ci in 0..<c {
-            for o in 0..<outChannels {
-                dWeight[(s * c + ci) * outChannels + o] += dwt[ci * maps + s * outChannels + o]
+            for oc in 0..<o {
+                dWeight[(s * c + ci) * o + oc] += dwt[(s * o + oc) * c + ci]
             }
         }
     }
@@ -364,13 +370,15 @@ public func conv2dForwardNaive<T: BinaryFloatingPoint>(
     } } } }
 }
 
-/// Direct-loop gradients of `conv2dForwardNaive` (without ReLU); accumulates like the fast one.
+/// Direct-loop gradients of `conv2dForwardNaive` (without ReLU); writes dInput and accumulates
+/// dWeight and dBias like the fast one.
 public func conv2dBackwardNaive<T: BinaryFloatingPoint>(
     dInput: UnsafeMutablePointer<T>?, dWeight: UnsafeMutablePointer<T>, dBias: UnsafeMutablePointer<T>?,
     dOutput: UnsafePointer<T>, input: UnsafePointer<T>, weight: UnsafePointer<T>,
     batch: Int, inChannels: Int, outChannels: Int, height: Int, width: Int, kernel: Int
 ) {
     let outH = height - kernel + 1, outW = width - kernel + 1
+    dInput?.update(repeating: 0, count: batch * height * width * inChannels)
     for n in 0..<batch { for i in 0..<outH { for j in 0..<outW { for o in 0..<outChannels {
         let g = dOutput[((n * outH + i) * outW + j) * outChannels + o]
         dBias?[o] += g

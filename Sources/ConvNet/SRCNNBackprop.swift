@@ -1,3 +1,4 @@
+import Foundation
 import LinearAlgebra
 
 /// One SRCNN training step's arithmetic: forward with VALID convolutions (as the paper's Caffe
@@ -47,8 +48,10 @@ public final class SRCNNBackprop<T: BLASScalar> {
 
     /// Forward and backward on one batch; returns the mean squared error of the output
     /// (Σ(ŷ − y)² / (B·s3²)) and leaves the EuclideanLoss gradients in `gradients`.
+    /// `lossBatch` is the B of the loss's 1/(2B) when this batch is one shard of a larger one.
     @discardableResult
-    public func step(parameters: [[T]], inputs: UnsafePointer<T>, labels: UnsafePointer<T>, batch: Int) -> Double {
+    public func step(parameters: [[T]], inputs: UnsafePointer<T>, labels: UnsafePointer<T>, batch: Int,
+                     lossBatch: Int? = nil) -> Double {
         precondition(batch <= batchCapacity, "batch \(batch) exceeds capacity \(batchCapacity)")
         runForward(parameters, inputs, batch)
         let arch = architecture
@@ -58,14 +61,13 @@ public final class SRCNNBackprop<T: BLASScalar> {
         out.withUnsafeBufferPointer { o in
             dOut.withUnsafeMutableBufferPointer { d in
                 squaredErrorBackward(dPrediction: d.baseAddress!, prediction: o.baseAddress!, target: labels,
-                                     count: outCount, scale: 1 / T(batch))
+                                     count: outCount, scale: 1 / T(lossBatch ?? batch))
             }
         }
         for g in gradients.indices { gradients[g].withUnsafeMutableBufferPointer { $0.update(repeating: 0) } }
         let c2 = batch * s2 * s2 * arch.n2, c1 = batch * s1 * s1 * arch.n1
         let layers = arch.layers
         // Layer 3 (linear) → da2, then through ReLU 2.
-        da2.withUnsafeMutableBufferPointer { $0.baseAddress!.update(repeating: 0, count: c2) }
         backward(layer: 2, parameters: parameters, dOutput: dOut, input: a2, dInput: &da2,
                  batch: batch, height: s2, kernel: layers[2].kernel)
         da2.withUnsafeMutableBufferPointer { d in
@@ -74,7 +76,6 @@ public final class SRCNNBackprop<T: BLASScalar> {
             }
         }
         // Layer 2 → da1, then through ReLU 1.
-        da1.withUnsafeMutableBufferPointer { $0.baseAddress!.update(repeating: 0, count: c1) }
         backward(layer: 1, parameters: parameters, dOutput: da2, input: a1, dInput: &da1,
                  batch: batch, height: s1, kernel: layers[1].kernel)
         da1.withUnsafeMutableBufferPointer { d in
@@ -139,5 +140,62 @@ public final class SRCNNBackprop<T: BLASScalar> {
         a2.withUnsafeBufferPointer { a2 in
             out.withUnsafeMutableBufferPointer { o in layer(2, a2.baseAddress!, o.baseAddress!) }
         }
+    }
+}
+
+/// Data parallelism for training: the batch is cut into a fixed number of shards, each run by
+/// its own `SRCNNBackprop` (in parallel when threads allow, each with one BLAS thread, which is
+/// where small convolution GEMMs run best), and the shard gradients are summed in shard order.
+/// The shard count, not the thread count, fixes the arithmetic, so 1 or 2 threads give the same bytes.
+public final class SRCNNShardedBackprop {
+    public let shards: [SRCNNBackprop<Float>]
+    public let batchCapacity: Int
+    public private(set) var gradients: [[Float]]
+
+    public init(architecture: SRCNNArchitecture, batchCapacity: Int, shards: Int = 2) {
+        let count = max(1, min(shards, batchCapacity))
+        self.batchCapacity = batchCapacity
+        self.shards = (0..<count).map { _ in
+            SRCNNBackprop<Float>(architecture: architecture, batchCapacity: (batchCapacity + count - 1) / count)
+        }
+        gradients = self.shards[0].gradients
+    }
+
+    public var labelSize: Int { shards[0].labelSize }
+
+    /// Like `SRCNNBackprop.step` on the whole batch; `threads` > 1 runs shards concurrently.
+    @discardableResult
+    public func step(parameters: [[Float]], inputs: UnsafePointer<Float>, labels: UnsafePointer<Float>,
+                     batch: Int, threads: Int) -> Double {
+        precondition(batch <= batchCapacity, "batch \(batch) exceeds capacity \(batchCapacity)")
+        let n = shards.count, p = shards[0].inputSize, l = labelSize
+        var errors = [Double](repeating: 0, count: n)
+        let bounds = (0...n).map { $0 * batch / n }
+        let run = { (k: Int) -> Double in
+            let size = bounds[k + 1] - bounds[k]
+            guard size > 0 else { return 0 }
+            return self.shards[k].step(parameters: parameters, inputs: inputs + bounds[k] * p * p,
+                                       labels: labels + bounds[k] * l * l, batch: size, lossBatch: batch)
+                * Double(size)
+        }
+        let savedThreads = ConvNetThreads.count
+        ConvNetThreads.count = 1
+        if threads > 1 && n > 1 {
+            errors.withUnsafeMutableBufferPointer { e in
+                let task = UncheckedSendable((run, e.baseAddress!))
+                DispatchQueue.concurrentPerform(iterations: n) { k in task.value.1[k] = task.value.0(k) }
+            }
+        } else {
+            for k in 0..<n { errors[k] = run(k) }
+        }
+        ConvNetThreads.count = savedThreads
+        for t in gradients.indices {
+            gradients[t] = shards[0].gradients[t]
+            for k in 1..<n where bounds[k + 1] > bounds[k] {
+                let g = shards[k].gradients[t]
+                for i in gradients[t].indices { gradients[t][i] += g[i] }
+            }
+        }
+        return errors.reduce(0, +) / Double(batch)
     }
 }

@@ -25,9 +25,12 @@ public enum SRCNNBenchmark {
     /// Median training throughput (samples/s) of full steps — forward, backward and optimiser
     /// update — on random 33×33 batches, as the peers' PyTorch benchmark times them.
     public static func trainingSamplesPerSecond(architecture: SRCNNArchitecture = .srcnn915, batch: Int = 128,
-                                                steps: Int = 20, optimizer: any Optimizer = SGDMomentum()) -> Double {
+                                                steps: Int = 20, optimizer: any Optimizer = SGDMomentum(),
+                                                threads: Int = 2, shards: Int = 2) -> Double {
         let p = SRCNNTrainingSet.defaultPatchSize
-        let net = SRCNNBackprop<Float>(architecture: architecture, batchCapacity: batch)
+        let net = SRCNNShardedBackprop(architecture: architecture, batchCapacity: batch, shards: shards)
+        ConvNetThreads.configure(threads: shards > 1 ? 1 : threads)
+        defer { ConvNetThreads.configure(threads: threads) }
         var params = SRCNN(architecture: architecture, seed: 1).parameters
         var state = params.map { [[Float]](repeating: [Float](repeating: 0, count: $0.count), count: optimizer.stateCount) }
         var rng = Xoshiro256(seed: 3)
@@ -38,7 +41,8 @@ public enum SRCNNBenchmark {
             let start = DispatchTime.now().uptimeNanoseconds
             x.withUnsafeBufferPointer { xp in
                 y.withUnsafeBufferPointer { yp in
-                    _ = net.step(parameters: params, inputs: xp.baseAddress!, labels: yp.baseAddress!, batch: batch)
+                    _ = net.step(parameters: params, inputs: xp.baseAddress!, labels: yp.baseAddress!, batch: batch,
+                                 threads: threads)
                 }
             }
             for t in params.indices {

@@ -45,7 +45,7 @@ public final class SRCNNTrainer {
     let trainingSet: SRCNNTrainingSet
     let validation: [PreparedImage]
     let optimizer: any Optimizer
-    let backprop: SRCNNBackprop<Float>
+    let backprop: SRCNNShardedBackprop
 
     /// A fresh run on data already in memory.
     public init(options: SRCNNTrainingOptions, trainingSet: SRCNNTrainingSet, validation: [PreparedImage]) throws {
@@ -62,7 +62,8 @@ public final class SRCNNTrainer {
                            standardDeviation: options.initialStandardDeviation).parameters
         let slots = optimizer.stateCount
         optimizerState = parameters.map { [[Float]](repeating: [Float](repeating: 0, count: $0.count), count: slots) }
-        backprop = SRCNNBackprop(architecture: architecture, batchCapacity: options.batchSize)
+        backprop = SRCNNShardedBackprop(architecture: architecture, batchCapacity: options.batchSize,
+                                        shards: options.shards)
         // The initialisation consumed its own generator; training draws from `rng`, seeded apart.
         rng = Xoshiro256(seed: options.seed ^ 0x5EED_5EED_5EED_5EED)
     }
@@ -92,7 +93,9 @@ public final class SRCNNTrainer {
 
     /// Trains until `options.epochs` epochs are done, checkpointing after each.
     public func run(events: (SRCNNTrainingEvent) -> Void = { _ in }) throws {
-        ConvNetThreads.configure(threads: options.threads)
+        // Shards run one per thread with one BLAS thread each; validation uses the layers' threads.
+        ConvNetThreads.configure(threads: 1)
+        ConvNetThreads.count = options.threads
         try FileManager.default.createDirectory(atPath: options.outputFolder, withIntermediateDirectories: true)
         while epoch < options.epochs {
             let record = trainEpoch(events: events)
@@ -127,7 +130,8 @@ public final class SRCNNTrainer {
             }
             sumMSE += inputs.withUnsafeBufferPointer { x in
                 labels.withUnsafeBufferPointer { y in
-                    backprop.step(parameters: parameters, inputs: x.baseAddress!, labels: y.baseAddress!, batch: batch)
+                    backprop.step(parameters: parameters, inputs: x.baseAddress!, labels: y.baseAddress!,
+                                  batch: batch, threads: options.threads)
                 }
             }
             applyOptimizer()
@@ -229,9 +233,10 @@ public final class SRCNNTrainer {
         return SafeTensorsFile(tensors: tensors, metadata: meta)
     }
 
-    /// Resumes from a checkpoint. `epochs` may extend the run; every other option is the
-    /// checkpoint's own, so the continuation is the same computation as an uninterrupted run.
-    public convenience init(resumingFrom path: String, epochs: Int? = nil,
+    /// Resumes from a checkpoint. `epochs` may extend the run and `threads` change its speed;
+    /// every other option is the checkpoint's own, so the continuation is the same computation
+    /// as an uninterrupted run.
+    public convenience init(resumingFrom path: String, epochs: Int? = nil, threads: Int? = nil,
                             trainingSet: SRCNNTrainingSet? = nil, validation: [PreparedImage]? = nil) throws {
         let file = try SafeTensorsFile(contentsOf: path)
         func fail(_ reason: String) -> SRCNNError { .invalidCheckpoint(path: path, reason: reason) }
@@ -241,6 +246,7 @@ public final class SRCNNTrainer {
             throw fail("not an SRCNN training checkpoint (no options in its metadata)")
         }
         if let epochs { options.epochs = epochs }
+        if let threads { options.threads = threads }
         let set: SRCNNTrainingSet
         if let trainingSet { set = trainingSet } else {
             set = try SRCNNTrainingSet(imageFiles: try SRCNNTrainingSet.imageFiles(in: options.trainingFolder), scale: options.scale)

@@ -30,17 +30,43 @@ public struct SRCNNTrainingOptions: Codable, Sendable, Equatable {
     public var augment: Bool = false
     /// Threads for BLAS and for the layers' own loops; results do not depend on it.
     public var threads: Int = 2
+    /// Pieces each batch is cut into and run in parallel; the result depends on this, not on `threads`.
+    public var shards: Int = 2
     /// Batches between progress reports.
     public var progressInterval: Int = 20
 
     public init() {}
+
+    public init(from decoder: Decoder) throws {
+        // Options saved by older checkpoints lack newer fields; those keep their defaults.
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        var o = SRCNNTrainingOptions()
+        o.architecture = try c.decodeIfPresent(String.self, forKey: .architecture) ?? o.architecture
+        o.scale = try c.decodeIfPresent(Int.self, forKey: .scale) ?? o.scale
+        o.trainingFolder = try c.decodeIfPresent(String.self, forKey: .trainingFolder) ?? o.trainingFolder
+        o.validationFolder = try c.decodeIfPresent(String.self, forKey: .validationFolder)
+        o.outputFolder = try c.decodeIfPresent(String.self, forKey: .outputFolder) ?? o.outputFolder
+        o.epochs = try c.decodeIfPresent(Int.self, forKey: .epochs) ?? o.epochs
+        o.batchSize = try c.decodeIfPresent(Int.self, forKey: .batchSize) ?? o.batchSize
+        o.optimizer = try c.decodeIfPresent(OptimizerName.self, forKey: .optimizer) ?? o.optimizer
+        o.learningRate = try c.decodeIfPresent(Double.self, forKey: .learningRate) ?? o.learningRate
+        o.lastLayerLearningRate = try c.decodeIfPresent(Double.self, forKey: .lastLayerLearningRate) ?? o.lastLayerLearningRate
+        o.momentum = try c.decodeIfPresent(Double.self, forKey: .momentum) ?? o.momentum
+        o.initialStandardDeviation = try c.decodeIfPresent(Double.self, forKey: .initialStandardDeviation) ?? o.initialStandardDeviation
+        o.seed = try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? o.seed
+        o.augment = try c.decodeIfPresent(Bool.self, forKey: .augment) ?? o.augment
+        o.threads = try c.decodeIfPresent(Int.self, forKey: .threads) ?? o.threads
+        o.shards = try c.decodeIfPresent(Int.self, forKey: .shards) ?? 1
+        o.progressInterval = try c.decodeIfPresent(Int.self, forKey: .progressInterval) ?? o.progressInterval
+        self = o
+    }
 
     public func validated() throws -> SRCNNArchitecture {
         guard let arch = SRCNNArchitecture(architecture) else {
             throw SRCNNError.invalidOptions("architecture '\(architecture)' is not of the form 9-5-5 or 9-5-5:64-32")
         }
         guard (2...8).contains(scale) else { throw SRCNNError.invalidOptions("scale \(scale) must be 2…8") }
-        guard epochs > 0, batchSize > 0, threads > 0, progressInterval > 0 else {
+        guard epochs > 0, batchSize > 0, threads > 0, progressInterval > 0, shards > 0 else {
             throw SRCNNError.invalidOptions("epochs, batch size, threads and progress interval must be positive")
         }
         guard learningRate > 0, lastLayerLearningRate > 0, initialStandardDeviation > 0 else {

@@ -6,7 +6,7 @@ import LinearAlgebra
 BLASRuntime.ensureFastKernel()
 let args = CommandLine.arguments.dropFirst()
 let what = args.first ?? "all"
-let archs = [SRCNNArchitecture.srcnn915, .srcnn955]
+let archs = args.count > 1 ? [SRCNNArchitecture(args[args.startIndex + 1])!] : [SRCNNArchitecture.srcnn915, .srcnn955]
 print("BLAS \(BLASRuntime.kernel), \(BLASRuntime.threads) threads")
 if what == "all" || what == "infer" {
     for arch in archs {

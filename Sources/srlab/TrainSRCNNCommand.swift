@@ -25,14 +25,15 @@ struct TrainSRCNNCommand: ParsableCommand {
     @Option(help: "Standard deviation of the Gaussian initial weights.") var initStd = 0.001
     @Option(help: "Seed of initialisation, shuffling and augmentation.") var seed: UInt64 = 1
     @Flag(help: "Random flips and 90° rotations of the sub-images.") var augment = false
-    @Option(help: "Threads (BLAS and the layers' loops); results do not depend on it.") var threads = 2
-    @Option(help: "Resume from this checkpoint.safetensors; its stored options apply (except --epochs).") var resume: String?
+    @Option(help: "Threads; results do not depend on it (default 2; with --resume, the checkpoint's).") var threads: Int?
+    @Option(help: "Pieces each batch is cut into and run in parallel; results depend on it.") var shards = 2
+    @Option(help: "Resume from this checkpoint.safetensors; its stored options apply (except --epochs, --threads).") var resume: String?
 
     func run() throws {
         do {
             let trainer: SRCNNTrainer
             if let resume {
-                trainer = try SRCNNTrainer(resumingFrom: resume, epochs: epochs)
+                trainer = try SRCNNTrainer(resumingFrom: resume, epochs: epochs, threads: threads)
                 log("resumed \(resume) at epoch \(trainer.epoch) of \(trainer.options.epochs)")
             } else {
                 trainer = try SRCNNTrainer(options: try options())
@@ -78,7 +79,8 @@ struct TrainSRCNNCommand: ParsableCommand {
         o.initialStandardDeviation = initStd
         o.seed = seed
         o.augment = augment
-        o.threads = threads
+        o.threads = threads ?? 2
+        o.shards = shards
         return o
     }
 

@@ -42,7 +42,7 @@ import Testing
         let x: [Float] = randomValues(s.batch * s.height * s.width * s.inChannels, seed: 4)
         let w: [Float] = randomValues(s.kernel * s.kernel * s.inChannels * s.outChannels, seed: 5)
         let dy: [Float] = randomValues(s.batch * outH * outW * s.outChannels, seed: 6)
-        // Start from non-zero gradients to check that both accumulate.
+        // Start from non-zero gradients: dWeight and dBias accumulate, dInput is overwritten.
         let dx0: [Float] = randomValues(x.count, seed: 7), dw0: [Float] = randomValues(w.count, seed: 8)
         let db0: [Float] = randomValues(s.outChannels, seed: 9)
         var (dxF, dwF, dbF) = (dx0, dw0, db0)
