@@ -12,6 +12,12 @@ public func reluForward<T: BinaryFloatingPoint>(output: UnsafeMutablePointer<T>,
 public func reluBackward<T: BinaryFloatingPoint>(dInput: UnsafeMutablePointer<T>, dOutput: UnsafePointer<T>,
                                                  output: UnsafePointer<T>, count: Int) {
     ConvNetThreads.forEachRange(count) { part in
+        if T.self == Float.self {
+            func f(_ p: UnsafePointer<T>) -> UnsafePointer<Float> { UnsafeRawPointer(p).assumingMemoryBound(to: Float.self) }
+            reluBackwardFloat(UnsafeMutableRawPointer(dInput + part.lowerBound).assumingMemoryBound(to: Float.self),
+                              f(dOutput + part.lowerBound), f(output + part.lowerBound), count: part.count)
+            return
+        }
         for i in part { dInput[i] = output[i] > 0 ? dOutput[i] : 0 }
     }
 }

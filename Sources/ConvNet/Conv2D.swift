@@ -119,19 +119,19 @@ func addBiasReLU<T: BLASScalar>(_ y: UnsafeMutablePointer<T>, pixels: Int, chann
     guard bias != nil || relu else { return }
     ConvNetThreads.forEachRange(pixels, costPerItem: channels) { part in
         let start = y + part.lowerBound * channels
-        switch (bias, relu) {
-        case (let b?, true):
-            for p in 0..<part.count {
-                let row = start + p * channels
-                for c in 0..<channels { let v = row[c] + b[c]; row[c] = v > 0 ? v : 0 }
+        if T.self == Float.self {
+            biasReLUFloat(UnsafeMutableRawPointer(start).assumingMemoryBound(to: Float.self), rows: part.count,
+                          channels: channels,
+                          bias: bias.map { UnsafeRawPointer($0).assumingMemoryBound(to: Float.self) }, relu: relu)
+            return
+        }
+        for p in 0..<part.count {
+            let row = start + p * channels
+            for c in 0..<channels {
+                var v = row[c] + (bias?[c] ?? 0)
+                if relu { v = v > 0 ? v : 0 }
+                row[c] = v
             }
-        case (let b?, false):
-            for p in 0..<part.count {
-                let row = start + p * channels
-                for c in 0..<channels { row[c] += b[c] }
-            }
-        default:
-            for i in 0..<(part.count * channels) { let v = start[i]; start[i] = v > 0 ? v : 0 }
         }
     }
 }
