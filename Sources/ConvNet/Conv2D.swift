@@ -102,10 +102,21 @@ func im2col<T: BLASScalar>(columns: UnsafeMutablePointer<T>, input: UnsafePointe
             let q = outputRows.lowerBound + r
             let n = q / outH, i = q % outH
             var dst = columns + r * outW * patch
-            for j in 0..<outW {
-                for dy in 0..<kernel {
-                    dst.update(from: input + ((n * height + i + dy) * width + j) * channels, count: run)
-                    dst += run
+            if run < 32 {
+                // Short runs (the first layer's k single-channel pixels): a loop beats memmove calls.
+                for j in 0..<outW {
+                    for dy in 0..<kernel {
+                        let src = input + ((n * height + i + dy) * width + j) * channels
+                        for e in 0..<run { dst[e] = src[e] }
+                        dst += run
+                    }
+                }
+            } else {
+                for j in 0..<outW {
+                    for dy in 0..<kernel {
+                        dst.update(from: input + ((n * height + i + dy) * width + j) * channels, count: run)
+                        dst += run
+                    }
                 }
             }
         }

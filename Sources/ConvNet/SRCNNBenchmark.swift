@@ -11,12 +11,11 @@ public enum SRCNNBenchmark {
         model.tileSize = tileSize
         var rng = Xoshiro256(seed: 2)
         let input = Plane(width: size, height: size, values: (0..<(size * size)).map { _ in rng.nextUniform() })
-        let forward = SRCNNForward(model)
-        _ = forward.apply(input, tileSize: tileSize) // warm-up: buffers, BLAS threads
+        _ = model.apply(to: input) // warm-up: buffers, BLAS threads
         var times: [Double] = []
         for _ in 0..<repeats {
             let start = DispatchTime.now().uptimeNanoseconds
-            _ = forward.apply(input, tileSize: tileSize)
+            _ = model.apply(to: input)
             times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
         }
         return median(times)

@@ -1,17 +1,53 @@
+import COpenBLAS
+import Foundation
 import Imaging
 
 extension SRCNN {
     /// The network on a whole plane: same size out, each layer's input edge-replicated at the
-    /// image border. Runs tile by tile (`tileSize`) so memory stays bounded; tiles overlap by the
-    /// halo Σ(k−1)/2 and are padded only where they touch the true border, so the result is the
-    /// same as for the untiled image.
+    /// image border. The image is cut into tiles (`tileSize`, or one band per thread when that
+    /// gives fewer tiles than threads) that overlap by the halo Σ(k−1)/2 and are padded only
+    /// where they touch the true border, so the result equals the untiled one; tiles run in
+    /// parallel, one BLAS thread each, and each streams through the layers a few rows at a time
+    /// so its activations stay in cache and memory stays bounded.
     public func apply(to input: Plane) -> Plane {
-        SRCNNForward(self).apply(input, tileSize: tileSize)
+        var output = Plane(width: input.width, height: input.height)
+        guard input.width > 0, input.height > 0 else { return output }
+        let threads = max(1, ConvNetThreads.count)
+        let tiles = SRCNNForward.tiles(width: input.width, height: input.height, tileSize: tileSize, minimumCount: threads)
+        let model = self
+        output.values.withUnsafeMutableBufferPointer { out in
+            let target = UncheckedSendable(out.baseAddress!)
+            if threads == 1 || tiles.count == 1 {
+                let forward = SRCNNForward(model)
+                for t in tiles { forward.run(input, tile: t, output: target.value) }
+                return
+            }
+            let savedBLAS = openblas_get_num_threads()
+            openblas_set_num_threads(1)
+            ConvNetThreads.count = 1
+            DispatchQueue.concurrentPerform(iterations: min(threads, tiles.count)) { worker in
+                let forward = SRCNNForward(model)
+                for t in stride(from: worker, to: tiles.count, by: threads) {
+                    forward.run(input, tile: tiles[t], output: target.value)
+                }
+            }
+            ConvNetThreads.count = threads
+            openblas_set_num_threads(savedBLAS)
+        }
+        return output
     }
 }
 
-/// Inference scratch reused across tiles. Not thread-safe; `SRCNN.apply` makes one per call.
+/// Streaming inference of one tile. Each layer's input is a window of rows (already padded
+/// left and right where the tile touches the border); rows are pushed in a band at a time, each
+/// layer computes every output row its window allows, passes them on with bias, ReLU and
+/// padding applied, and keeps only the k − 1 rows the next band still needs.
 final class SRCNNForward {
+    struct Tile: Sendable {
+        var rows: Range<Int>, columns: Range<Int>          // source region incl. halo
+        var coreRows: Range<Int>, coreColumns: Range<Int>  // pixels this tile writes
+    }
+
     let architecture: SRCNNArchitecture
     let parameters: [[Float]]
     let workspace = Workspace<Float>()
@@ -23,72 +59,158 @@ final class SRCNNForward {
         parameters = model.parameters
     }
 
-    func apply(_ input: Plane, tileSize: Int) -> Plane {
+    /// A grid of tiles of side `tileSize`; if that gives fewer than `minimumCount`, horizontal
+    /// bands instead so every thread has one.
+    static func tiles(width: Int, height: Int, tileSize: Int, minimumCount: Int) -> [Tile] {
         precondition(tileSize > 0, "tile size must be positive")
-        var output = Plane(width: input.width, height: input.height)
-        guard input.width > 0, input.height > 0 else { return output }
-        let halo = architecture.halo
-        let maxSide = min(max(input.width, input.height), tileSize) + 2 * halo
-        let maxPad = architecture.layers.map { $0.kernel - 1 }.max()!
-        let widest = max(architecture.n1, architecture.n2)
-        // Buffer slots 10… leave 0… to the convolutions.
-        let current = workspace.buffer(10, count: maxSide * maxSide * widest)
-        let next = workspace.buffer(11, count: maxSide * maxSide * widest)
-        let padded = workspace.buffer(12, count: (maxSide + maxPad) * (maxSide + maxPad) * widest)
-        for y0 in stride(from: 0, to: input.height, by: tileSize) {
-            for x0 in stride(from: 0, to: input.width, by: tileSize) {
-                let y1 = min(input.height, y0 + tileSize), x1 = min(input.width, x0 + tileSize)
-                let top = max(0, y0 - halo), bottom = min(input.height, y1 + halo)
-                let left = max(0, x0 - halo), right = min(input.width, x1 + halo)
-                runTile(input, rows: top..<bottom, columns: left..<right, output: &output,
-                        core: (y0..<y1, x0..<x1), buffers: (current, next, padded))
+        var tileHeight = tileSize
+        let across = (width + tileSize - 1) / tileSize
+        if across * ((height + tileSize - 1) / tileSize) < minimumCount {
+            tileHeight = max(1, (height + minimumCount / across - 1) / max(1, minimumCount / across))
+        }
+        var result: [Tile] = []
+        for y0 in stride(from: 0, to: height, by: tileHeight) {
+            for x0 in stride(from: 0, to: width, by: tileSize) {
+                let y1 = min(height, y0 + tileHeight), x1 = min(width, x0 + tileSize)
+                result.append(Tile(rows: y0..<y1, columns: x0..<x1, coreRows: y0..<y1, coreColumns: x0..<x1))
             }
         }
-        return output
+        return result
     }
 
-    private func runTile(_ input: Plane, rows: Range<Int>, columns: Range<Int>, output: inout Plane,
-                         core: (rows: Range<Int>, columns: Range<Int>),
-                         buffers: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>)) {
-        var (a, b, padded) = buffers
+    /// A window of padded rows of one layer's input.
+    struct Window {
+        var data: UnsafeMutablePointer<Float>
+        var width: Int, channels: Int, count = 0, capacity: Int
+        var padLeft: Int, padRight: Int
+        var rowLength: Int { width * channels }
+        var interior: Int { width - padLeft - padRight }
+
+        /// Appends one row of `interior` pixels, replicating its edge pixels into the padding.
+        mutating func append(_ source: UnsafePointer<Float>) {
+            precondition(count < capacity, "inference window overflow")
+            let row = data + count * rowLength
+            (row + padLeft * channels).update(from: source, count: interior * channels)
+            for x in 0..<padLeft { (row + x * channels).update(from: source, count: channels) }
+            let last = source + (interior - 1) * channels
+            for x in (width - padRight)..<width { (row + x * channels).update(from: last, count: channels) }
+            count += 1
+        }
+
+        mutating func repeatLastRow(_ times: Int) {
+            precondition(count > 0 || times == 0, "bottom padding needs a row to repeat")
+            for _ in 0..<times {
+                precondition(count < capacity, "inference window overflow")
+                (data + count * rowLength).update(from: data + (count - 1) * rowLength, count: rowLength)
+                count += 1
+            }
+        }
+
+        /// Drops the first `n` rows.
+        mutating func dropFirst(_ n: Int) {
+            guard n > 0 else { return }
+            data.update(from: data + n * rowLength, count: (count - n) * rowLength)
+            count -= n
+        }
+    }
+
+    func run(_ input: Plane, tile: Tile, output: UnsafeMutablePointer<Double>) {
+        let halo = architecture.halo
+        let rows = max(0, tile.coreRows.lowerBound - halo)..<min(input.height, tile.coreRows.upperBound + halo)
+        let columns = max(0, tile.coreColumns.lowerBound - halo)..<min(input.width, tile.coreColumns.upperBound + halo)
         let atTop = rows.lowerBound == 0, atBottom = rows.upperBound == input.height
         let atLeft = columns.lowerBound == 0, atRight = columns.upperBound == input.width
-        var h = rows.count, w = columns.count
-        input.values.withUnsafeBufferPointer { src in
-            for y in 0..<h {
-                let row = src.baseAddress! + (rows.lowerBound + y) * input.width + columns.lowerBound
-                for x in 0..<w { a[y * w + x] = Float(row[x]) }
-            }
-        }
-        for (index, layer) in architecture.layers.enumerated() {
+        let layers = architecture.layers
+        let band = max(4, 4096 / max(1, columns.count))
+        // Windows: layer l's input, padded left/right by (k−1)/2 at the border.
+        var windows: [Window] = []
+        var interior = columns.count
+        for (l, layer) in layers.enumerated() {
             let p = (layer.kernel - 1) / 2
-            let (pt, pb, pl, pr) = (atTop ? p : 0, atBottom ? p : 0, atLeft ? p : 0, atRight ? p : 0)
-            var source = UnsafePointer(a)
-            if pt + pb + pl + pr > 0 {
-                replicatePad(output: padded, input: a, batch: 1, height: h, width: w,
-                             channels: layer.inChannels, top: pt, bottom: pb, left: pl, right: pr)
-                source = UnsafePointer(padded)
+            let (pl, pr) = (atLeft ? p : 0, atRight ? p : 0)
+            let width = interior + pl + pr
+            let capacity = band + 40
+            windows.append(Window(data: workspace.buffer(10 + l, count: capacity * width * layer.inChannels),
+                                  width: width, channels: layer.inChannels, capacity: capacity,
+                                  padLeft: pl, padRight: pr))
+            interior = width - layer.kernel + 1
+        }
+        let widest = max(architecture.n1, architecture.n2)
+        let raw = workspace.buffer(13, count: (band + 40) * (columns.count + 8) * widest)
+        let rowIn = workspace.buffer(14, count: columns.count)
+        var emitted = [0, 0, 0]           // rows each layer has produced
+        var finalRow = 0
+        let originY = rows.lowerBound + (atTop ? 0 : halo)
+        let originX = columns.lowerBound + (atLeft ? 0 : halo)
+
+        // Computes every row layer l's window allows and hands them on.
+        func drain(_ l: Int) {
+            let layer = layers[l]
+            let k = layer.kernel
+            guard windows[l].count >= k else { return }
+            let outRows = windows[l].count - k + 1
+            let outWidth = windows[l].width - k + 1
+            parameters[2 * l].withUnsafeBufferPointer { w in
+                conv2dForward(output: raw, input: windows[l].data, weight: w.baseAddress!, bias: nil, batch: 1,
+                              inChannels: layer.inChannels, outChannels: layer.outChannels,
+                              height: windows[l].count, width: windows[l].width, kernel: k,
+                              relu: false, workspace: workspace)
             }
-            let inH = h + pt + pb, inW = w + pl + pr
-            parameters[2 * index].withUnsafeBufferPointer { weight in
-                parameters[2 * index + 1].withUnsafeBufferPointer { bias in
-                    conv2dForward(output: b, input: source, weight: weight.baseAddress!, bias: bias.baseAddress!,
-                                  batch: 1, inChannels: layer.inChannels, outChannels: layer.outChannels,
-                                  height: inH, width: inW, kernel: layer.kernel,
-                                  relu: index < 2, workspace: workspace)
+            let bias = parameters[2 * l + 1]
+            for r in 0..<outRows {
+                let row = raw + r * outWidth * layer.outChannels
+                if l < 2 {
+                    bias.withUnsafeBufferPointer { b in
+                        biasReLUFloat(row, rows: outWidth, channels: layer.outChannels, bias: b.baseAddress!, relu: true)
+                    }
+                    let pad = (layers[l + 1].kernel - 1) / 2
+                    windows[l + 1].append(row)
+                    if emitted[l] == 0 && atTop { windows[l + 1].repeatFirstRowAtTop(pad) }
+                } else {
+                    let y = originY + finalRow
+                    if tile.coreRows.contains(y) {
+                        for x in tile.coreColumns {
+                            output[y * input.width + x] = Double(row[x - originX] + bias[0])
+                        }
+                    }
+                    finalRow += 1
+                }
+                emitted[l] += 1
+            }
+            windows[l].dropFirst(outRows)
+        }
+
+        let p0 = (layers[0].kernel - 1) / 2
+        var y = rows.lowerBound
+        input.values.withUnsafeBufferPointer { src in
+            while y < rows.upperBound {
+                let end = min(rows.upperBound, y + band)
+                for yy in y..<end {
+                    let line = src.baseAddress! + yy * input.width + columns.lowerBound
+                    for x in 0..<columns.count { rowIn[x] = Float(line[x]) }
+                    windows[0].append(rowIn)
+                    if yy == 0 && atTop { windows[0].repeatFirstRowAtTop(p0) }
+                }
+                if end == rows.upperBound && atBottom { windows[0].repeatLastRow(p0) }
+                y = end
+                for l in 0..<3 {
+                    drain(l)
+                    // A layer whose input is complete has emitted its last row: pad below it.
+                    if y == rows.upperBound && l < 2 && atBottom {
+                        windows[l + 1].repeatLastRow((layers[l + 1].kernel - 1) / 2)
+                    }
                 }
             }
-            h = inH - layer.kernel + 1
-            w = inW - layer.kernel + 1
-            swap(&a, &b)
         }
-        // `a` now covers image rows from rows.lowerBound (+ halo where the tile did not pad).
-        let originY = rows.lowerBound + (atTop ? 0 : architecture.halo)
-        let originX = columns.lowerBound + (atLeft ? 0 : architecture.halo)
-        for y in core.rows {
-            for x in core.columns {
-                output.values[y * output.width + x] = Double(a[(y - originY) * w + (x - originX)])
-            }
-        }
+    }
+}
+
+extension SRCNNForward.Window {
+    /// Called right after the first row was appended: adds `times` copies of it above it.
+    mutating func repeatFirstRowAtTop(_ times: Int) {
+        guard times > 0 else { return }
+        precondition(count == 1 && count + times <= capacity, "top padding must follow the first row")
+        for i in 1...times { (data + i * rowLength).update(from: data, count: rowLength) }
+        count += times
     }
 }

@@ -7,7 +7,8 @@ BLASRuntime.ensureFastKernel()
 let args = CommandLine.arguments.dropFirst()
 let what = args.first ?? "all"
 let archs = args.count > 1 ? [SRCNNArchitecture(args[args.startIndex + 1])!] : [SRCNNArchitecture.srcnn915, .srcnn955]
-print("BLAS \(BLASRuntime.kernel), \(BLASRuntime.threads) threads")
+if let t = ProcessInfo.processInfo.environment["SRLAB_THREADS"].flatMap(Int.init) { ConvNetThreads.configure(threads: t) }
+print("BLAS \(BLASRuntime.kernel), \(BLASRuntime.threads) BLAS threads, \(ConvNetThreads.count) SRCNN threads")
 if what == "all" || what == "infer" {
     for arch in archs {
         for size in [256, 512] {
