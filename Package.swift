@@ -34,7 +34,7 @@ let package = Package(
             "LinearAlgebra", "Imaging", "TensorFile", "Harness", "ConvNet",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: fast),
-        .executableTarget(name: "srcnn-bench", dependencies: ["ConvNet", "LinearAlgebra"], swiftSettings: fast),
+        .executableTarget(name: "srcnn-bench", dependencies: ["ConvNet", "LinearAlgebra", "Imaging"], swiftSettings: fast),
         .executableTarget(name: "srcnn-train", dependencies: [
             "ConvNet", "LinearAlgebra",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -102,7 +102,11 @@ func im2col<T: BLASScalar>(columns: UnsafeMutablePointer<T>, input: UnsafePointe
             let q = outputRows.lowerBound + r
             let n = q / outH, i = q % outH
             var dst = columns + r * outW * patch
-            if run < 32 {
+            if T.self == Float.self && run < 32 {
+                im2colShortRunsFloat(UnsafeMutableRawPointer(dst).assumingMemoryBound(to: Float.self),
+                                     UnsafeRawPointer(input + (n * height + i) * width * channels).assumingMemoryBound(to: Float.self),
+                                     rowLength: width * channels, channels: channels, kernel: kernel, outW: outW)
+            } else if run < 32 {
                 // Short runs (the first layer's k single-channel pixels): a loop beats memmove calls.
                 for j in 0..<outW {
                     for dy in 0..<kernel {

@@ -50,7 +50,9 @@ final class SRCNNForward {
 
     let architecture: SRCNNArchitecture
     let parameters: [[Float]]
-    let workspace = Workspace<Float>()
+    let workspace = WorkspacePool.shared.take()
+
+    deinit { WorkspacePool.shared.give(workspace) }
 
     init(_ model: SRCNN) {
         precondition(model.architecture.layers.allSatisfy { $0.kernel % 2 == 1 },
@@ -136,14 +138,51 @@ final class SRCNNForward {
             interior = width - layer.kernel + 1
         }
         let widest = max(architecture.n1, architecture.n2)
-        let raw = workspace.buffer(13, count: (band + 40) * (columns.count + 8) * widest)
-        let rowIn = workspace.buffer(14, count: columns.count)
+        let rawBuffers = (0..<3).map { workspace.buffer(13 + $0, count: (band + 40) * (columns.count + 8) * widest) }
+        let rowIn = workspace.buffer(16, count: columns.count)
         var emitted = [0, 0, 0]           // rows each layer has produced
         var finalRow = 0
         let originY = rows.lowerBound + (atTop ? 0 : halo)
         let originX = columns.lowerBound + (atLeft ? 0 : halo)
 
-        // Computes every row layer l's window allows and hands them on.
+        // Hands on `count` rows (`width` pixels each, no bias yet) that layer l produced: bias
+        // and ReLU, then into the next layer's window — or straight through the next layer when
+        // it is 1×1 and needs no window — or, after the last layer, into the output.
+        func emit(_ l: Int, _ raw: UnsafeMutablePointer<Float>, count: Int, width: Int) {
+            let layer = layers[l]
+            let bias = parameters[2 * l + 1]
+            defer { emitted[l] += count }
+            if l == 2 {
+                for r in 0..<count {
+                    let y = originY + finalRow + r
+                    guard tile.coreRows.contains(y) else { continue }
+                    let row = raw + r * width
+                    for x in tile.coreColumns { output[y * input.width + x] = Double(row[x - originX] + bias[0]) }
+                }
+                finalRow += count
+                return
+            }
+            bias.withUnsafeBufferPointer { b in
+                biasReLUFloat(raw, rows: count * width, channels: layer.outChannels, bias: b.baseAddress!, relu: true)
+            }
+            let next = layers[l + 1]
+            if next.kernel == 1 {
+                parameters[2 * l + 2].withUnsafeBufferPointer { w in
+                    conv2dForward(output: rawBuffers[l + 1], input: raw, weight: w.baseAddress!, bias: nil, batch: 1,
+                                  inChannels: next.inChannels, outChannels: next.outChannels, height: count,
+                                  width: width, kernel: 1, workspace: workspace)
+                }
+                emit(l + 1, rawBuffers[l + 1], count: count, width: width)
+                return
+            }
+            let pad = (next.kernel - 1) / 2
+            for r in 0..<count {
+                windows[l + 1].append(raw + r * width * layer.outChannels)
+                if emitted[l] == 0 && r == 0 && atTop { windows[l + 1].repeatFirstRowAtTop(pad) }
+            }
+        }
+
+        // Computes every row layer l's window allows.
         func drain(_ l: Int) {
             let layer = layers[l]
             let k = layer.kernel
@@ -151,32 +190,12 @@ final class SRCNNForward {
             let outRows = windows[l].count - k + 1
             let outWidth = windows[l].width - k + 1
             parameters[2 * l].withUnsafeBufferPointer { w in
-                conv2dForward(output: raw, input: windows[l].data, weight: w.baseAddress!, bias: nil, batch: 1,
+                conv2dForward(output: rawBuffers[l], input: windows[l].data, weight: w.baseAddress!, bias: nil, batch: 1,
                               inChannels: layer.inChannels, outChannels: layer.outChannels,
                               height: windows[l].count, width: windows[l].width, kernel: k,
                               relu: false, workspace: workspace)
             }
-            let bias = parameters[2 * l + 1]
-            for r in 0..<outRows {
-                let row = raw + r * outWidth * layer.outChannels
-                if l < 2 {
-                    bias.withUnsafeBufferPointer { b in
-                        biasReLUFloat(row, rows: outWidth, channels: layer.outChannels, bias: b.baseAddress!, relu: true)
-                    }
-                    let pad = (layers[l + 1].kernel - 1) / 2
-                    windows[l + 1].append(row)
-                    if emitted[l] == 0 && atTop { windows[l + 1].repeatFirstRowAtTop(pad) }
-                } else {
-                    let y = originY + finalRow
-                    if tile.coreRows.contains(y) {
-                        for x in tile.coreColumns {
-                            output[y * input.width + x] = Double(row[x - originX] + bias[0])
-                        }
-                    }
-                    finalRow += 1
-                }
-                emitted[l] += 1
-            }
+            emit(l, rawBuffers[l], count: outRows, width: outWidth)
             windows[l].dropFirst(outRows)
         }
 

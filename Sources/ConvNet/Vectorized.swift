@@ -63,3 +63,21 @@ func reluBackwardFloat(_ dx: UnsafeMutablePointer<Float>, _ dy: UnsafePointer<Fl
     }
     while i < count { dx[i] = output[i] > 0 ? dy[i] : 0; i += 1 }
 }
+
+/// im2col of one output row when a patch row is short (k·C < 32 floats, the first layer's
+/// single-channel input): vector copies instead of a memmove call per patch row.
+func im2colShortRunsFloat(_ dst: UnsafeMutablePointer<Float>, _ src: UnsafePointer<Float>,
+                          rowLength: Int, channels: Int, kernel: Int, outW: Int) {
+    let run = kernel * channels
+    let lanes = Vector.scalarCount
+    var out = dst
+    for j in 0..<outW {
+        for dy in 0..<kernel {
+            let from = src + dy * rowLength + j * channels
+            var e = 0
+            while e + lanes <= run { storeVector(loadVector(from + e), out + e); e += lanes }
+            while e < run { out[e] = from[e]; e += 1 }
+            out += run
+        }
+    }
+}

@@ -24,6 +24,25 @@ public final class Workspace<T: BinaryFloatingPoint> {
     public var elementCount: Int { buffers.reduce(0) { $0 + $1.capacity } }
 }
 
+/// Idle inference workspaces kept for the next image, so repeated inference does not pay for
+/// fresh pages (page faults and zeroing) every call. At most `limit` are kept.
+final class WorkspacePool: @unchecked Sendable {
+    static let shared = WorkspacePool()
+    private let lock = NSLock()
+    private var idle: [Workspace<Float>] = []
+    let limit = 2
+
+    func take() -> Workspace<Float> {
+        lock.lock(); defer { lock.unlock() }
+        return idle.popLast() ?? Workspace<Float>()
+    }
+
+    func give(_ workspace: Workspace<Float>) {
+        lock.lock(); defer { lock.unlock() }
+        if idle.count < limit { idle.append(workspace) }
+    }
+}
+
 /// How many threads the module's own loops (im2col, partial-map sums, bias and ReLU passes) use.
 /// BLAS threads are set separately (`OPENBLAS_NUM_THREADS` or `ConvNetThreads.setBLASThreads`).
 /// Results never depend on this number: every output element is computed by one thread in a

@@ -34,8 +34,10 @@ import LinearAlgebra
         return x
     }
 
-    @Test func sameSizeOutputMatchesTheDefinition() {
-        let model = Self.smallModel()
+    @Test(arguments: [SRCNNArchitecture(f1: 5, f2: 3, f3: 3, n1: 8, n2: 4),
+                      SRCNNArchitecture(f1: 5, f2: 1, f3: 3, n1: 8, n2: 4)])
+    func sameSizeOutputMatchesTheDefinition(_ arch: SRCNNArchitecture) {
+        let model = SRCNN(architecture: arch, seed: 7, standardDeviation: 0.3)
         let input = Self.randomPlane(width: 23, height: 17, seed: 3)
         let out = model.apply(to: input)
         #expect(out.width == 23 && out.height == 17)
