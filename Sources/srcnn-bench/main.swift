@@ -7,7 +7,7 @@ import LinearAlgebra
 BLASRuntime.ensureFastKernel()
 let args = CommandLine.arguments.dropFirst()
 let what = args.first ?? "all"
-let archs = args.count > 1 ? [SRCNNArchitecture(args[args.startIndex + 1])!] : [SRCNNArchitecture.srcnn915, .srcnn955]
+let archs = args.count > 1 && SRCNNArchitecture(args[args.startIndex + 1]) != nil ? [SRCNNArchitecture(args[args.startIndex + 1])!] : [SRCNNArchitecture.srcnn915, .srcnn955]
 if let t = ProcessInfo.processInfo.environment["SRLAB_THREADS"].flatMap(Int.init) { ConvNetThreads.configure(threads: t) }
 print("BLAS \(BLASRuntime.kernel), \(BLASRuntime.threads) BLAS threads, \(ConvNetThreads.count) SRCNN threads")
 if what == "cpu" {
@@ -27,6 +27,49 @@ if what == "cpu" {
     }
     times.sort()
     print(String(format: "inference %@ 256², 1 thread, CPU time: median %.2f ms, min %.2f ms", archs[0].description, times[10], times[0]))
+}
+if what == "eval" {
+    // srcnn-bench eval MODEL DATASET_FOLDER [SCALE]: per-image PSNR/SSIM under the SR protocol.
+    let a = Array(args)
+    let model = try SRCNN(contentsOf: a[1])
+    let folder = a[2], scale = a.count > 3 ? Int(a[3])! : 3
+    let files = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasSuffix(".bmp") }.sorted()
+    var psnr = 0.0, ssim = 0.0
+    for name in files {
+        let path = (folder as NSString).appendingPathComponent(name)
+        let image = try PreparedImage(image: try ImageIO.read(path), name: name, scale: scale, path: path)
+        let start = DispatchTime.now().uptimeNanoseconds
+        let out = model.upscale(lowRes: image.lowRes, scale: scale)
+        let ms = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
+        let (score, _) = SRProtocol.score(out, against: image)
+        print(String(format: "%-20@ %8.4f dB  SSIM %.4f  %7.1f ms", name, score.psnr, score.ssim, ms))
+        psnr += score.psnr; ssim += score.ssim
+    }
+    print(String(format: "%-20@ %8.4f dB  SSIM %.4f", "mean", psnr / Double(files.count), ssim / Double(files.count)))
+}
+if what == "memory" {
+    // srcnn-bench memory ARCH SIDE: upscale a SIDE/3 × SIDE/3 plane ×3, report peak resident memory.
+    let a = Array(args)
+    let side = a.count > 2 ? Int(a[2])! : 2048
+    let model = SRCNN(architecture: archs[0], seed: 1, standardDeviation: 0.05)
+    var rng = Xoshiro256(seed: 5)
+    let low = Imaging.Plane(width: side / 3 + 1, height: side / 3 + 1, values: (0..<((side / 3 + 1) * (side / 3 + 1))).map { _ in rng.nextUniform() })
+    let start = DispatchTime.now().uptimeNanoseconds
+    let out = model.upscale(lowRes: low, scale: 3)
+    let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    var usage = rusage()
+    getrusage(0, &usage)  // RUSAGE_SELF
+    print(String(format: "%@ upscale to %dx%d: %.2f s, peak resident %.0f MiB", archs[0].description, out.width, out.height, seconds, Double(usage.ru_maxrss) / 1024))
+}
+if what == "traincpu" {
+    // Single-thread CPU time per training step (batch 128, one shard run after the other).
+    ConvNetThreads.configure(threads: 1)
+    var t0 = timespec(), t1 = timespec()
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t0)
+    let wall = SRCNNBenchmark.trainingSamplesPerSecond(architecture: archs[0], batch: 128, steps: 10, threads: 1)
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t1)
+    let cpu = Double(t1.tv_sec - t0.tv_sec) + Double(t1.tv_nsec - t0.tv_nsec) / 1e9
+    print(String(format: "training %@ 1 thread: %.0f samples/s wall; %.0f samples/s by CPU time (13 steps)", archs[0].description, wall, 13 * 128 / cpu))
 }
 if what == "all" || what == "infer" {
     for arch in archs {
