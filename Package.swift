@@ -24,8 +24,9 @@ let package = Package(
         .target(name: "Imaging", dependencies: ["CSTBImage", "AtomicIO"], swiftSettings: fast),
         .target(name: "AtomicIO"),
         .target(name: "TensorFile", dependencies: ["AtomicIO"]),
+        // Optimised in debug builds too: its tests run the network on whole images.
         .target(name: "ConvNet", dependencies: ["LinearAlgebra", "Imaging", "TensorFile", "COpenBLAS"],
-                swiftSettings: fast),
+                swiftSettings: fast + [.unsafeFlags(["-O"], .when(configuration: .debug))]),
 
         .target(name: "Harness", dependencies: ["LinearAlgebra", "Imaging", "AtomicIO"],
                 swiftSettings: fast),
