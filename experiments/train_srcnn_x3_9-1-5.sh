@@ -7,6 +7,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 NAME=${NAME:-srcnn_x3_9-1-5_adam}
 THREADS=${THREADS:-2}
+# Both learning rates /10 from these epochs (added to the first run at its epoch ~50, when
+# validation PSNR had flattened; future milestones on resume leave the finished epochs as they were).
+LR_MILESTONES=${LR_MILESTONES:-150,250}
 export OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-SkylakeX}
 export SRLAB_DATA=${SRLAB_DATA:-../shared/datasets}
 swift build -c release --product srcnn-train
@@ -15,7 +18,8 @@ mkdir -p "runs/$NAME"
 cp .build/release/srcnn-train "runs/$NAME/srcnn-train"
 TRAIN="runs/$NAME/srcnn-train"
 if [ -f "runs/$NAME/checkpoint.safetensors" ] && [ "${FRESH:-0}" != 1 ]; then
-  exec "$TRAIN" --resume "runs/$NAME/checkpoint.safetensors" --epochs "${EPOCHS:-2000}" --threads "$THREADS"
+  exec "$TRAIN" --resume "runs/$NAME/checkpoint.safetensors" --epochs "${EPOCHS:-2000}" --threads "$THREADS" \
+    --lr-milestones "$LR_MILESTONES"
 fi
 exec "$TRAIN" --arch 9-1-5 --scale 3 --optimizer adam --lr 1e-3 --last-layer-lr 1e-4 \
-  --batch 128 --shards 2 --seed 1 --epochs "${EPOCHS:-2000}" --threads "$THREADS" -o "runs/$NAME"
+  --batch 128 --shards 2 --seed 1 --lr-milestones "$LR_MILESTONES" --epochs "${EPOCHS:-2000}" --threads "$THREADS" -o "runs/$NAME"

@@ -158,7 +158,8 @@ public final class SRCNNTrainer {
         step += 1
         let gradients = backprop.gradients
         for t in parameters.indices {
-            let rate = Float(t >= 4 ? options.lastLayerLearningRate : options.learningRate)
+            let factor = options.learningRateFactor(epoch: epoch + 1)
+            let rate = Float((t >= 4 ? options.lastLayerLearningRate : options.learningRate) * factor)
             optimizer.update(parameters: &parameters[t], gradients: gradients[t], state: &optimizerState[t],
                              learningRate: rate, step: step)
         }
@@ -234,9 +235,12 @@ public final class SRCNNTrainer {
     }
 
     /// Resumes from a checkpoint. `epochs` may extend the run and `threads` change its speed;
-    /// every other option is the checkpoint's own, so the continuation is the same computation
-    /// as an uninterrupted run.
+    /// `learningRateMilestones` may add future decays (all after the checkpoint's epoch, so the
+    /// epochs already done are exactly those of a run that had them from the start); every other
+    /// option is the checkpoint's own, so the continuation is the same computation as an
+    /// uninterrupted run with those options.
     public convenience init(resumingFrom path: String, epochs: Int? = nil, threads: Int? = nil,
+                            learningRateMilestones: [Int]? = nil,
                             trainingSet: SRCNNTrainingSet? = nil, validation: [PreparedImage]? = nil) throws {
         let file = try SafeTensorsFile(contentsOf: path)
         func fail(_ reason: String) -> SRCNNError { .invalidCheckpoint(path: path, reason: reason) }
@@ -247,6 +251,15 @@ public final class SRCNNTrainer {
         }
         if let epochs { options.epochs = epochs }
         if let threads { options.threads = threads }
+        if let milestones = learningRateMilestones {
+            let done = Int(file.metadata["epoch"] ?? "") ?? 0
+            // Milestones already passed stay; the given ones replace the future ones.
+            let kept = options.learningRateMilestones.filter { $0 <= done }
+            guard milestones.allSatisfy({ $0 > done }) || milestones.sorted() == options.learningRateMilestones.sorted() else {
+                throw fail("new learning-rate milestones must be after epoch \(done), the last one trained")
+            }
+            options.learningRateMilestones = (kept + milestones.filter { $0 > done }).sorted()
+        }
         let set: SRCNNTrainingSet
         if let trainingSet { set = trainingSet } else {
             set = try SRCNNTrainingSet(imageFiles: try SRCNNTrainingSet.imageFiles(in: options.trainingFolder), scale: options.scale)

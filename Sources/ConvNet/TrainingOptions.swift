@@ -22,6 +22,8 @@ public struct SRCNNTrainingOptions: Codable, Sendable, Equatable {
     public var learningRate: Double = 1e-4
     /// Learning rate of layer 3; the paper's is 1e-5.
     public var lastLayerLearningRate: Double = 1e-5
+    /// Epochs (1-based) from which both learning rates are divided by 10 once more, e.g. [120, 200].
+    public var learningRateMilestones: [Int] = []
     public var momentum: Double = 0.9
     /// Standard deviation of the Gaussian initial weights (paper: 0.001).
     public var initialStandardDeviation: Double = 0.001
@@ -51,6 +53,7 @@ public struct SRCNNTrainingOptions: Codable, Sendable, Equatable {
         o.optimizer = try c.decodeIfPresent(OptimizerName.self, forKey: .optimizer) ?? o.optimizer
         o.learningRate = try c.decodeIfPresent(Double.self, forKey: .learningRate) ?? o.learningRate
         o.lastLayerLearningRate = try c.decodeIfPresent(Double.self, forKey: .lastLayerLearningRate) ?? o.lastLayerLearningRate
+        o.learningRateMilestones = try c.decodeIfPresent([Int].self, forKey: .learningRateMilestones) ?? []
         o.momentum = try c.decodeIfPresent(Double.self, forKey: .momentum) ?? o.momentum
         o.initialStandardDeviation = try c.decodeIfPresent(Double.self, forKey: .initialStandardDeviation) ?? o.initialStandardDeviation
         o.seed = try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? o.seed
@@ -78,6 +81,11 @@ public struct SRCNNTrainingOptions: Codable, Sendable, Equatable {
         return arch
     }
 
+    /// The factor on both learning rates while training epoch `epoch` (1-based).
+    public func learningRateFactor(epoch: Int) -> Double {
+        learningRateMilestones.reduce(1.0) { epoch >= $1 ? $0 * 0.1 : $0 }
+    }
+
     /// The optimiser these options name.
     public var optimizerInstance: any Optimizer {
         switch optimizer {
@@ -89,9 +97,13 @@ public struct SRCNNTrainingOptions: Codable, Sendable, Equatable {
     /// One line for model metadata: what trained it.
     public var optimizerDescription: String {
         switch optimizer {
-        case .sgd: return "SGD momentum \(momentum), lr \(learningRate) (layers 1-2) / \(lastLayerLearningRate) (layer 3), batch \(batchSize)"
-        case .adam: return "Adam (0.9, 0.999, 1e-8), lr \(learningRate) (layers 1-2) / \(lastLayerLearningRate) (layer 3), batch \(batchSize)"
+        case .sgd: return "SGD momentum \(momentum), lr \(learningRate) (layers 1-2) / \(lastLayerLearningRate) (layer 3), batch \(batchSize)\(milestoneText)"
+        case .adam: return "Adam (0.9, 0.999, 1e-8), lr \(learningRate) (layers 1-2) / \(lastLayerLearningRate) (layer 3), batch \(batchSize)\(milestoneText)"
         }
+    }
+
+    private var milestoneText: String {
+        learningRateMilestones.isEmpty ? "" : ", lr /10 from epochs \(learningRateMilestones.map(String.init).joined(separator: ", "))"
     }
 }
 

@@ -22,6 +22,8 @@ struct TrainSRCNNCommand: ParsableCommand {
     @Option(help: "Learning rate of layers 1 and 2.") var lr = 1e-4
     @Option(help: "Learning rate of layer 3.") var lastLayerLr = 1e-5
     @Option(help: "SGD momentum.") var momentum = 0.9
+    @Option(help: "Comma-separated epochs from which the learning rates are divided by 10 again (with --resume: future ones only).")
+    var lrMilestones: String?
     @Option(help: "Standard deviation of the Gaussian initial weights.") var initStd = 0.001
     @Option(help: "Seed of initialisation, shuffling and augmentation.") var seed: UInt64 = 1
     @Flag(help: "Random flips and 90° rotations of the sub-images.") var augment = false
@@ -33,7 +35,8 @@ struct TrainSRCNNCommand: ParsableCommand {
         do {
             let trainer: SRCNNTrainer
             if let resume {
-                trainer = try SRCNNTrainer(resumingFrom: resume, epochs: epochs, threads: threads)
+                trainer = try SRCNNTrainer(resumingFrom: resume, epochs: epochs, threads: threads,
+                                           learningRateMilestones: try milestones())
                 log("resumed \(resume) at epoch \(trainer.epoch) of \(trainer.options.epochs)")
             } else {
                 trainer = try SRCNNTrainer(options: try options())
@@ -76,12 +79,22 @@ struct TrainSRCNNCommand: ParsableCommand {
         o.learningRate = lr
         o.lastLayerLearningRate = lastLayerLr
         o.momentum = momentum
+        o.learningRateMilestones = try milestones() ?? []
         o.initialStandardDeviation = initStd
         o.seed = seed
         o.augment = augment
         o.threads = threads ?? 2
         o.shards = shards
         return o
+    }
+
+    func milestones() throws -> [Int]? {
+        guard let lrMilestones else { return nil }
+        let values = lrMilestones.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard values.allSatisfy({ ($0 ?? 0) > 0 }) else {
+            throw ValidationError("--lr-milestones must be positive epoch numbers separated by commas")
+        }
+        return values.compactMap { $0 }
     }
 
     private func log(_ line: String) { FileHandle.standardError.write(Data((line + "\n").utf8)) }

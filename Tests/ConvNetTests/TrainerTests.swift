@@ -58,6 +58,27 @@ import Imaging
         #expect(best.parameters == straight.parameters && best.metadata["epochs"] == "3")
     }
 
+    @Test func futureMilestonesOnResumeEqualHavingThemFromTheStart() throws {
+        let set = Self.syntheticSet()
+        let a = try Self.temporaryFolder(), b = try Self.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: a); try? FileManager.default.removeItem(at: b) }
+        var withMilestone = Self.options(a, epochs: 3)
+        withMilestone.learningRateMilestones = [3]
+        let straight = try SRCNNTrainer(options: withMilestone, trainingSet: set, validation: [])
+        try straight.run()
+        let firstLeg = try SRCNNTrainer(options: Self.options(b, epochs: 1), trainingSet: set, validation: [])
+        try firstLeg.run()
+        #expect(throws: SRCNNError.self) {
+            try SRCNNTrainer(resumingFrom: firstLeg.checkpointPath, epochs: 3, learningRateMilestones: [1],
+                             trainingSet: set, validation: [])
+        }
+        let resumed = try SRCNNTrainer(resumingFrom: firstLeg.checkpointPath, epochs: 3, learningRateMilestones: [3],
+                                       trainingSet: set, validation: [])
+        try resumed.run()
+        #expect(resumed.parameters == straight.parameters)
+        #expect(withMilestone.learningRateFactor(epoch: 2) == 1 && withMilestone.learningRateFactor(epoch: 3) == 0.1)
+    }
+
     @Test(arguments: [SRCNNTrainingOptions.OptimizerName.adam, .sgd])
     func trainingLowersTheLoss(_ optimizer: SRCNNTrainingOptions.OptimizerName) throws {
         let folder = try Self.temporaryFolder()
