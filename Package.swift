@@ -26,7 +26,7 @@ let package = Package(
         .target(name: "TensorFile", dependencies: ["AtomicIO"]),
         // Optimised in debug builds too: its tests run the network on whole images.
         .target(name: "ConvNet", dependencies: ["LinearAlgebra", "Imaging", "TensorFile", "COpenBLAS"],
-                swiftSettings: fast + [.unsafeFlags(["-O"], .when(configuration: .debug))]),
+                exclude: ["README.md"], swiftSettings: fast + [.unsafeFlags(["-O"], .when(configuration: .debug))]),
 
         .target(name: "Harness", dependencies: ["LinearAlgebra", "Imaging", "AtomicIO"],
                 swiftSettings: fast),
