@@ -45,6 +45,15 @@ extension SRCNN {
         try self.init(file: file, path: path)
     }
 
+    /// Loads a model for use at `scale`: a model trained for another scale (its `scale`
+    /// metadata) is refused, since SRCNN's filters are specific to one factor.
+    public init(contentsOf path: String, scale: Int) throws {
+        try self.init(contentsOf: path)
+        if let stated = metadata["scale"], Int(stated) != scale {
+            throw SRCNNError.invalidModel(path: path, reason: "it was trained for scale \(stated), not \(scale)")
+        }
+    }
+
     public init(file: SafeTensorsFile, path: String = "<memory>") throws {
         func fail(_ reason: String) -> SRCNNError { .invalidModel(path: path, reason: reason) }
         let expected = ["conv1.weight", "conv1.bias", "conv2.weight", "conv2.bias", "conv3.weight", "conv3.bias"]

@@ -101,6 +101,16 @@ import LinearAlgebra
         #expect(reason { _ in } == nil)
     }
 
+    @Test func aModelForAnotherScaleIsRefused() throws {
+        var model = Self.smallModel()
+        model.metadata["scale"] = "3"
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("srcnn-\(UUID()).safetensors").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try model.write(to: path)
+        #expect(try SRCNN(contentsOf: path, scale: 3).parameters == model.parameters)
+        #expect(throws: SRCNNError.self) { try SRCNN(contentsOf: path, scale: 4) }
+    }
+
     @Test func architectureNamesParse() {
         #expect(SRCNNArchitecture("9-5-5") == .srcnn955)
         #expect(SRCNNArchitecture("9-1-5:64-32") == .srcnn915)
