@@ -7,9 +7,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 NAME=${NAME:-srcnn_x3_9-1-5_adam}
 THREADS=${THREADS:-2}
-# Both learning rates /10 from these epochs (added to the first run at its epoch ~50, when
+# Both learning rates /10 from these epochs (added to the run at its epoch ~75, when
 # validation PSNR had flattened; future milestones on resume leave the finished epochs as they were).
-LR_MILESTONES=${LR_MILESTONES:-150,250}
+LR_MILESTONES=${LR_MILESTONES:-85,200}
 export OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-SkylakeX}
 export SRLAB_DATA=${SRLAB_DATA:-../shared/datasets}
 swift build -c release --product srcnn-train
