@@ -48,6 +48,15 @@ import LinearAlgebra
     /// same inputs. Bit-identity further needs a GEMM whose per-element summation order does not
     /// depend on the matrix size: true of OpenBLAS's SkylakeX kernel (what srlab runs here), not of
     /// its generic Prescott or Haswell kernels, where tiles may differ by a float rounding.
+    @Test(arguments: [(1, 1), (2, 5), (7, 1), (3, 3), (12, 2)])
+    func tinyImagesMatchTheDefinition(_ size: (Int, Int)) {
+        let model = Self.smallModel()
+        let input = Self.randomPlane(width: size.0, height: size.1, seed: 9)
+        let out = model.apply(to: input)
+        #expect(out.width == size.0 && out.height == size.1)
+        #expect(maxAbsDifference(out.values, Self.referenceApply(model, input)) < 1e-5)
+    }
+
     @Test(arguments: [1, 5, 8, 13, 40])
     func tilingGivesTheIdenticalResult(tileSize: Int) {
         var model = Self.smallModel()
