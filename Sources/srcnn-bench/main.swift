@@ -61,6 +61,56 @@ if what == "memory" {
     getrusage(0, &usage)  // RUSAGE_SELF
     print(String(format: "%@ upscale to %dx%d: %.2f s, peak resident %.0f MiB", archs[0].description, out.width, out.height, seconds, Double(usage.ru_maxrss) / 1024))
 }
+if what == "trainloss" {
+    // srcnn-bench trainloss MODEL T91_FOLDER: the model's MSE on the training sub-images
+    // (valid convolutions, centre label), to compare trained models with the authors' filters.
+    let a = Array(args)
+    let model = try SRCNN(contentsOf: a[1])
+    let set = try SRCNNTrainingSet(imageFiles: try SRCNNTrainingSet.imageFiles(in: a[2]), scale: 3)
+    let batch = 128
+    let net = SRCNNBackprop<Float>(architecture: model.architecture, batchCapacity: batch)
+    let l = net.labelSize
+    var x = [Float](repeating: 0, count: batch * 33 * 33), y = [Float](repeating: 0, count: batch * l * l)
+    var total = 0.0, count = 0, bicubic = 0.0
+    var start = 0
+    while start + batch <= set.count {
+        x.withUnsafeMutableBufferPointer { xp in y.withUnsafeMutableBufferPointer { yp in
+            for i in 0..<batch { set.copy(start + i, labelSize: l, input: xp.baseAddress! + i * 33 * 33, label: yp.baseAddress! + i * l * l) }
+        } }
+        let out = x.withUnsafeBufferPointer { net.forward(parameters: model.parameters, inputs: $0.baseAddress!, batch: batch) }
+        for i in 0..<batch {
+            for r in 0..<l { for c in 0..<l {
+                let t = Double(y[(i * l + r) * l + c])
+                let d = Double(out[(i * l + r) * l + c]) - t
+                let off = (33 - l) / 2
+                let b = Double(x[i * 33 * 33 + (r + off) * 33 + c + off]) - t
+                total += d * d; bicubic += b * b; count += 1
+            } }
+        }
+        start += batch
+    }
+    print(String(format: "training-set MSE %.4e (bicubic %.4e) over %d sub-images", total / Double(count), bicubic / Double(count), start))
+}
+if what == "dead" {
+    // srcnn-bench dead MODEL T91: how many layer-1 and layer-2 maps never fire on 1,024 sub-images.
+    let a = Array(args)
+    let model = try SRCNN(contentsOf: a[1])
+    let set = try SRCNNTrainingSet(imageFiles: try SRCNNTrainingSet.imageFiles(in: a[2]), scale: 3)
+    let n = 1024, arch = model.architecture
+    var x = [Float](repeating: 0, count: n * 33 * 33), lab = [Float](repeating: 0, count: n)
+    x.withUnsafeMutableBufferPointer { xp in lab.withUnsafeMutableBufferPointer { yp in
+        for i in 0..<n { set.copy(i * (set.count / n), labelSize: 1, input: xp.baseAddress! + i * 33 * 33, label: yp.baseAddress! + i) }
+    } }
+    let s1 = 33 - arch.f1 + 1, s2 = s1 - arch.f2 + 1
+    var a1 = [Float](repeating: 0, count: n * s1 * s1 * arch.n1), a2 = [Float](repeating: 0, count: n * s2 * s2 * arch.n2)
+    let ws = Workspace<Float>()
+    conv2dForward(output: &a1, input: x, weight: model.parameters[0], bias: model.parameters[1], batch: n, inChannels: 1, outChannels: arch.n1, height: 33, width: 33, kernel: arch.f1, relu: true, workspace: ws)
+    conv2dForward(output: &a2, input: a1, weight: model.parameters[2], bias: model.parameters[3], batch: n, inChannels: arch.n1, outChannels: arch.n2, height: s1, width: s1, kernel: arch.f2, relu: true, workspace: ws)
+    var live1 = [Bool](repeating: false, count: arch.n1), live2 = [Bool](repeating: false, count: arch.n2)
+    for i in 0..<(a1.count) where a1[i] > 0 { live1[i % arch.n1] = true }
+    for i in 0..<(a2.count) where a2[i] > 0 { live2[i % arch.n2] = true }
+    print("dead maps: layer 1 \(live1.filter { !$0 }.count)/\(arch.n1), layer 2 \(live2.filter { !$0 }.count)/\(arch.n2)")
+}
 if what == "traincpu" {
     // Single-thread CPU time per training step (batch 128, one shard run after the other).
     ConvNetThreads.configure(threads: 1)

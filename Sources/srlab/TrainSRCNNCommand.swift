@@ -29,6 +29,7 @@ struct TrainSRCNNCommand: ParsableCommand {
     @Flag(help: "Random flips and 90° rotations of the sub-images.") var augment = false
     @Option(help: "Threads; results do not depend on it (default 2; with --resume, the checkpoint's).") var threads: Int?
     @Option(help: "Pieces each batch is cut into and run in parallel; results depend on it.") var shards = 2
+    @Option(help: "Batches between progress lines.") var progressInterval = 20
     @Option(help: "Resume from this checkpoint.safetensors; its stored options apply (except --epochs, --threads).") var resume: String?
 
     func run() throws {
@@ -85,6 +86,7 @@ struct TrainSRCNNCommand: ParsableCommand {
         o.augment = augment
         o.threads = threads ?? 2
         o.shards = shards
+        o.progressInterval = progressInterval
         return o
     }
 
