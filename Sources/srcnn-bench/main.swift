@@ -116,10 +116,12 @@ if what == "traincpu" {
     ConvNetThreads.configure(threads: 1)
     var t0 = timespec(), t1 = timespec()
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t0)
-    let wall = SRCNNBenchmark.trainingSamplesPerSecond(architecture: archs[0], batch: 128, steps: 10, threads: 1)
+    let batch = ProcessInfo.processInfo.environment["BATCH"].flatMap(Int.init) ?? 128
+    let shards = ProcessInfo.processInfo.environment["SHARDS"].flatMap(Int.init) ?? 2
+    let wall = SRCNNBenchmark.trainingSamplesPerSecond(architecture: archs[0], batch: batch, steps: 10, threads: 1, shards: shards)
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t1)
     let cpu = Double(t1.tv_sec - t0.tv_sec) + Double(t1.tv_nsec - t0.tv_nsec) / 1e9
-    print(String(format: "training %@ 1 thread: %.0f samples/s wall; %.0f samples/s by CPU time (13 steps)", archs[0].description, wall, 13 * 128 / cpu))
+    print(String(format: "training %@ batch %d, 1 thread: %.0f samples/s wall; %.0f samples/s by CPU time (13 steps)", archs[0].description, batch, wall, Double(13 * batch) / cpu))
 }
 if what == "all" || what == "infer" {
     for arch in archs {
