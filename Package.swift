@@ -23,6 +23,8 @@ let package = Package(
                 swiftSettings: fast),
         .target(name: "Imaging", dependencies: ["CSTBImage"], swiftSettings: fast),
         .target(name: "TensorFile"),
+        .target(name: "SparseCoding", dependencies: ["LinearAlgebra", "Imaging", "TensorFile"],
+                swiftSettings: fast),
 
         .executableTarget(name: "srlab", dependencies: [
             "LinearAlgebra", "Imaging", "TensorFile",
@@ -32,6 +34,7 @@ let package = Package(
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging"]),
         .testTarget(name: "TensorFileTests", dependencies: ["TensorFile"]),
+        .testTarget(name: "SparseCodingTests", dependencies: ["SparseCoding", "LinearAlgebra", "Imaging", "TensorFile"]),
     ]
 )
 

@@ -1,0 +1,196 @@
+import Foundation
+import LinearAlgebra
+
+/// The l1-regularised least-squares problem every solver here answers, for each signal y:
+///
+///     minimise over w   ½‖y − D w‖² + λ‖w‖₁
+///
+/// This is the convention of the release's `L1QP_FeatureSign_yang(lambda, A, b)` (it minimises
+/// ½wᵀAw + bᵀw + λ‖w‖₁ with A = DᵀD, b = −Dᵀy), so λ = 0.2 / 0.15 mean what they mean there. It is
+/// also scikit-learn's `sparse_encode(…, alpha=λ)` with lasso_lars (which divides alpha by the
+/// dimension and scales the residual by 1/(2·dim)).
+public protocol SparseSolver: Sendable {
+    var name: String { get }
+    /// Codes every column of `signals` (dimension × count) against `dictionary`.
+    func encode(_ signals: Matrix<Double>, dictionary: CodingDictionary, lambda: Double) -> SparseCodes
+}
+
+/// A dictionary (dimension × atoms, column j is atom j) with its Gram matrix DᵀD, computed once
+/// because every solver works from it.
+public struct CodingDictionary: Sendable {
+    public let atoms: Matrix<Double>
+    public let gram: Matrix<Double>
+    public var dimension: Int { atoms.rows }
+    public var count: Int { atoms.columns }
+    /// The Gram matrix at a fixed address, so the solver threads share it without copies.
+    let gramStorage: PinnedBuffer
+
+    public init(_ atoms: Matrix<Double>) {
+        self.atoms = atoms
+        self.gram = matmul(atoms, transposeA: true, atoms)
+        self.gramStorage = PinnedBuffer(gram.elements)
+    }
+
+    /// Dᵀ·Y for the given columns of `signals`, atoms × (range count), one BLAS call.
+    func correlations(_ signals: Matrix<Double>, columns range: Range<Int>) -> [Double] {
+        let n = range.count, k = count, d = dimension
+        var out = [Double](repeating: 0, count: k * n)
+        guard n > 0, d > 0 else { return out }
+        atoms.elements.withUnsafeBufferPointer { pa in
+            signals.elements.withUnsafeBufferPointer { ps in
+                out.withUnsafeMutableBufferPointer { po in
+                    Double.gemm(true, false, k, n, d, 1, pa.baseAddress!, d,
+                                ps.baseAddress! + range.lowerBound * d, d, 0, po.baseAddress!, k)
+                }
+            }
+        }
+        return out
+    }
+}
+
+/// Codes of many signals, stored by column (compressed sparse column): the nonzeros of signal n are
+/// `indices[starts[n]..<starts[n+1]]` with `values` alongside.
+public struct SparseCodes: Sendable, Equatable {
+    public let atoms: Int
+    public var starts: [Int]
+    public var indices: [Int32]
+    public var values: [Double]
+
+    public init(atoms: Int) {
+        self.atoms = atoms
+        starts = [0]
+        indices = []
+        values = []
+    }
+
+    public var count: Int { starts.count - 1 }
+    public var nonzeroCount: Int { values.count }
+
+    public mutating func append(indices newIndices: [Int32], values newValues: [Double]) {
+        indices.append(contentsOf: newIndices)
+        values.append(contentsOf: newValues)
+        starts.append(indices.count)
+    }
+
+    public mutating func append(contentsOf other: SparseCodes) {
+        precondition(other.atoms == atoms)
+        let base = indices.count
+        indices.append(contentsOf: other.indices)
+        values.append(contentsOf: other.values)
+        starts.append(contentsOf: other.starts.dropFirst().map { $0 + base })
+    }
+
+    /// Signal n's code as a dense vector.
+    public func dense(_ n: Int) -> [Double] {
+        var w = [Double](repeating: 0, count: atoms)
+        for p in starts[n]..<starts[n + 1] { w[Int(indices[p])] = values[p] }
+        return w
+    }
+
+    /// All codes as an atoms × count matrix (only for small problems and tests).
+    public func denseMatrix() -> Matrix<Double> {
+        var m = Matrix<Double>(rows: atoms, columns: count)
+        for n in 0..<count {
+            for p in starts[n]..<starts[n + 1] { m[Int(indices[p]), n] = values[p] }
+        }
+        return m
+    }
+}
+
+public enum SparseObjective {
+    /// ½‖y − D w‖² + λ‖w‖₁ for signal `n`.
+    public static func value(signal y: [Double], code w: [Double], dictionary: Matrix<Double>,
+                             lambda: Double) -> Double {
+        let reconstruction = matvec(dictionary, w)
+        var residual = 0.0
+        for i in 0..<y.count { residual += (y[i] - reconstruction[i]) * (y[i] - reconstruction[i]) }
+        return 0.5 * residual + lambda * w.reduce(0) { $0 + abs($1) }
+    }
+
+    /// The summed objective over all signals.
+    public static func total(signals: Matrix<Double>, codes: SparseCodes, dictionary: Matrix<Double>,
+                             lambda: Double) -> Double {
+        var sum = 0.0
+        for n in 0..<signals.columns {
+            sum += value(signal: signals.column(n), code: codes.dense(n), dictionary: dictionary,
+                         lambda: lambda)
+        }
+        return sum
+    }
+
+    /// The largest violation of the lasso optimality (KKT) conditions for one code: with
+    /// g = Dᵀ(y − Dw), active atoms need g_i = λ·sign(w_i) and inactive ones |g_i| ≤ λ.
+    public static func kktViolation(signal y: [Double], code w: [Double], dictionary: CodingDictionary,
+                                    lambda: Double) -> Double {
+        let residual = zip(y, matvec(dictionary.atoms, w)).map { $0 - $1 }
+        let g = matvec(dictionary.atoms, transpose: true, residual)
+        var worst = 0.0
+        for i in 0..<w.count {
+            let violation = w[i] != 0 ? abs(g[i] - lambda * (w[i] > 0 ? 1 : -1)) : max(0, abs(g[i]) - lambda)
+            worst = max(worst, violation)
+        }
+        return worst
+    }
+}
+
+/// Splits `count` signals into chunks, computes Dᵀy for a chunk with one multi-threaded GEMM, then
+/// codes its signals on all cores. Alternating keeps BLAS threads and the solver threads from
+/// competing for the two cores, and the chunking is fixed, so results do not depend on timing.
+func encodeInChunks(_ signals: Matrix<Double>, dictionary: CodingDictionary, chunk: Int = 2048,
+                    workers: Int = ProcessInfo.processInfo.activeProcessorCount,
+                    makeWorker: @Sendable () -> SignalCoder) -> SparseCodes {
+    precondition(signals.rows == dictionary.dimension,
+                 "signals have dimension \(signals.rows), dictionary atoms \(dictionary.dimension)")
+    var codes = SparseCodes(atoms: dictionary.count)
+    let total = signals.columns
+    var start = 0
+    let k = dictionary.count
+    while start < total {
+        let end = min(total, start + chunk)
+        let correlations = dictionary.correlations(signals, columns: start..<end)
+        let n = end - start
+        let parts = max(1, min(workers * 4, n))
+        nonisolated(unsafe) let results = UnsafeMutableBufferPointer<SparseCodes>.allocate(capacity: parts)
+        results.initialize(repeating: SparseCodes(atoms: k))
+        correlations.withUnsafeBufferPointer { pc in
+            nonisolated(unsafe) let base = pc.baseAddress!
+            DispatchQueue.concurrentPerform(iterations: parts) { part in
+                let lo = n * part / parts, hi = n * (part + 1) / parts
+                let worker = makeWorker()
+                var local = SparseCodes(atoms: k)
+                var indices: [Int32] = [], values: [Double] = []
+                for j in lo..<hi {
+                    indices.removeAll(keepingCapacity: true)
+                    values.removeAll(keepingCapacity: true)
+                    worker.code(correlations: base + j * k, indices: &indices, values: &values)
+                    local.append(indices: indices, values: values)
+                }
+                results[part] = local
+            }
+        }
+        for part in 0..<parts { codes.append(contentsOf: results[part]) }
+        results.deinitialize()
+        results.deallocate()
+        start = end
+    }
+    return codes
+}
+
+/// One thread's solver with its scratch memory: codes one signal from its correlations Dᵀy.
+protocol SignalCoder: AnyObject {
+    func code(correlations: UnsafePointer<Double>, indices: inout [Int32], values: inout [Double])
+}
+
+/// Read-only doubles at a stable address, shared by worker threads (never mutated after init).
+final class PinnedBuffer: @unchecked Sendable {
+    let pointer: UnsafeMutablePointer<Double>
+    let count: Int
+
+    init(_ values: [Double]) {
+        count = values.count
+        pointer = .allocate(capacity: max(1, count))
+        values.withUnsafeBufferPointer { pointer.initialize(from: $0.baseAddress!, count: count) }
+    }
+
+    deinit { pointer.deallocate() }
+}
