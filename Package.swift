@@ -23,7 +23,7 @@ let package = Package(
                 swiftSettings: fast),
         .target(name: "Imaging", dependencies: ["CSTBImage"], swiftSettings: fast),
         .target(name: "TensorFile"),
-        .target(name: "SparseCoding", dependencies: ["LinearAlgebra", "Imaging", "TensorFile"],
+        .target(name: "SparseCoding", dependencies: ["LinearAlgebra", "Imaging", "TensorFile", "COpenBLAS"],
                 swiftSettings: fast),
 
         .executableTarget(name: "srlab", dependencies: [

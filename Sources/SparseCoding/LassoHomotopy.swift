@@ -32,15 +32,18 @@ final class LassoHomotopyCoder: SignalCoder {
     let k: Int
     let maxActive: Int
     let lambda: Double
-    // scratch, length k
+    // Per atom (length k): the current correlations Dᵀ(y − Dw), how fast each falls per unit
+    // decrease of λ, and +∞ for active atoms so the event search needs no branch to skip them.
     let correlation: UnsafeMutablePointer<Double>
     let direction: UnsafeMutablePointer<Double>
-    let mask: UnsafeMutablePointer<UInt8>
-    // active set, length maxActive (+1 for the Cholesky append column)
-    var active: [Int]
-    var sign: [Double]
-    var weight: [Double]
-    var step: [Double]
+    let excluded: UnsafeMutablePointer<Double>
+    // Per active atom (length maxActive): atom index, sign, coefficient, coefficient rate.
+    let active: UnsafeMutablePointer<Int>
+    let sign: UnsafeMutablePointer<Double>
+    let weight: UnsafeMutablePointer<Double>
+    let step: UnsafeMutablePointer<Double>
+    var n = 0
+    /// Lower Cholesky factor of G_AA, row-major with leading dimension maxActive.
     let factor: UnsafeMutablePointer<Double>
     let column: UnsafeMutablePointer<Double>
 
@@ -52,41 +55,47 @@ final class LassoHomotopyCoder: SignalCoder {
         self.lambda = lambda
         correlation = .allocate(capacity: k)
         direction = .allocate(capacity: k)
-        mask = .allocate(capacity: k)
-        mask.initialize(repeating: 0, count: k)
-        active = []; sign = []; weight = []; step = []
-        active.reserveCapacity(maxActive); sign.reserveCapacity(maxActive)
-        weight.reserveCapacity(maxActive); step.reserveCapacity(maxActive)
+        direction.initialize(repeating: 0, count: k)
+        excluded = .allocate(capacity: k)
+        excluded.initialize(repeating: 0, count: k)
+        active = .allocate(capacity: maxActive)
+        sign = .allocate(capacity: maxActive)
+        weight = .allocate(capacity: maxActive)
+        step = .allocate(capacity: maxActive)
         factor = .allocate(capacity: maxActive * maxActive)
         column = .allocate(capacity: maxActive + 1)
     }
 
     deinit {
-        correlation.deallocate(); direction.deallocate(); mask.deallocate()
+        correlation.deallocate(); direction.deallocate(); excluded.deallocate()
+        active.deallocate(); sign.deallocate(); weight.deallocate(); step.deallocate()
         factor.deallocate(); column.deallocate()
     }
 
     /// Adds atom j to the active set and its row to the Cholesky factor; false if it is dependent.
     private func activate(_ j: Int, sign s: Double) -> Bool {
-        let n = active.count
         guard n < maxActive else { return false }
         for p in 0..<n { column[p] = gram[active[p] * k + j] }
         column[n] = gram[j * k + j]
         guard SmallCholesky.append(factor, n: n, ld: maxActive, column: column) else { return false }
-        active.append(j); sign.append(s); weight.append(0); step.append(0)
-        mask[j] = 1
+        active[n] = j; sign[n] = s; weight[n] = 0; step[n] = 0
+        n += 1
+        excluded[j] = .infinity
         return true
     }
 
-    private func refactor() {
-        let n = active.count
+    private func deactivate(at position: Int) {
+        excluded[active[position]] = 0
+        for p in position..<(n - 1) {
+            active[p] = active[p + 1]; sign[p] = sign[p + 1]; weight[p] = weight[p + 1]
+        }
+        n -= 1
         for i in 0..<n { for p in 0...i { factor[i * maxActive + p] = gram[active[i] * k + active[p]] } }
         _ = SmallCholesky.factor(factor, n: n, ld: maxActive)
     }
 
     func code(correlations c0: UnsafePointer<Double>, indices: inout [Int32], values: inout [Double]) {
-        active.removeAll(keepingCapacity: true); sign.removeAll(keepingCapacity: true)
-        weight.removeAll(keepingCapacity: true); step.removeAll(keepingCapacity: true)
+        n = 0
         var first = 0, level = 0.0
         for j in 0..<k {
             let v = c0[j]
@@ -97,58 +106,62 @@ final class LassoHomotopyCoder: SignalCoder {
         _ = activate(first, sign: c0[first] > 0 ? 1 : -1)
         var justDropped = -1
         var steps = 0
+        var lastStep = 0.0 // the previous move, applied to the correlations lazily in the next pass
         while steps < 8 * maxActive + 16 {
             steps += 1
-            let n = active.count
-            // Direction of the coefficients per unit decrease of λ: G_AA·step = sign.
+            // Coefficient rates per unit decrease of λ: G_AA·step = sign.
             for p in 0..<n { step[p] = sign[p] }
-            step.withUnsafeMutableBufferPointer { SmallCholesky.solve(factor, n: n, ld: maxActive, $0.baseAddress!) }
-            // direction = G[:, A]·step: how fast each correlation falls.
+            SmallCholesky.solve(factor, n: n, ld: maxActive, step)
+            // Correlations move by the previous step; their new rates are G[:, A]·step.
             do {
-                let g0 = gram + active[0] * k, s0 = step[0]
-                for j in 0..<k { direction[j] = g0[j] * s0 }
-                for p in 1..<max(1, n) {
+                let g0 = gram + active[0] * k, s0 = step[0], t = lastStep
+                for j in 0..<k {
+                    correlation[j] -= t * direction[j]
+                    direction[j] = g0[j] * s0
+                }
+                var p = 1
+                while p < n {
                     let g = gram + active[p] * k, s = step[p]
                     for j in 0..<k { direction[j] += g[j] * s }
+                    p += 1
                 }
             }
-            // The next event: the smallest decrease t of λ at which something happens.
+            // The next event: the smallest decrease t of λ at which an inactive correlation reaches
+            // ±λ (for t > 0 and a nonnegative numerator, num < t·den implies den > 0).
             var t = level - lambda
             var event = 0, who = -1, newSign = 0.0 // event 0: reached λ, 1: atom joins, 2: leaves
-            for j in 0..<k where mask[j] == 0 {
-                let aj = direction[j], cj = correlation[j]
-                let up = 1 - aj, down = 1 + aj
-                if up > 0 && level - cj < t * up { t = (level - cj) / up; event = 1; who = j; newSign = 1 }
-                if down > 0 && level + cj < t * down { t = (level + cj) / down; event = 1; who = j; newSign = -1 }
+            for j in 0..<k {
+                let aj = direction[j], cj = correlation[j], skip = excluded[j]
+                let up = level - cj + skip, down = level + cj + skip
+                if up < t * (1 - aj) { t = up / (1 - aj); event = 1; who = j; newSign = 1 }
+                if down < t * (1 + aj) { t = down / (1 + aj); event = 1; who = j; newSign = -1 }
             }
             for p in 0..<n where weight[p] != 0 && step[p] * weight[p] < 0 {
                 let crossing = -weight[p] / step[p]
                 if crossing < t { t = crossing; event = 2; who = p }
             }
-            if justDropped >= 0 { mask[justDropped] = 0; justDropped = -1 }
+            if justDropped >= 0 { excluded[justDropped] = 0; justDropped = -1 }
             if t < 0 { t = 0 }
             for p in 0..<n { weight[p] += t * step[p] }
-            for j in 0..<k { correlation[j] -= t * direction[j] }
+            lastStep = t
             level -= t
             if event == 0 { break }
             if event == 1 {
                 if !activate(who, sign: newSign) { break }
             } else {
-                // Leaves: it may not re-enter on the very next step (its correlation sits at ±λ).
+                // Leaves; it may not re-enter on the very next step (its correlation sits at ±λ).
                 let atom = active[who]
-                active.remove(at: who); sign.remove(at: who); weight.remove(at: who); step.remove(at: who)
-                mask[atom] = 2
+                deactivate(at: who)
+                if n == 0 { break }
+                excluded[atom] = .infinity
                 justDropped = atom
-                if active.isEmpty { mask[atom] = 0; break }
-                refactor()
             }
         }
-        if justDropped >= 0 { mask[justDropped] = 0 }
-        let n = active.count
+        if justDropped >= 0 { excluded[justDropped] = 0 }
         // Polish: the exact stationarity solve on the final support, kept if the signs agree.
         if n > 0 {
             for p in 0..<n { step[p] = c0[active[p]] - lambda * sign[p] }
-            step.withUnsafeMutableBufferPointer { SmallCholesky.solve(factor, n: n, ld: maxActive, $0.baseAddress!) }
+            SmallCholesky.solve(factor, n: n, ld: maxActive, step)
             var consistent = true
             for p in 0..<n where step[p] * sign[p] <= 0 { consistent = false }
             if consistent { for p in 0..<n { weight[p] = step[p] } }
@@ -159,6 +172,6 @@ final class LassoHomotopyCoder: SignalCoder {
             indices.append(Int32(active[p]))
             values.append(weight[p])
         }
-        for p in 0..<n { mask[active[p]] = 0 }
+        for p in 0..<n { excluded[active[p]] = 0 }
     }
 }

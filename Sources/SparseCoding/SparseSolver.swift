@@ -1,5 +1,6 @@
 import Foundation
 import LinearAlgebra
+import COpenBLAS
 
 /// The l1-regularised least-squares problem every solver here answers, for each signal y:
 ///
@@ -24,11 +25,13 @@ public struct CodingDictionary: Sendable {
     public var count: Int { atoms.columns }
     /// The Gram matrix at a fixed address, so the solver threads share it without copies.
     let gramStorage: PinnedBuffer
+    let atomStorage: PinnedBuffer
 
     public init(_ atoms: Matrix<Double>) {
         self.atoms = atoms
         self.gram = matmul(atoms, transposeA: true, atoms)
         self.gramStorage = PinnedBuffer(gram.elements)
+        self.atomStorage = PinnedBuffer(atoms.elements)
     }
 
     /// Dᵀ·Y for the given columns of `signals`, atoms × (range count), one BLAS call.
@@ -133,47 +136,67 @@ public enum SparseObjective {
     }
 }
 
-/// Splits `count` signals into chunks, computes Dᵀy for a chunk with one multi-threaded GEMM, then
-/// codes its signals on all cores. Alternating keeps BLAS threads and the solver threads from
-/// competing for the two cores, and the chunking is fixed, so results do not depend on timing.
-func encodeInChunks(_ signals: Matrix<Double>, dictionary: CodingDictionary, chunk: Int = 2048,
+/// Codes all signals on every core. Each worker takes blocks of `block` signals, computes their
+/// correlations Dᵀy with one single-threaded GEMM into its own (cache-sized) buffer and codes them.
+/// OpenBLAS is held at one thread meanwhile: its own threads would otherwise spin between calls and
+/// take the cores from the solver threads. Blocks are fixed, so results do not depend on timing.
+func encodeInChunks(_ signals: Matrix<Double>, dictionary: CodingDictionary, block: Int = 128,
                     workers: Int = ProcessInfo.processInfo.activeProcessorCount,
                     makeWorker: @Sendable () -> SignalCoder) -> SparseCodes {
     precondition(signals.rows == dictionary.dimension,
                  "signals have dimension \(signals.rows), dictionary atoms \(dictionary.dimension)")
-    var codes = SparseCodes(atoms: dictionary.count)
-    let total = signals.columns
-    var start = 0
-    let k = dictionary.count
-    while start < total {
-        let end = min(total, start + chunk)
-        let correlations = dictionary.correlations(signals, columns: start..<end)
-        let n = end - start
-        let parts = max(1, min(workers * 4, n))
-        nonisolated(unsafe) let results = UnsafeMutableBufferPointer<SparseCodes>.allocate(capacity: parts)
-        results.initialize(repeating: SparseCodes(atoms: k))
-        correlations.withUnsafeBufferPointer { pc in
-            nonisolated(unsafe) let base = pc.baseAddress!
-            DispatchQueue.concurrentPerform(iterations: parts) { part in
-                let lo = n * part / parts, hi = n * (part + 1) / parts
-                let worker = makeWorker()
+    let total = signals.columns, k = dictionary.count, d = dictionary.dimension
+    let blocks = (total + block - 1) / block
+    guard blocks > 0 else { return SparseCodes(atoms: k) }
+    nonisolated(unsafe) let results = UnsafeMutableBufferPointer<SparseCodes>.allocate(capacity: blocks)
+    results.initialize(repeating: SparseCodes(atoms: k))
+    let threads = BLASThreads.limitToOne()
+    defer { BLASThreads.restore(threads) }
+    let next = BlockCounter()
+    signals.elements.withUnsafeBufferPointer { ps in
+        nonisolated(unsafe) let signalBase = ps.baseAddress!
+        let atoms = UnsafePointer(dictionary.atomStorage.pointer)
+        nonisolated(unsafe) let atomBase = atoms
+        DispatchQueue.concurrentPerform(iterations: min(workers, blocks)) { _ in
+            let worker = makeWorker()
+            let buffer = UnsafeMutablePointer<Double>.allocate(capacity: k * block)
+            defer { buffer.deallocate() }
+            var indices: [Int32] = [], values: [Double] = []
+            while true {
+                let b = next.take()
+                if b >= blocks { break }
+                let lo = b * block, hi = min(total, lo + block)
+                Double.gemm(true, false, k, hi - lo, d, 1, atomBase, d, signalBase + lo * d, d, 0, buffer, k)
                 var local = SparseCodes(atoms: k)
-                var indices: [Int32] = [], values: [Double] = []
-                for j in lo..<hi {
+                for j in 0..<(hi - lo) {
                     indices.removeAll(keepingCapacity: true)
                     values.removeAll(keepingCapacity: true)
-                    worker.code(correlations: base + j * k, indices: &indices, values: &values)
+                    worker.code(correlations: buffer + j * k, indices: &indices, values: &values)
                     local.append(indices: indices, values: values)
                 }
-                results[part] = local
+                results[b] = local
             }
         }
-        for part in 0..<parts { codes.append(contentsOf: results[part]) }
-        results.deinitialize()
-        results.deallocate()
-        start = end
     }
+    var codes = SparseCodes(atoms: k)
+    codes.indices.reserveCapacity(results.reduce(0) { $0 + $1.nonzeroCount })
+    codes.values.reserveCapacity(codes.indices.capacity)
+    codes.starts.reserveCapacity(total + 1)
+    for b in 0..<blocks { codes.append(contentsOf: results[b]) }
+    results.deinitialize()
+    results.deallocate()
     return codes
+}
+
+/// Hands out block numbers to worker threads.
+final class BlockCounter: @unchecked Sendable {
+    private var value = 0
+    private let lock = NSLock()
+    func take() -> Int {
+        lock.lock(); defer { lock.unlock() }
+        value += 1
+        return value - 1
+    }
 }
 
 /// One thread's solver with its scratch memory: codes one signal from its correlations Dᵀy.
@@ -193,4 +216,15 @@ final class PinnedBuffer: @unchecked Sendable {
     }
 
     deinit { pointer.deallocate() }
+}
+
+/// OpenBLAS's thread count, lowered while the solver threads own the cores.
+enum BLASThreads {
+    static func limitToOne() -> Int32 {
+        let current = openblas_get_num_threads()
+        openblas_set_num_threads(1)
+        return current
+    }
+
+    static func restore(_ count: Int32) { openblas_set_num_threads(count) }
 }

@@ -107,10 +107,10 @@ func bruteForceObjective(signal y: [Double], dictionary: CodingDictionary, lambd
 
     @Test func chunkingKeepsSignalOrder() {
         let (dictionary, signals) = randomProblem(dimension: 12, atoms: 30, count: 300, seed: 9)
-        let all = encodeInChunks(signals, dictionary: dictionary, chunk: 1000) {
+        let all = encodeInChunks(signals, dictionary: dictionary, block: 1000) {
             LassoHomotopyCoder(gram: dictionary.gramStorage, atoms: 30, maxActive: 12, lambda: 0.1)
         }
-        let small = encodeInChunks(signals, dictionary: dictionary, chunk: 7) {
+        let small = encodeInChunks(signals, dictionary: dictionary, block: 7) {
             LassoHomotopyCoder(gram: dictionary.gramStorage, atoms: 30, maxActive: 12, lambda: 0.1)
         }
         #expect(all.starts == small.starts && all.indices == small.indices)
