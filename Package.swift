@@ -21,19 +21,24 @@ let package = Package(
 
         .target(name: "LinearAlgebra", dependencies: ["COpenBLAS", "CLAPACKE"],
                 swiftSettings: fast),
-        .target(name: "Imaging", dependencies: ["CSTBImage"], swiftSettings: fast),
-        .target(name: "TensorFile"),
-        .target(name: "SparseCoding", dependencies: ["LinearAlgebra", "Imaging", "TensorFile", "COpenBLAS"],
+        .target(name: "Imaging", dependencies: ["CSTBImage", "AtomicIO"], swiftSettings: fast),
+        .target(name: "AtomicIO"),
+        .target(name: "TensorFile", dependencies: ["AtomicIO"]),
+
+        .target(name: "Harness", dependencies: ["LinearAlgebra", "Imaging", "AtomicIO"],
+                swiftSettings: fast),
+        .target(name: "SparseCoding", dependencies: ["LinearAlgebra", "Imaging", "TensorFile", "AtomicIO", "COpenBLAS"],
                 swiftSettings: fast),
 
         .executableTarget(name: "srlab", dependencies: [
-            "LinearAlgebra", "Imaging", "TensorFile",
+            "LinearAlgebra", "Imaging", "TensorFile", "Harness",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: fast),
 
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
-        .testTarget(name: "ImagingTests", dependencies: ["Imaging"]),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "CSTBImage"]),
         .testTarget(name: "TensorFileTests", dependencies: ["TensorFile"]),
+        .testTarget(name: "HarnessTests", dependencies: ["Harness", "Imaging"]),
         .testTarget(name: "SparseCodingTests", dependencies: ["SparseCoding", "LinearAlgebra", "Imaging", "TensorFile"]),
     ]
 )

@@ -1,4 +1,5 @@
 import Foundation
+@_exported import AtomicIO
 
 /// The safetensors format (Hugging Face): an 8-byte little-endian header length, a JSON header
 /// naming each tensor's dtype, shape and byte range, an optional `__metadata__` map of strings,
@@ -167,30 +168,9 @@ public struct SafeTensorsFile: Sendable {
 
     /// Writes atomically: a temporary file beside the target, then a rename.
     public func write(to path: String) throws {
-        try AtomicFile.write(serialized(), to: path)
+        do { try AtomicFile.write(serialized(), to: path) } catch let error as AtomicWriteError {
+            throw SafeTensorsError.unreadable(path: path, reason: error.description)
+        }
     }
 }
 
-/// Whole-file writes that never leave a partial file: write a temporary sibling, then rename.
-public enum AtomicFile {
-    public static func write(_ data: Data, to path: String) throws {
-        let url = URL(fileURLWithPath: path)
-        let dir = url.deletingLastPathComponent()
-        let temp = dir.appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
-        do {
-            try data.write(to: temp)
-        } catch {
-            try? FileManager.default.removeItem(at: temp)
-            throw SafeTensorsError.unreadable(path: path, reason: "cannot write: \(error.localizedDescription)")
-        }
-        if rename(temp.path, url.path) != 0 {
-            let reason = String(cString: strerror(errno))
-            try? FileManager.default.removeItem(at: temp)
-            throw SafeTensorsError.unreadable(path: path, reason: "cannot write: \(reason)")
-        }
-    }
-
-    public static func write(_ text: String, to path: String) throws {
-        try write(Data(text.utf8), to: path)
-    }
-}

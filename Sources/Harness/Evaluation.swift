@@ -1,0 +1,89 @@
+import Foundation
+import Imaging
+import AtomicIO
+
+public struct ImageResult: Codable, Sendable, Equatable {
+    public var name: String
+    public var psnr: Double
+    public var ssim: Double
+    public var seconds: Double
+}
+
+public struct MeanResult: Codable, Sendable, Equatable {
+    public var psnr: Double
+    public var ssim: Double
+    public var seconds: Double
+}
+
+/// One method on one image set at one scale: what `srlab eval --json` writes.
+public struct EvaluationReport: Codable, Sendable {
+    public var method: String
+    public var scale: Int
+    public var dataset: String
+    public var images: [ImageResult]
+    public var mean: MeanResult
+    public var environment: RunEnvironment
+}
+
+public struct LoadedImage: Sendable {
+    public let name: String
+    public let path: String
+    public let image: Image8
+}
+
+public enum Evaluation {
+    /// Reads every image first so a corrupt file stops the run before any work or output.
+    public static func load(_ urls: [URL]) throws -> [LoadedImage] {
+        try urls.map { LoadedImage(name: ImageFolder.stem($0), path: $0.path, image: try ImageIO.read($0.path)) }
+    }
+
+    /// Runs `method` on each image under the protocol. `save` receives each scored 8-bit Y and the
+    /// colour result; `progress` is told after each image.
+    public static func run(_ method: SuperResolver, images: [LoadedImage], scale: Int, dataset: String,
+                           save: ((PreparedImage, Plane, Image8) throws -> Void)? = nil,
+                           progress: ((Int, ImageResult) -> Void)? = nil) throws -> EvaluationReport {
+        var results: [ImageResult] = []
+        let prepared = try images.map { try PreparedImage(image: $0.image, name: $0.name, scale: scale, path: $0.path) }
+        for (i, p) in prepared.enumerated() {
+            let start = DispatchTime.now().uptimeNanoseconds
+            let output = method.upscale(lowRes: p.lowRes, scale: scale)
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            let (score, out8) = SRProtocol.score(output, against: p)
+            let r = ImageResult(name: p.name, psnr: score.psnr, ssim: score.ssim, seconds: seconds)
+            if let save { try save(p, out8, SRProtocol.colour(output, for: p)) }
+            results.append(r)
+            progress?(i, r)
+        }
+        let n = Double(results.count)
+        let mean = MeanResult(psnr: results.map(\.psnr).reduce(0, +) / n,
+                              ssim: results.map(\.ssim).reduce(0, +) / n,
+                              seconds: results.map(\.seconds).reduce(0, +) / n)
+        return EvaluationReport(method: method.name, scale: scale, dataset: dataset, images: results,
+                                mean: mean, environment: .current())
+    }
+
+    /// A readable table: one row per image and the mean.
+    public static func table(_ report: EvaluationReport) -> String {
+        let width = max(8, (report.images.map(\.name.count).max() ?? 0) + 2)
+        func pad(_ s: String, _ w: Int) -> String { s.count >= w ? s : s + String(repeating: " ", count: w - s.count) }
+        func f(_ x: Double, _ digits: Int) -> String { String(format: "%.\(digits)f", x) }
+        var lines = ["\(report.method) ×\(report.scale) on \(report.dataset)  (Y, \(report.scale)-pixel shave; BLAS \(report.environment.blas_kernel), \(report.environment.threads) threads)",
+                     pad("image", width) + "    PSNR    SSIM   seconds"]
+        for r in report.images {
+            lines.append(pad(r.name, width) + " " + f(r.psnr, 4).leftPad(8) + " " + f(r.ssim, 4).leftPad(7) + " " + f(r.seconds, 3).leftPad(9))
+        }
+        let m = report.mean
+        lines.append(pad("mean", width) + " " + f(m.psnr, 4).leftPad(8) + " " + f(m.ssim, 4).leftPad(7) + " " + f(m.seconds, 3).leftPad(9))
+        return lines.joined(separator: "\n")
+    }
+
+    public static func writeJSON<T: Encodable>(_ value: T, to path: String) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try AtomicFile.write(try encoder.encode(value), to: path)
+    }
+}
+
+extension String {
+    func leftPad(_ width: Int) -> String { count >= width ? self : String(repeating: " ", count: width - count) + self }
+}

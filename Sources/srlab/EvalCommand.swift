@@ -1,0 +1,56 @@
+import ArgumentParser
+import Foundation
+import Harness
+import Imaging
+
+struct EvalCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "eval",
+        abstract: "Score a method on an image set under the SR protocol (Y, MATLAB bicubic, s-pixel shave).")
+
+    @Option(help: "bicubic, sc or srcnn.") var method: MethodName
+    @Option(help: "Model file (safetensors) for sc and srcnn.") var model: String?
+    @Option(help: "Image set under the data root, e.g. Set5.") var dataset: String?
+    @Option(help: "Data root (default: $SRLAB_DATA, else ./data).") var data: String?
+    @Option(help: "A folder of HR images (BMP, PNG, JPEG) instead of --dataset.") var images: String?
+    @Option(help: "Scale factor, a whole number from 2 to 8.") var scale: ScaleOption
+    @Option(help: "Write each scored Y (<stem>.png) and colour result (<stem>_rgb.png) here.") var save: String?
+    @Option(help: "Write the results as JSON to this file.") var json: String?
+
+    func validate() throws {
+        guard (dataset == nil) != (images == nil) else {
+            throw ValidationError("give exactly one of --dataset NAME or --images DIR")
+        }
+    }
+
+    func run() throws {
+        try reportingErrors {
+            let s = scale.value
+            let urls: [URL]
+            let setName: String
+            if let dataset {
+                urls = try DataRoot(option: data).dataset(dataset)
+                setName = dataset
+            } else {
+                urls = try ImageFolder.list(images!)
+                setName = URL(fileURLWithPath: images!).lastPathComponent
+            }
+            let resolver = try makeResolver(method, model: model, scale: s)
+            let loaded = try Evaluation.load(urls)
+            if let save { try ensureWritableFolder(save) }
+            if let json { try ensureWritableFolder(URL(fileURLWithPath: json).deletingLastPathComponent().path) }
+            let saver: ((PreparedImage, Plane, Image8) throws -> Void)? = save.map { folder in
+                { prepared, y8, rgb in
+                    let base = URL(fileURLWithPath: folder).appendingPathComponent(prepared.name).path
+                    try ImageIO.writePNG(Image8.gray(y8.map { $0 / 255 }), to: base + ".png")
+                    try ImageIO.writePNG(rgb, to: base + "_rgb.png")
+                }
+            }
+            let report = try Evaluation.run(resolver, images: loaded, scale: s, dataset: setName, save: saver) { i, r in
+                note(String(format: "[%d/%d] %@  %.4f dB  %.3f s", i + 1, loaded.count, r.name, r.psnr, r.seconds))
+            }
+            print(Evaluation.table(report))
+            if let json { try Evaluation.writeJSON(report, to: json) }
+        }
+    }
+}

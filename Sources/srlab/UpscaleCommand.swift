@@ -1,0 +1,30 @@
+import ArgumentParser
+import Foundation
+import Harness
+import Imaging
+
+struct UpscaleCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "upscale",
+        abstract: "Super-resolve one low-resolution image (Y by the method, chroma by bicubic) into a PNG.")
+
+    @Argument(help: "The low-resolution image (BMP, PNG, JPEG).") var input: String
+    @Option(help: "Scale factor, a whole number from 2 to 8.") var scale: ScaleOption
+    @Option(help: "bicubic, sc or srcnn.") var method: MethodName = .bicubic
+    @Option(help: "Model file (safetensors) for sc and srcnn.") var model: String?
+    @Option(name: .shortAndLong, help: "Output PNG.") var output: String
+
+    func run() throws {
+        try reportingErrors {
+            let resolver = try makeResolver(method, model: model, scale: scale.value)
+            let image = try ImageIO.read(input)
+            guard image.width >= 4, image.height >= 4 else {
+                throw ImageError.tooSmall(path: input, width: image.width, height: image.height, scale: 1)
+            }
+            try ensureWritableFolder(URL(fileURLWithPath: output).deletingLastPathComponent().path)
+            let result = SRProtocol.upscale(image, scale: scale.value, with: resolver)
+            try ImageIO.writePNG(result, to: output)
+            note("\(output): \(result.width)x\(result.height), \(resolver.name) ×\(scale.value)")
+        }
+    }
+}

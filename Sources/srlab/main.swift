@@ -1,3 +1,0 @@
-import LinearAlgebra
-BLASRuntime.ensureFastKernel()
-print(BLASRuntime.kernel, BLASRuntime.threads, BLASRuntime.measureSgemm())

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# The test command: installs what the build needs, then runs every test.
+# Tests that need the image sets run when SRLAB_DATA (or ../shared/datasets) exists.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup-debian.sh
+export SRLAB_DATA="${SRLAB_DATA:-$(cd .. && pwd)/shared/datasets}"
+export SRLAB_REFERENCE="${SRLAB_REFERENCE:-$(cd .. && pwd)/shared/reference}"
+swift build --build-tests
+swift test --skip-build
