@@ -1,4 +1,5 @@
 import LinearAlgebra
+import COpenBLAS
 
 /// The fast solver: the lasso homotopy (LARS with the lasso modification; Osborne, Presnell &
 /// Turlach 2000; Efron et al. 2004) run per signal on the precomputed Gram matrix DᵀD.
@@ -43,6 +44,9 @@ final class LassoHomotopyCoder: SignalCoder {
     let weight: UnsafeMutablePointer<Double>
     let step: UnsafeMutablePointer<Double>
     var n = 0
+    /// The Gram columns of the active atoms side by side (k × maxActive), so one BLAS gemv gives
+    /// every correlation's rate.
+    let activeColumns: UnsafeMutablePointer<Double>
     /// Lower Cholesky factor of G_AA, row-major with leading dimension maxActive.
     let factor: UnsafeMutablePointer<Double>
     let column: UnsafeMutablePointer<Double>
@@ -64,12 +68,13 @@ final class LassoHomotopyCoder: SignalCoder {
         step = .allocate(capacity: maxActive)
         factor = .allocate(capacity: maxActive * maxActive)
         column = .allocate(capacity: maxActive + 1)
+        activeColumns = .allocate(capacity: k * maxActive)
     }
 
     deinit {
         correlation.deallocate(); direction.deallocate(); excluded.deallocate()
         active.deallocate(); sign.deallocate(); weight.deallocate(); step.deallocate()
-        factor.deallocate(); column.deallocate()
+        factor.deallocate(); column.deallocate(); activeColumns.deallocate()
     }
 
     /// Adds atom j to the active set and its row to the Cholesky factor; false if it is dependent.
@@ -79,6 +84,7 @@ final class LassoHomotopyCoder: SignalCoder {
         column[n] = gram[j * k + j]
         guard SmallCholesky.append(factor, n: n, ld: maxActive, column: column) else { return false }
         active[n] = j; sign[n] = s; weight[n] = 0; step[n] = 0
+        (activeColumns + n * k).update(from: gram + j * k, count: k)
         n += 1
         excluded[j] = .infinity
         return true
@@ -88,6 +94,7 @@ final class LassoHomotopyCoder: SignalCoder {
         excluded[active[position]] = 0
         for p in position..<(n - 1) {
             active[p] = active[p + 1]; sign[p] = sign[p + 1]; weight[p] = weight[p + 1]
+            (activeColumns + p * k).update(from: activeColumns + (p + 1) * k, count: k)
         }
         n -= 1
         for i in 0..<n { for p in 0...i { factor[i * maxActive + p] = gram[active[i] * k + active[p]] } }
@@ -112,17 +119,31 @@ final class LassoHomotopyCoder: SignalCoder {
             // Coefficient rates per unit decrease of λ: G_AA·step = sign.
             for p in 0..<n { step[p] = sign[p] }
             SmallCholesky.solve(factor, n: n, ld: maxActive, step)
-            // Correlations move by the previous step; their new rates are G[:, A]·step.
-            do {
-                let g0 = gram + active[0] * k, s0 = step[0], t = lastStep
-                for j in 0..<k {
-                    correlation[j] -= t * direction[j]
-                    direction[j] = g0[j] * s0
-                }
-                var p = 1
-                while p < n {
-                    let g = gram + active[p] * k, s = step[p]
-                    for j in 0..<k { direction[j] += g[j] * s }
+            // Correlations move by the previous step; their new rates are G[:, A]·step, summed four
+            // columns per pass so `direction` is loaded and stored once per four atoms.
+            if lastStep != 0 {
+                let t = lastStep
+                for j in 0..<k { correlation[j] -= t * direction[j] }
+            }
+            var p = 0
+            while p < n {
+                let first = p == 0
+                if n - p >= 4 {
+                    let g0 = UnsafePointer(activeColumns + p * k), g1 = g0 + k, g2 = g1 + k, g3 = g2 + k
+                    let s0 = step[p], s1 = step[p + 1], s2 = step[p + 2], s3 = step[p + 3]
+                    if first {
+                        for j in 0..<k { direction[j] = (g0[j] * s0 + g1[j] * s1) + (g2[j] * s2 + g3[j] * s3) }
+                    } else {
+                        for j in 0..<k { direction[j] += (g0[j] * s0 + g1[j] * s1) + (g2[j] * s2 + g3[j] * s3) }
+                    }
+                    p += 4
+                } else {
+                    let g = UnsafePointer(activeColumns + p * k), s = step[p]
+                    if first {
+                        for j in 0..<k { direction[j] = g[j] * s }
+                    } else {
+                        for j in 0..<k { direction[j] += g[j] * s }
+                    }
                     p += 1
                 }
             }
@@ -130,11 +151,33 @@ final class LassoHomotopyCoder: SignalCoder {
             // ±λ (for t > 0 and a nonnegative numerator, num < t·den implies den > 0).
             var t = level - lambda
             var event = 0, who = -1, newSign = 0.0 // event 0: reached λ, 1: atom joins, 2: leaves
-            for j in 0..<k {
-                let aj = direction[j], cj = correlation[j], skip = excluded[j]
-                let up = level - cj + skip, down = level + cj + skip
-                if up < t * (1 - aj) { t = up / (1 - aj); event = 1; who = j; newSign = 1 }
-                if down < t * (1 + aj) { t = down / (1 + aj); event = 1; who = j; newSign = -1 }
+            // Eight atoms at a time without branches; the rare group holding a candidate that
+            // beats the current t is re-examined one by one.
+            var j = 0
+            let levels = SIMD8<Double>(repeating: level), ones = SIMD8<Double>(repeating: 1)
+            while j + 8 <= k {
+                let aj = UnsafeRawPointer(direction + j).loadUnaligned(as: SIMD8<Double>.self)
+                let cj = UnsafeRawPointer(correlation + j).loadUnaligned(as: SIMD8<Double>.self)
+                let skip = UnsafeRawPointer(excluded + j).loadUnaligned(as: SIMD8<Double>.self)
+                let tv = SIMD8<Double>(repeating: t)
+                let up = levels - cj + skip, down = levels + cj + skip
+                let hit = (up .< tv * (ones - aj)) .| (down .< tv * (ones + aj))
+                if any(hit) {
+                    for q in j..<(j + 8) {
+                        let a = direction[q], c = correlation[q], x = excluded[q]
+                        let u = level - c + x, d = level + c + x
+                        if u < t * (1 - a) { t = u / (1 - a); event = 1; who = q; newSign = 1 }
+                        if d < t * (1 + a) { t = d / (1 + a); event = 1; who = q; newSign = -1 }
+                    }
+                }
+                j += 8
+            }
+            while j < k {
+                let a = direction[j], c = correlation[j], x = excluded[j]
+                let u = level - c + x, d = level + c + x
+                if u < t * (1 - a) { t = u / (1 - a); event = 1; who = j; newSign = 1 }
+                if d < t * (1 + a) { t = d / (1 + a); event = 1; who = j; newSign = -1 }
+                j += 1
             }
             for p in 0..<n where weight[p] != 0 && step[p] * weight[p] < 0 {
                 let crossing = -weight[p] / step[p]

@@ -1,5 +1,6 @@
 import Foundation
 import LinearAlgebra
+import Imaging
 
 /// Throughput of the solvers on synthetic problems shaped like the peers' benchmark
 /// (`/work/shared/peers/bench_sparse.py`, scikit-learn `sparse_encode` with lasso_lars): a random
@@ -11,6 +12,10 @@ public enum SparseCodingBenchmark {
         public let dictionary: CodingDictionary
         public let signals: Matrix<Double>
         public let lambda: Double
+
+        public init(dictionary: CodingDictionary, signals: Matrix<Double>, lambda: Double) {
+            self.dictionary = dictionary; self.signals = signals; self.lambda = lambda
+        }
     }
 
     public struct Result: Sendable {
@@ -67,6 +72,15 @@ public enum SparseCodingBenchmark {
         return Result(solver: solver.name, count: problem.signals.columns, seconds: seconds.sorted(),
                       objective: objective,
                       meanNonzeros: Double(codes.nonzeroCount) / Double(max(1, codes.count)))
+    }
+
+    /// The problem ScSR solves on a real image: every patch's normalised feature vector of the
+    /// mid-resolution image against the normalised Dl, with the inference λ.
+    public static func imageProblem(_ sr: ScSR, lowRes: Plane, scale: Int) -> Problem {
+        var mid = Resize.bicubic(lowRes.map { $0 * 255 }, scale: Double(scale))
+        if sr.options.roundMidResolution { mid = mid.map { min(255, max(0, $0.rounded())) } }
+        let signals = sr.patchSignals(midRes: mid)
+        return Problem(dictionary: sr.lowCoding, signals: signals.features, lambda: sr.options.lambda)
     }
 
     /// Median patches per second of `solver` on a synthetic problem.
