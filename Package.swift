@@ -27,11 +27,11 @@ let package = Package(
 
         .target(name: "Harness", dependencies: ["LinearAlgebra", "Imaging", "AtomicIO"],
                 swiftSettings: fast),
-        .target(name: "SparseCoding", dependencies: ["LinearAlgebra", "Imaging", "TensorFile", "AtomicIO", "COpenBLAS"],
+        .target(name: "SparseCoding", dependencies: ["LinearAlgebra", "Imaging", "TensorFile", "AtomicIO", "COpenBLAS", "CLAPACKE"],
                 swiftSettings: fast),
 
         .executableTarget(name: "srlab", dependencies: [
-            "LinearAlgebra", "Imaging", "TensorFile", "Harness",
+            "LinearAlgebra", "Imaging", "TensorFile", "Harness", "SparseCoding",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: fast),
 
