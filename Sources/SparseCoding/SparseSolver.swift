@@ -24,13 +24,16 @@ public struct CodingDictionary: Sendable {
     public var dimension: Int { atoms.rows }
     public var count: Int { atoms.columns }
     /// The Gram matrix at a fixed address, so the solver threads share it without copies.
-    let gramStorage: PinnedBuffer
-    let atomStorage: PinnedBuffer
+    let gramStorage: PinnedBuffer<Double>
+    /// The Gram matrix in single precision, for the fast solver's first pass.
+    let gramSingle: PinnedBuffer<Float>
+    let atomStorage: PinnedBuffer<Double>
 
     public init(_ atoms: Matrix<Double>) {
         self.atoms = atoms
         self.gram = matmul(atoms, transposeA: true, atoms)
         self.gramStorage = PinnedBuffer(gram.elements)
+        self.gramSingle = PinnedBuffer(gram.elements.map { Float($0) })
         self.atomStorage = PinnedBuffer(atoms.elements)
     }
 
@@ -204,12 +207,12 @@ protocol SignalCoder: AnyObject {
     func code(correlations: UnsafePointer<Double>, indices: inout [Int32], values: inout [Double])
 }
 
-/// Read-only doubles at a stable address, shared by worker threads (never mutated after init).
-final class PinnedBuffer: @unchecked Sendable {
-    let pointer: UnsafeMutablePointer<Double>
+/// Read-only values at a stable address, shared by worker threads (never mutated after init).
+final class PinnedBuffer<T>: @unchecked Sendable {
+    let pointer: UnsafeMutablePointer<T>
     let count: Int
 
-    init(_ values: [Double]) {
+    init(_ values: [T]) {
         count = values.count
         pointer = .allocate(capacity: max(1, count))
         values.withUnsafeBufferPointer { pointer.initialize(from: $0.baseAddress!, count: count) }

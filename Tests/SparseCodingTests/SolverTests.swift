@@ -72,11 +72,11 @@ func bruteForceObjective(signal y: [Double], dictionary: CodingDictionary, lambd
         }
     }
 
-    @Test(arguments: [0.02, 0.1, 0.3])
-    func homotopyReachesTheFeatureSignObjective(lambda: Double) {
+    @Test(arguments: [0.02, 0.1, 0.3], [true, false])
+    func homotopyReachesTheFeatureSignObjective(lambda: Double, mixedPrecision: Bool) {
         let (dictionary, signals) = randomProblem(dimension: 30, atoms: 120, count: 60, seed: 11)
         let reference = FeatureSign().encode(signals, dictionary: dictionary, lambda: lambda)
-        let fast = LassoHomotopy().encode(signals, dictionary: dictionary, lambda: lambda)
+        let fast = LassoHomotopy(mixedPrecision: mixedPrecision).encode(signals, dictionary: dictionary, lambda: lambda)
         for n in 0..<signals.columns {
             let y = signals.column(n)
             let a = SparseObjective.value(signal: y, code: reference.dense(n), dictionary: dictionary.atoms, lambda: lambda)
@@ -90,10 +90,12 @@ func bruteForceObjective(signal y: [Double], dictionary: CodingDictionary, lambd
     @Test func homotopyMatchesOnTheBenchmarkShape() {
         let problem = SparseCodingBenchmark.syntheticProblem(atoms: 256, dimension: 100, count: 100, seed: 5)
         let reference = FeatureSign().encode(problem.signals, dictionary: problem.dictionary, lambda: problem.lambda)
-        let fast = LassoHomotopy().encode(problem.signals, dictionary: problem.dictionary, lambda: problem.lambda)
         let a = SparseObjective.total(signals: problem.signals, codes: reference, dictionary: problem.dictionary.atoms, lambda: problem.lambda)
-        let b = SparseObjective.total(signals: problem.signals, codes: fast, dictionary: problem.dictionary.atoms, lambda: problem.lambda)
-        #expect(abs(a - b) <= 1e-10 * a)
+        for mixed in [true, false] {
+            let fast = LassoHomotopy(mixedPrecision: mixed).encode(problem.signals, dictionary: problem.dictionary, lambda: problem.lambda)
+            let b = SparseObjective.total(signals: problem.signals, codes: fast, dictionary: problem.dictionary.atoms, lambda: problem.lambda)
+            #expect(abs(a - b) <= 1e-10 * a)
+        }
     }
 
     @Test func signalsBelowLambdaGetZeroCodes() {
@@ -108,10 +110,10 @@ func bruteForceObjective(signal y: [Double], dictionary: CodingDictionary, lambd
     @Test func chunkingKeepsSignalOrder() {
         let (dictionary, signals) = randomProblem(dimension: 12, atoms: 30, count: 300, seed: 9)
         let all = encodeInChunks(signals, dictionary: dictionary, block: 1000) {
-            LassoHomotopyCoder(gram: dictionary.gramStorage, atoms: 30, maxActive: 12, lambda: 0.1)
+            LassoHomotopyCoder(dictionary: dictionary, lambda: 0.1, mixedPrecision: true)
         }
         let small = encodeInChunks(signals, dictionary: dictionary, block: 7) {
-            LassoHomotopyCoder(gram: dictionary.gramStorage, atoms: 30, maxActive: 12, lambda: 0.1)
+            LassoHomotopyCoder(dictionary: dictionary, lambda: 0.1, mixedPrecision: true)
         }
         #expect(all.starts == small.starts && all.indices == small.indices)
         let difference = zip(all.values, small.values).map { abs($0 - $1) }.max() ?? 0
