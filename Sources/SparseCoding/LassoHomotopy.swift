@@ -45,10 +45,6 @@ final class LassoHomotopyCoder: SignalCoder {
     let residual: UnsafeMutablePointer<Double>
     let gramStorage: PinnedBuffer<Double>
 
-    convenience init(gram: PinnedBuffer<Double>, atoms: Int, maxActive: Int, lambda: Double) {
-        self.init(gram: gram, single: nil, atoms: atoms, maxActive: maxActive, lambda: lambda)
-    }
-
     convenience init(dictionary: CodingDictionary, lambda: Double, mixedPrecision: Bool) {
         self.init(gram: dictionary.gramStorage, single: mixedPrecision ? dictionary.gramSingle : nil,
                   atoms: dictionary.count, maxActive: min(dictionary.dimension, dictionary.count), lambda: lambda)

@@ -36,22 +36,6 @@ public struct CodingDictionary: Sendable {
         self.gramSingle = PinnedBuffer(gram.elements.map { Float($0) })
         self.atomStorage = PinnedBuffer(atoms.elements)
     }
-
-    /// Dᵀ·Y for the given columns of `signals`, atoms × (range count), one BLAS call.
-    func correlations(_ signals: Matrix<Double>, columns range: Range<Int>) -> [Double] {
-        let n = range.count, k = count, d = dimension
-        var out = [Double](repeating: 0, count: k * n)
-        guard n > 0, d > 0 else { return out }
-        atoms.elements.withUnsafeBufferPointer { pa in
-            signals.elements.withUnsafeBufferPointer { ps in
-                out.withUnsafeMutableBufferPointer { po in
-                    Double.gemm(true, false, k, n, d, 1, pa.baseAddress!, d,
-                                ps.baseAddress! + range.lowerBound * d, d, 0, po.baseAddress!, k)
-                }
-            }
-        }
-        return out
-    }
 }
 
 /// Codes of many signals, stored by column (compressed sparse column): the nonzeros of signal n are
