@@ -6,7 +6,7 @@ import Imaging
 public enum Figures {
     static let palette = ["#444444", "#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#17becf"]
 
-    public static func all(_ r: ComparisonResult) -> [(String, String)] {
+    public static func all(_ r: ComparisonRun) -> [(String, String)] {
         var out: [(String, String)] = []
         for (d, s) in Summary.columnKeys(r) {
             out.append(("fig_psnr_vs_seconds_\(d)_x\(s).svg", speedQuality(r, dataset: d, scale: s)))
@@ -66,7 +66,7 @@ public enum Figures {
     }
 
     /// PSNR against seconds per image (log scale), one point per method.
-    static func speedQuality(_ r: ComparisonResult, dataset: String, scale: Int) -> String {
+    static func speedQuality(_ r: ComparisonRun, dataset: String, scale: Int) -> String {
         let cells = r.cells.filter { $0.cell.dataset == dataset && $0.cell.scale == scale }
         let secs = cells.map { max($0.report.mean.seconds, 1e-4) }, psnrs = cells.map(\.report.mean.psnr)
         let axes = Axes(xmin: pow(10, floor(log10(secs.min()!))), xmax: pow(10, ceil(log10(secs.max()! * 1.01))),
@@ -81,7 +81,7 @@ public enum Figures {
     }
 
     /// Validation PSNR per epoch from each method's curve file (CSV with `epoch` and a PSNR column).
-    static func trainingCurves(_ r: ComparisonResult) -> String? {
+    static func trainingCurves(_ r: ComparisonRun) -> String? {
         var series: [(String, [(Double, Double)])] = []
         for m in r.spec.methods {
             for (scale, path) in (m.curves ?? [:]).sorted(by: { $0.key < $1.key }) {

@@ -52,11 +52,11 @@ struct MergeCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let parts = try shards.map { path -> Harness.ComparisonResult in
+            let parts = try shards.map { path -> ComparisonRun in
                 guard let data = FileManager.default.contents(atPath: path) else {
                     throw HarnessError.invalidSpec(path: path, reason: "cannot read the shard file")
                 }
-                do { return try JSONDecoder().decode(Harness.ComparisonResult.self, from: data) } catch {
+                do { return try JSONDecoder().decode(ComparisonRun.self, from: data) } catch {
                     throw HarnessError.invalidSpec(path: path, reason: "not a shard file written by srlab compare")
                 }
             }

@@ -35,7 +35,7 @@ import Testing
         return SRCNN(architecture: SRCNNArchitecture(f1: 3, f2: 1, f3: 3, n1: 4, n2: 2), seed: 7)
     }
 
-    func run(_ cells: [Cell], root: DataRoot) throws -> ComparisonResult {
+    func run(_ cells: [Cell], root: DataRoot) throws -> ComparisonRun {
         var s = spec()
         s.methods[1].models = nil // no file to check: the factory builds the model
         return try Comparison.run(s, cells: cells, dataRoot: root, makeResolver: factory)
@@ -62,7 +62,7 @@ import Testing
         // The CSV's numbers are the run's numbers.
         let first = result.cells[0].report.images[0]
         #expect(csv[1].contains(String(format: "%.4f", first.psnr)))
-        let json = try JSONDecoder().decode(ComparisonResult.self, from: Data(contentsOf: URL(fileURLWithPath: out + "/metrics.json")))
+        let json = try JSONDecoder().decode(ComparisonRun.self, from: Data(contentsOf: URL(fileURLWithPath: out + "/metrics.json")))
         #expect(json.cells.count == 4 && json.environment.blas_kernel == result.environment.blas_kernel)
         // Rewriting replaces the folder whole and leaves no staging folder behind.
         try ResultsWriter.write(result, to: out)
