@@ -74,8 +74,10 @@ public enum Figures {
         var body = axes.frame(title: "\(dataset) x\(scale): quality against speed", xLabel: "seconds per image (log scale)", yLabel: "mean PSNR on Y (dB)")
         for (i, c) in cells.enumerated() {
             let x = axes.px(secs[i]), y = axes.py(psnrs[i]), color = palette[i % palette.count]
+            // Labels right of the point, or left of it near the right edge, so none is clipped.
+            let leftward = x > axes.x0 + axes.w * 0.55
             body += "<circle cx='\(x)' cy='\(y)' r='6' fill='\(color)'/>"
-            body += "<text x='\(x + 9)' y='\(y - 8)' font-size='12' fill='\(color)'>\(esc(c.cell.label)) \(String(format: "%.2f", psnrs[i]))</text>\n"
+            body += "<text x='\(leftward ? x - 9 : x + 9)' y='\(y - 8)' text-anchor='\(leftward ? "end" : "start")' font-size='12' fill='\(color)'>\(esc(c.cell.label)) \(String(format: "%.2f", psnrs[i]))</text>\n"
         }
         return svg(body)
     }
@@ -114,15 +116,20 @@ public enum Figures {
         let unique = crops.filter { seen.insert($0.label).inserted }
         let ordered = unique.filter { $0.label == "HR" } + unique.filter { $0.label != "HR" }
         let display = 192.0, gap = 12.0
-        let width = Int(Double(ordered.count) * (display + gap) + gap), height = Int(display + 70)
+        let width = Int(Double(ordered.count) * (display + gap) + gap), height = Int(display + 84)
         var body = "<text x='\(gap)' y='20' font-size='14' font-weight='bold'>\(esc(image)): \(Int(ordered.first?.size ?? 0))×\(Int(ordered.first?.size ?? 0)) crop of Y, shown ×\(String(format: "%.1f", display / Double(ordered.first?.size ?? 1)))</text>\n"
         for (i, c) in ordered.enumerated() {
             guard let bytes = Data(base64Encoded: c.pixels),
                   let png = ImageIO.pngData(Image8(width: c.size, height: c.size, channels: 1, bytes: [UInt8](bytes))) else { continue }
             let x = gap + Double(i) * (display + gap)
             body += "<image x='\(x)' y='30' width='\(display)' height='\(display)' style='image-rendering:pixelated' xlink:href='data:image/png;base64,\(png.base64EncodedString())'/>\n"
-            body += "<text x='\(x + display / 2)' y='\(30 + display + 18)' text-anchor='middle' font-size='12'>\(esc(c.label))</text>\n"
-            if let p = c.psnr { body += "<text x='\(x + display / 2)' y='\(30 + display + 34)' text-anchor='middle' font-size='12'>\(String(format: "%.2f dB", p))</text>\n" }
+            // Method name, then its parenthetical, then the dB, each on its own line.
+            let parts = c.label.components(separatedBy: " (")
+            var lines = [parts[0]] + parts.dropFirst().map { "(" + $0 }
+            if let p = c.psnr { lines.append(String(format: "%.2f dB", p)) }
+            for (k, line) in lines.enumerated() {
+                body += "<text x='\(x + display / 2)' y='\(30 + display + 16 + 15 * Double(k))' text-anchor='middle' font-size='12'>\(esc(line))</text>\n"
+            }
         }
         return svg(body, width: width, height: height)
     }
