@@ -30,9 +30,11 @@ let package = Package(
 
         .target(name: "Harness", dependencies: ["LinearAlgebra", "Imaging", "AtomicIO"],
                 swiftSettings: fast),
+        .target(name: "SparseCoding", dependencies: ["LinearAlgebra", "Imaging", "TensorFile", "AtomicIO", "COpenBLAS", "CLAPACKE"],
+                swiftSettings: fast),
 
         .executableTarget(name: "srlab", dependencies: [
-            "LinearAlgebra", "Imaging", "TensorFile", "Harness", "ConvNet",
+            "LinearAlgebra", "Imaging", "TensorFile", "Harness", "ConvNet", "SparseCoding",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: fast),
         .executableTarget(name: "srcnn-bench", dependencies: ["ConvNet", "LinearAlgebra", "Imaging"], swiftSettings: fast),
@@ -46,6 +48,7 @@ let package = Package(
         .testTarget(name: "TensorFileTests", dependencies: ["TensorFile"]),
         .testTarget(name: "HarnessTests", dependencies: ["Harness", "Imaging"]),
         .testTarget(name: "ConvNetTests", dependencies: ["ConvNet", "Imaging", "TensorFile", "LinearAlgebra"]),
+        .testTarget(name: "SparseCodingTests", dependencies: ["SparseCoding", "LinearAlgebra", "Imaging", "TensorFile"]),
     ]
 )
 

@@ -1,0 +1,150 @@
+import Foundation
+import LinearAlgebra
+import TensorFile
+
+/// How a coupled dictionary was made; stored as safetensors `__metadata__` strings.
+public struct DictionaryMetadata: Sendable, Equatable {
+    /// The upscaling factor the dictionary was trained for.
+    public var scale: Int
+    public var patchSize: Int
+    /// λ of the training objective (the inference λ is a separate setting of `ScSR`).
+    public var lambda: Double
+    public var features: String
+    public var seed: UInt64?
+    public var trainingSet: String?
+    public var samples: Int?
+    public var rounds: Int?
+    public var solver: String?
+
+    public static let featureDescription = "conv2-same [-1 0 1], [-1 0 1]', [1 0 -2 0 1], [1 0 -2 0 1]' on bicubic mid-res"
+
+    public init(scale: Int, patchSize: Int = 5, lambda: Double = 0.15, features: String = featureDescription,
+                seed: UInt64? = nil, trainingSet: String? = nil, samples: Int? = nil, rounds: Int? = nil,
+                solver: String? = nil) {
+        self.scale = scale; self.patchSize = patchSize; self.lambda = lambda; self.features = features
+        self.seed = seed; self.trainingSet = trainingSet; self.samples = samples; self.rounds = rounds
+        self.solver = solver
+    }
+
+    var strings: [String: String] {
+        var m = ["format": "srlab-scsr-dictionary-1", "scale": "\(scale)", "patch_size": "\(patchSize)",
+                 "lambda": "\(lambda)", "features": features]
+        if let seed { m["seed"] = "\(seed)" }
+        if let trainingSet { m["training_set"] = trainingSet }
+        if let samples { m["samples"] = "\(samples)" }
+        if let rounds { m["rounds"] = "\(rounds)" }
+        if let solver { m["solver"] = solver }
+        return m
+    }
+}
+
+public enum DictionaryError: Error, CustomStringConvertible, Equatable {
+    case wrongShape(path: String, reason: String)
+    case badMetadata(path: String, key: String, value: String)
+    case scaleMismatch(path: String, dictionaryScale: Int, requested: Int)
+
+    public var description: String {
+        switch self {
+        case .wrongShape(let path, let reason): return "\(path): not a coupled ScSR dictionary: \(reason)"
+        case .badMetadata(let path, let key, let value): return "\(path): metadata '\(key)' has the unusable value '\(value)'"
+        case .scaleMismatch(let path, let dictionaryScale, let requested):
+            return "\(path): dictionary was trained for x\(dictionaryScale), but x\(requested) was requested; train one with `srlab train sc --scale \(requested)`"
+        }
+    }
+}
+
+/// Yang et al.'s coupled dictionary: column j of `high` (Dh, p² × K) is a mean-free
+/// high-resolution patch and column j of `low` (Dl, 4p² × K) the four feature patches that go with
+/// it, both in MATLAB column-major patch order. Stored as float64 safetensors `Dh` and `Dl`, the
+/// layout of the release's own dictionaries, so those load unchanged.
+public struct CoupledDictionary: Sendable {
+    public var high: Matrix<Double>
+    public var low: Matrix<Double>
+    public var metadata: DictionaryMetadata
+
+    public var atoms: Int { high.columns }
+
+    public init(high: Matrix<Double>, low: Matrix<Double>, metadata: DictionaryMetadata) {
+        precondition(high.columns == low.columns && high.rows == metadata.patchSize * metadata.patchSize
+                     && low.rows == Features.count * high.rows, "inconsistent coupled dictionary shapes")
+        self.high = high; self.low = low; self.metadata = metadata
+    }
+
+    /// Reads and validates a dictionary. Files without metadata (the release's) get the release's
+    /// settings: x2, λ 0.15, 5×5 patches inferred from `Dh`.
+    public init(contentsOf path: String) throws {
+        let file = try SafeTensorsFile(contentsOf: path)
+        let dh = try file.tensor("Dh", path: path)
+        let dl = try file.tensor("Dl", path: path)
+        guard dh.shape.count == 2, dl.shape.count == 2 else {
+            throw DictionaryError.wrongShape(path: path, reason: "Dh \(dh.shape) and Dl \(dl.shape) must both be 2-D [rows, atoms]")
+        }
+        let side = Int(Double(dh.shape[0]).squareRoot().rounded())
+        guard side >= 2, side * side == dh.shape[0] else {
+            throw DictionaryError.wrongShape(path: path, reason: "Dh has \(dh.shape[0]) rows, which is not patch² for any patch size ≥ 2")
+        }
+        guard dl.shape[0] == Features.count * dh.shape[0] else {
+            throw DictionaryError.wrongShape(path: path, reason: "Dl has \(dl.shape[0]) rows, expected 4·\(dh.shape[0]) = \(4 * dh.shape[0]) (four feature maps of a \(side)×\(side) patch)")
+        }
+        guard dh.shape[1] == dl.shape[1], dh.shape[1] > 0 else {
+            throw DictionaryError.wrongShape(path: path, reason: "Dh has \(dh.shape[1]) atoms and Dl \(dl.shape[1]); they must match and be nonzero")
+        }
+        let m = file.metadata
+        // Our keys first, then the names the converted release files use (upscale, train_lambda).
+        func number<T: LosslessStringConvertible>(_ keys: [String], _ fallback: T) throws -> T {
+            guard let key = keys.first(where: { m[$0] != nil }), let text = m[key] else { return fallback }
+            guard let value = T(text) else { throw DictionaryError.badMetadata(path: path, key: key, value: text) }
+            return value
+        }
+        var metadata = DictionaryMetadata(scale: try number(["scale", "upscale"], 2), patchSize: side,
+                                          lambda: try number(["lambda", "train_lambda"], 0.15),
+                                          features: m["features"] ?? DictionaryMetadata.featureDescription,
+                                          trainingSet: m["training_set"] ?? m["source"])
+        if let p = m["patch_size"], Int(p) != side {
+            throw DictionaryError.badMetadata(path: path, key: "patch_size", value: p)
+        }
+        guard metadata.scale >= 1 else { throw DictionaryError.badMetadata(path: path, key: "scale", value: "\(metadata.scale)") }
+        metadata.seed = m["seed"].flatMap(UInt64.init)
+        metadata.samples = m["samples"].flatMap(Int.init)
+        metadata.rounds = m["rounds"].flatMap(Int.init)
+        metadata.solver = m["solver"]
+        // safetensors stores row-major [rows, atoms]; Matrix is column-major.
+        high = .fromRowMajor(rows: dh.shape[0], columns: dh.shape[1], dh.values)
+        low = .fromRowMajor(rows: dl.shape[0], columns: dl.shape[1], dl.values)
+        self.metadata = metadata
+    }
+
+    public func safeTensors() -> SafeTensorsFile {
+        SafeTensorsFile(tensors: ["Dh": Tensor(dtype: .f64, shape: [high.rows, high.columns], values: high.rowMajor),
+                                  "Dl": Tensor(dtype: .f64, shape: [low.rows, low.columns], values: low.rowMajor)],
+                        metadata: metadata.strings)
+    }
+
+    /// Writes atomically (temporary file, then rename).
+    public func write(to path: String) throws {
+        try safeTensors().write(to: path)
+    }
+
+    /// Throws unless the dictionary was trained for `scale`.
+    public func check(scale: Int, path: String) throws {
+        guard metadata.scale == scale else {
+            throw DictionaryError.scaleMismatch(path: path, dictionaryScale: metadata.scale, requested: scale)
+        }
+    }
+}
+
+extension Matrix where Scalar == Double {
+    /// A matrix filled from row-major values (safetensors' order).
+    static func fromRowMajor(rows: Int, columns: Int, _ values: [Double]) -> Matrix<Double> {
+        var m = Matrix<Double>(rows: rows, columns: columns)
+        for i in 0..<rows { for j in 0..<columns { m[i, j] = values[i * columns + j] } }
+        return m
+    }
+
+    /// The elements in row-major order.
+    var rowMajor: [Double] {
+        var out = [Double](repeating: 0, count: rows * columns)
+        for i in 0..<rows { for j in 0..<columns { out[i * columns + j] = self[i, j] } }
+        return out
+    }
+}
