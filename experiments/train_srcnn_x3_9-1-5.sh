@@ -13,6 +13,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 NAME=${NAME:-srcnn_x3_9-1-5_adam_b16_he}
 THREADS=${THREADS:-2}
+# Both learning rates /10 from these epochs (added on resume at epoch 50; milestones in a run's
+# future leave its finished epochs exactly as a run that had them from the start).
+LR_MILESTONES=${LR_MILESTONES:-150,300}
 export OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-SkylakeX}
 export SRLAB_DATA=${SRLAB_DATA:-../shared/datasets}
 swift build -c release --product srcnn-train
@@ -21,7 +24,8 @@ mkdir -p "runs/$NAME"
 cp .build/release/srcnn-train "runs/$NAME/srcnn-train"
 TRAIN="runs/$NAME/srcnn-train"
 if [ -f "runs/$NAME/checkpoint.safetensors" ] && [ "${FRESH:-0}" != 1 ]; then
-  exec "$TRAIN" --resume "runs/$NAME/checkpoint.safetensors" --epochs "${EPOCHS:-2000}" --threads "$THREADS"
+  exec "$TRAIN" --resume "runs/$NAME/checkpoint.safetensors" --epochs "${EPOCHS:-2000}" --threads "$THREADS" \
+    --lr-milestones "$LR_MILESTONES"
 fi
 exec "$TRAIN" --arch 9-1-5 --scale 3 --optimizer adam --lr 1e-4 --last-layer-lr 1e-5 \
-  --batch 16 --shards 2 --he-init --seed 1 --epochs "${EPOCHS:-2000}" --threads "$THREADS" --progress-interval 200 -o "runs/$NAME"
+  --batch 16 --shards 2 --he-init --seed 1 --lr-milestones "$LR_MILESTONES" --epochs "${EPOCHS:-2000}" --threads "$THREADS" --progress-interval 200 -o "runs/$NAME"
