@@ -24,6 +24,9 @@ let package = Package(
         .target(name: "Imaging", dependencies: ["CSTBImage", "AtomicIO"], swiftSettings: fast),
         .target(name: "AtomicIO"),
         .target(name: "TensorFile", dependencies: ["AtomicIO"]),
+        // Optimised in debug builds too: its tests run the network on whole images.
+        .target(name: "ConvNet", dependencies: ["LinearAlgebra", "Imaging", "TensorFile", "COpenBLAS"],
+                exclude: ["README.md"], swiftSettings: fast + [.unsafeFlags(["-O"], .when(configuration: .debug))]),
 
         .target(name: "Harness", dependencies: ["LinearAlgebra", "Imaging", "AtomicIO"],
                 swiftSettings: fast),
@@ -31,7 +34,12 @@ let package = Package(
                 swiftSettings: fast),
 
         .executableTarget(name: "srlab", dependencies: [
-            "LinearAlgebra", "Imaging", "TensorFile", "Harness", "SparseCoding",
+            "LinearAlgebra", "Imaging", "TensorFile", "Harness", "ConvNet", "SparseCoding",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], swiftSettings: fast),
+        .executableTarget(name: "srcnn-bench", dependencies: ["ConvNet", "LinearAlgebra", "Imaging"], swiftSettings: fast),
+        .executableTarget(name: "srcnn-train", dependencies: [
+            "ConvNet", "LinearAlgebra",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: fast),
 
@@ -39,6 +47,7 @@ let package = Package(
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "CSTBImage"]),
         .testTarget(name: "TensorFileTests", dependencies: ["TensorFile"]),
         .testTarget(name: "HarnessTests", dependencies: ["Harness", "Imaging"]),
+        .testTarget(name: "ConvNetTests", dependencies: ["ConvNet", "Imaging", "TensorFile", "LinearAlgebra"]),
         .testTarget(name: "SparseCodingTests", dependencies: ["SparseCoding", "LinearAlgebra", "Imaging", "TensorFile"]),
     ]
 )

@@ -61,8 +61,8 @@ public enum ImageIO {
         return Image8(width: Int(w), height: Int(h), channels: channels, bytes: out)
     }
 
-    /// Writes a PNG (1 or 3 channels) atomically.
-    public static func writePNG(_ image: Image8, to path: String) throws {
+    /// Encodes a PNG (1 or 3 channels) in memory.
+    public static func pngData(_ image: Image8) -> Data? {
         final class Sink { var data = Data() }
         let sink = Sink()
         let ok = image.bytes.withUnsafeBufferPointer { px in
@@ -72,8 +72,13 @@ public enum ImageIO {
             }, Unmanaged.passUnretained(sink).toOpaque(), Int32(image.width), Int32(image.height),
                Int32(image.channels), px.baseAddress, Int32(image.width * image.channels))
         }
-        guard ok != 0 else { throw ImageError.unwritable(path: path, reason: "PNG encoder failed") }
-        do { try AtomicFile.write(sink.data, to: path) } catch let e as AtomicWriteError {
+        return ok != 0 ? sink.data : nil
+    }
+
+    /// Writes a PNG (1 or 3 channels) atomically.
+    public static func writePNG(_ image: Image8, to path: String) throws {
+        guard let data = pngData(image) else { throw ImageError.unwritable(path: path, reason: "PNG encoder failed") }
+        do { try AtomicFile.write(data, to: path) } catch let e as AtomicWriteError {
             throw ImageError.unwritable(path: path, reason: e.reason)
         }
     }

@@ -1,0 +1,407 @@
+import LinearAlgebra
+
+// Shape conventions for every layer in this module (llm.c style: free functions, explicit sizes):
+//   N = batch, H × W = the layer's input height and width, C = input channels,
+//   O = output channels, k = square kernel side. Convolutions are VALID: Ho = H − k + 1, Wo = W − k + 1
+//   ('same' size comes from padding the input first, see Padding.swift).
+// Activations are NHWC row-major: x[((n·H + y)·W + x)·C + c]. Channels innermost make a pixel's
+//   channels one contiguous run, so im2col is a series of copies and no layer needs a transpose.
+// Weights are HWIO: w[((dy·k + dx)·C + c)·O + o], a row-major [k·k·C × O] matrix whose rows are
+//   in im2col's column order. Files keep the authors' OIHW (see SRCNNWeights.swift).
+// Convolution is cross-correlation (no kernel flip), as PyTorch's Conv2d and MATLAB's imfilter:
+//   y[n,i,j,o] = b[o] + Σ_{dy,dx,c} w[dy,dx,c,o] · x[n, i+dy, j+dx, c].
+// Backward functions OVERWRITE dInput and ACCUMULATE (+=) into dWeight and dBias (zero those
+//   before a step): a layer's input gradient has one source in a chain, its weights' many chunks.
+
+/// Which formulation a convolution uses. All give the same result up to float rounding.
+public enum ConvAlgorithm: Sendable {
+    /// 1×1 → one GEMM; few output maps → partial maps; otherwise im2col.
+    case automatic
+    /// im2col [pixels × k²C] · W [k²C × O]: best when O is large.
+    case im2col
+    /// Partial maps Z [(dy,dx,o) × pixels] = W' · Xᵀ, then y = Σ_{dy,dx} Z shifted by (dy,dx): a real
+    /// GEMM (k²O wide) where im2col would be a matrix-vector product for O = 1.
+    case partialMaps
+
+    func resolved(kernel: Int, outChannels: Int) -> ConvAlgorithm {
+        guard self == .automatic else { return self }
+        return outChannels <= 4 && kernel > 1 ? .partialMaps : .im2col
+    }
+}
+
+/// Upper bound (elements) on one im2col / partial-map chunk: large enough for efficient GEMMs,
+/// small enough that a 2048² image or a 128-sample batch never needs gigabytes of scratch.
+let chunkElementLimit = 1 << 21
+
+/// Row-major C[m×n] = alpha · op(A) · op(B) + beta · C over the column-major BLAS wrapper
+/// (a row-major matrix is its column-major transpose, so the operands swap).
+@inline(__always)
+func rowMajorGemm<T: BLASScalar>(transposeA: Bool = false, transposeB: Bool = false,
+                                 m: Int, n: Int, k: Int, alpha: T = 1,
+                                 a: UnsafePointer<T>, lda: Int, b: UnsafePointer<T>, ldb: Int,
+                                 beta: T, c: UnsafeMutablePointer<T>, ldc: Int) {
+    guard m > 0, n > 0, k > 0 else { return }
+    T.gemm(transposeB, transposeA, n, m, k, alpha, b, ldb, a, lda, beta, c, ldc)
+}
+
+// MARK: - Forward
+
+/// Valid convolution, NHWC in and out, HWIO weights, optional bias and fused ReLU.
+/// `output` holds N·Ho·Wo·O elements and is overwritten.
+public func conv2dForward<T: BLASScalar>(
+    output: UnsafeMutablePointer<T>, input: UnsafePointer<T>, weight: UnsafePointer<T>,
+    bias: UnsafePointer<T>?, batch: Int, inChannels: Int, outChannels: Int,
+    height: Int, width: Int, kernel: Int, relu: Bool = false,
+    algorithm: ConvAlgorithm = .automatic, workspace: Workspace<T>
+) {
+    let outH = height - kernel + 1, outW = width - kernel + 1
+    precondition(outH > 0 && outW > 0, "conv2d: \(height)×\(width) input is smaller than a \(kernel)×\(kernel) kernel")
+    let o = outChannels
+    if kernel == 1 {
+        let pixels = batch * height * width
+        rowMajorGemm(m: pixels, n: o, k: inChannels, a: input, lda: inChannels,
+                     b: weight, ldb: o, beta: 0, c: output, ldc: o)
+        addBiasReLU(output, pixels: pixels, channels: o, bias: bias, relu: relu)
+        return
+    }
+    switch algorithm.resolved(kernel: kernel, outChannels: o) {
+    case .partialMaps:
+        conv2dForwardPartialMaps(output: output, input: input, weight: weight, bias: bias,
+                                 batch: batch, inChannels: inChannels, outChannels: o,
+                                 height: height, width: width, kernel: kernel, relu: relu,
+                                 workspace: workspace)
+    default:
+        let patch = kernel * kernel * inChannels
+        let totalRows = batch * outH
+        let rowsPerChunk = max(1, min(totalRows, chunkElementLimit / (outW * patch)))
+        let columns = workspace.buffer(0, count: rowsPerChunk * outW * patch)
+        var first = 0
+        while first < totalRows {
+            let rows = min(rowsPerChunk, totalRows - first)
+            im2col(columns: columns, input: input, height: height, width: width,
+                   channels: inChannels, kernel: kernel, outputRows: first..<(first + rows))
+            let out = output + first * outW * o
+            rowMajorGemm(m: rows * outW, n: o, k: patch, a: columns, lda: patch,
+                         b: weight, ldb: o, beta: 0, c: out, ldc: o)
+            addBiasReLU(out, pixels: rows * outW, channels: o, bias: bias, relu: relu)
+            first += rows
+        }
+    }
+}
+
+/// Copies the k×k×C patch under each output pixel of the given output rows (flattened over
+/// n·Ho + i) into consecutive rows of `columns`. In NHWC one kernel row of a patch, (dx, c), is a
+/// contiguous run of k·C input elements, so each patch is k copies.
+func im2col<T: BLASScalar>(columns: UnsafeMutablePointer<T>, input: UnsafePointer<T>,
+                           height: Int, width: Int, channels: Int, kernel: Int,
+                           outputRows: Range<Int>) {
+    let outH = height - kernel + 1, outW = width - kernel + 1
+    let run = kernel * channels, patch = kernel * run
+    ConvNetThreads.forEachRange(outputRows.count, costPerItem: outW * patch) { part in
+        for r in part {
+            let q = outputRows.lowerBound + r
+            let n = q / outH, i = q % outH
+            var dst = columns + r * outW * patch
+            if T.self == Float.self && run < 32 {
+                im2colShortRunsFloat(UnsafeMutableRawPointer(dst).assumingMemoryBound(to: Float.self),
+                                     UnsafeRawPointer(input + (n * height + i) * width * channels).assumingMemoryBound(to: Float.self),
+                                     rowLength: width * channels, channels: channels, kernel: kernel, outW: outW)
+            } else if run < 32 {
+                // Short runs (the first layer's k single-channel pixels): a loop beats memmove calls.
+                for j in 0..<outW {
+                    for dy in 0..<kernel {
+                        let src = input + ((n * height + i + dy) * width + j) * channels
+                        for e in 0..<run { dst[e] = src[e] }
+                        dst += run
+                    }
+                }
+            } else {
+                for j in 0..<outW {
+                    for dy in 0..<kernel {
+                        dst.update(from: input + ((n * height + i + dy) * width + j) * channels, count: run)
+                        dst += run
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// y[p, o] = max(0, y[p, o] + b[o]) (or without the max), in place over `pixels` rows.
+/// Written branch-free over whole rows so the compiler vectorises it.
+func addBiasReLU<T: BLASScalar>(_ y: UnsafeMutablePointer<T>, pixels: Int, channels: Int,
+                                bias: UnsafePointer<T>?, relu: Bool) {
+    guard bias != nil || relu else { return }
+    ConvNetThreads.forEachRange(pixels, costPerItem: channels) { part in
+        let start = y + part.lowerBound * channels
+        if T.self == Float.self {
+            biasReLUFloat(UnsafeMutableRawPointer(start).assumingMemoryBound(to: Float.self), rows: part.count,
+                          channels: channels,
+                          bias: bias.map { UnsafeRawPointer($0).assumingMemoryBound(to: Float.self) }, relu: relu)
+            return
+        }
+        for p in 0..<part.count {
+            let row = start + p * channels
+            for c in 0..<channels {
+                var v = row[c] + (bias?[c] ?? 0)
+                if relu { v = v > 0 ? v : 0 }
+                row[c] = v
+            }
+        }
+    }
+}
+
+/// The k·k·O × C matrix W'[(dy,dx,o), c] = w[dy,dx,c,o] that the partial-map formulation
+/// multiplies by, in both the forward and the backward pass.
+func partialMapWeights<T: BLASScalar>(_ weight: UnsafePointer<T>, into wt: UnsafeMutablePointer<T>,
+                                      inChannels: Int, outChannels: Int, kernel: Int) {
+    for s in 0..<(kernel * kernel) {
+        for c in 0..<inChannels {
+            for o in 0..<outChannels {
+                wt[(s * outChannels + o) * inChannels + c] = weight[(s * inChannels + c) * outChannels + o]
+            }
+        }
+    }
+}
+
+/// Partial-map convolution: for a block of input rows, Z[(dy,dx,o), pixel] = Σ_c W'·x (one GEMM,
+/// k²O rows), then y[i, j, o] = b[o] + Σ_{dy,dx} Z[(dy,dx,o), (i+dy, j+dx)], summed in a fixed
+/// (dy, dx) order so every pixel's result is independent of how the image was split into blocks.
+func conv2dForwardPartialMaps<T: BLASScalar>(
+    output: UnsafeMutablePointer<T>, input: UnsafePointer<T>, weight: UnsafePointer<T>,
+    bias: UnsafePointer<T>?, batch: Int, inChannels: Int, outChannels: Int,
+    height: Int, width: Int, kernel: Int, relu: Bool, workspace: Workspace<T>
+) {
+    let outH = height - kernel + 1, outW = width - kernel + 1
+    let maps = kernel * kernel * outChannels
+    let wt = workspace.buffer(1, count: maps * inChannels)
+    partialMapWeights(weight, into: wt, inChannels: inChannels, outChannels: outChannels, kernel: kernel)
+    // Output rows per block: the block's partial maps cover rows + k − 1 input rows.
+    let blockRows = max(1, min(outH, chunkElementLimit / (maps * width) - (kernel - 1)))
+    let inRowsMax = blockRows + kernel - 1
+    let z = workspace.buffer(0, count: maps * inRowsMax * width)
+    let acc = workspace.buffer(2, count: outChannels * blockRows * outW)
+    for n in 0..<batch {
+        var i0 = 0
+        while i0 < outH {
+            let rows = min(blockRows, outH - i0)
+            let inRows = rows + kernel - 1
+            let pixelsIn = inRows * width
+            let x = input + (n * height + i0) * width * inChannels
+            rowMajorGemm(transposeB: true, m: maps, n: pixelsIn, k: inChannels, a: wt, lda: inChannels,
+                         b: x, ldb: inChannels, beta: 0, c: z, ldc: pixelsIn)
+            // acc[o][i·Wo + j] = Σ_{dy,dx} Z[(dy,dx,o)][(i+dy)·W + j + dx], one contiguous run per term.
+            ConvNetThreads.forEachRange(outChannels * rows, costPerItem: outW * kernel * kernel) { part in
+                for item in part {
+                    let o = item / rows, i = item % rows
+                    let dst = acc + (o * rows + i) * outW
+                    for j in 0..<outW { dst[j] = 0 }
+                    for dy in 0..<kernel {
+                        for dx in 0..<kernel {
+                            let src = z + ((dy * kernel + dx) * outChannels + o) * pixelsIn + (i + dy) * width + dx
+                            for j in 0..<outW { dst[j] += src[j] }
+                        }
+                    }
+                }
+            }
+            // Back to NHWC with bias and ReLU.
+            let out = output + (n * outH + i0) * outW * outChannels
+            for p in 0..<(rows * outW) {
+                for o in 0..<outChannels {
+                    var v = acc[o * rows * outW + p]
+                    if let bias { v += bias[o] }
+                    if relu && !(v > 0) { v = 0 }
+                    out[p * outChannels + o] = v
+                }
+            }
+            i0 += rows
+        }
+    }
+}
+
+// MARK: - Backward
+
+/// Gradients of a valid convolution. Accumulates dWeight (HWIO) and dBias; writes dInput unless nil.
+/// `dOutput` is the gradient at the convolution's output (after ReLU's backward, if any).
+public func conv2dBackward<T: BLASScalar>(
+    dInput: UnsafeMutablePointer<T>?, dWeight: UnsafeMutablePointer<T>, dBias: UnsafeMutablePointer<T>?,
+    dOutput: UnsafePointer<T>, input: UnsafePointer<T>, weight: UnsafePointer<T>,
+    batch: Int, inChannels: Int, outChannels: Int, height: Int, width: Int, kernel: Int,
+    algorithm: ConvAlgorithm = .automatic, workspace: Workspace<T>
+) {
+    let outH = height - kernel + 1, outW = width - kernel + 1
+    precondition(outH > 0 && outW > 0, "conv2d: \(height)×\(width) input is smaller than a \(kernel)×\(kernel) kernel")
+    let o = outChannels, c = inChannels
+    if let dBias { biasBackward(dBias, dOutput: dOutput, pixels: batch * outH * outW, channels: o, workspace: workspace) }
+    if kernel == 1 {
+        let pixels = batch * height * width
+        rowMajorGemm(transposeA: true, m: c, n: o, k: pixels, a: input, lda: c,
+                     b: dOutput, ldb: o, beta: 1, c: dWeight, ldc: o)
+        if let dInput {
+            rowMajorGemm(transposeB: true, m: pixels, n: c, k: o, a: dOutput, lda: o,
+                         b: weight, ldb: o, beta: 0, c: dInput, ldc: c)
+        }
+        return
+    }
+    switch algorithm.resolved(kernel: kernel, outChannels: o) {
+    case .partialMaps:
+        conv2dBackwardPartialMaps(dInput: dInput, dWeight: dWeight, dOutput: dOutput, input: input,
+                                  weight: weight, batch: batch, inChannels: c, outChannels: o,
+                                  height: height, width: width, kernel: kernel, workspace: workspace)
+    default:
+        let patch = kernel * kernel * c
+        // Whole images per chunk, so col2im's scatter-add can run one image per thread.
+        let imagesPerChunk = max(1, min(batch, chunkElementLimit / (outH * outW * patch)))
+        let columns = workspace.buffer(0, count: imagesPerChunk * outH * outW * patch)
+        let dColumns = dInput == nil ? columns : workspace.buffer(1, count: imagesPerChunk * outH * outW * patch)
+        var n0 = 0
+        while n0 < batch {
+            let images = min(imagesPerChunk, batch - n0)
+            let rows = images * outH * outW
+            let dOut = dOutput + n0 * outH * outW * o
+            im2col(columns: columns, input: input, height: height, width: width, channels: c,
+                   kernel: kernel, outputRows: (n0 * outH)..<((n0 + images) * outH))
+            rowMajorGemm(transposeA: true, m: patch, n: o, k: rows, a: columns, lda: patch,
+                         b: dOut, ldb: o, beta: 1, c: dWeight, ldc: o)
+            if let dInput {
+                rowMajorGemm(transposeB: true, m: rows, n: patch, k: o, a: dOut, lda: o,
+                             b: weight, ldb: o, beta: 0, c: dColumns, ldc: patch)
+                col2im(dInput: dInput, columns: dColumns, height: height, width: width, channels: c,
+                          kernel: kernel, images: n0..<(n0 + images))
+            }
+            n0 += images
+        }
+    }
+}
+
+/// dBias[o] += Σ_p dOutput[p, o], as a matrix-vector product with a vector of ones.
+func biasBackward<T: BLASScalar>(_ dBias: UnsafeMutablePointer<T>, dOutput: UnsafePointer<T>,
+                                 pixels: Int, channels: Int, workspace: Workspace<T>) {
+    let ones = workspace.buffer(7, count: pixels)
+    ones.update(repeating: 1, count: pixels)
+    // Column-major, row-major dOutput [P × O] is [O × P]; y = A·1 sums over pixels.
+    T.gemv(false, channels, pixels, 1, dOutput, channels, ones, 1, dBias)
+}
+
+/// The adjoint of im2col: sums each patch row of `columns` back onto the input pixels it came
+/// from, overwriting those images' dInput. Images are independent, so threads take whole images
+/// and never write the same element.
+func col2im<T: BLASScalar>(dInput: UnsafeMutablePointer<T>, columns: UnsafePointer<T>,
+                           height: Int, width: Int, channels: Int, kernel: Int, images: Range<Int>) {
+    let outH = height - kernel + 1, outW = width - kernel + 1
+    let run = kernel * channels, patch = kernel * run
+    ConvNetThreads.forEachRange(images.count, costPerItem: outH * outW * patch) { part in
+        for m in part {
+            let n = images.lowerBound + m
+            (dInput + n * height * width * channels).update(repeating: 0, count: height * width * channels)
+            var src = columns + m * outH * outW * patch
+            for i in 0..<outH {
+                for j in 0..<outW {
+                    for dy in 0..<kernel {
+                        let dst = dInput + ((n * height + i + dy) * width + j) * channels
+                        for e in 0..<run { dst[e] += src[e] }
+                        src += run
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Backward of the partial-map form. With Dᵀ[(dy,dx,o), (y,x)] = dY[y−dy, x−dx, o] (zero outside
+/// the output) — k²O shifted copies of the output gradient — dW' = Dᵀ·X and dX = D·W': two GEMMs
+/// k²O wide instead of im2col matrices k²C wide, which makes a one-map layer cheap to train.
+func conv2dBackwardPartialMaps<T: BLASScalar>(
+    dInput: UnsafeMutablePointer<T>?, dWeight: UnsafeMutablePointer<T>,
+    dOutput: UnsafePointer<T>, input: UnsafePointer<T>, weight: UnsafePointer<T>,
+    batch: Int, inChannels: Int, outChannels: Int, height: Int, width: Int, kernel: Int,
+    workspace: Workspace<T>
+) {
+    let outH = height - kernel + 1, outW = width - kernel + 1
+    let maps = kernel * kernel * outChannels, c = inChannels, o = outChannels
+    let pixelsPerImage = height * width
+    let imagesPerChunk = max(1, min(batch, chunkElementLimit / (pixelsPerImage * maps)))
+    let dt = workspace.buffer(0, count: imagesPerChunk * pixelsPerImage * maps)
+    let wt = workspace.buffer(1, count: maps * c)
+    let dwt = workspace.buffer(2, count: maps * c)   // dW' [(dy,dx,o) × C]
+    partialMapWeights(weight, into: wt, inChannels: c, outChannels: o, kernel: kernel)
+    dwt.update(repeating: 0, count: maps * c)
+    var n0 = 0
+    while n0 < batch {
+        let images = min(imagesPerChunk, batch - n0)
+        let rows = images * pixelsPerImage
+        // Row (s, o) of Dᵀ, image m, input row y: dY[m, y−dy, x−dx, o] for x in dx..<dx+Wo, else 0.
+        ConvNetThreads.forEachRange(maps, costPerItem: rows) { part in
+            for map in part {
+                let s = map / o, oc = map % o, dy = s / kernel, dx = s % kernel
+                let line = dt + map * rows
+                line.update(repeating: 0, count: rows)
+                for m in 0..<images {
+                    for i in 0..<outH {
+                        let dst = line + (m * height + i + dy) * width + dx
+                        let src = dOutput + ((n0 + m) * outH + i) * outW * o + oc
+                        if o == 1 {
+                            dst.update(from: src, count: outW)
+                        } else {
+                            for j in 0..<outW { dst[j] = src[j * o] }
+                        }
+                    }
+                }
+            }
+        }
+        let x = input + n0 * pixelsPerImage * c
+        rowMajorGemm(m: maps, n: c, k: rows, a: dt, lda: rows, b: x, ldb: c, beta: 1, c: dwt, ldc: c)
+        if let dInput {
+            rowMajorGemm(transposeA: true, m: rows, n: c, k: maps, a: dt, lda: rows, b: wt, ldb: c, beta: 0,
+                         c: dInput + n0 * pixelsPerImage * c, ldc: c)
+        }
+        n0 += images
+    }
+    for s in 0..<(kernel * kernel) {
+        for ci in 0..<c {
+            for oc in 0..<o {
+                dWeight[(s * c + ci) * o + oc] += dwt[(s * o + oc) * c + ci]
+            }
+        }
+    }
+}
+
+// MARK: - Naive references
+
+/// Direct-loop valid convolution, the definition the fast paths are tested against.
+public func conv2dForwardNaive<T: BinaryFloatingPoint>(
+    output: UnsafeMutablePointer<T>, input: UnsafePointer<T>, weight: UnsafePointer<T>,
+    bias: UnsafePointer<T>?, batch: Int, inChannels: Int, outChannels: Int,
+    height: Int, width: Int, kernel: Int, relu: Bool = false
+) {
+    let outH = height - kernel + 1, outW = width - kernel + 1
+    for n in 0..<batch { for i in 0..<outH { for j in 0..<outW { for o in 0..<outChannels {
+        var sum: T = bias?[o] ?? 0
+        for dy in 0..<kernel { for dx in 0..<kernel { for c in 0..<inChannels {
+            sum += weight[((dy * kernel + dx) * inChannels + c) * outChannels + o]
+                * input[((n * height + i + dy) * width + j + dx) * inChannels + c]
+        } } }
+        output[((n * outH + i) * outW + j) * outChannels + o] = relu ? max(0, sum) : sum
+    } } } }
+}
+
+/// Direct-loop gradients of `conv2dForwardNaive` (without ReLU); writes dInput and accumulates
+/// dWeight and dBias like the fast one.
+public func conv2dBackwardNaive<T: BinaryFloatingPoint>(
+    dInput: UnsafeMutablePointer<T>?, dWeight: UnsafeMutablePointer<T>, dBias: UnsafeMutablePointer<T>?,
+    dOutput: UnsafePointer<T>, input: UnsafePointer<T>, weight: UnsafePointer<T>,
+    batch: Int, inChannels: Int, outChannels: Int, height: Int, width: Int, kernel: Int
+) {
+    let outH = height - kernel + 1, outW = width - kernel + 1
+    dInput?.update(repeating: 0, count: batch * height * width * inChannels)
+    for n in 0..<batch { for i in 0..<outH { for j in 0..<outW { for o in 0..<outChannels {
+        let g = dOutput[((n * outH + i) * outW + j) * outChannels + o]
+        dBias?[o] += g
+        for dy in 0..<kernel { for dx in 0..<kernel { for c in 0..<inChannels {
+            let wi = ((dy * kernel + dx) * inChannels + c) * outChannels + o
+            let xi = ((n * height + i + dy) * width + j + dx) * inChannels + c
+            dWeight[wi] += g * input[xi]
+            dInput?[xi] += g * weight[wi]
+        } } }
+    } } } }
+}

@@ -1,0 +1,60 @@
+import Foundation
+import Imaging
+
+/// Speed only, on synthetic inputs (no data needed): what `srlab bench` reports for SRCNN.
+/// Medians, because the machine is shared.
+public enum SRCNNBenchmark {
+    /// Median milliseconds of the network (no bicubic) on one size×size Y plane, 'same' output.
+    public static func inferenceMilliseconds(architecture: SRCNNArchitecture = .srcnn915, size: Int = 256,
+                                             repeats: Int = 15, tileSize: Int = 512) -> Double {
+        var model = SRCNN(architecture: architecture, seed: 1, standardDeviation: 0.05)
+        model.tileSize = tileSize
+        var rng = Xoshiro256(seed: 2)
+        let input = Plane(width: size, height: size, values: (0..<(size * size)).map { _ in rng.nextUniform() })
+        _ = model.apply(to: input) // warm-up: buffers, BLAS threads
+        var times: [Double] = []
+        for _ in 0..<repeats {
+            let start = DispatchTime.now().uptimeNanoseconds
+            _ = model.apply(to: input)
+            times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+        }
+        return median(times)
+    }
+
+    /// Median training throughput (samples/s) of full steps — forward, backward and optimiser
+    /// update — on random 33×33 batches, as the peers' PyTorch benchmark times them.
+    public static func trainingSamplesPerSecond(architecture: SRCNNArchitecture = .srcnn915, batch: Int = 128,
+                                                steps: Int = 20, optimizer: any Optimizer = SGDMomentum(),
+                                                threads: Int = 2, shards: Int = 2) -> Double {
+        let p = SRCNNTrainingSet.defaultPatchSize
+        let net = SRCNNShardedBackprop(architecture: architecture, batchCapacity: batch, shards: shards)
+        ConvNetThreads.configure(threads: shards > 1 ? 1 : threads)
+        defer { ConvNetThreads.configure(threads: threads) }
+        var params = SRCNN(architecture: architecture, seed: 1).parameters
+        var state = params.map { [[Float]](repeating: [Float](repeating: 0, count: $0.count), count: optimizer.stateCount) }
+        var rng = Xoshiro256(seed: 3)
+        let x = (0..<(batch * p * p)).map { _ in Float(rng.nextUniform()) }
+        let y = (0..<(batch * net.labelSize * net.labelSize)).map { _ in Float(rng.nextUniform()) }
+        var times: [Double] = []
+        for s in 0..<(steps + 3) {   // 3 warm-up steps
+            let start = DispatchTime.now().uptimeNanoseconds
+            x.withUnsafeBufferPointer { xp in
+                y.withUnsafeBufferPointer { yp in
+                    _ = net.step(parameters: params, inputs: xp.baseAddress!, labels: yp.baseAddress!, batch: batch,
+                                 threads: threads)
+                }
+            }
+            for t in params.indices {
+                optimizer.update(parameters: &params[t], gradients: net.gradients[t], state: &state[t],
+                                 learningRate: t >= 4 ? 1e-5 : 1e-4, step: s + 1)
+            }
+            if s >= 3 { times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9) }
+        }
+        return Double(batch) / median(times)
+    }
+
+    static func median(_ values: [Double]) -> Double {
+        let sorted = values.sorted()
+        return sorted.isEmpty ? .nan : sorted[sorted.count / 2]
+    }
+}

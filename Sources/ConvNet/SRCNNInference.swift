@@ -1,0 +1,235 @@
+import COpenBLAS
+import Foundation
+import Imaging
+
+extension SRCNN {
+    /// The network on a whole plane: same size out, each layer's input edge-replicated at the
+    /// image border. The image is cut into tiles (`tileSize`, or one band per thread when that
+    /// gives fewer tiles than threads) that overlap by the halo Σ(k−1)/2 and are padded only
+    /// where they touch the true border, so the result equals the untiled one; tiles run in
+    /// parallel, one BLAS thread each, and each streams through the layers a few rows at a time
+    /// so its activations stay in cache and memory stays bounded.
+    public func apply(to input: Plane) -> Plane {
+        var output = Plane(width: input.width, height: input.height)
+        guard input.width > 0, input.height > 0 else { return output }
+        let threads = max(1, ConvNetThreads.count)
+        let tiles = SRCNNForward.tiles(width: input.width, height: input.height, tileSize: tileSize, minimumCount: threads)
+        let model = self
+        output.values.withUnsafeMutableBufferPointer { out in
+            let target = UncheckedSendable(out.baseAddress!)
+            if threads == 1 || tiles.count == 1 {
+                let forward = SRCNNForward(model)
+                for t in tiles { forward.run(input, tile: t, output: target.value) }
+                return
+            }
+            let savedBLAS = openblas_get_num_threads()
+            openblas_set_num_threads(1)
+            ConvNetThreads.count = 1
+            DispatchQueue.concurrentPerform(iterations: min(threads, tiles.count)) { worker in
+                let forward = SRCNNForward(model)
+                for t in stride(from: worker, to: tiles.count, by: threads) {
+                    forward.run(input, tile: tiles[t], output: target.value)
+                }
+            }
+            ConvNetThreads.count = threads
+            openblas_set_num_threads(savedBLAS)
+        }
+        return output
+    }
+}
+
+/// Streaming inference of one tile. Each layer's input is a window of rows (already padded
+/// left and right where the tile touches the border); rows are pushed in a band at a time, each
+/// layer computes every output row its window allows, passes them on with bias, ReLU and
+/// padding applied, and keeps only the k − 1 rows the next band still needs.
+final class SRCNNForward {
+    struct Tile: Sendable {
+        var rows: Range<Int>, columns: Range<Int>          // source region incl. halo
+        var coreRows: Range<Int>, coreColumns: Range<Int>  // pixels this tile writes
+    }
+
+    let architecture: SRCNNArchitecture
+    let parameters: [[Float]]
+    let workspace = WorkspacePool.shared.take()
+
+    deinit { WorkspacePool.shared.give(workspace) }
+
+    init(_ model: SRCNN) {
+        precondition(model.architecture.layers.allSatisfy { $0.kernel % 2 == 1 },
+                     "same-size inference needs odd kernels, got \(model.architecture)")
+        architecture = model.architecture
+        parameters = model.parameters
+    }
+
+    /// A grid of tiles of side `tileSize`; if that gives fewer than `minimumCount`, horizontal
+    /// bands instead so every thread has one.
+    static func tiles(width: Int, height: Int, tileSize: Int, minimumCount: Int) -> [Tile] {
+        precondition(tileSize > 0, "tile size must be positive")
+        var tileHeight = tileSize
+        let across = (width + tileSize - 1) / tileSize
+        if across * ((height + tileSize - 1) / tileSize) < minimumCount {
+            tileHeight = max(1, (height + minimumCount / across - 1) / max(1, minimumCount / across))
+        }
+        var result: [Tile] = []
+        for y0 in stride(from: 0, to: height, by: tileHeight) {
+            for x0 in stride(from: 0, to: width, by: tileSize) {
+                let y1 = min(height, y0 + tileHeight), x1 = min(width, x0 + tileSize)
+                result.append(Tile(rows: y0..<y1, columns: x0..<x1, coreRows: y0..<y1, coreColumns: x0..<x1))
+            }
+        }
+        return result
+    }
+
+    /// A window of padded rows of one layer's input.
+    struct Window {
+        var data: UnsafeMutablePointer<Float>
+        var width: Int, channels: Int, count = 0, capacity: Int
+        var padLeft: Int, padRight: Int
+        var rowLength: Int { width * channels }
+        var interior: Int { width - padLeft - padRight }
+
+        /// Appends one row of `interior` pixels, replicating its edge pixels into the padding.
+        mutating func append(_ source: UnsafePointer<Float>) {
+            precondition(count < capacity, "inference window overflow")
+            let row = data + count * rowLength
+            (row + padLeft * channels).update(from: source, count: interior * channels)
+            for x in 0..<padLeft { (row + x * channels).update(from: source, count: channels) }
+            let last = source + (interior - 1) * channels
+            for x in (width - padRight)..<width { (row + x * channels).update(from: last, count: channels) }
+            count += 1
+        }
+
+        mutating func repeatLastRow(_ times: Int) {
+            precondition(count > 0 || times == 0, "bottom padding needs a row to repeat")
+            for _ in 0..<times {
+                precondition(count < capacity, "inference window overflow")
+                (data + count * rowLength).update(from: data + (count - 1) * rowLength, count: rowLength)
+                count += 1
+            }
+        }
+
+        /// Drops the first `n` rows.
+        mutating func dropFirst(_ n: Int) {
+            guard n > 0 else { return }
+            data.update(from: data + n * rowLength, count: (count - n) * rowLength)
+            count -= n
+        }
+    }
+
+    func run(_ input: Plane, tile: Tile, output: UnsafeMutablePointer<Double>) {
+        let halo = architecture.halo
+        let rows = max(0, tile.coreRows.lowerBound - halo)..<min(input.height, tile.coreRows.upperBound + halo)
+        let columns = max(0, tile.coreColumns.lowerBound - halo)..<min(input.width, tile.coreColumns.upperBound + halo)
+        let atTop = rows.lowerBound == 0, atBottom = rows.upperBound == input.height
+        let atLeft = columns.lowerBound == 0, atRight = columns.upperBound == input.width
+        let layers = architecture.layers
+        let band = max(4, 4096 / max(1, columns.count))
+        // Windows: layer l's input, padded left/right by (k−1)/2 at the border.
+        var windows: [Window] = []
+        var interior = columns.count
+        for (l, layer) in layers.enumerated() {
+            let p = (layer.kernel - 1) / 2
+            let (pl, pr) = (atLeft ? p : 0, atRight ? p : 0)
+            let width = interior + pl + pr
+            let capacity = band + 40
+            windows.append(Window(data: workspace.buffer(10 + l, count: capacity * width * layer.inChannels),
+                                  width: width, channels: layer.inChannels, capacity: capacity,
+                                  padLeft: pl, padRight: pr))
+            interior = width - layer.kernel + 1
+        }
+        let widest = max(architecture.n1, architecture.n2)
+        let rawBuffers = (0..<3).map { workspace.buffer(13 + $0, count: (band + 40) * (columns.count + 8) * widest) }
+        let rowIn = workspace.buffer(16, count: columns.count)
+        var emitted = [0, 0, 0]           // rows each layer has produced
+        var finalRow = 0
+        let originY = rows.lowerBound + (atTop ? 0 : halo)
+        let originX = columns.lowerBound + (atLeft ? 0 : halo)
+
+        // Hands on `count` rows (`width` pixels each, no bias yet) that layer l produced: bias
+        // and ReLU, then into the next layer's window — or straight through the next layer when
+        // it is 1×1 and needs no window — or, after the last layer, into the output.
+        func emit(_ l: Int, _ raw: UnsafeMutablePointer<Float>, count: Int, width: Int) {
+            let layer = layers[l]
+            let bias = parameters[2 * l + 1]
+            defer { emitted[l] += count }
+            if l == 2 {
+                for r in 0..<count {
+                    let y = originY + finalRow + r
+                    guard tile.coreRows.contains(y) else { continue }
+                    let row = raw + r * width
+                    for x in tile.coreColumns { output[y * input.width + x] = Double(row[x - originX] + bias[0]) }
+                }
+                finalRow += count
+                return
+            }
+            bias.withUnsafeBufferPointer { b in
+                biasReLUFloat(raw, rows: count * width, channels: layer.outChannels, bias: b.baseAddress!, relu: true)
+            }
+            let next = layers[l + 1]
+            if next.kernel == 1 {
+                parameters[2 * l + 2].withUnsafeBufferPointer { w in
+                    conv2dForward(output: rawBuffers[l + 1], input: raw, weight: w.baseAddress!, bias: nil, batch: 1,
+                                  inChannels: next.inChannels, outChannels: next.outChannels, height: count,
+                                  width: width, kernel: 1, workspace: workspace)
+                }
+                emit(l + 1, rawBuffers[l + 1], count: count, width: width)
+                return
+            }
+            let pad = (next.kernel - 1) / 2
+            for r in 0..<count {
+                windows[l + 1].append(raw + r * width * layer.outChannels)
+                if emitted[l] == 0 && r == 0 && atTop { windows[l + 1].repeatFirstRowAtTop(pad) }
+            }
+        }
+
+        // Computes every row layer l's window allows.
+        func drain(_ l: Int) {
+            let layer = layers[l]
+            let k = layer.kernel
+            guard windows[l].count >= k else { return }
+            let outRows = windows[l].count - k + 1
+            let outWidth = windows[l].width - k + 1
+            parameters[2 * l].withUnsafeBufferPointer { w in
+                conv2dForward(output: rawBuffers[l], input: windows[l].data, weight: w.baseAddress!, bias: nil, batch: 1,
+                              inChannels: layer.inChannels, outChannels: layer.outChannels,
+                              height: windows[l].count, width: windows[l].width, kernel: k,
+                              relu: false, workspace: workspace)
+            }
+            emit(l, rawBuffers[l], count: outRows, width: outWidth)
+            windows[l].dropFirst(outRows)
+        }
+
+        let p0 = (layers[0].kernel - 1) / 2
+        var y = rows.lowerBound
+        input.values.withUnsafeBufferPointer { src in
+            while y < rows.upperBound {
+                let end = min(rows.upperBound, y + band)
+                for yy in y..<end {
+                    let line = src.baseAddress! + yy * input.width + columns.lowerBound
+                    for x in 0..<columns.count { rowIn[x] = Float(line[x]) }
+                    windows[0].append(rowIn)
+                    if yy == 0 && atTop { windows[0].repeatFirstRowAtTop(p0) }
+                }
+                if end == rows.upperBound && atBottom { windows[0].repeatLastRow(p0) }
+                y = end
+                for l in 0..<3 {
+                    drain(l)
+                    // A layer whose input is complete has emitted its last row: pad below it.
+                    if y == rows.upperBound && l < 2 && atBottom {
+                        windows[l + 1].repeatLastRow((layers[l + 1].kernel - 1) / 2)
+                    }
+                }
+            }
+        }
+    }
+}
+
+extension SRCNNForward.Window {
+    /// Called right after the first row was appended: adds `times` copies of it above it.
+    mutating func repeatFirstRowAtTop(_ times: Int) {
+        guard times > 0 else { return }
+        precondition(count == 1 && count + times <= capacity, "top padding must follow the first row")
+        for i in 1...times { (data + i * rowLength).update(from: data, count: rowLength) }
+        count += times
+    }
+}

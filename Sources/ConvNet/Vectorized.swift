@@ -1,0 +1,83 @@
+// Float fast paths for the elementwise passes. The generic loops compile to scalar code with a
+// branch per element, and ReLU's branch is a coin flip; these use SIMD max/select instead.
+
+typealias Vector = SIMD4<Float>
+
+@inline(__always) func loadVector(_ p: UnsafePointer<Float>) -> Vector {
+    UnsafeRawPointer(p).loadUnaligned(as: Vector.self)
+}
+
+@inline(__always) func storeVector(_ v: Vector, _ p: UnsafeMutablePointer<Float>) {
+    UnsafeMutableRawPointer(p).storeBytes(of: v, as: Vector.self)
+}
+
+/// y[p, c] = max(0, y[p, c] + b[c]) (bias optional, ReLU optional) over `rows` rows of `channels`.
+func biasReLUFloat(_ y: UnsafeMutablePointer<Float>, rows: Int, channels: Int,
+                   bias: UnsafePointer<Float>?, relu: Bool) {
+    let lanes = Vector.scalarCount
+    let zero = Vector()
+    if channels % lanes == 0 && channels <= 256 {
+        // Bias vectors kept in registers across rows.
+        let groups = channels / lanes
+        var b = [Vector](repeating: zero, count: groups)
+        if let bias { for g in 0..<groups { b[g] = loadVector(bias + g * lanes) } }
+        b.withUnsafeBufferPointer { b in
+            for r in 0..<rows {
+                let row = y + r * channels
+                for g in 0..<groups {
+                    var v = loadVector(row + g * lanes) + b[g]
+                    if relu { v = pointwiseMax(v, zero) }
+                    storeVector(v, row + g * lanes)
+                }
+            }
+        }
+        return
+    }
+    if bias == nil && relu {
+        let count = rows * channels
+        var i = 0
+        while i + lanes <= count { storeVector(pointwiseMax(loadVector(y + i), zero), y + i); i += lanes }
+        while i < count { y[i] = Swift.max(y[i], 0); i += 1 }
+        return
+    }
+    for r in 0..<rows {
+        let row = y + r * channels
+        for c in 0..<channels {
+            var v = row[c] + (bias?[c] ?? 0)
+            if relu { v = v > 0 ? v : 0 }
+            row[c] = v
+        }
+    }
+}
+
+/// dx = output > 0 ? dy : 0, elementwise (dx may be dy).
+func reluBackwardFloat(_ dx: UnsafeMutablePointer<Float>, _ dy: UnsafePointer<Float>,
+                       _ output: UnsafePointer<Float>, count: Int) {
+    let lanes = Vector.scalarCount
+    let zero = Vector()
+    var i = 0
+    while i + lanes <= count {
+        let mask = loadVector(output + i) .> zero
+        storeVector(zero.replacing(with: loadVector(dy + i), where: mask), dx + i)
+        i += lanes
+    }
+    while i < count { dx[i] = output[i] > 0 ? dy[i] : 0; i += 1 }
+}
+
+/// im2col of one output row when a patch row is short (k·C < 32 floats, the first layer's
+/// single-channel input): vector copies instead of a memmove call per patch row.
+func im2colShortRunsFloat(_ dst: UnsafeMutablePointer<Float>, _ src: UnsafePointer<Float>,
+                          rowLength: Int, channels: Int, kernel: Int, outW: Int) {
+    let run = kernel * channels
+    let lanes = Vector.scalarCount
+    var out = dst
+    for j in 0..<outW {
+        for dy in 0..<kernel {
+            let from = src + dy * rowLength + j * channels
+            var e = 0
+            while e + lanes <= run { storeVector(loadVector(from + e), out + e); e += lanes }
+            while e < run { out[e] = from[e]; e += 1 }
+            out += run
+        }
+    }
+}

@@ -1,0 +1,1 @@
+../srlab/TrainSRCNNCommand.swift

@@ -1,0 +1,129 @@
+import Foundation
+import Testing
+import Imaging
+import TensorFile
+import LinearAlgebra
+@testable import ConvNet
+
+@Suite struct SRCNNModelTests {
+    /// A small network with weights large enough that every layer matters.
+    static func smallModel(seed: UInt64 = 7) -> SRCNN {
+        SRCNN(architecture: SRCNNArchitecture(f1: 5, f2: 3, f3: 3, n1: 8, n2: 4), seed: seed, standardDeviation: 0.3)
+    }
+
+    static func randomPlane(width: Int, height: Int, seed: UInt64) -> Plane {
+        Plane(width: width, height: height, values: randomValues(width * height, seed: seed).map { ($0 + 1) / 2 })
+    }
+
+    /// Same-size SRCNN straight from the definition: replicate-pad, naive valid convolution, in Double.
+    static func referenceApply(_ model: SRCNN, _ input: Plane) -> [Double] {
+        var x = input.values
+        let (h, w) = (input.height, input.width)
+        for (i, l) in model.architecture.layers.enumerated() {
+            let p = (l.kernel - 1) / 2
+            var padded = [Double](repeating: 0, count: (h + 2 * p) * (w + 2 * p) * l.inChannels)
+            replicatePad(output: &padded, input: x, batch: 1, height: h, width: w, channels: l.inChannels,
+                         top: p, bottom: p, left: p, right: p)
+            var y = [Double](repeating: 0, count: h * w * l.outChannels)
+            conv2dForwardNaive(output: &y, input: padded, weight: model.parameters[2 * i].map(Double.init),
+                               bias: model.parameters[2 * i + 1].map(Double.init), batch: 1,
+                               inChannels: l.inChannels, outChannels: l.outChannels,
+                               height: h + 2 * p, width: w + 2 * p, kernel: l.kernel, relu: i < 2)
+            x = y
+        }
+        return x
+    }
+
+    @Test(arguments: [SRCNNArchitecture(f1: 5, f2: 3, f3: 3, n1: 8, n2: 4),
+                      SRCNNArchitecture(f1: 5, f2: 1, f3: 3, n1: 8, n2: 4)])
+    func sameSizeOutputMatchesTheDefinition(_ arch: SRCNNArchitecture) {
+        let model = SRCNN(architecture: arch, seed: 7, standardDeviation: 0.3)
+        let input = Self.randomPlane(width: 23, height: 17, seed: 3)
+        let out = model.apply(to: input)
+        #expect(out.width == 23 && out.height == 17)
+        #expect(maxAbsDifference(out.values, Self.referenceApply(model, input)) < 1e-5)
+    }
+
+    /// Tiles overlap by the halo and pad only at the true border, so each output pixel sees the
+    /// same inputs. Bit-identity further needs a GEMM whose per-element summation order does not
+    /// depend on the matrix size: true of OpenBLAS's SkylakeX kernel (what srlab runs here), not of
+    /// its generic Prescott or Haswell kernels, where tiles may differ by a float rounding.
+    @Test(arguments: [(1, 1), (2, 5), (7, 1), (3, 3), (12, 2)])
+    func tinyImagesMatchTheDefinition(_ size: (Int, Int)) {
+        let model = Self.smallModel()
+        let input = Self.randomPlane(width: size.0, height: size.1, seed: 9)
+        let out = model.apply(to: input)
+        #expect(out.width == size.0 && out.height == size.1)
+        #expect(maxAbsDifference(out.values, Self.referenceApply(model, input)) < 1e-5)
+    }
+
+    @Test(arguments: [1, 5, 8, 13, 40])
+    func tilingGivesTheIdenticalResult(tileSize: Int) {
+        var model = Self.smallModel()
+        let input = Self.randomPlane(width: 37, height: 29, seed: 4)
+        model.tileSize = 10_000
+        let whole = model.apply(to: input)
+        model.tileSize = tileSize
+        let tiled = model.apply(to: input)
+        if BLASRuntime.kernel == "SkylakeX" {
+            let differing = zip(tiled.values, whole.values).filter { $0 != $1 }.count
+            #expect(differing == 0, "\(differing) pixels differ, max by \(maxAbsDifference(tiled.values, whole.values))")
+        } else {
+            #expect(maxAbsDifference(tiled.values, whole.values) < 1e-5)
+        }
+    }
+
+    @Test func fileRoundTripKeepsParametersAndMetadata() throws {
+        var model = Self.smallModel()
+        model.metadata["scale"] = "3"
+        let back = try SRCNN(file: SafeTensorsFile(data: model.safeTensors().serialized()))
+        #expect(back.architecture == model.architecture)
+        #expect(back.parameters == model.parameters)
+        #expect(back.metadata["scale"] == "3" && back.metadata["arch"] == "5-3-3:8-4")
+    }
+
+    @Test func oihwConversionIsAPermutation() {
+        let w: [Float] = (0..<300).map { Float($0) }
+        let hwio = WeightLayout.hwio(fromOIHW: w, outChannels: 4, inChannels: 3, kernel: 5)
+        // OIHW [o=1][c=2][dy=3][dx=4] → HWIO [3][4][2][1]
+        let hwioIndex: Int = ((3 * 5 + 4) * 3 + 2) * 4 + 1
+        let oihwIndex: Int = ((1 * 3 + 2) * 5 + 3) * 5 + 4
+        #expect(hwio[hwioIndex] == w[oihwIndex])
+        #expect(WeightLayout.oihw(fromHWIO: hwio, outChannels: 4, inChannels: 3, kernel: 5) == w)
+    }
+
+    @Test func badFilesAreRejectedNamingTheFile() throws {
+        let good = Self.smallModel().safeTensors()
+        func reason(_ edit: (inout SafeTensorsFile) -> Void) -> String? {
+            var f = good
+            edit(&f)
+            do { _ = try SRCNN(file: f, path: "bad.safetensors"); return nil } catch { return "\(error)" }
+        }
+        let missing = reason { $0.tensors["conv2.bias"] = nil }
+        #expect(missing?.contains("bad.safetensors") == true && missing?.contains("conv2.bias") == true)
+        let shape = reason { $0.tensors["conv2.bias"] = Tensor(shape: [5], floats: [0, 0, 0, 0, 0]) }
+        #expect(shape?.contains("conv2.bias") == true)
+        let nan = reason { $0.tensors["conv3.bias"] = Tensor(shape: [1], floats: [.nan]) }
+        #expect(nan?.contains("NaN") == true)
+        let arch = reason { $0.metadata["arch"] = "9-1-5" }
+        #expect(arch?.contains("9-1-5") == true)
+        #expect(reason { _ in } == nil)
+    }
+
+    @Test func aModelForAnotherScaleIsRefused() throws {
+        var model = Self.smallModel()
+        model.metadata["scale"] = "3"
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("srcnn-\(UUID()).safetensors").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try model.write(to: path)
+        #expect(try SRCNN(contentsOf: path, scale: 3).parameters == model.parameters)
+        #expect(throws: SRCNNError.self) { try SRCNN(contentsOf: path, scale: 4) }
+    }
+
+    @Test func architectureNamesParse() {
+        #expect(SRCNNArchitecture("9-5-5") == .srcnn955)
+        #expect(SRCNNArchitecture("9-1-5:64-32") == .srcnn915)
+        #expect(SRCNNArchitecture("9-5") == nil && SRCNNArchitecture("a-b-c") == nil)
+        #expect(SRCNNArchitecture.srcnn955.halo == 8 && SRCNNArchitecture.srcnn915.validShrink == 12)
+    }
+}
