@@ -50,7 +50,8 @@ public struct RoundReport: Sendable {
 /// faster); the dual is solved by projected Newton (`DictionaryUpdate`) rather than fmincon.
 /// Every round writes a checkpoint (B, the dual multipliers, the round, the configuration and a
 /// fingerprint of X) atomically; resuming from it continues bit-identically because a round
-/// depends only on those.
+/// depends only on those, and BLAS runs on one thread so the bits do not depend on the machine's
+/// thread setting either.
 public final class DictionaryTrainer {
     public let configuration: TrainingConfiguration
     /// The joint signals [√(p²)·Xh ; √(4p²)·Xl], unit columns.
@@ -104,6 +105,15 @@ public final class DictionaryTrainer {
     /// `stopAfter` ends the run early after that many rounds in all (an interruption, for tests).
     public func train(checkpoint: String? = nil, resume: Bool = false, solver: any SparseSolver = LassoHomotopy(),
                       stopAfter: Int? = nil, progress: (RoundReport) -> Void = { _ in }) throws -> CoupledDictionary {
+        // One BLAS thread throughout: OpenBLAS may sum in another order with another thread count,
+        // and a resumed run must reproduce the bits whatever the machine's thread setting.
+        try BLASThreads.withOneThread {
+            try trainRounds(checkpoint: checkpoint, resume: resume, solver: solver, stopAfter: stopAfter, progress: progress)
+        }
+    }
+
+    private func trainRounds(checkpoint: String?, resume: Bool, solver: any SparseSolver, stopAfter: Int?,
+                             progress: (RoundReport) -> Void) throws -> CoupledDictionary {
         let c = configuration
         var b = DictionaryTrainer.initialDictionary(dimension: signals.rows, atoms: c.atoms, seed: c.seed)
         var multipliers: [Double]? = nil

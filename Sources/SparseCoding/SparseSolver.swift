@@ -137,10 +137,8 @@ func encodeInChunks(_ signals: Matrix<Double>, dictionary: CodingDictionary, blo
     guard blocks > 0 else { return SparseCodes(atoms: k) }
     nonisolated(unsafe) let results = UnsafeMutableBufferPointer<SparseCodes>.allocate(capacity: blocks)
     results.initialize(repeating: SparseCodes(atoms: k))
-    let threads = BLASThreads.limitToOne()
-    defer { BLASThreads.restore(threads) }
     let next = BlockCounter()
-    signals.elements.withUnsafeBufferPointer { ps in
+    BLASThreads.withOneThread { signals.elements.withUnsafeBufferPointer { ps in
         nonisolated(unsafe) let signalBase = ps.baseAddress!
         let atoms = UnsafePointer(dictionary.atomStorage.pointer)
         nonisolated(unsafe) let atomBase = atoms
@@ -164,7 +162,7 @@ func encodeInChunks(_ signals: Matrix<Double>, dictionary: CodingDictionary, blo
                 results[b] = local
             }
         }
-    }
+    } }
     var codes = SparseCodes(atoms: k)
     codes.indices.reserveCapacity(results.reduce(0) { $0 + $1.nonzeroCount })
     codes.values.reserveCapacity(codes.indices.capacity)
@@ -205,13 +203,29 @@ final class PinnedBuffer<T>: @unchecked Sendable {
     deinit { pointer.deallocate() }
 }
 
-/// OpenBLAS's thread count, lowered while the solver threads own the cores.
+/// OpenBLAS's thread count, held at one while the solver threads own the cores (and for all of a
+/// training run, whose results must not depend on how OpenBLAS splits its work). The count is
+/// process-wide, so scopes nest and overlap by reference count: the first entrant saves the
+/// count, the last one out restores it. BLAS calls made elsewhere meanwhile also run on one thread.
 enum BLASThreads {
-    static func limitToOne() -> Int32 {
-        let current = openblas_get_num_threads()
-        openblas_set_num_threads(1)
-        return current
-    }
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var depth = 0
+    nonisolated(unsafe) private static var saved: Int32 = 1
 
-    static func restore(_ count: Int32) { openblas_set_num_threads(count) }
+    static func withOneThread<T>(_ body: () throws -> T) rethrows -> T {
+        lock.lock()
+        if depth == 0 {
+            saved = openblas_get_num_threads()
+            openblas_set_num_threads(1)
+        }
+        depth += 1
+        lock.unlock()
+        defer {
+            lock.lock()
+            depth -= 1
+            if depth == 0 { openblas_set_num_threads(saved) }
+            lock.unlock()
+        }
+        return try body()
+    }
 }
