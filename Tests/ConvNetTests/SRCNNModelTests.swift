@@ -140,3 +140,12 @@ import LinearAlgebra
         #expect(SRCNNArchitecture.srcnn955.halo == 8 && SRCNNArchitecture.srcnn915.validShrink == 12)
     }
 }
+
+@Suite struct BenchmarkSmokeTests {
+    @Test func benchmarksRunOnTinyInputs() {
+        let ms = SRCNNBenchmark.inferenceMilliseconds(architecture: .srcnn915, size: 24, repeats: 2)
+        #expect(ms > 0 && ms.isFinite)
+        let rate = SRCNNBenchmark.trainingSamplesPerSecond(architecture: .srcnn915, batch: 2, steps: 1, threads: 1)
+        #expect(rate > 0 && rate.isFinite)
+    }
+}
