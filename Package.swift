@@ -21,7 +21,7 @@ let package = Package(
 
         .target(name: "LinearAlgebra", dependencies: ["COpenBLAS", "CLAPACKE"],
                 swiftSettings: fast),
-        .target(name: "Imaging", dependencies: ["CSTBImage", "AtomicIO"], swiftSettings: fast),
+        .target(name: "Imaging", dependencies: ["CSTBImage", "AtomicIO"], swiftSettings: fastInDebugToo),
         .target(name: "AtomicIO"),
         .target(name: "TensorFile", dependencies: ["AtomicIO"]),
         // Optimised in debug builds too: its tests run the network on whole images.
@@ -31,7 +31,7 @@ let package = Package(
         .target(name: "Harness", dependencies: ["LinearAlgebra", "Imaging", "AtomicIO"],
                 swiftSettings: fast),
         .target(name: "SparseCoding", dependencies: ["LinearAlgebra", "Imaging", "TensorFile", "AtomicIO", "COpenBLAS", "CLAPACKE"],
-                swiftSettings: fast),
+                exclude: ["README.md"], swiftSettings: fastInDebugToo),
 
         .executableTarget(name: "srlab", dependencies: [
             "LinearAlgebra", "Imaging", "TensorFile", "AtomicIO", "Harness", "ConvNet", "SparseCoding",
@@ -55,3 +55,6 @@ let package = Package(
 /// Hot loops are written with bounds-checked arrays; release builds drop the checks where the
 /// loop bounds are proven, and `-Ounchecked` is not used so that shape bugs still trap.
 var fast: [SwiftSetting] { [.unsafeFlags(["-enforce-exclusivity=unchecked"])] }
+
+/// Modules whose tests and notebook checks run on whole images are optimised in debug builds too.
+var fastInDebugToo: [SwiftSetting] { fast + [.unsafeFlags(["-O"], .when(configuration: .debug))] }

@@ -8,3 +8,5 @@ export SRLAB_DATA="${SRLAB_DATA:-$(cd .. && pwd)/shared/datasets}"
 export SRLAB_REFERENCE="${SRLAB_REFERENCE:-$(cd .. && pwd)/shared/reference}"
 swift build --build-tests
 swift test --skip-build
+# The notebooks' quick commands, re-run against the debug build just made.
+.build/debug/srlab notebook check notebooks-md
