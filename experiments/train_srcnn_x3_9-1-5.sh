@@ -13,10 +13,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 NAME=${NAME:-srcnn_x3_9-1-5_adam_b16_he}
 THREADS=${THREADS:-2}
-# Both learning rates /10 from these epochs (150,300 added on resume at epoch 50, 250 for 300 at
-# epoch 77, so both fall inside the session; milestones in a run's
-# future leave its finished epochs exactly as a run that had them from the start).
-LR_MILESTONES=${LR_MILESTONES:-150,250}
+# Both learning rates /10 from these epochs. They were set on resume while the run went (150,300
+# at epoch 50; 150,250 at 77; 120,180 at 117, as a loaded machine slowed it to 30 s an epoch), each
+# time only in the run's future, which leaves the finished epochs exactly as in a run that had
+# the final milestones from the start.
+LR_MILESTONES=${LR_MILESTONES:-120,180}
 export OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-SkylakeX}
 export SRLAB_DATA=${SRLAB_DATA:-../shared/datasets}
 swift build -c release --product srcnn-train
