@@ -13,8 +13,9 @@
 //   result as the whole image at once (the replication happens only at the true image border).
 // - Arithmetic is float32 (MATLAB's demo runs in double); on the authors' filters this changes
 //   no 8-bit output enough to move PSNR at the reported 0.01 dB.
-// - Training departures (optimiser, loss normalisation, epochs) are recorded in each trained
-//   model's metadata; see SRCNNTrainer.swift.
+// - Training departures (optimiser, initialisation, batch, loss normalisation, epochs) are
+//   recorded in each trained model's metadata; see SRCNNTrainer.swift. Adam with the paper's
+//   N(0, 0.001²) initialisation kills about half the ReLU maps, hence the He option.
 
 import Imaging
 
