@@ -32,7 +32,8 @@ let package = Package(
                 swiftSettings: fast),
         .target(name: "SparseCoding", dependencies: ["LinearAlgebra", "Imaging", "TensorFile", "AtomicIO", "COpenBLAS", "CLAPACKE"],
                 swiftSettings: fast),
-        .target(name: "Equivalence", dependencies: ["SparseCoding", "ConvNet", "Imaging", "LinearAlgebra"], swiftSettings: fast),
+        .target(name: "Equivalence", dependencies: ["SparseCoding", "ConvNet", "Imaging", "LinearAlgebra"],
+                exclude: ["README.md"], swiftSettings: fast),
 
         .executableTarget(name: "srlab", dependencies: [
             "LinearAlgebra", "Imaging", "TensorFile", "Harness", "ConvNet", "SparseCoding", "Equivalence",
