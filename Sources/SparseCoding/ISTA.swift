@@ -80,18 +80,23 @@ final class ISTACoder: SignalCoder {
 
     func code(correlations c: UnsafePointer<Double>, indices: inout [Int32], values: inout [Double]) {
         active.removeAll(keepingCapacity: true)
-        let sp = UnsafePointer(s.pointer)
-        for _ in 0..<iterations {
-            for i in 0..<k { z[i] = c[i] / lipschitz }
-            for j in active {
-                let column = sp + j * k, wj = w[j]
-                for i in 0..<k { z[i] += column[i] * wj }
-            }
-            active.removeAll(keepingCapacity: true)
-            for i in 0..<k {
-                let v = ISTA.softThreshold(z[i], threshold)
-                w[i] = v
-                if v != 0 { active.append(i) }
+        let sp = UnsafePointer(s.pointer), k = self.k, l = lipschitz, tau = threshold
+        z.withUnsafeMutableBufferPointer { zb in
+            w.withUnsafeMutableBufferPointer { wb in
+                let z = zb.baseAddress!, w = wb.baseAddress!
+                for _ in 0..<iterations {
+                    for i in 0..<k { z[i] = c[i] / l }
+                    for j in active {
+                        let column = sp + j * k, wj = w[j]
+                        for i in 0..<k { z[i] += column[i] * wj }
+                    }
+                    active.removeAll(keepingCapacity: true)
+                    for i in 0..<k {
+                        let v = ISTA.softThreshold(z[i], tau)
+                        w[i] = v
+                        if v != 0 { active.append(i) }
+                    }
+                }
             }
         }
         for i in active {

@@ -24,6 +24,7 @@ struct EquivalenceCommand: ParsableCommand {
     @Option(help: "λ of the lasso (the release's inference value).") var lambda: Double = 0.2
     @Option(help: "Arithmetic of the network (the pipeline is always double).") var precision: Precision = .double
     @Option(help: "Also compare the network with the exact-lasso pipeline: feature-sign or homotopy.") var exact: ExactSolver?
+    @Option(help: "Centre-crop each HR image to N×N first (a quick check on large sets; 0 = whole images).") var crop: Int = 0
     @Option(help: "Write the results as JSON to this file.") var json: String?
 
     func validate() throws {
@@ -32,6 +33,7 @@ struct EquivalenceCommand: ParsableCommand {
         }
         guard iterations >= 1 else { throw ValidationError("--iterations must be at least 1") }
         guard lambda > 0 else { throw ValidationError("--lambda must be positive") }
+        guard crop == 0 || crop >= 24 else { throw ValidationError("--crop must be 0 (whole images) or at least 24") }
     }
 
     struct ImageReport: Codable {
@@ -59,6 +61,7 @@ struct EquivalenceCommand: ParsableCommand {
         var lipschitz: Double
         var precision: String
         var exact_solver: String?
+        var crop: Int
         var max_abs_diff: Double
         var mean_abs_diff: Double
         var mean_psnr_network: Double
@@ -85,7 +88,10 @@ struct EquivalenceCommand: ParsableCommand {
             try dictionary.check(scale: s, path: model)
             if let json { try ensureWritableFolder(URL(fileURLWithPath: json).deletingLastPathComponent().path) }
             let loaded = try Evaluation.load(urls)
-            let prepared = try loaded.map { try PreparedImage(image: $0.image, name: $0.name, scale: s, path: $0.path) }
+            let prepared = try loaded.map {
+                try PreparedImage(image: crop > 0 ? centreCrop($0.image, side: crop) : $0.image, name: $0.name,
+                                  scale: s, path: $0.path)
+            }
             let network = SparseCodingNetwork(dictionary: dictionary, iterations: iterations, lambda: lambda)
             note(String(format: "network: %d atoms, 9×9 layer 1, %d ISTA layers (1×1, %d→%d), L = %.6g, λ = %g, %@",
                         network.atoms, iterations, network.atoms, network.atoms, network.lipschitz, lambda,
@@ -128,14 +134,15 @@ struct EquivalenceCommand: ParsableCommand {
             let report = Report(
                 command: (["srlab"] + CommandLine.arguments.dropFirst()).joined(separator: " "),
                 model: model, dataset: setName, scale: s, iterations: iterations, lambda: lambda,
-                lipschitz: network.lipschitz, precision: precision.rawValue, exact_solver: exact?.rawValue,
+                lipschitz: network.lipschitz, precision: precision.rawValue, exact_solver: exact?.rawValue, crop: crop,
                 max_abs_diff: rows.map(\.max_abs_diff).max() ?? 0, mean_abs_diff: totalDiff / Double(max(1, totalPixels)),
                 mean_psnr_network: mean(\.psnr_network), mean_psnr_pipeline: mean(\.psnr_pipeline),
                 mean_psnr_exact: exact == nil ? nil : mean { $0.psnr_exact! },
                 max_abs_diff_vs_exact: exact == nil ? nil : rows.compactMap(\.max_abs_diff_vs_exact).max(),
                 images: rows, environment: .current())
-            print(String(format: "%@ x%d, K = %d ISTA iterations (λ %g, %@): max |network − pipeline| = %.3e, mean = %.3e (on [0, 1], before back-projection)",
-                         setName, s, iterations, lambda, precision.rawValue, report.max_abs_diff, report.mean_abs_diff))
+            let cropText = crop > 0 ? " (\(crop)×\(crop) centre crops)" : ""
+            print(String(format: "%@%@ x%d, K = %d ISTA iterations (λ %g, %@): max |network − pipeline| = %.3e, mean = %.3e (on [0, 1], before back-projection)",
+                         setName, cropText, s, iterations, lambda, precision.rawValue, report.max_abs_diff, report.mean_abs_diff))
             print(String(format: "mean PSNR: network %.4f dB, pipeline %.4f dB", report.mean_psnr_network, report.mean_psnr_pipeline))
             if let e = report.mean_psnr_exact, let d = report.max_abs_diff_vs_exact {
                 print(String(format: "exact lasso (%@): mean PSNR %.4f dB; max |network − exact| = %.3e", exact!.rawValue, e, d))
@@ -143,4 +150,16 @@ struct EquivalenceCommand: ParsableCommand {
             if let json { try Evaluation.writeJSON(report, to: json) }
         }
     }
+}
+
+/// The centre `side`×`side` of an image (the whole image along a shorter side).
+func centreCrop(_ image: Image8, side: Int) -> Image8 {
+    let w = min(side, image.width), h = min(side, image.height)
+    let x0 = (image.width - w) / 2, y0 = (image.height - h) / 2, c = image.channels
+    var out = [UInt8](repeating: 0, count: w * h * c)
+    for y in 0..<h {
+        let src = ((y0 + y) * image.width + x0) * c
+        out.replaceSubrange((y * w * c)..<((y + 1) * w * c), with: image.bytes[src..<(src + w * c)])
+    }
+    return Image8(width: w, height: h, channels: c, bytes: out)
 }
