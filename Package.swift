@@ -21,7 +21,7 @@ let package = Package(
 
         .target(name: "LinearAlgebra", dependencies: ["COpenBLAS", "CLAPACKE"],
                 swiftSettings: fast),
-        .target(name: "Imaging", dependencies: ["CSTBImage", "AtomicIO"], swiftSettings: fast),
+        .target(name: "Imaging", dependencies: ["CSTBImage", "AtomicIO"], swiftSettings: fastInDebugToo),
         .target(name: "AtomicIO"),
         .target(name: "TensorFile", dependencies: ["AtomicIO"]),
         // Optimised in debug builds too: its tests run the network on whole images.
@@ -31,10 +31,10 @@ let package = Package(
         .target(name: "Harness", dependencies: ["LinearAlgebra", "Imaging", "AtomicIO"],
                 swiftSettings: fast),
         .target(name: "SparseCoding", dependencies: ["LinearAlgebra", "Imaging", "TensorFile", "AtomicIO", "COpenBLAS", "CLAPACKE"],
-                swiftSettings: fast),
+                exclude: ["README.md"], swiftSettings: fastInDebugToo),
 
         .executableTarget(name: "srlab", dependencies: [
-            "LinearAlgebra", "Imaging", "TensorFile", "Harness", "ConvNet", "SparseCoding",
+            "LinearAlgebra", "Imaging", "TensorFile", "AtomicIO", "Harness", "ConvNet", "SparseCoding",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: fast),
         .executableTarget(name: "srcnn-bench", dependencies: ["ConvNet", "LinearAlgebra", "Imaging"], swiftSettings: fast),
@@ -46,7 +46,7 @@ let package = Package(
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "CSTBImage"]),
         .testTarget(name: "TensorFileTests", dependencies: ["TensorFile"]),
-        .testTarget(name: "HarnessTests", dependencies: ["Harness", "Imaging"]),
+        .testTarget(name: "HarnessTests", dependencies: ["Harness", "Imaging", "ConvNet"]),
         .testTarget(name: "ConvNetTests", dependencies: ["ConvNet", "Imaging", "TensorFile", "LinearAlgebra"]),
         .testTarget(name: "SparseCodingTests", dependencies: ["SparseCoding", "LinearAlgebra", "Imaging", "TensorFile"]),
     ]
@@ -55,3 +55,6 @@ let package = Package(
 /// Hot loops are written with bounds-checked arrays; release builds drop the checks where the
 /// loop bounds are proven, and `-Ounchecked` is not used so that shape bugs still trap.
 var fast: [SwiftSetting] { [.unsafeFlags(["-enforce-exclusivity=unchecked"])] }
+
+/// Modules whose tests and notebook checks run on whole images are optimised in debug builds too.
+var fastInDebugToo: [SwiftSetting] { fast + [.unsafeFlags(["-O"], .when(configuration: .debug))] }

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The main job: set up, build in release, and produce the comparison table.
+# The main job: set up, build in release, fetch the image sets if needed, and run the paper's
+# comparison table (results/paper-table/), then refresh the README's headline table from it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup-debian.sh
@@ -8,6 +9,5 @@ srlab=.build/release/srlab
 export SRLAB_DATA="${SRLAB_DATA:-data}"
 [ -d "$SRLAB_DATA/Set5" ] || "$srlab" fetch-data --data "$SRLAB_DATA"
 "$srlab" doctor
-for set in Set5 Set14; do
-  for s in 2 3 4; do "$srlab" eval --method bicubic --dataset "$set" --scale "$s" 2>/dev/null | tail -1 | sed "s/^/$set x$s bicubic /"; done
-done
+"$srlab" compare experiments/paper-table.json
+scripts/update-readme-table.sh

@@ -95,11 +95,23 @@ public struct SRCNN: SuperResolver {
 
     /// The paper's initialisation: weights from N(0, std²) (std 0.001), biases zero.
     public init(architecture: SRCNNArchitecture, seed: UInt64, standardDeviation: Double = 0.001) {
+        self.init(architecture: architecture, seed: seed, layerStandardDeviations: [Double](repeating: standardDeviation, count: 3))
+    }
+
+    /// He et al. (2015) initialisation, std √(2 / fan-in) per layer, biases zero: weights large
+    /// enough from the start that early updates do not silence ReLU maps for good.
+    public init(architecture: SRCNNArchitecture, heInitialisationSeed seed: UInt64) {
+        let deviations = architecture.layers.map { (2 / Double($0.kernel * $0.kernel * $0.inChannels)).squareRoot() }
+        self.init(architecture: architecture, seed: seed, layerStandardDeviations: deviations)
+    }
+
+    init(architecture: SRCNNArchitecture, seed: UInt64, layerStandardDeviations: [Double]) {
         var rng = Xoshiro256(seed: seed)
-        let params = architecture.tensorShapes.map { (name, shape) -> [Float] in
-            let count = shape.reduce(1, *)
-            return name.hasSuffix(".bias") ? [Float](repeating: 0, count: count)
-                : (0..<count).map { _ in Float(rng.nextGaussian() * standardDeviation) }
+        let params = architecture.tensorShapes.enumerated().map { (index, entry) -> [Float] in
+            let count = entry.shape.reduce(1, *)
+            let std = layerStandardDeviations[index / 2]
+            return entry.name.hasSuffix(".bias") ? [Float](repeating: 0, count: count)
+                : (0..<count).map { _ in Float(rng.nextGaussian() * std) }
         }
         self.init(architecture: architecture, parameters: params, metadata: ["seed": "\(seed)"])
     }

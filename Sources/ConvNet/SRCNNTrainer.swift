@@ -58,8 +58,10 @@ public final class SRCNNTrainer {
         self.validation = validation
         optimizer = options.optimizerInstance
         rng = Xoshiro256(seed: options.seed)
-        parameters = SRCNN(architecture: architecture, seed: options.seed,
-                           standardDeviation: options.initialStandardDeviation).parameters
+        parameters = options.heInitialisation
+            ? SRCNN(architecture: architecture, heInitialisationSeed: options.seed).parameters
+            : SRCNN(architecture: architecture, seed: options.seed,
+                    standardDeviation: options.initialStandardDeviation).parameters
         let slots = optimizer.stateCount
         optimizerState = parameters.map { [[Float]](repeating: [Float](repeating: 0, count: $0.count), count: slots) }
         backprop = SRCNNShardedBackprop(architecture: architecture, batchCapacity: options.batchSize,
@@ -187,9 +189,13 @@ public final class SRCNNTrainer {
             "epochs": "\(epoch)",
             "optimiser": options.optimizerDescription,
             "augmentation": options.augment ? "random flips and 90-degree rotations" : "none",
+            "initialisation": options.heInitialisation ? "He normal, std sqrt(2/fan_in), zero biases"
+                : "Gaussian std \(options.initialStandardDeviation), zero biases",
             "validation_psnr": bestPSNR.map { String(format: "%.4f", $0) } ?? "",
             "notes": "Trained by SRLab ConvNet: valid convolutions on 33x33 sub-images, Caffe EuclideanLoss sum/(2*batch); "
                 + "departures from the paper: \(options.optimizer == .adam ? "Adam instead of SGD, " : "")"
+                + "\(options.heInitialisation ? "He initialisation instead of std 0.001, " : "")"
+                + "\(options.batchSize != 128 ? "batch \(options.batchSize) instead of 128, " : "")"
                 + "\(epoch) epochs of \(batchesPerEpoch * options.batchSize) samples (the paper ran ~8e8 backpropagations), "
                 + "shuffled each epoch with a seeded generator",
         ]

@@ -27,6 +27,8 @@ public struct SRCNNTrainingOptions: Codable, Sendable, Equatable {
     public var momentum: Double = 0.9
     /// Standard deviation of the Gaussian initial weights (paper: 0.001).
     public var initialStandardDeviation: Double = 0.001
+    /// He initialisation (std √(2/fan-in) per layer) instead of `initialStandardDeviation`.
+    public var heInitialisation: Bool = false
     public var seed: UInt64 = 1
     /// Random flips and 90° rotations of each sub-image (not in the paper).
     public var augment: Bool = false
@@ -56,6 +58,7 @@ public struct SRCNNTrainingOptions: Codable, Sendable, Equatable {
         o.learningRateMilestones = try c.decodeIfPresent([Int].self, forKey: .learningRateMilestones) ?? []
         o.momentum = try c.decodeIfPresent(Double.self, forKey: .momentum) ?? o.momentum
         o.initialStandardDeviation = try c.decodeIfPresent(Double.self, forKey: .initialStandardDeviation) ?? o.initialStandardDeviation
+        o.heInitialisation = try c.decodeIfPresent(Bool.self, forKey: .heInitialisation) ?? false
         o.seed = try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? o.seed
         o.augment = try c.decodeIfPresent(Bool.self, forKey: .augment) ?? o.augment
         o.threads = try c.decodeIfPresent(Int.self, forKey: .threads) ?? o.threads

@@ -21,7 +21,7 @@ public struct CellReport: Codable, Sendable {
 }
 
 /// All results of a spec (or of one shard of it) and what produced them.
-public struct ComparisonResult: Codable, Sendable {
+public struct ComparisonRun: Codable, Sendable {
     public var spec: ExperimentSpec
     public var shard: String?
     public var seed: Int
@@ -43,7 +43,7 @@ public enum Comparison {
     /// runs the cells.
     public static func run(_ spec: ExperimentSpec, cells requested: [Cell], dataRoot: DataRoot,
                            makeResolver: ResolverFactory, shard: String? = nil,
-                           progress: (String) -> Void = { _ in }) throws -> ComparisonResult {
+                           progress: (String) -> Void = { _ in }) throws -> ComparisonRun {
         var cells: [Cell] = []
         for cell in requested {
             if let model = cell.model, !FileManager.default.fileExists(atPath: model) {
@@ -71,7 +71,7 @@ public enum Comparison {
             progress(String(format: "[%d/%d] %@ %@ x%d: %.2f dB / %.4f, %.3f s per image", i + 1, cells.count,
                             cell.label, cell.dataset, cell.scale, report.mean.psnr, report.mean.ssim, report.mean.seconds))
         }
-        return ComparisonResult(spec: spec, shard: shard, seed: 0, environment: .current(), cells: reports)
+        return ComparisonRun(spec: spec, shard: shard, seed: 0, environment: .current(), cells: reports)
     }
 
     static func cropSample(_ plane: Plane, image: String, label: String, spec: ExperimentSpec.Crops, psnr: Double?) -> CropSample {
@@ -84,7 +84,7 @@ public enum Comparison {
     }
 
     /// Combines shard results of one spec; fails when shards disagree on the spec or overlap.
-    public static func merge(_ parts: [ComparisonResult]) throws -> ComparisonResult {
+    public static func merge(_ parts: [ComparisonRun]) throws -> ComparisonRun {
         guard let first = parts.first else { throw HarnessError.invalidSpec(path: "merge", reason: "no shard files given") }
         let order = Cell.enumerate(first.spec)
         var byCell: [Cell: CellReport] = [:]
@@ -100,6 +100,6 @@ public enum Comparison {
             }
         }
         let cells = order.compactMap { byCell[$0] }
-        return ComparisonResult(spec: first.spec, shard: nil, seed: first.seed, environment: first.environment, cells: cells)
+        return ComparisonRun(spec: first.spec, shard: nil, seed: first.seed, environment: first.environment, cells: cells)
     }
 }

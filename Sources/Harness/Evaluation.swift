@@ -63,17 +63,19 @@ public enum Evaluation {
     }
 
     /// A readable table: one row per image and the mean.
-    public static func table(_ report: EvaluationReport) -> String {
+    /// `seconds: false` leaves the timing column out, for output that must repeat exactly.
+    public static func table(_ report: EvaluationReport, seconds: Bool = true) -> String {
         let width = max(8, (report.images.map(\.name.count).max() ?? 0) + 2)
         func pad(_ s: String, _ w: Int) -> String { s.count >= w ? s : s + String(repeating: " ", count: w - s.count) }
         func f(_ x: Double, _ digits: Int) -> String { String(format: "%.\(digits)f", x) }
-        var lines = ["\(report.method) ×\(report.scale) on \(report.dataset)  (Y, \(report.scale)-pixel shave; BLAS \(report.environment.blas_kernel), \(report.environment.threads) threads)",
-                     pad("image", width) + "    PSNR    SSIM   seconds"]
+        let machine = seconds ? "; BLAS \(report.environment.blas_kernel), \(report.environment.threads) threads" : ""
+        var lines = ["\(report.method) ×\(report.scale) on \(report.dataset)  (Y, \(report.scale)-pixel shave\(machine))",
+                     pad("image", width) + "    PSNR    SSIM" + (seconds ? "   seconds" : "")]
         for r in report.images {
-            lines.append(pad(r.name, width) + " " + f(r.psnr, 4).leftPad(8) + " " + f(r.ssim, 4).leftPad(7) + " " + f(r.seconds, 3).leftPad(9))
+            lines.append(pad(r.name, width) + " " + f(r.psnr, 4).leftPad(8) + " " + f(r.ssim, 4).leftPad(7) + (seconds ? " " + f(r.seconds, 3).leftPad(9) : ""))
         }
         let m = report.mean
-        lines.append(pad("mean", width) + " " + f(m.psnr, 4).leftPad(8) + " " + f(m.ssim, 4).leftPad(7) + " " + f(m.seconds, 3).leftPad(9))
+        lines.append(pad("mean", width) + " " + f(m.psnr, 4).leftPad(8) + " " + f(m.ssim, 4).leftPad(7) + (seconds ? " " + f(m.seconds, 3).leftPad(9) : ""))
         return lines.joined(separator: "\n")
     }
 

@@ -63,12 +63,15 @@ public struct ExperimentSpec: Codable, Sendable {
         return spec
     }
 
-    /// `${NAME}` replaced by the environment variable NAME (empty when unset).
+    /// `${NAME}` replaced by the environment variable NAME (empty when unset); `${NAME:-default}`
+    /// falls back to `default`, as in the shell.
     public static func expand(_ path: String, environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
         var out = path
         while let open = out.range(of: "${"), let close = out.range(of: "}", range: open.upperBound..<out.endIndex) {
-            let name = String(out[open.upperBound..<close.lowerBound])
-            out.replaceSubrange(open.lowerBound..<close.upperBound, with: environment[name] ?? "")
+            let inner = String(out[open.upperBound..<close.lowerBound])
+            let parts = inner.components(separatedBy: ":-")
+            let value = environment[parts[0]].flatMap { $0.isEmpty ? nil : $0 } ?? (parts.count > 1 ? parts[1] : "")
+            out.replaceSubrange(open.lowerBound..<close.upperBound, with: value)
         }
         return out
     }

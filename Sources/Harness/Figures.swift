@@ -6,7 +6,7 @@ import Imaging
 public enum Figures {
     static let palette = ["#444444", "#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#17becf"]
 
-    public static func all(_ r: ComparisonResult) -> [(String, String)] {
+    public static func all(_ r: ComparisonRun) -> [(String, String)] {
         var out: [(String, String)] = []
         for (d, s) in Summary.columnKeys(r) {
             out.append(("fig_psnr_vs_seconds_\(d)_x\(s).svg", speedQuality(r, dataset: d, scale: s)))
@@ -66,7 +66,7 @@ public enum Figures {
     }
 
     /// PSNR against seconds per image (log scale), one point per method.
-    static func speedQuality(_ r: ComparisonResult, dataset: String, scale: Int) -> String {
+    static func speedQuality(_ r: ComparisonRun, dataset: String, scale: Int) -> String {
         let cells = r.cells.filter { $0.cell.dataset == dataset && $0.cell.scale == scale }
         let secs = cells.map { max($0.report.mean.seconds, 1e-4) }, psnrs = cells.map(\.report.mean.psnr)
         let axes = Axes(xmin: pow(10, floor(log10(secs.min()!))), xmax: pow(10, ceil(log10(secs.max()! * 1.01))),
@@ -74,14 +74,16 @@ public enum Figures {
         var body = axes.frame(title: "\(dataset) x\(scale): quality against speed", xLabel: "seconds per image (log scale)", yLabel: "mean PSNR on Y (dB)")
         for (i, c) in cells.enumerated() {
             let x = axes.px(secs[i]), y = axes.py(psnrs[i]), color = palette[i % palette.count]
+            // Labels right of the point, or left of it near the right edge, so none is clipped.
+            let leftward = x > axes.x0 + axes.w * 0.55
             body += "<circle cx='\(x)' cy='\(y)' r='6' fill='\(color)'/>"
-            body += "<text x='\(x + 9)' y='\(y - 8)' font-size='12' fill='\(color)'>\(esc(c.cell.label)) \(String(format: "%.2f", psnrs[i]))</text>\n"
+            body += "<text x='\(leftward ? x - 9 : x + 9)' y='\(y - 8)' text-anchor='\(leftward ? "end" : "start")' font-size='12' fill='\(color)'>\(esc(c.cell.label)) \(String(format: "%.2f", psnrs[i]))</text>\n"
         }
         return svg(body)
     }
 
     /// Validation PSNR per epoch from each method's curve file (CSV with `epoch` and a PSNR column).
-    static func trainingCurves(_ r: ComparisonResult) -> String? {
+    static func trainingCurves(_ r: ComparisonRun) -> String? {
         var series: [(String, [(Double, Double)])] = []
         for m in r.spec.methods {
             for (scale, path) in (m.curves ?? [:]).sorted(by: { $0.key < $1.key }) {
@@ -114,15 +116,20 @@ public enum Figures {
         let unique = crops.filter { seen.insert($0.label).inserted }
         let ordered = unique.filter { $0.label == "HR" } + unique.filter { $0.label != "HR" }
         let display = 192.0, gap = 12.0
-        let width = Int(Double(ordered.count) * (display + gap) + gap), height = Int(display + 70)
+        let width = Int(Double(ordered.count) * (display + gap) + gap), height = Int(display + 84)
         var body = "<text x='\(gap)' y='20' font-size='14' font-weight='bold'>\(esc(image)): \(Int(ordered.first?.size ?? 0))×\(Int(ordered.first?.size ?? 0)) crop of Y, shown ×\(String(format: "%.1f", display / Double(ordered.first?.size ?? 1)))</text>\n"
         for (i, c) in ordered.enumerated() {
             guard let bytes = Data(base64Encoded: c.pixels),
                   let png = ImageIO.pngData(Image8(width: c.size, height: c.size, channels: 1, bytes: [UInt8](bytes))) else { continue }
             let x = gap + Double(i) * (display + gap)
             body += "<image x='\(x)' y='30' width='\(display)' height='\(display)' style='image-rendering:pixelated' xlink:href='data:image/png;base64,\(png.base64EncodedString())'/>\n"
-            body += "<text x='\(x + display / 2)' y='\(30 + display + 18)' text-anchor='middle' font-size='12'>\(esc(c.label))</text>\n"
-            if let p = c.psnr { body += "<text x='\(x + display / 2)' y='\(30 + display + 34)' text-anchor='middle' font-size='12'>\(String(format: "%.2f dB", p))</text>\n" }
+            // Method name, then its parenthetical, then the dB, each on its own line.
+            let parts = c.label.components(separatedBy: " (")
+            var lines = [parts[0]] + parts.dropFirst().map { "(" + $0 }
+            if let p = c.psnr { lines.append(String(format: "%.2f dB", p)) }
+            for (k, line) in lines.enumerated() {
+                body += "<text x='\(x + display / 2)' y='\(30 + display + 16 + 15 * Double(k))' text-anchor='middle' font-size='12'>\(esc(line))</text>\n"
+            }
         }
         return svg(body, width: width, height: height)
     }

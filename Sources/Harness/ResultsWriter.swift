@@ -5,7 +5,7 @@ import Foundation
 /// figures. Everything goes into a temporary sibling folder first and replaces the old folder
 /// only when complete, so a run that dies leaves the previous results in place.
 public enum ResultsWriter {
-    public static func write(_ result: ComparisonResult, to folder: String) throws {
+    public static func write(_ result: ComparisonRun, to folder: String) throws {
         let fm = FileManager.default
         let parent = (folder as NSString).deletingLastPathComponent
         try ensureWritableFolder(parent.isEmpty ? "." : parent)
@@ -27,7 +27,7 @@ public enum ResultsWriter {
         try? fm.removeItem(atPath: old)
     }
 
-    public static func csv(_ result: ComparisonResult) -> String {
+    public static func csv(_ result: ComparisonRun) -> String {
         var lines = ["method,label,dataset,scale,image,psnr,ssim,seconds"]
         for c in result.cells {
             for r in c.report.images {

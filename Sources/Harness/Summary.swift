@@ -11,7 +11,7 @@ public enum Summary {
     per-image values. Published values (from the papers) are in parentheses.
     """
 
-    public static func markdown(_ result: ComparisonResult) -> String {
+    public static func markdown(_ result: ComparisonRun) -> String {
         let columns = columnKeys(result)
         let labels = orderedLabels(result)
         var out = "# \(result.spec.name)\n\n"
@@ -50,17 +50,17 @@ public enum Summary {
         return out
     }
 
-    static func cell(_ r: ComparisonResult, _ label: String, _ d: String, _ s: Int) -> CellReport? {
+    static func cell(_ r: ComparisonRun, _ label: String, _ d: String, _ s: Int) -> CellReport? {
         r.cells.first { $0.cell.label == label && $0.cell.dataset == d && $0.cell.scale == s }
     }
 
-    static func columnKeys(_ r: ComparisonResult) -> [(String, Int)] {
+    static func columnKeys(_ r: ComparisonRun) -> [(String, Int)] {
         r.spec.datasets.flatMap { d in r.spec.scales.map { (d, $0) } }
             .filter { key in r.cells.contains { $0.cell.dataset == key.0 && $0.cell.scale == key.1 } }
     }
 
     /// Bicubic first, then the spec's order.
-    static func orderedLabels(_ r: ComparisonResult) -> [String] {
+    static func orderedLabels(_ r: ComparisonRun) -> [String] {
         let present = r.spec.methods.filter { m in r.cells.contains { $0.cell.label == m.label } }
         return (present.filter { $0.method == "bicubic" } + present.filter { $0.method != "bicubic" }).map(\.label)
     }

@@ -16,6 +16,7 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Scale factor, a whole number from 2 to 8.") var scale: ScaleOption
     @Option(help: "Write each scored Y (<stem>.png) and colour result (<stem>_rgb.png) here.") var save: String?
     @Option(help: "Write the results as JSON to this file.") var json: String?
+    @Flag(help: "Leave timings out of the printed table (for output that must repeat exactly, as in notebooks).") var noTiming = false
 
     func validate() throws {
         guard (dataset == nil) != (images == nil) else {
@@ -49,7 +50,7 @@ struct EvalCommand: ParsableCommand {
             let report = try Evaluation.run(resolver, images: loaded, scale: s, dataset: setName, save: saver) { i, r in
                 note(String(format: "[%d/%d] %@  %.4f dB  %.3f s", i + 1, loaded.count, r.name, r.psnr, r.seconds))
             }
-            print(Evaluation.table(report))
+            print(Evaluation.table(report, seconds: !noTiming))
             if let json { try Evaluation.writeJSON(report, to: json) }
         }
     }

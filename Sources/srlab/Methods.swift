@@ -1,17 +1,32 @@
 import ArgumentParser
+import ConvNet
 import Harness
 import Imaging
+import SparseCoding
 
 enum MethodName: String, ExpressibleByArgument, CaseIterable {
     case bicubic, sc, srcnn
 }
 
-/// Builds the method named on the command line, with its model file where it needs one.
+/// Builds the method named on the command line, with its model file where it needs one. Model
+/// files are checked here (shape, scale, finiteness), before any image is touched.
 func makeResolver(_ method: MethodName, model: String?, scale: Int) throws -> SuperResolver {
     switch method {
     case .bicubic:
         return BicubicResolver()
-    case .sc, .srcnn:
-        throw HarnessError.unavailableMethod("method '\(method.rawValue)' is not available in this build yet (available: bicubic)")
+    case .sc:
+        guard let model else { throw HarnessError.unavailableMethod("method 'sc' needs --model FILE (a dictionary, e.g. results/models/sc_x\(scale).safetensors)") }
+        return try ScSR(contentsOf: model, scale: scale)
+    case .srcnn:
+        guard let model else { throw HarnessError.unavailableMethod("method 'srcnn' needs --model FILE (e.g. results/models/srcnn_x\(scale)_9-1-5.safetensors)") }
+        return try SRCNN(contentsOf: model, scale: scale)
     }
+}
+
+/// The harness's view of the same factory.
+let comparisonResolver: Comparison.ResolverFactory = { cell in
+    guard let method = MethodName(rawValue: cell.method) else {
+        throw HarnessError.unavailableMethod("unknown method '\(cell.method)'")
+    }
+    return try makeResolver(method, model: cell.model, scale: cell.scale)
 }

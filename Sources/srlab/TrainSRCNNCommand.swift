@@ -25,6 +25,7 @@ struct TrainSRCNNCommand: ParsableCommand {
     @Option(help: "Comma-separated epochs from which the learning rates are divided by 10 again (with --resume: future ones only).")
     var lrMilestones: String?
     @Option(help: "Standard deviation of the Gaussian initial weights.") var initStd = 0.001
+    @Flag(help: "He initialisation (std √(2/fan-in) per layer) instead of --init-std.") var heInit = false
     @Option(help: "Seed of initialisation, shuffling and augmentation.") var seed: UInt64 = 1
     @Flag(help: "Random flips and 90° rotations of the sub-images.") var augment = false
     @Option(help: "Threads; results do not depend on it (default 2; with --resume, the checkpoint's).") var threads: Int?
@@ -82,6 +83,7 @@ struct TrainSRCNNCommand: ParsableCommand {
         o.momentum = momentum
         o.learningRateMilestones = try milestones() ?? []
         o.initialStandardDeviation = initStd
+        o.heInitialisation = heInit
         o.seed = seed
         o.augment = augment
         o.threads = threads ?? 2

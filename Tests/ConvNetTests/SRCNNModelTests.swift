@@ -120,10 +120,32 @@ import LinearAlgebra
         #expect(throws: SRCNNError.self) { try SRCNN(contentsOf: path, scale: 4) }
     }
 
+    @Test func initialisationsHaveTheirStatedSpread() {
+        func std(_ v: [Float]) -> Double {
+            let mean = v.reduce(0) { $0 + Double($1) } / Double(v.count)
+            return (v.reduce(0) { $0 + (Double($1) - mean) * (Double($1) - mean) } / Double(v.count)).squareRoot()
+        }
+        let paper = SRCNN(architecture: .srcnn955, seed: 1)
+        let he = SRCNN(architecture: .srcnn955, heInitialisationSeed: 1)
+        #expect(abs(std(paper.parameters[2]) / 0.001 - 1) < 0.05)
+        #expect(abs(std(he.parameters[0]) / (2.0 / 81).squareRoot() - 1) < 0.1)
+        #expect(abs(std(he.parameters[2]) / (2.0 / 1600).squareRoot() - 1) < 0.05)
+        #expect(he.parameters[1].allSatisfy { $0 == 0 } && paper.parameters[5] == [0])
+    }
+
     @Test func architectureNamesParse() {
         #expect(SRCNNArchitecture("9-5-5") == .srcnn955)
         #expect(SRCNNArchitecture("9-1-5:64-32") == .srcnn915)
         #expect(SRCNNArchitecture("9-5") == nil && SRCNNArchitecture("a-b-c") == nil)
         #expect(SRCNNArchitecture.srcnn955.halo == 8 && SRCNNArchitecture.srcnn915.validShrink == 12)
+    }
+}
+
+@Suite struct BenchmarkSmokeTests {
+    @Test func benchmarksRunOnTinyInputs() {
+        let ms = SRCNNBenchmark.inferenceMilliseconds(architecture: .srcnn915, size: 24, repeats: 2)
+        #expect(ms > 0 && ms.isFinite)
+        let rate = SRCNNBenchmark.trainingSamplesPerSecond(architecture: .srcnn915, batch: 2, steps: 1, threads: 1)
+        #expect(rate > 0 && rate.isFinite)
     }
 }

@@ -1,0 +1,71 @@
+import Foundation
+
+/// Runs the peers' timing scripts (`../shared/peers/`: PyTorch, scikit-learn) with a Python the
+/// user names, in the same invocation as SRLab's own measurements, and reads their figures.
+public enum PeerBenchmarks {
+    public struct Figure: Codable, Sendable {
+        public var name: String
+        public var value: Double
+        public var unit: String
+    }
+
+    /// Runs `script args…` with `python` in `peersFolder`; returns its stdout or nil on failure.
+    public static func run(python: String, peersFolder: String, script: String, arguments: [String]) -> String? {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("srlab-peer-\(getpid())-\(UUID().uuidString)").path
+        guard FileManager.default.createFile(atPath: out, contents: nil), let handle = FileHandle(forWritingAtPath: out) else { return nil }
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = [python, script] + arguments
+        p.currentDirectoryURL = URL(fileURLWithPath: peersFolder)
+        var env = ProcessInfo.processInfo.environment
+        env["OMP_NUM_THREADS"] = "2"; env["OPENBLAS_NUM_THREADS"] = "2"; env["MKL_NUM_THREADS"] = "2"
+        p.environment = env
+        p.standardOutput = handle
+        p.standardError = FileHandle.nullDevice
+        guard (try? p.run()) != nil else { return nil }
+        p.waitUntilExit()
+        try? handle.close()
+        guard p.terminationStatus == 0 else { return nil }
+        return try? String(contentsOfFile: out, encoding: .utf8)
+    }
+
+    static func firstNumber(after marker: String, in line: Substring) -> Double? {
+        guard let r = line.range(of: marker) else { return nil }
+        let rest = line[r.upperBound...].drop { $0 == " " }
+        return Double(rest.prefix { "0123456789.".contains($0) })
+    }
+
+    /// Best patches/s per algorithm for 1024 atoms from `bench_sparse.py … encode`.
+    public static func parseSparse(_ text: String) -> [Figure] {
+        var best: [String: Double] = [:]
+        for line in text.split(separator: "\n") where line.hasPrefix("sparse_encode K=1024") {
+            let name = line.dropFirst("sparse_encode K=1024 ".count).prefix { $0 != "n" }.trimmingCharacters(in: .whitespaces)
+            guard let rate = line.range(of: " patches/s").flatMap({ r -> Double? in
+                let before = line[..<r.lowerBound]
+                return Double(before.split(separator: " ").last ?? "")
+            }) else { continue }
+            best["scikit-learn sparse_encode \(name), 1024 atoms"] = max(best["scikit-learn sparse_encode \(name), 1024 atoms"] ?? 0, rate)
+        }
+        return best.sorted { $0.key < $1.key }.map { Figure(name: $0.key, value: $0.value, unit: "patches/s") }
+    }
+
+    /// Median ms per image from `bench_srcnn_infer.py`.
+    public static func parseInference(_ text: String) -> [Figure] {
+        text.split(separator: "\n").compactMap { line in
+            guard line.hasPrefix("SRCNN "), let ms = firstNumber(after: "median", in: line) else { return nil }
+            let key = line.prefix { $0 != ":" }.split(separator: " ").joined(separator: " ")
+            return Figure(name: "PyTorch \(key)", value: ms, unit: "ms/image")
+        }
+    }
+
+    /// Samples/s from `bench_srcnn_train.py`.
+    public static func parseTraining(_ text: String) -> [Figure] {
+        text.split(separator: "\n").compactMap { line in
+            guard line.hasPrefix("SRCNN "), line.contains(" train "), let r = line.range(of: " samples/s") else { return nil }
+            guard let rate = Double(line[..<r.lowerBound].split(separator: " ").last ?? "") else { return nil }
+            let key = line.prefix { $0 != ":" }.split(separator: " ").prefix(5).joined(separator: " ")
+            return Figure(name: "PyTorch \(key)", value: rate, unit: "samples/s")
+        }
+    }
+}

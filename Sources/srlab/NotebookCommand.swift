@@ -1,0 +1,50 @@
+import ArgumentParser
+import Foundation
+import Harness
+
+struct NotebookCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "notebook",
+        abstract: "Run or check the Markdown notebooks' commands (notebooks-md/).",
+        subcommands: [Run.self, Check.self])
+
+    /// Where this srlab binary lives, so notebook commands call the same build.
+    static var binDirectory: String {
+        URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent().path
+    }
+
+    struct Run: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Execute the commands and rewrite their outputs.")
+        @Argument(help: "A notebook or a folder of notebooks.") var path: String
+        @Flag(help: "Also run the long commands, not only those marked quick.") var all = false
+
+        func run() throws {
+            try reportingErrors {
+                for file in try Notebook.files(path) {
+                    var nb = try Notebook(path: file)
+                    try nb.run(all: all, in: FileManager.default.currentDirectoryPath, binDirectory: NotebookCommand.binDirectory, progress: note)
+                }
+            }
+        }
+    }
+
+    struct Check: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Re-run the quick commands; fail when an output no longer matches.")
+        @Argument(help: "A notebook or a folder of notebooks.") var path: String
+
+        func run() throws {
+            try reportingErrors {
+                var failures: [String] = []
+                var checked = 0
+                for file in try Notebook.files(path) {
+                    let nb = try Notebook(path: file)
+                    checked += nb.cells.filter(\.quick).count
+                    failures += try nb.check(in: FileManager.default.currentDirectoryPath, binDirectory: NotebookCommand.binDirectory, progress: note)
+                }
+                for f in failures { note(f) }
+                print("\(checked - failures.count) passed, \(failures.count) failed")
+                if !failures.isEmpty { throw ExitCode.failure }
+            }
+        }
+    }
+}
