@@ -18,6 +18,8 @@ public struct ExperimentSpec: Codable, Sendable {
         public var published: [String: [String: [Double]]]?
         /// Training curve CSV (epoch, validation PSNR) per scale, drawn in the figures.
         public var curves: [String: String]?
+        /// The sparse-coding solver for sc methods (homotopy or feature-sign; default homotopy).
+        public var solver: String?
     }
 
     public struct Crops: Codable, Sendable {
@@ -84,6 +86,7 @@ public struct Cell: Codable, Sendable, Hashable {
     public var dataset: String
     public var scale: Int
     public var model: String?
+    public var solver: String?
 
     /// The spec's cells in a fixed order (datasets, then scales, then methods as listed); a method
     /// with models runs only at the scales it has one for.
@@ -94,9 +97,9 @@ public struct Cell: Codable, Sendable, Hashable {
                 for m in spec.methods {
                     if let models = m.models {
                         guard let path = models[String(s)] else { continue }
-                        cells.append(Cell(label: m.label, method: m.method, dataset: d, scale: s, model: ExperimentSpec.expand(path)))
+                        cells.append(Cell(label: m.label, method: m.method, dataset: d, scale: s, model: ExperimentSpec.expand(path), solver: m.solver))
                     } else {
-                        cells.append(Cell(label: m.label, method: m.method, dataset: d, scale: s, model: nil))
+                        cells.append(Cell(label: m.label, method: m.method, dataset: d, scale: s, model: nil, solver: m.solver))
                     }
                 }
             }

@@ -16,7 +16,7 @@ import LinearAlgebra
 /// mid-res; finally 20 iterations of back-projection (`BackProjection`).
 ///
 /// Note: departures from the release.
-/// - Solver: the lasso homotopy (`LassoHomotopy`) by default instead of feature-search; both reach
+/// - Solver: the lasso homotopy (`LassoHomotopy`) by default instead of feature-sign search; both reach
 ///   the same minimiser (tests check the objective), `FeatureSign` can be passed in.
 /// - Precision: Double throughout; the release casts mid-res to single.
 /// - Input: the SR protocol's LR is not rounded, so mid-res is not rounded to 8 bits either; the

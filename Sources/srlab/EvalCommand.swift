@@ -10,6 +10,7 @@ struct EvalCommand: ParsableCommand {
 
     @Option(help: "bicubic, sc or srcnn.") var method: MethodName
     @Option(help: "Model file (safetensors) for sc and srcnn.") var model: String?
+    @Option(help: "Sparse-coding solver for sc: homotopy (fast) or feature-sign (the exact reference).") var solver: SolverName = .homotopy
     @Option(help: "Image set under the data root, e.g. Set5.") var dataset: String?
     @Option(help: "Data root (default: $SRLAB_DATA, else ./data).") var data: String?
     @Option(help: "A folder of HR images (BMP, PNG, JPEG) instead of --dataset.") var images: String?
@@ -36,7 +37,7 @@ struct EvalCommand: ParsableCommand {
                 urls = try ImageFolder.list(images!)
                 setName = URL(fileURLWithPath: images!).lastPathComponent
             }
-            let resolver = try makeResolver(method, model: model, scale: s)
+            let resolver = try makeResolver(method, model: model, scale: s, solver: solver)
             let loaded = try Evaluation.load(urls)
             if let save { try ensureWritableFolder(save) }
             if let json { try ensureWritableFolder(URL(fileURLWithPath: json).deletingLastPathComponent().path) }

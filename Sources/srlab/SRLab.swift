@@ -7,7 +7,7 @@ struct SRLab: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "srlab",
         abstract: "Single-image super-resolution lab: bicubic, sparse coding (ScSR) and SRCNN under the SR literature's protocol.",
-        subcommands: [EvalCommand.self, UpscaleCommand.self, TrainCommand.self, CompareCommand.self, MergeCommand.self, BenchCommand.self, NotebookCommand.self, FigureCommand.self,
+        subcommands: [EvalCommand.self, UpscaleCommand.self, TrainCommand.self, CompareCommand.self, MergeCommand.self, BenchCommand.self, EquivalenceCommand.self, NotebookCommand.self, FigureCommand.self,
                       DoctorCommand.self, FetchDataCommand.self])
 
     /// OpenBLAS picks its kernel when it loads, so the fix for a fallback kernel (a re-exec with

@@ -25,8 +25,8 @@ import Testing
 
     func spec() -> ExperimentSpec {
         ExperimentSpec(name: "tiny", description: "test", methods: [
-            .init(label: "Bicubic", method: "bicubic", models: nil, optional: nil, published: ["Tiny": ["2": [99.0, 0.5]]], curves: nil),
-            .init(label: "Tiny CNN", method: "srcnn", models: ["2": "in-memory", "3": "in-memory"], optional: nil, published: nil, curves: nil),
+            .init(label: "Bicubic", method: "bicubic", models: nil, optional: nil, published: ["Tiny": ["2": [99.0, 0.5]]], curves: nil, solver: nil),
+            .init(label: "Tiny CNN", method: "srcnn", models: ["2": "in-memory", "3": "in-memory"], optional: nil, published: nil, curves: nil, solver: nil),
         ], datasets: ["Tiny"], scales: [2, 3], crops: .init(scale: 2, dataset: "Tiny", images: ["b"], size: 16, origins: nil))
     }
 

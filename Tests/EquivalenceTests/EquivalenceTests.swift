@@ -1,0 +1,132 @@
+import Foundation
+import Testing
+import Imaging
+import LinearAlgebra
+import SparseCoding
+@testable import Equivalence
+
+/// A random coupled dictionary (Gaussian atoms) for the given scale: small, so tests are fast.
+func randomDictionary(atoms: Int, seed: UInt64) -> CoupledDictionary {
+    var rng = Xoshiro256(seed: seed)
+    var high = Matrix<Double>(rows: 25, columns: atoms), low = Matrix<Double>(rows: 100, columns: atoms)
+    for i in high.elements.indices { high.elements[i] = rng.nextGaussian() }
+    for i in low.elements.indices { low.elements[i] = rng.nextGaussian() }
+    return CoupledDictionary(high: high, low: low, metadata: DictionaryMetadata(scale: 3))
+}
+
+/// A mid-res-like image on the 0–255 scale: smooth waves plus noise, with a flat block (zero
+/// features, so the "divide by the norm when > 1" branch is skipped there) and a faint ramp (norm
+/// between 0 and 1).
+func syntheticImage(width: Int, height: Int, seed: UInt64) -> Plane {
+    var rng = Xoshiro256(seed: seed)
+    var p = Plane(width: width, height: height)
+    for y in 0..<height {
+        for x in 0..<width {
+            p[x, y] = 128 + 60 * sin(Double(x) * 0.7) * cos(Double(y) * 0.4) + 10 * rng.nextGaussian()
+        }
+    }
+    for y in 0..<8 { for x in 0..<9 { p[x, y] = 90 } }
+    for y in (height - 8)..<height { for x in (width - 9)..<width { p[x, y] = 40 + 0.01 * Double(x) } }
+    return p
+}
+
+@Suite struct EquivalenceTests {
+    @Test(arguments: [1, 4, 30])
+    func networkEqualsPipelineInDouble(iterations: Int) {
+        let dictionary = randomDictionary(atoms: 32, seed: 7)
+        let mid = syntheticImage(width: 27, height: 23, seed: 3)
+        // λ small enough that codes have several nonzeros with this random dictionary.
+        let network = SparseCodingNetwork(dictionary: dictionary, iterations: iterations, lambda: 0.05)
+        let pipeline = EquivalenceCheck.pipeline(for: network, dictionary: dictionary)
+        let a = network.apply(midRes: mid, bandRows: 5)
+        let b = pipeline.sparseReconstruction(midRes: mid)
+        let (largest, _) = EquivalenceCheck.differences(a, b)
+        #expect(largest <= 1e-10 * 255, "max |network − pipeline| = \(largest) on the 0–255 scale")
+        // Not vacuous: the codes are not all zero (a huge λ zeroes them and changes the result).
+        let zeroCodes = SparseCodingNetwork(dictionary: dictionary, iterations: iterations, lambda: 1e6)
+        #expect(EquivalenceCheck.differences(b, EquivalenceCheck.pipeline(for: zeroCodes, dictionary: dictionary)
+            .sparseReconstruction(midRes: mid)).max > 1)
+    }
+
+    @Test func floatNetworkIsClose() {
+        let dictionary = randomDictionary(atoms: 32, seed: 7)
+        let mid = syntheticImage(width: 27, height: 23, seed: 3)
+        let network = SparseCodingNetwork(dictionary: dictionary, iterations: 10, lambda: 0.05)
+        let a = network.apply(midRes: mid, precision: Float.self)
+        let b = EquivalenceCheck.pipeline(for: network, dictionary: dictionary).sparseReconstruction(midRes: mid)
+        #expect(EquivalenceCheck.differences(a, b).max < 0.05)
+    }
+
+    /// Layer 1's composed 9×9 filters against the pipeline's own features and patches: Dlᵀ·y at
+    /// every top-left position, including those whose features touch the zero-padded border.
+    @Test func layerOneIsDlTransposeFeatures() {
+        let dictionary = randomDictionary(atoms: 32, seed: 11)
+        let mid = syntheticImage(width: 19, height: 16, seed: 5)
+        let network = SparseCodingNetwork(dictionary: dictionary, iterations: 1)
+        let responses = network.layerOneResponses(midRes: mid)
+        let features = Features.extract(mid)
+        let p = 5, k = 32, wo = mid.width - p + 1, ho = mid.height - p + 1
+        var y = [Double](repeating: 0, count: 100)
+        var worst = 0.0, scale = 0.0
+        for py in 0..<ho {
+            for px in 0..<wo {
+                for f in 0..<4 { Patches.extract(features[f], x: px, y: py, size: p, into: &y, offset: 25 * f) }
+                let expected = matvec(network.lowNormalised, transpose: true, y)
+                for j in 0..<k {
+                    worst = max(worst, abs(responses[(py * wo + px) * k + j] - expected[j]))
+                    scale = max(scale, abs(expected[j]))
+                }
+            }
+        }
+        #expect(worst <= 1e-12 * scale, "max error \(worst) on responses up to \(scale)")
+    }
+
+    /// The count map is the pipeline's averaging weights: what `Patches.accumulate` adds up over
+    /// the release's grid, border multiplicities included.
+    @Test(arguments: [(20, 17, 4), (31, 12, 4), (22, 19, 2)])
+    func coverageIsPipelineCount(width: Int, height: Int, overlap: Int) {
+        let network = SparseCodingNetwork(dictionary: randomDictionary(atoms: 4, seed: 1), iterations: 1,
+                                          overlap: overlap)
+        var sum = Plane(width: width, height: height), count = Plane(width: width, height: height)
+        let ones = [Double](repeating: 1, count: 25)
+        for gx in Patches.grid(length: width, patchSize: 5, overlap: overlap) {
+            for gy in Patches.grid(length: height, patchSize: 5, overlap: overlap) {
+                ones.withUnsafeBufferPointer {
+                    Patches.accumulate($0.baseAddress!, x: gx.position, y: gy.position, size: 5,
+                                       weight: Double(gx.weight * gy.weight), sum: &sum, count: &count)
+                }
+            }
+        }
+        #expect(network.coverage(height: height, width: width) == count)
+        if width == 20 { #expect(count[10, 8] == 25) } // interior, stride 1
+    }
+
+    /// The 9×9 size: patch side + 2·(radius of [1 0 −2 0 1]).
+    @Test func layerOneFilterSize() {
+        let network = SparseCodingNetwork(dictionary: randomDictionary(atoms: 3, seed: 2), iterations: 1)
+        #expect(network.layerOne.count == 9 * 9 * 3)
+    }
+}
+
+@Suite struct ISTATests {
+    /// One iteration is soft(Dᵀy/L, λ/L); many iterations reach the lasso minimiser's objective.
+    @Test func firstIterationAndConvergence() {
+        var rng = Xoshiro256(seed: 9)
+        var atoms = Matrix<Double>(rows: 20, columns: 12), signals = Matrix<Double>(rows: 20, columns: 6)
+        for i in atoms.elements.indices { atoms.elements[i] = rng.nextGaussian() }
+        for i in signals.elements.indices { signals.elements[i] = rng.nextGaussian() }
+        let dictionary = CodingDictionary(atoms)
+        let lambda = 0.5, l = ISTA.lipschitzConstant(gram: dictionary.gram)
+        let one = ISTA(iterations: 1).encode(signals, dictionary: dictionary, lambda: lambda)
+        for n in 0..<signals.columns {
+            let c = matvec(atoms, transpose: true, signals.column(n))
+            let expected = c.map { ISTA.softThreshold($0 / l, lambda / l) }
+            #expect(zip(one.dense(n), expected).allSatisfy { abs($0 - $1) < 1e-14 })
+        }
+        let many = ISTA(iterations: 5000).encode(signals, dictionary: dictionary, lambda: lambda)
+        let exact = FeatureSign().encode(signals, dictionary: dictionary, lambda: lambda)
+        let a = SparseObjective.total(signals: signals, codes: many, dictionary: atoms, lambda: lambda)
+        let b = SparseObjective.total(signals: signals, codes: exact, dictionary: atoms, lambda: lambda)
+        #expect(abs(a - b) <= 1e-9 * b, "ISTA \(a) vs feature-sign \(b)")
+    }
+}
