@@ -23,14 +23,15 @@ let package = Package(
                 swiftSettings: fast),
         .target(name: "Imaging", dependencies: ["CSTBImage", "AtomicIO"], swiftSettings: fastInDebugToo),
         .target(name: "AtomicIO"),
+        .target(name: "SeededRandom"),
         .target(name: "TensorFile", dependencies: ["AtomicIO"]),
         // Optimised in debug builds too: its tests run the network on whole images.
-        .target(name: "ConvNet", dependencies: ["LinearAlgebra", "Imaging", "TensorFile", "COpenBLAS"],
+        .target(name: "ConvNet", dependencies: ["LinearAlgebra", "Imaging", "TensorFile", "SeededRandom", "COpenBLAS"],
                 exclude: ["README.md"], swiftSettings: fast + [.unsafeFlags(["-O"], .when(configuration: .debug))]),
 
         .target(name: "Harness", dependencies: ["LinearAlgebra", "Imaging", "AtomicIO"],
                 swiftSettings: fast),
-        .target(name: "SparseCoding", dependencies: ["LinearAlgebra", "Imaging", "TensorFile", "AtomicIO", "COpenBLAS", "CLAPACKE"],
+        .target(name: "SparseCoding", dependencies: ["LinearAlgebra", "Imaging", "TensorFile", "AtomicIO", "SeededRandom", "COpenBLAS", "CLAPACKE"],
                 exclude: ["README.md"], swiftSettings: fastInDebugToo),
         .target(name: "Equivalence", dependencies: ["SparseCoding", "ConvNet", "Imaging", "LinearAlgebra"],
                 exclude: ["README.md"], swiftSettings: fastInDebugToo),
@@ -39,7 +40,7 @@ let package = Package(
             "LinearAlgebra", "Imaging", "TensorFile", "AtomicIO", "Harness", "ConvNet", "SparseCoding", "Equivalence",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: fast),
-        .executableTarget(name: "srcnn-bench", dependencies: ["ConvNet", "LinearAlgebra", "Imaging"], swiftSettings: fast),
+        .executableTarget(name: "srcnn-bench", dependencies: ["SeededRandom", "ConvNet", "LinearAlgebra", "Imaging"], swiftSettings: fast),
         .executableTarget(name: "srcnn-train", dependencies: [
             "ConvNet", "LinearAlgebra",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -49,9 +50,9 @@ let package = Package(
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "CSTBImage"]),
         .testTarget(name: "TensorFileTests", dependencies: ["TensorFile"]),
         .testTarget(name: "HarnessTests", dependencies: ["Harness", "Imaging", "ConvNet"]),
-        .testTarget(name: "ConvNetTests", dependencies: ["ConvNet", "Imaging", "TensorFile", "LinearAlgebra"]),
-        .testTarget(name: "SparseCodingTests", dependencies: ["SparseCoding", "LinearAlgebra", "Imaging", "TensorFile"]),
-        .testTarget(name: "EquivalenceTests", dependencies: ["Equivalence", "SparseCoding", "ConvNet", "Imaging", "LinearAlgebra"]),
+        .testTarget(name: "ConvNetTests", dependencies: ["SeededRandom", "ConvNet", "Imaging", "TensorFile", "LinearAlgebra"]),
+        .testTarget(name: "SparseCodingTests", dependencies: ["SeededRandom", "SparseCoding", "LinearAlgebra", "Imaging", "TensorFile"]),
+        .testTarget(name: "EquivalenceTests", dependencies: ["SeededRandom", "Equivalence", "SparseCoding", "ConvNet", "Imaging", "LinearAlgebra"]),
     ]
 )
 

@@ -17,6 +17,7 @@
 //   recorded in each trained model's metadata; see SRCNNTrainer.swift. Adam with the paper's
 //   N(0, 0.001²) initialisation kills about half the ReLU maps, hence the He option.
 
+import SeededRandom
 import Imaging
 
 /// The f1-f2-f3 / n1-n2 shape of an SRCNN.

@@ -1,4 +1,5 @@
 // Quick SRCNN speed check for development; `srlab bench` calls the same SRCNNBenchmark functions.
+import SeededRandom
 import ConvNet
 import Foundation
 import Imaging
