@@ -64,7 +64,8 @@ public enum PeerBenchmarks {
         text.split(separator: "\n").compactMap { line in
             guard line.hasPrefix("SRCNN "), line.contains(" train "), let r = line.range(of: " samples/s") else { return nil }
             guard let rate = Double(line[..<r.lowerBound].split(separator: " ").last ?? "") else { return nil }
-            let key = line.prefix { $0 != ":" }.split(separator: " ").prefix(5).joined(separator: " ")
+            // "SRCNN 9-1-5 train bs= 16 adam         out 21x21: …" → the words before "out".
+            let key = line.prefix { $0 != ":" }.split(separator: " ").prefix { $0 != "out" }.joined(separator: " ")
             return Figure(name: "PyTorch \(key)", value: rate, unit: "samples/s")
         }
     }
