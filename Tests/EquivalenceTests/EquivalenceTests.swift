@@ -114,10 +114,13 @@ func syntheticImage(width: Int, height: Int, seed: UInt64) -> Plane {
     /// last partial block.
     @Test func equalsDenseConvolution() {
         var rng = SparseCoding.Xoshiro256(seed: 4)
-        let pixels = 37, k = 24
+        // Blocks of 32 pixels: a sparse block (few channels, gathered), an all-zero stretch, a
+        // dense block (the dense path) and a last partial block.
+        let pixels = 101, k = 64
         var input = [Double](repeating: 0, count: pixels * k)
-        for p in 0..<pixels where p < 16 || p > 31 {
-            for c in 0..<k where rng.nextUniform() < 0.2 { input[p * k + c] = rng.nextGaussian() }
+        for p in 0..<pixels where p < 20 || p >= 64 {
+            let density = p < 20 ? 0.01 : 0.5
+            for c in 0..<k where rng.nextUniform() < density { input[p * k + c] = rng.nextGaussian() }
         }
         let weight = (0..<(k * k)).map { _ in rng.nextGaussian() }
         var sparse = [Double](repeating: .nan, count: pixels * k)
