@@ -7,9 +7,9 @@ import LinearAlgebra
 /// rows of the HWIO weight matrix, and calls ConvNet's `conv2dForward` on that: the dropped terms are
 /// exact zeros, so the result is the dense convolution's (up to summation order).
 enum SparsePointwise {
-    /// Pixels per block: small enough that the union of their active channels stays small, large
-    /// enough for a GEMM rather than a matrix-vector product.
-    static let block = 16
+    /// Pixels per block: small enough that the union of their active channels stays small once the
+    /// codes are sparse, large enough for a GEMM rather than a matrix-vector product.
+    static let block = 32
 
     /// output[p, o] = Σ_c input[p, c] · weight[c, o] for `pixels` rows of `channels` (= outputs).
     static func forward<T: BLASScalar>(output: inout [T], input: [T], weight: [T], pixels: Int, channels k: Int) {
@@ -37,9 +37,17 @@ enum SparsePointwise {
                             }
                             let dst = o.out + p0 * k
                             if channels.isEmpty { dst.update(repeating: 0, count: n * k); continue }
-                            channels.sort()
                             for c in channels { used[c] = false }
                             let m = channels.count
+                            if m * 4 >= k {
+                                // Dense enough that gathering weight rows (m·k copies) would cost more
+                                // than the zero products it saves: the block's rows as they are.
+                                conv2dForward(output: dst, input: o.input + p0 * k, weight: o.weight, bias: nil,
+                                              batch: 1, inChannels: k, outChannels: k, height: 1, width: n,
+                                              kernel: 1, workspace: ws)
+                                continue
+                            }
+                            channels.sort()
                             x.removeAll(keepingCapacity: true); w.removeAll(keepingCapacity: true)
                             for p in p0..<(p0 + n) { for c in channels { x.append(o.input[p * k + c]) } }
                             for c in channels { w.append(contentsOf: UnsafeBufferPointer(start: o.weight + c * k, count: k)) }

@@ -4,11 +4,12 @@ import Testing
 import Imaging
 import LinearAlgebra
 import SparseCoding
+import ConvNet
 @testable import Equivalence
 
 /// A random coupled dictionary (Gaussian atoms) for the given scale: small, so tests are fast.
 func randomDictionary(atoms: Int, seed: UInt64) -> CoupledDictionary {
-    var rng = Xoshiro256(seed: seed)
+    var rng = SparseCoding.Xoshiro256(seed: seed)
     var high = Matrix<Double>(rows: 25, columns: atoms), low = Matrix<Double>(rows: 100, columns: atoms)
     for i in high.elements.indices { high.elements[i] = rng.nextGaussian() }
     for i in low.elements.indices { low.elements[i] = rng.nextGaussian() }
@@ -19,7 +20,7 @@ func randomDictionary(atoms: Int, seed: UInt64) -> CoupledDictionary {
 /// features, so the "divide by the norm when > 1" branch is skipped there) and a faint ramp (norm
 /// between 0 and 1).
 func syntheticImage(width: Int, height: Int, seed: UInt64) -> Plane {
-    var rng = Xoshiro256(seed: seed)
+    var rng = SparseCoding.Xoshiro256(seed: seed)
     var p = Plane(width: width, height: height)
     for y in 0..<height {
         for x in 0..<width {
@@ -109,10 +110,32 @@ func syntheticImage(width: Int, height: Int, seed: UInt64) -> Plane {
     }
 }
 
+@Suite struct SparsePointwiseTests {
+    /// Skipping zero channels gives the dense 1×1 convolution, including all-zero blocks and a
+    /// last partial block.
+    @Test func equalsDenseConvolution() {
+        var rng = SparseCoding.Xoshiro256(seed: 4)
+        // Blocks of 32 pixels: a sparse block (few channels, gathered), an all-zero stretch, a
+        // dense block (the dense path) and a last partial block.
+        let pixels = 101, k = 64
+        var input = [Double](repeating: 0, count: pixels * k)
+        for p in 0..<pixels where p < 20 || p >= 64 {
+            let density = p < 20 ? 0.01 : 0.5
+            for c in 0..<k where rng.nextUniform() < density { input[p * k + c] = rng.nextGaussian() }
+        }
+        let weight = (0..<(k * k)).map { _ in rng.nextGaussian() }
+        var sparse = [Double](repeating: .nan, count: pixels * k)
+        SparsePointwise.forward(output: &sparse, input: input, weight: weight, pixels: pixels, channels: k)
+        let dense = convolve(input, height: 1, width: pixels, channels: k, weights: weight, kernel: 1,
+                             outChannels: k, workspace: Workspace<Double>())
+        #expect(zip(sparse, dense).allSatisfy { abs($0 - $1) <= 1e-12 })
+    }
+}
+
 @Suite struct ISTATests {
     /// One iteration is soft(Dᵀy/L, λ/L); many iterations reach the lasso minimiser's objective.
     @Test func firstIterationAndConvergence() {
-        var rng = Xoshiro256(seed: 9)
+        var rng = SparseCoding.Xoshiro256(seed: 9)
         var atoms = Matrix<Double>(rows: 20, columns: 12), signals = Matrix<Double>(rows: 20, columns: 6)
         for i in atoms.elements.indices { atoms.elements[i] = rng.nextGaussian() }
         for i in signals.elements.indices { signals.elements[i] = rng.nextGaussian() }
