@@ -47,6 +47,25 @@ public struct DataRoot: Sendable {
     }
 }
 
+/// The images a command works on: a named set under the data root, or any folder of images.
+public struct ImageSource {
+    public let urls: [URL]
+    /// The set's name for tables: the dataset name, or the folder's last component.
+    public let name: String
+
+    public init(dataset: String?, dataRoot: String?, images: String?) throws {
+        if let dataset {
+            urls = try DataRoot(option: dataRoot).dataset(dataset)
+            name = dataset
+        } else if let images {
+            urls = try ImageFolder.list(images)
+            name = URL(fileURLWithPath: images).lastPathComponent
+        } else {
+            throw HarnessError.invalidSpec(path: ".", reason: "give --dataset NAME or --images DIR")
+        }
+    }
+}
+
 public enum ImageFolder {
     /// BMP, PNG and JPEG files directly in `folder`, sorted by file name.
     public static func list(_ folder: String) throws -> [URL] {

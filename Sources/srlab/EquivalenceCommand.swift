@@ -75,15 +75,8 @@ struct EquivalenceCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let s = scale.value
-            let urls: [URL]
-            let setName: String
-            if let dataset {
-                urls = try DataRoot(option: data).dataset(dataset)
-                setName = dataset
-            } else {
-                urls = try ImageFolder.list(images!)
-                setName = URL(fileURLWithPath: images!).lastPathComponent
-            }
+            let source = try ImageSource(dataset: dataset, dataRoot: data, images: images)
+            let urls = source.urls, setName = source.name
             let dictionary = try CoupledDictionary(contentsOf: model)
             try dictionary.check(scale: s, path: model)
             if let json { try ensureWritableFolder(URL(fileURLWithPath: json).deletingLastPathComponent().path) }

@@ -28,15 +28,8 @@ struct EvalCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let s = scale.value
-            let urls: [URL]
-            let setName: String
-            if let dataset {
-                urls = try DataRoot(option: data).dataset(dataset)
-                setName = dataset
-            } else {
-                urls = try ImageFolder.list(images!)
-                setName = URL(fileURLWithPath: images!).lastPathComponent
-            }
+            let source = try ImageSource(dataset: dataset, dataRoot: data, images: images)
+            let urls = source.urls, setName = source.name
             let resolver = try makeResolver(method, model: model, scale: s, solver: solver)
             let loaded = try Evaluation.load(urls)
             if let save { try ensureWritableFolder(save) }
