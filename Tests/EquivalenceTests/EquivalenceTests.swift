@@ -9,7 +9,7 @@ import ConvNet
 
 /// A random coupled dictionary (Gaussian atoms) for the given scale: small, so tests are fast.
 func randomDictionary(atoms: Int, seed: UInt64) -> CoupledDictionary {
-    var rng = SparseCoding.Xoshiro256(seed: seed)
+    var rng = Xoshiro256(seed: seed)
     var high = Matrix<Double>(rows: 25, columns: atoms), low = Matrix<Double>(rows: 100, columns: atoms)
     for i in high.elements.indices { high.elements[i] = rng.nextGaussian() }
     for i in low.elements.indices { low.elements[i] = rng.nextGaussian() }
@@ -20,7 +20,7 @@ func randomDictionary(atoms: Int, seed: UInt64) -> CoupledDictionary {
 /// features, so the "divide by the norm when > 1" branch is skipped there) and a faint ramp (norm
 /// between 0 and 1).
 func syntheticImage(width: Int, height: Int, seed: UInt64) -> Plane {
-    var rng = SparseCoding.Xoshiro256(seed: seed)
+    var rng = Xoshiro256(seed: seed)
     var p = Plane(width: width, height: height)
     for y in 0..<height {
         for x in 0..<width {
@@ -114,7 +114,7 @@ func syntheticImage(width: Int, height: Int, seed: UInt64) -> Plane {
     /// Skipping zero channels gives the dense 1×1 convolution, including all-zero blocks and a
     /// last partial block.
     @Test func equalsDenseConvolution() {
-        var rng = SparseCoding.Xoshiro256(seed: 4)
+        var rng = Xoshiro256(seed: 4)
         // Blocks of 32 pixels: a sparse block (few channels, gathered), an all-zero stretch, a
         // dense block (the dense path) and a last partial block.
         let pixels = 101, k = 64
@@ -135,7 +135,7 @@ func syntheticImage(width: Int, height: Int, seed: UInt64) -> Plane {
 @Suite struct ISTATests {
     /// One iteration is soft(Dᵀy/L, λ/L); many iterations reach the lasso minimiser's objective.
     @Test func firstIterationAndConvergence() {
-        var rng = SparseCoding.Xoshiro256(seed: 9)
+        var rng = Xoshiro256(seed: 9)
         var atoms = Matrix<Double>(rows: 20, columns: 12), signals = Matrix<Double>(rows: 20, columns: 6)
         for i in atoms.elements.indices { atoms.elements[i] = rng.nextGaussian() }
         for i in signals.elements.indices { signals.elements[i] = rng.nextGaussian() }
