@@ -4,7 +4,7 @@ import LinearAlgebra
 import Imaging
 
 /// Throughput of the solvers on synthetic problems shaped like the peers' benchmark
-/// (`/work/shared/peers/bench_sparse.py`, scikit-learn `sparse_encode` with lasso_lars): a random
+/// (`../shared/peers/bench_sparse.py`, scikit-learn `sparse_encode` with lasso_lars): a random
 /// dictionary of unit-norm atoms, signals that are unit-norm combinations of 3–5 atoms plus noise
 /// at about 20 dB, and λ = 0.1 in the ½‖y − Dw‖² + λ‖w‖₁ convention (scikit-learn's alpha = 0.1).
 /// Synthetic, so it needs no data set.
