@@ -39,13 +39,18 @@ extension TrainableSparseCodingNetwork: TrainableNetwork {
         meta["seed"] = "\(options.seed)"
         meta["epochs"] = "\(epochs)"
         meta["training_set"] = "\((options.trainingFolder as NSString).lastPathComponent) (\(trainingSet.count) sub-images 33x33 stride 14, Y, bicubic x\(options.scale) down-up)"
-        meta["optimiser"] = options.optimizerDescription.replacingOccurrences(of: "(layers 1-2) / ", with: "(layer 1, LISTA) / ")
-            .replacingOccurrences(of: "(layer 3)", with: "(reconstruction)")
+        meta["optimiser"] = Self.optimiserDescription(options)
         meta["augmentation"] = options.augment ? "random flips and 90-degree rotations" : "none"
         meta["initialisation"] = "from the coupled dictionary \(metadata["dictionary"] ?? "") (ISTA with lambda \(configuration.lambda), step 1/L), reconstruction gain \(metadata["gain"] ?? "1") by least squares"
         meta["departures"] = Self.departures
         meta["notes"] = "Trained by SRLab ConvNet's NetworkTrainer: valid convolutions on 33x33 sub-images, loss on the centre 21x21, Caffe EuclideanLoss sum/(2*batch), \(epochs) epochs of \(samplesPerEpoch) samples, shuffled each epoch with a seeded generator"
         return meta
+    }
+
+    /// The options' optimiser line with this network's layer names.
+    public static func optimiserDescription(_ options: SRCNNTrainingOptions) -> String {
+        options.optimizerDescription.replacingOccurrences(of: "(layers 1-2) / ", with: "(layer 1, LISTA) / ")
+            .replacingOccurrences(of: "(layer 3)", with: "(reconstruction)")
     }
 
     /// Rebuilds the network from a training checkpoint (configuration and provenance from its

@@ -52,7 +52,7 @@ struct TrainSCNCommand: ParsableCommand {
             }
             let o = trainer.options, c = trainer.network.configuration
             note("SCN \(c.atoms) atoms, K = \(c.iterations), x\(o.scale): \(trainer.network.parameterCount) parameters, "
-                 + "\(trainer.batchesPerEpoch) batches of \(o.batchSize) per epoch, \(o.optimizerDescription), seed \(o.seed), output \(o.outputFolder)")
+                 + "\(trainer.batchesPerEpoch) batches of \(o.batchSize) per epoch, \(TrainableSparseCodingNetwork.optimiserDescription(o)), seed \(o.seed), output \(o.outputFolder)")
             try trainer.run(events: TrainSRCNNCommand.report)
         }
     }
