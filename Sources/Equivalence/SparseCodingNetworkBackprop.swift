@@ -190,9 +190,12 @@ public final class SparseCodingNetworkBackprop<T: BLASScalar> {
     private func softThreshold(_ z: [T], thresholds: [T], offset: Int, channels n: Int) -> [T] {
         var out = z
         out.withUnsafeMutableBufferPointer { o in
-            thresholds.withUnsafeBufferPointer { theta in
+            thresholds.withUnsafeBufferPointer { thresholds in
+                // Row pointers keep the inner loop free of overflow-checked index arithmetic, so it vectorises.
+                let theta = thresholds.baseAddress! + offset
                 for p in 0..<(z.count / n) {
-                    for j in 0..<n { o[p * n + j] = soft(o[p * n + j], theta[offset + j]) }
+                    let row = o.baseAddress! + p &* n
+                    for j in 0..<n { row[j] = soft(row[j], theta[j]) }
                 }
             }
         }
@@ -210,14 +213,18 @@ public final class SparseCodingNetworkBackprop<T: BLASScalar> {
                     dz.withUnsafeMutableBufferPointer { dz in
                         db.withUnsafeMutableBufferPointer { db in
                             dTheta.withUnsafeMutableBufferPointer { dTheta in
+                                let t = theta.baseAddress! + offset, dt = dTheta.baseAddress!
                                 for p in 0..<positions {
+                                    let at = p &* n
+                                    let zr = z.baseAddress! + at, gr = dw.baseAddress! + at
+                                    let dzr = dz.baseAddress! + at, dbr = db.baseAddress! + at
                                     for j in 0..<n {
-                                        let i = p * n + j, t = theta[offset + j], zi = z[i], g = dw[i]
-                                        let above = max(zi, -t) > t, below = zi < -t
-                                        let d: T = above || below ? g : 0
-                                        dTheta[j] += above ? -g : (below ? g : 0)
-                                        dz[i] = d
-                                        db[i] += d
+                                        let zi = zr[j], g = gr[j], tj = t[j]
+                                        let above = max(zi, -tj) > tj, below = zi < -tj
+                                        let d: T = above ? g : (below ? g : 0)
+                                        dt[j] += above ? -g : (below ? g : 0)
+                                        dzr[j] = d
+                                        dbr[j] += d
                                     }
                                 }
                             }
@@ -263,8 +270,8 @@ func scaleRows<T: BinaryFloatingPoint>(_ x: inout [T], by scale: [T], rows: Int,
     x.withUnsafeMutableBufferPointer { x in
         scale.withUnsafeBufferPointer { s in
             for p in 0..<rows {
-                let f = s[p]
-                for j in 0..<channels { x[p * channels + j] *= f }
+                let f = s[p], row = x.baseAddress! + p &* channels
+                for j in 0..<channels { row[j] *= f }
             }
         }
     }
