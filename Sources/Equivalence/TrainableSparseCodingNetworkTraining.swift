@@ -57,6 +57,8 @@ extension TrainableSparseCodingNetwork: TrainableNetwork {
     /// metadata; the trainer then loads the parameters).
     public init(checkpoint file: SafeTensorsFile, path: String) throws {
         try self.init(file: file, path: path, tensorPrefix: "param.")
+        // The trainer's own state is not provenance: model files written later would carry it stale.
+        for key in ["kind", "options", "history", "epoch", "step", "rng_state", "best_psnr"] { metadata[key] = nil }
     }
 }
 

@@ -214,6 +214,10 @@ func syntheticInputs(count: Int, side: Int, seed: UInt64) -> [Double] {
         let last = try TrainableSparseCodingNetwork(contentsOf: a.appendingPathComponent("last.safetensors").path)
         #expect(last.parameters == straight.parameters && last.metadata["epochs"] == "3")
         #expect(last.configuration == network.configuration && last.metadata["gain"] == network.metadata["gain"])
+        // A resumed run's model files carry provenance, not the checkpoint's trainer state.
+        let resumedLast = try TrainableSparseCodingNetwork(contentsOf: b.appendingPathComponent("last.safetensors").path)
+        #expect(resumedLast.metadata["rng_state"] == nil && resumedLast.metadata["epoch"] == nil)
+        #expect(resumedLast.metadata["epochs"] == "3" && resumedLast.metadata["gain"] == network.metadata["gain"])
         // An SRCNN checkpoint is not this network's.
         #expect(throws: (any Error).self) { try SRCNNTrainer(resumingFrom: checkpoint, trainingSet: set, validation: []) }
     }
