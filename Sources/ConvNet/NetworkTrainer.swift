@@ -237,7 +237,7 @@ public final class NetworkTrainer<Network: TrainableNetwork> {
         guard file.metadata["kind"]?.hasSuffix("-training-checkpoint") == true,
               let optionsJSON = file.metadata["options"],
               var options = try? JSONDecoder().decode(SRCNNTrainingOptions.self, from: Data(optionsJSON.utf8)) else {
-            throw fail("not a training checkpoint (no options in its metadata)")
+            throw fail("not a training checkpoint (kind '\(file.metadata["kind"] ?? "none")'); resume from a run folder's checkpoint.safetensors")
         }
         let net = try network(file, options)
         guard file.metadata["kind"] == net.checkpointKind else {

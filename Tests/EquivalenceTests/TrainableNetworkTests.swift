@@ -218,7 +218,10 @@ func syntheticInputs(count: Int, side: Int, seed: UInt64) -> [Double] {
         let resumedLast = try TrainableSparseCodingNetwork(contentsOf: b.appendingPathComponent("last.safetensors").path)
         #expect(resumedLast.metadata["rng_state"] == nil && resumedLast.metadata["epoch"] == nil)
         #expect(resumedLast.metadata["epochs"] == "3" && resumedLast.metadata["gain"] == network.metadata["gain"])
-        // An SRCNN checkpoint is not this network's.
+        // An SRCNN checkpoint is not this network's, nor the other way round.
         #expect(throws: (any Error).self) { try SRCNNTrainer(resumingFrom: checkpoint, trainingSet: set, validation: []) }
+        #expect(throws: SRCNNError.self) {
+            try TrainableSparseCodingNetwork(checkpoint: SafeTensorsFile(metadata: ["kind": "srcnn-training-checkpoint"]), path: "x")
+        }
     }
 }
