@@ -33,7 +33,7 @@ let package = Package(
                 swiftSettings: fast),
         .target(name: "SparseCoding", dependencies: ["LinearAlgebra", "Imaging", "TensorFile", "AtomicIO", "SeededRandom", "COpenBLAS", "CLAPACKE"],
                 exclude: ["README.md"], swiftSettings: fastInDebugToo),
-        .target(name: "Equivalence", dependencies: ["SparseCoding", "ConvNet", "Imaging", "LinearAlgebra"],
+        .target(name: "Equivalence", dependencies: ["SparseCoding", "ConvNet", "Imaging", "LinearAlgebra", "TensorFile", "COpenBLAS"],
                 exclude: ["README.md"], swiftSettings: fastInDebugToo),
 
         .executableTarget(name: "srlab", dependencies: [

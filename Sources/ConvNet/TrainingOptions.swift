@@ -67,10 +67,20 @@ public struct SRCNNTrainingOptions: Codable, Sendable, Equatable {
         self = o
     }
 
+    /// SRCNN's architecture from these options, after `validateCommon`.
     public func validated() throws -> SRCNNArchitecture {
         guard let arch = SRCNNArchitecture(architecture) else {
             throw SRCNNError.invalidOptions("architecture '\(architecture)' is not of the form 9-5-5 or 9-5-5:64-32")
         }
+        try validateCommon()
+        guard SRCNNTrainingSet.defaultPatchSize - arch.validShrink > 0 else {
+            throw SRCNNError.invalidOptions("a 33×33 sub-image is too small for SRCNN \(arch)")
+        }
+        return arch
+    }
+
+    /// The checks that hold for any network the trainer runs.
+    public func validateCommon() throws {
         guard (2...8).contains(scale) else { throw SRCNNError.invalidOptions("scale \(scale) must be 2…8") }
         guard epochs > 0, batchSize > 0, threads > 0, progressInterval > 0, shards > 0 else {
             throw SRCNNError.invalidOptions("epochs, batch size, threads and progress interval must be positive")
@@ -78,10 +88,6 @@ public struct SRCNNTrainingOptions: Codable, Sendable, Equatable {
         guard learningRate > 0, lastLayerLearningRate > 0, initialStandardDeviation > 0 else {
             throw SRCNNError.invalidOptions("learning rates and the initial standard deviation must be positive")
         }
-        guard SRCNNTrainingSet.defaultPatchSize - arch.validShrink > 0 else {
-            throw SRCNNError.invalidOptions("a 33×33 sub-image is too small for SRCNN \(arch)")
-        }
-        return arch
     }
 
     /// The factor on both learning rates while training epoch `epoch` (1-based).

@@ -70,7 +70,7 @@ public enum ConvNetThreads {
 
 /// Carries a value the compiler cannot prove Sendable across a thread hop whose safety the caller
 /// argues (disjoint writes).
-struct UncheckedSendable<Value>: @unchecked Sendable {
-    let value: Value
-    init(_ value: Value) { self.value = value }
+public struct UncheckedSendable<Value>: @unchecked Sendable {
+    public let value: Value
+    public init(_ value: Value) { self.value = value }
 }

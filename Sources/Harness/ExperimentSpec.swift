@@ -7,7 +7,7 @@ public struct ExperimentSpec: Codable, Sendable {
     public struct Method: Codable, Sendable {
         /// The row label in tables, e.g. "SRCNN 9-1-5 (SRLab, T91)".
         public var label: String
-        /// bicubic, sc or srcnn.
+        /// bicubic, sc, srcnn or scn.
         public var method: String
         /// Model file per scale ("3": "results/models/sc_x3.safetensors"); `${VAR}` is expanded.
         public var models: [String: String]?

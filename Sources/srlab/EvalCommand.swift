@@ -8,8 +8,8 @@ struct EvalCommand: ParsableCommand {
         commandName: "eval",
         abstract: "Score a method on an image set under the SR protocol (Y, MATLAB bicubic, s-pixel shave).")
 
-    @Option(help: "bicubic, sc or srcnn.") var method: MethodName
-    @Option(help: "Model file (safetensors) for sc and srcnn.") var model: String?
+    @Option(help: "bicubic, sc, srcnn or scn.") var method: MethodName
+    @Option(help: "Model file (safetensors) for sc, srcnn and scn.") var model: String?
     @Option(help: "Sparse-coding solver for sc: homotopy (fast) or feature-sign (the exact reference).") var solver: SolverName = .homotopy
     @Option(help: "Image set under the data root, e.g. Set5.") var dataset: String?
     @Option(help: "Data root (default: $SRLAB_DATA, else ./data).") var data: String?

@@ -1,11 +1,12 @@
 import ArgumentParser
 import ConvNet
+import Equivalence
 import Harness
 import Imaging
 import SparseCoding
 
 enum MethodName: String, ExpressibleByArgument, CaseIterable {
-    case bicubic, sc, srcnn
+    case bicubic, sc, srcnn, scn
 }
 
 /// The sparse-coding solvers behind one interface: the exact reference and the fast one.
@@ -32,6 +33,9 @@ func makeResolver(_ method: MethodName, model: String?, scale: Int, solver: Solv
     case .srcnn:
         guard let model else { throw HarnessError.unavailableMethod("method 'srcnn' needs --model FILE (e.g. results/models/srcnn_x\(scale)_9-1-5.safetensors)") }
         return try SRCNN(contentsOf: model, scale: scale)
+    case .scn:
+        guard let model else { throw HarnessError.unavailableMethod("method 'scn' needs --model FILE (e.g. results/models/scn_x\(scale).safetensors)") }
+        return try TrainableSparseCodingNetwork(contentsOf: model, scale: scale)
     }
 }
 

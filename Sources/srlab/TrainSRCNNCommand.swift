@@ -46,17 +46,7 @@ struct TrainSRCNNCommand: ParsableCommand {
             let o = trainer.options
             log("SRCNN \(trainer.architecture) x\(o.scale): \(trainer.batchesPerEpoch) batches of \(o.batchSize) per epoch, "
                 + "\(o.optimizerDescription), seed \(o.seed), output \(o.outputFolder)")
-            try trainer.run { event in
-                switch event {
-                case let .progress(epoch, epochs, batch, batches, mse, rate, eta):
-                    log(String(format: "epoch %d/%d batch %d/%d  mse %.3e  %.0f samples/s  ETA %@",
-                               epoch, epochs, batch, batches, mse, rate, duration(eta)))
-                case let .epochEnd(r):
-                    let psnr = r.validationPSNR.map { String(format: "  validation %.4f dB%@", $0, r.isBest ? " (best)" : "") } ?? ""
-                    log(String(format: "epoch %d done: train mse %.4e%@  %.1f s, %.0f samples/s",
-                               r.epoch, r.trainMSE, psnr, r.seconds, r.samplesPerSecond))
-                }
-            }
+            try trainer.run(events: Self.report)
         } catch {
             log("srlab: error: \(error)")
             throw ExitCode.failure
@@ -101,9 +91,24 @@ struct TrainSRCNNCommand: ParsableCommand {
         return values.compactMap { $0 }
     }
 
-    private func log(_ line: String) { FileHandle.standardError.write(Data((line + "\n").utf8)) }
+    /// The progress lines of every `srlab train` network (stderr).
+    static func report(_ event: SRCNNTrainingEvent) {
+        switch event {
+        case let .progress(epoch, epochs, batch, batches, mse, rate, eta):
+            log(String(format: "epoch %d/%d batch %d/%d  mse %.3e  %.0f samples/s  ETA %@",
+                       epoch, epochs, batch, batches, mse, rate, duration(eta)))
+        case let .epochEnd(r):
+            let psnr = r.validationPSNR.map { String(format: "  validation %.4f dB%@", $0, r.isBest ? " (best)" : "") } ?? ""
+            log(String(format: "epoch %d done: train mse %.4e%@  %.1f s, %.0f samples/s",
+                       r.epoch, r.trainMSE, psnr, r.seconds, r.samplesPerSecond))
+        }
+    }
 
-    private func duration(_ seconds: Double) -> String {
+    static func log(_ line: String) { FileHandle.standardError.write(Data((line + "\n").utf8)) }
+
+    private func log(_ line: String) { Self.log(line) }
+
+    private static func duration(_ seconds: Double) -> String {
         guard seconds.isFinite else { return "?" }
         let s = Int(seconds)
         return s >= 3600 ? "\(s / 3600)h\(String(format: "%02d", s % 3600 / 60))m" : "\(s / 60)m\(String(format: "%02d", s % 60))s"

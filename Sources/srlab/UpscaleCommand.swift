@@ -10,7 +10,7 @@ struct UpscaleCommand: ParsableCommand {
 
     @Argument(help: "The low-resolution image (BMP, PNG, JPEG).") var input: String
     @Option(help: "Scale factor, a whole number from 2 to 8.") var scale: ScaleOption
-    @Option(help: "bicubic, sc or srcnn.") var method: MethodName = .bicubic
+    @Option(help: "bicubic, sc, srcnn or scn.") var method: MethodName = .bicubic
     @Option(help: "Model file (safetensors) for sc and srcnn.") var model: String?
     @Option(name: .shortAndLong, help: "Output PNG.") var output: String
 

@@ -1,0 +1,15 @@
+#!/bin/sh
+# Coupled ScSR dictionary for x3 with 128 atoms (the size SCN used), the initialisation of the
+# trainable sparse-coding network (experiments/train_scn_x3.sh). Otherwise the settings of
+# train_sc_x3.sh: 100,000 pairs sampled from T91 (seed 0), pruned at HR variance 10, lambda 0.15,
+# 40 rounds. Checkpoints every round; rerun the same command to resume.
+# Run from the package root with the data root in $SRLAB_DATA (or ./data).
+set -e
+export OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-SkylakeX}
+export OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-1}
+mkdir -p results/models/checkpoints
+swift build -c release --product srlab
+.build/release/srlab train sc --scale 3 --atoms 128 --samples 100000 --rounds 40 --lambda 0.15 --seed 0 \
+    --dataset T91 --output results/models/sc_x3_128.safetensors \
+    --checkpoint results/models/checkpoints/sc_x3_128.checkpoint --resume \
+    2>&1 | tee results/models/sc_x3_128.log
