@@ -193,7 +193,7 @@ final class SRCNNForward {
                 conv2dForward(output: rawBuffers[l], input: windows[l].data, weight: w.baseAddress!, bias: nil, batch: 1,
                               inChannels: layer.inChannels, outChannels: layer.outChannels,
                               height: windows[l].count, width: windows[l].width, kernel: k,
-                              relu: false, workspace: workspace)
+                              relu: false, algorithm: .shiftInvariant, workspace: workspace)
             }
             emit(l, rawBuffers[l], count: outRows, width: outWidth)
             windows[l].dropFirst(outRows)

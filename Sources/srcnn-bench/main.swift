@@ -124,6 +124,16 @@ if what == "traincpu" {
     let cpu = Double(t1.tv_sec - t0.tv_sec) + Double(t1.tv_nsec - t0.tv_nsec) / 1e9
     print(String(format: "training %@ batch %d, 1 thread: %.0f samples/s wall; %.0f samples/s by CPU time (13 steps)", archs[0].description, batch, wall, Double(13 * batch) / cpu))
 }
+if what == "layer" {
+    // srcnn-bench layer [9-5-5]: the middle layer's forward and backward on one training shard.
+    ConvNetThreads.configure(threads: 1)
+    let algorithms: [(String, ConvAlgorithm)] = archs[0].f2 == 5 ? [("im2col", .im2col), ("winograd", .winograd)] : [("automatic", .automatic)]
+    let times = SRCNNBenchmark.middleLayerCPUMilliseconds(architecture: archs[0], algorithms: algorithms.map(\.1))
+    for ((name, _), (forward, backward)) in zip(algorithms, times) {
+        print(String(format: "layer 2 of %@, 64 crops, 1 thread, CPU time: %@ forward %.2f ms, backward %.2f ms (%.0f µs per crop)",
+                     archs[0].description, name, forward, backward, (forward + backward) * 1e3 / 64))
+    }
+}
 if what == "all" || what == "infer" {
     for arch in archs {
         for size in [256, 512] {
