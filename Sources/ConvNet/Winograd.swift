@@ -254,45 +254,62 @@ func winogradKernelGradient<T: BLASScalar>(_ du: UnsafePointer<T>, into dWeight:
 
 // MARK: - Tile geometry
 
-/// Where the 3×3 output tiles of a 5×5 valid convolution lie: `down` × `across` per image.
+/// Where the 3×3 output tiles of a 5×5 valid convolution lie: `down` × `across` per image, the first
+/// with its corner at output (top, left). That is (0, 0) unless the caller anchors the grid in its
+/// own coordinates (tiled inference: `phase` = the first output row and column on the grid), when
+/// the first tiles hang over the top and left edge.
 struct WinogradTiling {
-    let height: Int, width: Int, outH: Int, outW: Int, down: Int, across: Int
+    let height: Int, width: Int, outH: Int, outW: Int, top: Int, left: Int, down: Int, across: Int
 
-    init(height: Int, width: Int) {
+    init(height: Int, width: Int, phase: (rows: Int, columns: Int) = (0, 0)) {
+        precondition((0..<3).contains(phase.rows) && (0..<3).contains(phase.columns), "Winograd phase \(phase) outside 0..<3")
         self.height = height; self.width = width
         outH = height - 4; outW = width - 4
-        down = (outH + 2) / 3; across = (outW + 2) / 3
+        top = phase.rows == 0 ? 0 : phase.rows - 3
+        left = phase.columns == 0 ? 0 : phase.columns - 3
+        down = (outH - top + 2) / 3; across = (outW - left + 2) / 3
     }
 
     var tilesPerImage: Int { down * across }
 
+    /// Output (and input) row and column of tile (ty, tx)'s corner.
+    @inline(__always) func corner(_ ty: Int, _ tx: Int) -> (y: Int, x: Int) { (top + 3 * ty, left + 3 * tx) }
+
+    /// The rows (or columns) of a tile of `side` starting at `start` that lie in 0..<limit, as
+    /// offsets within the tile.
+    @inline(__always) static func inside(_ start: Int, _ side: Int, _ limit: Int) -> Range<Int> {
+        max(0, -start)..<max(0, min(side, limit - start))
+    }
+
     /// The 7×7 tile of a [H][W][C] image under output tile (ty, tx): in place when it lies inside
-    /// the image, else copied into `scratch` with zeros past the edge. Returns it and its row stride.
+    /// the image, else copied into `scratch` with zeros past the edges. Returns it and its row stride.
     @inline(__always)
     func inputTile<T: BLASScalar>(_ image: UnsafePointer<T>, channels c: Int, ty: Int, tx: Int,
                                   scratch: UnsafeMutablePointer<T>) -> (UnsafePointer<T>, Int) {
-        let y0 = 3 * ty, x0 = 3 * tx
-        if y0 + 7 <= height && x0 + 7 <= width { return (image + (y0 * width + x0) * c, width * c) }
-        scratch.update(repeating: 0, count: 49 * c)
-        let cols = min(7, width - x0)
-        for a in 0..<min(7, height - y0) {
-            (scratch + a * 7 * c).update(from: image + ((y0 + a) * width + x0) * c, count: cols * c)
-        }
-        return (UnsafePointer(scratch), 7 * c)
+        let (y0, x0) = corner(ty, tx)
+        if y0 >= 0 && x0 >= 0 && y0 + 7 <= height && x0 + 7 <= width { return (image + (y0 * width + x0) * c, width * c) }
+        return Self.padded(image, rowLength: width, side: 7, y0: y0, x0: x0, limits: (height, width), channels: c, into: scratch)
     }
 
     /// Same for the 3×3 tile of an [Ho][Wo][O] output gradient.
     @inline(__always)
     func outputTile<T: BLASScalar>(_ image: UnsafePointer<T>, channels o: Int, ty: Int, tx: Int,
                                    scratch: UnsafeMutablePointer<T>) -> (UnsafePointer<T>, Int) {
-        let y0 = 3 * ty, x0 = 3 * tx
-        if y0 + 3 <= outH && x0 + 3 <= outW { return (image + (y0 * outW + x0) * o, outW * o) }
-        scratch.update(repeating: 0, count: 9 * o)
-        let cols = min(3, outW - x0)
-        for i in 0..<min(3, outH - y0) {
-            (scratch + i * 3 * o).update(from: image + ((y0 + i) * outW + x0) * o, count: cols * o)
+        let (y0, x0) = corner(ty, tx)
+        if y0 >= 0 && x0 >= 0 && y0 + 3 <= outH && x0 + 3 <= outW { return (image + (y0 * outW + x0) * o, outW * o) }
+        return Self.padded(image, rowLength: outW, side: 3, y0: y0, x0: x0, limits: (outH, outW), channels: o, into: scratch)
+    }
+
+    private static func padded<T: BLASScalar>(_ image: UnsafePointer<T>, rowLength: Int, side: Int, y0: Int, x0: Int,
+                                              limits: (Int, Int), channels c: Int,
+                                              into scratch: UnsafeMutablePointer<T>) -> (UnsafePointer<T>, Int) {
+        scratch.update(repeating: 0, count: side * side * c)
+        let cols = inside(x0, side, limits.1)
+        for a in inside(y0, side, limits.0) where !cols.isEmpty {
+            (scratch + (a * side + cols.lowerBound) * c)
+                .update(from: image + ((y0 + a) * rowLength + x0 + cols.lowerBound) * c, count: cols.count * c)
         }
-        return (UnsafePointer(scratch), 3 * o)
+        return (UnsafePointer(scratch), side * c)
     }
 }
 
@@ -302,18 +319,21 @@ struct WinogradTiling {
 func conv2dForwardWinograd<T: BLASScalar>(
     output: UnsafeMutablePointer<T>, input: UnsafePointer<T>, weight: UnsafePointer<T>,
     bias: UnsafePointer<T>?, batch: Int, inChannels c: Int, outChannels o: Int,
-    height: Int, width: Int, relu: Bool, workspace: Workspace<T>
+    height: Int, width: Int, relu: Bool, phase: (rows: Int, columns: Int) = (0, 0), workspace: Workspace<T>
 ) {
     // The transforms run four Float channels at a time where the channel counts allow.
     if T.self == Float.self && c % 4 == 0 && o % 4 == 0 {
         winogradForward(SIMD4<Float>.self, output: output, input: input, weight: weight, bias: bias, batch: batch,
-                        inChannels: c, outChannels: o, height: height, width: width, relu: relu, workspace: workspace)
+                        inChannels: c, outChannels: o, height: height, width: width, relu: relu, phase: phase,
+                        workspace: workspace)
     } else if T.self == Float.self {
         winogradForward(Float.self, output: output, input: input, weight: weight, bias: bias, batch: batch,
-                        inChannels: c, outChannels: o, height: height, width: width, relu: relu, workspace: workspace)
+                        inChannels: c, outChannels: o, height: height, width: width, relu: relu, phase: phase,
+                        workspace: workspace)
     } else {
         winogradForward(Double.self, output: output, input: input, weight: weight, bias: bias, batch: batch,
-                        inChannels: c, outChannels: o, height: height, width: width, relu: relu, workspace: workspace)
+                        inChannels: c, outChannels: o, height: height, width: width, relu: relu, phase: phase,
+                        workspace: workspace)
     }
 }
 
@@ -352,10 +372,10 @@ private func lanePointer<T, L: TransformLane>(_ p: UnsafeMutablePointer<T>, _: L
 private func winogradForward<T: BLASScalar, L: TransformLane>(
     _ lane: L.Type, output: UnsafeMutablePointer<T>, input: UnsafePointer<T>, weight: UnsafePointer<T>,
     bias: UnsafePointer<T>?, batch: Int, inChannels c: Int, outChannels o: Int,
-    height: Int, width: Int, relu: Bool, workspace: Workspace<T>
+    height: Int, width: Int, relu: Bool, phase: (rows: Int, columns: Int), workspace: Workspace<T>
 ) {
     precondition(L.Scalar.self == T.self && c % L.width == 0 && o % L.width == 0)
-    let t = WinogradTiling(height: height, width: width), p = WinogradF3x5.points
+    let t = WinogradTiling(height: height, width: width, phase: phase), p = WinogradF3x5.points
     let u = workspace.buffer(2, count: p * c * o)
     winogradKernels(weight, into: u, channels: c * o, tmp: workspace.buffer(3, count: 35 * c * o))
     // Chunks are runs of tile rows (image n, tile row ty flattened), so one wide image still splits.
@@ -396,11 +416,12 @@ private func winogradForward<T: BLASScalar, L: TransformLane>(
                     for tx in 0..<t.across {
                         transformOutputTile(lane, mL + (r * t.across + tx) * o, pointStride: slots * o, channels: o,
                                             tmp: tmp, y: yL)
-                        let cols = min(3, t.outW - 3 * tx)
-                        for i in 0..<min(3, t.outH - 3 * ty) {
-                            let row = output + n * outSize + ((3 * ty + i) * t.outW + 3 * tx) * o
-                            row.update(from: y + i * 3 * o, count: cols * o)
-                            addBiasReLU(row, pixels: cols, channels: o, bias: bias, relu: relu)
+                        let (y0, x0) = t.corner(ty, tx)
+                        let cols = WinogradTiling.inside(x0, 3, t.outW)
+                        for i in WinogradTiling.inside(y0, 3, t.outH) where !cols.isEmpty {
+                            let row = output + n * outSize + ((y0 + i) * t.outW + x0 + cols.lowerBound) * o
+                            row.update(from: y + (i * 3 + cols.lowerBound) * o, count: cols.count * o)
+                            addBiasReLU(row, pixels: cols.count, channels: o, bias: bias, relu: relu)
                         }
                     }
                 }
@@ -476,10 +497,12 @@ private func winogradBackward<T: BLASScalar, L: TransformLane>(
                                 let tile = (m * t.down + ty) * t.across + tx
                                 transformInputGradientTile(lane, vL + tile * c, pointStride: slots * c, channels: c,
                                                            tmp: tmp, dd: dd)
-                                let cols = min(7, width - 3 * tx) * c
-                                for a in 0..<min(7, height - 3 * ty) {
-                                    let dst = image + ((3 * ty + a) * width + 3 * tx) * c, src = dd + a * 7 * c
-                                    for e in 0..<cols { dst[e] += src[e] }
+                                let (y0, x0) = t.corner(ty, tx)
+                                let cols = WinogradTiling.inside(x0, 7, width)
+                                for a in WinogradTiling.inside(y0, 7, height) {
+                                    let dst = image + ((y0 + a) * width + x0 + cols.lowerBound) * c
+                                    let src = dd + (a * 7 + cols.lowerBound) * c
+                                    for e in 0..<(cols.count * c) { dst[e] += src[e] }
                                 }
                             }
                         }
