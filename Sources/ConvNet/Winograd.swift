@@ -441,6 +441,12 @@ private func winogradBackward<T: BLASScalar, L: TransformLane>(
     let kernelTmp = workspace.buffer(3, count: 35 * c * o)
     let u = workspace.buffer(2, count: p * c * o)
     winogradKernels(weight, into: u, channels: c * o, tmp: kernelTmp)
+    // Uᵀ per point [O × C], so dV = dM · Uᵀ is a plain GEMM: OpenBLAS's small-matrix kernels
+    // take it, not the transposed form.
+    let ut = workspace.buffer(5, count: p * c * o)
+    for point in 0..<p {
+        for ci in 0..<c { for oc in 0..<o { ut[(point * o + oc) * c + ci] = u[(point * c + ci) * o + oc] } }
+    }
     let du = workspace.buffer(4, count: p * c * o)
     du.update(repeating: 0, count: p * c * o)
     // Whole images per chunk, so the overlap-add into dInput can run one image per thread.
@@ -482,8 +488,8 @@ private func winogradBackward<T: BLASScalar, L: TransformLane>(
         }
         if let dInput {
             for point in 0..<p {
-                rowMajorGemm(transposeB: true, m: tiles, n: c, k: o, a: dm + point * slots * o, lda: o,
-                             b: u + point * c * o, ldb: o, beta: 0, c: v + point * slots * c, ldc: c)
+                rowMajorGemm(m: tiles, n: c, k: o, a: dm + point * slots * o, lda: o,
+                             b: ut + point * c * o, ldb: c, beta: 0, c: v + point * slots * c, ldc: c)
             }
             let dx = lanePointer(dInput, lane)
             ConvNetThreads.forEachRange(images, costPerItem: perImage * p * c * 8) { part in
