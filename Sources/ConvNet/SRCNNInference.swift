@@ -5,7 +5,7 @@ import Imaging
 extension SRCNN {
     /// The network on a whole plane: same size out, each layer's input edge-replicated at the
     /// image border. The image is cut into tiles (`tileSize`, or one band per thread when that
-    /// gives fewer tiles than threads) that overlap by the halo Σ(k−1)/2 and are padded only
+    /// gives fewer tiles than threads) that overlap by the halo Σ(k−1)/2 (+2 per Winograd layer) and are padded only
     /// where they touch the true border, so the result equals the untiled one; tiles run in
     /// parallel, one BLAS thread each, and each streams through the layers a few rows at a time
     /// so its activations stay in cache and memory stays bounded.
