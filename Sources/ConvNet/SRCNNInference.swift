@@ -133,6 +133,17 @@ final class SRCNNForward {
         let shrink = layers.indices.map { l in layers[0...l].reduce(0) { $0 + ($1.kernel - 1) / 2 } }
         let firstOutputRow = shrink.map { atTop ? 0 : rows.lowerBound + $0 }
         let firstOutputColumn = shrink.map { atLeft ? 0 : columns.lowerBound + $0 }
+        // Winograd layers' transformed weights, once per tile rather than once per band.
+        let kernels: [UnsafePointer<Float>?] = layers.indices.map { l in
+            guard winograd[l] else { return nil }
+            let count = WinogradF3x5.points * layers[l].inChannels * layers[l].outChannels
+            let u = workspace.buffer(17 + l, count: count)
+            parameters[2 * l].withUnsafeBufferPointer { w in
+                winogradKernels(w.baseAddress!, into: u, channels: count / WinogradF3x5.points,
+                                tmp: workspace.buffer(3, count: 35 * count / WinogradF3x5.points))
+            }
+            return UnsafePointer(u)
+        }
         /// How far past the first output (at image coordinate `first`) the Winograd grid starts.
         func phase(_ first: Int) -> Int { (3 - first % 3) % 3 }
         let band = max(4, 4096 / max(1, columns.count))
@@ -210,7 +221,8 @@ final class SRCNNForward {
                     conv2dForwardWinograd(output: rawBuffers[l], input: windows[l].data, weight: w.baseAddress!, bias: nil,
                                           batch: 1, inChannels: layer.inChannels, outChannels: layer.outChannels,
                                           height: outRows + k - 1, width: windows[l].width, relu: false,
-                                          phase: (rowPhase, phase(firstOutputColumn[l])), workspace: workspace)
+                                          phase: (rowPhase, phase(firstOutputColumn[l])), kernels: kernels[l],
+                                          workspace: workspace)
                 } else {
                     conv2dForward(output: rawBuffers[l], input: windows[l].data, weight: w.baseAddress!, bias: nil, batch: 1,
                                   inChannels: layer.inChannels, outChannels: layer.outChannels,

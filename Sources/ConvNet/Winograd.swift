@@ -315,25 +315,28 @@ struct WinogradTiling {
 
 // MARK: - Forward and backward
 
-/// Valid 5×5 convolution by Winograd F(3×3, 5×5); same contract as `conv2dForward`.
+/// Valid 5×5 convolution by Winograd F(3×3, 5×5); same contract as `conv2dForward`. A caller that
+/// runs the same weights many times (tiled inference, band by band) may pass their transform
+/// from `winogradKernels` as `kernels`.
 func conv2dForwardWinograd<T: BLASScalar>(
     output: UnsafeMutablePointer<T>, input: UnsafePointer<T>, weight: UnsafePointer<T>,
     bias: UnsafePointer<T>?, batch: Int, inChannels c: Int, outChannels o: Int,
-    height: Int, width: Int, relu: Bool, phase: (rows: Int, columns: Int) = (0, 0), workspace: Workspace<T>
+    height: Int, width: Int, relu: Bool, phase: (rows: Int, columns: Int) = (0, 0),
+    kernels: UnsafePointer<T>? = nil, workspace: Workspace<T>
 ) {
     // The transforms run four Float channels at a time where the channel counts allow.
     if T.self == Float.self && c % 4 == 0 && o % 4 == 0 {
         winogradForward(SIMD4<Float>.self, output: output, input: input, weight: weight, bias: bias, batch: batch,
                         inChannels: c, outChannels: o, height: height, width: width, relu: relu, phase: phase,
-                        workspace: workspace)
+                        kernels: kernels, workspace: workspace)
     } else if T.self == Float.self {
         winogradForward(Float.self, output: output, input: input, weight: weight, bias: bias, batch: batch,
                         inChannels: c, outChannels: o, height: height, width: width, relu: relu, phase: phase,
-                        workspace: workspace)
+                        kernels: kernels, workspace: workspace)
     } else {
         winogradForward(Double.self, output: output, input: input, weight: weight, bias: bias, batch: batch,
                         inChannels: c, outChannels: o, height: height, width: width, relu: relu, phase: phase,
-                        workspace: workspace)
+                        kernels: kernels, workspace: workspace)
     }
 }
 
@@ -372,12 +375,16 @@ private func lanePointer<T, L: TransformLane>(_ p: UnsafeMutablePointer<T>, _: L
 private func winogradForward<T: BLASScalar, L: TransformLane>(
     _ lane: L.Type, output: UnsafeMutablePointer<T>, input: UnsafePointer<T>, weight: UnsafePointer<T>,
     bias: UnsafePointer<T>?, batch: Int, inChannels c: Int, outChannels o: Int,
-    height: Int, width: Int, relu: Bool, phase: (rows: Int, columns: Int), workspace: Workspace<T>
+    height: Int, width: Int, relu: Bool, phase: (rows: Int, columns: Int), kernels: UnsafePointer<T>?,
+    workspace: Workspace<T>
 ) {
     precondition(L.Scalar.self == T.self && c % L.width == 0 && o % L.width == 0)
     let t = WinogradTiling(height: height, width: width, phase: phase), p = WinogradF3x5.points
-    let u = workspace.buffer(2, count: p * c * o)
-    winogradKernels(weight, into: u, channels: c * o, tmp: workspace.buffer(3, count: 35 * c * o))
+    let u = kernels ?? {
+        let u = workspace.buffer(2, count: p * c * o)
+        winogradKernels(weight, into: u, channels: c * o, tmp: workspace.buffer(3, count: 35 * c * o))
+        return UnsafePointer(u)
+    }()
     // Chunks are runs of tile rows (image n, tile row ty flattened), so one wide image still splits.
     let tileRows = batch * t.down
     let rowsPerChunk = max(1, min(tileRows, WinogradF3x5.tilesPerChunk / t.across))
