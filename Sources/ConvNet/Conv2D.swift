@@ -15,17 +15,29 @@ import LinearAlgebra
 
 /// Which formulation a convolution uses. All give the same result up to float rounding.
 public enum ConvAlgorithm: Sendable {
-    /// 1×1 → one GEMM; few output maps → partial maps; otherwise im2col.
+    /// 1×1 → one GEMM; few output maps → partial maps; 5×5 with many maps in and out → Winograd;
+    /// otherwise im2col.
     case automatic
+    /// `automatic` without Winograd, whose rounding depends on where a pixel falls in its 3×3 tile:
+    /// what tiled inference uses, so that tiles reproduce the untiled result bit for bit.
+    case shiftInvariant
     /// im2col [pixels × k²C] · W [k²C × O]: best when O is large.
     case im2col
     /// Partial maps Z [(dy,dx,o) × pixels] = W' · Xᵀ, then y = Σ_{dy,dx} Z shifted by (dy,dx): a real
     /// GEMM (k²O wide) where im2col would be a matrix-vector product for O = 1.
     case partialMaps
+    /// Winograd F(3×3, 5×5) (Winograd.swift): 5×5 kernels only, 4.6× fewer multiplications.
+    case winograd
 
-    func resolved(kernel: Int, outChannels: Int) -> ConvAlgorithm {
-        guard self == .automatic else { return self }
-        return outChannels <= 4 && kernel > 1 ? .partialMaps : .im2col
+    func resolved(kernel: Int, inChannels: Int, outChannels: Int) -> ConvAlgorithm {
+        switch self {
+        case .automatic where kernel == 5 && inChannels >= 16 && outChannels >= 16:
+            return .winograd
+        case .automatic, .shiftInvariant:
+            return outChannels <= 4 && kernel > 1 ? .partialMaps : .im2col
+        default:
+            return self
+        }
     }
 }
 
@@ -68,7 +80,12 @@ public func conv2dForward<T: BLASScalar>(
         addBiasReLU(output, pixels: pixels, channels: o, bias: bias, relu: relu)
         return
     }
-    switch algorithm.resolved(kernel: kernel, outChannels: o) {
+    switch algorithm.resolved(kernel: kernel, inChannels: inChannels, outChannels: o) {
+    case .winograd:
+        precondition(kernel == 5, "Winograd F(3×3, 5×5) needs a 5×5 kernel, got \(kernel)×\(kernel)")
+        conv2dForwardWinograd(output: output, input: input, weight: weight, bias: bias, batch: batch,
+                              inChannels: inChannels, outChannels: o, height: height, width: width,
+                              relu: relu, workspace: workspace)
     case .partialMaps:
         conv2dForwardPartialMaps(output: output, input: input, weight: weight, bias: bias,
                                  batch: batch, inChannels: inChannels, outChannels: o,
@@ -249,7 +266,12 @@ public func conv2dBackward<T: BLASScalar>(
         }
         return
     }
-    switch algorithm.resolved(kernel: kernel, outChannels: o) {
+    switch algorithm.resolved(kernel: kernel, inChannels: c, outChannels: o) {
+    case .winograd:
+        precondition(kernel == 5, "Winograd F(3×3, 5×5) needs a 5×5 kernel, got \(kernel)×\(kernel)")
+        conv2dBackwardWinograd(dInput: dInput, dWeight: dWeight, dOutput: dOutput, input: input, weight: weight,
+                               batch: batch, inChannels: c, outChannels: o, height: height, width: width,
+                               workspace: workspace)
     case .partialMaps:
         conv2dBackwardPartialMaps(dInput: dInput, dWeight: dWeight, dOutput: dOutput, input: input,
                                   weight: weight, batch: batch, inChannels: c, outChannels: o,

@@ -9,8 +9,9 @@
 // - Inference pads each layer's input by edge replication to keep the image size, as the
 //   authors' MATLAB demo does (imfilter 'replicate'); the paper's Caffe training uses no padding,
 //   and so does `SRCNNTrainer` here.
-// - Large images are processed in tiles with a halo of Σ(k−1)/2 pixels, which gives the same
-//   result as the whole image at once (the replication happens only at the true image border).
+// - Large images are processed in tiles with a halo of Σ(k−1)/2 pixels (2 more for a Winograd
+//   layer, whose 3×3 tiles sit on a grid fixed in image coordinates), which gives the same result
+//   as the whole image at once (the replication happens only at the true image border).
 // - Arithmetic is float32 (MATLAB's demo runs in double); on the authors' filters this changes
 //   no 8-bit output enough to move PSNR at the reported 0.01 dB.
 // - Training departures (optimiser, initialisation, batch, loss normalisation, epochs) are

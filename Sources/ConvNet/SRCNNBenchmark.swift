@@ -54,6 +54,47 @@ public enum SRCNNBenchmark {
         return Double(batch) / median(times)
     }
 
+    /// Median single-thread CPU milliseconds of the middle layer's forward (with ReLU) and backward
+    /// on one training shard (`crops` 33×33 crops' activations), each algorithm in turn, interleaved
+    /// so that load on the machine hits them alike.
+    public static func middleLayerCPUMilliseconds(architecture: SRCNNArchitecture = .srcnn955, algorithms: [ConvAlgorithm],
+                                                  crops: Int = 64, repeats: Int = 15) -> [(forward: Double, backward: Double)] {
+        let layer = architecture.layers[1]
+        let side = SRCNNTrainingSet.defaultPatchSize - architecture.f1 + 1, outSide = side - layer.kernel + 1
+        var rng = Xoshiro256(seed: 4)
+        let x = (0..<(crops * side * side * layer.inChannels)).map { _ in Float(rng.nextUniform()) }
+        let w = (0..<(layer.kernel * layer.kernel * layer.inChannels * layer.outChannels)).map { _ in Float(rng.nextUniform() - 0.5) * 0.05 }
+        let b = [Float](repeating: 0.01, count: layer.outChannels)
+        let dy = (0..<(crops * outSide * outSide * layer.outChannels)).map { _ in Float(rng.nextUniform() - 0.5) }
+        var y = [Float](repeating: 0, count: dy.count), dx = x, dw = w, db = b
+        let workspace = Workspace<Float>()
+        var forward = [[Double]](repeating: [], count: algorithms.count), backward = forward
+        for r in 0...repeats {   // the first round warms up
+            for (a, algorithm) in algorithms.enumerated() {
+                let f = threadCPUMilliseconds {
+                    conv2dForward(output: &y, input: x, weight: w, bias: b, batch: crops, inChannels: layer.inChannels,
+                                  outChannels: layer.outChannels, height: side, width: side, kernel: layer.kernel,
+                                  relu: true, algorithm: algorithm, workspace: workspace)
+                }
+                let g = threadCPUMilliseconds {
+                    conv2dBackward(dInput: &dx, dWeight: &dw, dBias: &db, dOutput: dy, input: x, weight: w, batch: crops,
+                                   inChannels: layer.inChannels, outChannels: layer.outChannels, height: side,
+                                   width: side, kernel: layer.kernel, algorithm: algorithm, workspace: workspace)
+                }
+                if r > 0 { forward[a].append(f); backward[a].append(g) }
+            }
+        }
+        return zip(forward, backward).map { (median($0), median($1)) }
+    }
+
+    static func threadCPUMilliseconds(_ body: () -> Void) -> Double {
+        var t0 = timespec(), t1 = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0)
+        body()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t1)
+        return Double(t1.tv_sec - t0.tv_sec) * 1e3 + Double(t1.tv_nsec - t0.tv_nsec) / 1e6
+    }
+
     static func median(_ values: [Double]) -> Double {
         let sorted = values.sorted()
         return sorted.isEmpty ? .nan : sorted[sorted.count / 2]

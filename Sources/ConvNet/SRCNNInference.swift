@@ -5,7 +5,7 @@ import Imaging
 extension SRCNN {
     /// The network on a whole plane: same size out, each layer's input edge-replicated at the
     /// image border. The image is cut into tiles (`tileSize`, or one band per thread when that
-    /// gives fewer tiles than threads) that overlap by the halo Σ(k−1)/2 and are padded only
+    /// gives fewer tiles than threads) that overlap by the halo Σ(k−1)/2 (+2 per Winograd layer) and are padded only
     /// where they touch the true border, so the result equals the untiled one; tiles run in
     /// parallel, one BLAS thread each, and each streams through the layers a few rows at a time
     /// so its activations stay in cache and memory stays bounded.
@@ -117,12 +117,35 @@ final class SRCNNForward {
     }
 
     func run(_ input: Plane, tile: Tile, output: UnsafeMutablePointer<Double>) {
-        let halo = architecture.halo
-        let rows = max(0, tile.coreRows.lowerBound - halo)..<min(input.height, tile.coreRows.upperBound + halo)
-        let columns = max(0, tile.coreColumns.lowerBound - halo)..<min(input.width, tile.coreColumns.upperBound + halo)
+        let layers = architecture.layers, halo = architecture.halo
+        // A Winograd layer computes 3×3 output tiles on a grid anchored at image coordinates that
+        // are multiples of 3, so a pixel's arithmetic is the same in every tiling; the grid tiles at
+        // the edges of its window need up to 2 more input pixels on each side than the halo gives.
+        let winograd = layers.map {
+            ConvAlgorithm.automatic.resolved(kernel: $0.kernel, inChannels: $0.inChannels, outChannels: $0.outChannels) == .winograd
+        }
+        let reach = halo + 2 * winograd.filter { $0 }.count
+        let rows = max(0, tile.coreRows.lowerBound - reach)..<min(input.height, tile.coreRows.upperBound + reach)
+        let columns = max(0, tile.coreColumns.lowerBound - reach)..<min(input.width, tile.coreColumns.upperBound + reach)
         let atTop = rows.lowerBound == 0, atBottom = rows.upperBound == input.height
         let atLeft = columns.lowerBound == 0, atRight = columns.upperBound == input.width
-        let layers = architecture.layers
+        // Image row and column of layer l's first output (at the border, padding makes it 0).
+        let shrink = layers.indices.map { l in layers[0...l].reduce(0) { $0 + ($1.kernel - 1) / 2 } }
+        let firstOutputRow = shrink.map { atTop ? 0 : rows.lowerBound + $0 }
+        let firstOutputColumn = shrink.map { atLeft ? 0 : columns.lowerBound + $0 }
+        // Winograd layers' transformed weights, once per tile rather than once per band.
+        let kernels: [UnsafePointer<Float>?] = layers.indices.map { l in
+            guard winograd[l] else { return nil }
+            let count = WinogradF3x5.points * layers[l].inChannels * layers[l].outChannels
+            let u = workspace.buffer(17 + l, count: count)
+            parameters[2 * l].withUnsafeBufferPointer { w in
+                winogradKernels(w.baseAddress!, into: u, channels: count / WinogradF3x5.points,
+                                tmp: workspace.buffer(3, count: 35 * count / WinogradF3x5.points))
+            }
+            return UnsafePointer(u)
+        }
+        /// How far past the first output (at image coordinate `first`) the Winograd grid starts.
+        func phase(_ first: Int) -> Int { (3 - first % 3) % 3 }
         let band = max(4, 4096 / max(1, columns.count))
         // Windows: layer l's input, padded left/right by (k−1)/2 at the border.
         var windows: [Window] = []
@@ -182,18 +205,30 @@ final class SRCNNForward {
             }
         }
 
-        // Computes every row layer l's window allows.
-        func drain(_ l: Int) {
+        // Computes every row layer l's window allows — for a Winograd layer, only whole rows of
+        // grid tiles until its input is `complete`, keeping the rest for the next band.
+        func drain(_ l: Int, complete: Bool) {
             let layer = layers[l]
             let k = layer.kernel
             guard windows[l].count >= k else { return }
-            let outRows = windows[l].count - k + 1
+            var outRows = windows[l].count - k + 1
             let outWidth = windows[l].width - k + 1
+            let rowPhase = phase(firstOutputRow[l] + emitted[l])
+            if winograd[l] && !complete { outRows = outRows < rowPhase ? 0 : outRows - (outRows - rowPhase) % 3 }
+            guard outRows > 0 else { return }
             parameters[2 * l].withUnsafeBufferPointer { w in
-                conv2dForward(output: rawBuffers[l], input: windows[l].data, weight: w.baseAddress!, bias: nil, batch: 1,
-                              inChannels: layer.inChannels, outChannels: layer.outChannels,
-                              height: windows[l].count, width: windows[l].width, kernel: k,
-                              relu: false, workspace: workspace)
+                if winograd[l] {
+                    conv2dForwardWinograd(output: rawBuffers[l], input: windows[l].data, weight: w.baseAddress!, bias: nil,
+                                          batch: 1, inChannels: layer.inChannels, outChannels: layer.outChannels,
+                                          height: outRows + k - 1, width: windows[l].width, relu: false,
+                                          phase: (rowPhase, phase(firstOutputColumn[l])), kernels: kernels[l],
+                                          workspace: workspace)
+                } else {
+                    conv2dForward(output: rawBuffers[l], input: windows[l].data, weight: w.baseAddress!, bias: nil, batch: 1,
+                                  inChannels: layer.inChannels, outChannels: layer.outChannels,
+                                  height: windows[l].count, width: windows[l].width, kernel: k,
+                                  relu: false, algorithm: .shiftInvariant, workspace: workspace)
+                }
             }
             emit(l, rawBuffers[l], count: outRows, width: outWidth)
             windows[l].dropFirst(outRows)
@@ -213,7 +248,7 @@ final class SRCNNForward {
                 if end == rows.upperBound && atBottom { windows[0].repeatLastRow(p0) }
                 y = end
                 for l in 0..<3 {
-                    drain(l)
+                    drain(l, complete: y == rows.upperBound)
                     // A layer whose input is complete has emitted its last row: pad below it.
                     if y == rows.upperBound && l < 2 && atBottom {
                         windows[l + 1].repeatLastRow((layers[l + 1].kernel - 1) / 2)

@@ -113,16 +113,29 @@ if what == "dead" {
     print("dead maps: layer 1 \(live1.filter { !$0 }.count)/\(arch.n1), layer 2 \(live2.filter { !$0 }.count)/\(arch.n2)")
 }
 if what == "traincpu" {
-    // Single-thread CPU time per training step (batch 128, one shard run after the other).
-    ConvNetThreads.configure(threads: 1)
+    // CPU time per training step (batch 128, one shard after the other; THREADS=2 runs the two
+    // shards at once, whose samples per CPU-second show what memory contention costs).
+    let threads = ProcessInfo.processInfo.environment["THREADS"].flatMap(Int.init) ?? 1
+    ConvNetThreads.configure(threads: threads)
     var t0 = timespec(), t1 = timespec()
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t0)
     let batch = ProcessInfo.processInfo.environment["BATCH"].flatMap(Int.init) ?? 128
     let shards = ProcessInfo.processInfo.environment["SHARDS"].flatMap(Int.init) ?? 2
-    let wall = SRCNNBenchmark.trainingSamplesPerSecond(architecture: archs[0], batch: batch, steps: 10, threads: 1, shards: shards)
+    let wall = SRCNNBenchmark.trainingSamplesPerSecond(architecture: archs[0], batch: batch, steps: 10, threads: threads, shards: shards)
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t1)
     let cpu = Double(t1.tv_sec - t0.tv_sec) + Double(t1.tv_nsec - t0.tv_nsec) / 1e9
-    print(String(format: "training %@ batch %d, 1 thread: %.0f samples/s wall; %.0f samples/s by CPU time (13 steps)", archs[0].description, batch, wall, Double(13 * batch) / cpu))
+    print(String(format: "training %@ batch %d, %d thread%@: %.0f samples/s wall; %.0f samples/s by CPU time (13 steps)",
+                 archs[0].description, batch, threads, threads == 1 ? "" : "s", wall, Double(13 * batch) / cpu))
+}
+if what == "layer" {
+    // srcnn-bench layer [9-5-5]: the middle layer's forward and backward on one training shard.
+    ConvNetThreads.configure(threads: 1)
+    let algorithms: [(String, ConvAlgorithm)] = archs[0].f2 == 5 ? [("im2col", .im2col), ("winograd", .winograd)] : [("automatic", .automatic)]
+    let times = SRCNNBenchmark.middleLayerCPUMilliseconds(architecture: archs[0], algorithms: algorithms.map(\.1))
+    for ((name, _), (forward, backward)) in zip(algorithms, times) {
+        print(String(format: "layer 2 of %@, 64 crops, 1 thread, CPU time: %@ forward %.2f ms, backward %.2f ms (%.0f µs per crop)",
+                     archs[0].description, name, forward, backward, (forward + backward) * 1e3 / 64))
+    }
 }
 if what == "all" || what == "infer" {
     for arch in archs {

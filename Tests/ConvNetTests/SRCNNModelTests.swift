@@ -73,6 +73,27 @@ import LinearAlgebra
         }
     }
 
+    /// A middle layer that runs as Winograd F(3×3, 5×5): its 3×3 tiles sit on a grid anchored in
+    /// image coordinates, so tiles and bands of any size still give the identical result.
+    static let winogradArchitecture = SRCNNArchitecture(f1: 3, f2: 5, f3: 3, n1: 16, n2: 16)
+
+    @Test(arguments: [1, 2, 5, 8, 13, 40])
+    func winogradTilingGivesTheIdenticalResult(tileSize: Int) {
+        var model = SRCNN(architecture: Self.winogradArchitecture, seed: 7, standardDeviation: 0.1)
+        let input = Self.randomPlane(width: 37, height: 29, seed: 4)
+        model.tileSize = 10_000
+        let whole = model.apply(to: input)
+        #expect(maxAbsDifference(whole.values, Self.referenceApply(model, input)) < 1e-5)
+        model.tileSize = tileSize
+        let tiled = model.apply(to: input)
+        if BLASRuntime.kernel == "SkylakeX" {
+            let differing = zip(tiled.values, whole.values).filter { $0 != $1 }.count
+            #expect(differing == 0, "\(differing) pixels differ, max by \(maxAbsDifference(tiled.values, whole.values))")
+        } else {
+            #expect(maxAbsDifference(tiled.values, whole.values) < 1e-5)
+        }
+    }
+
     @Test func fileRoundTripKeepsParametersAndMetadata() throws {
         var model = Self.smallModel()
         model.metadata["scale"] = "3"
