@@ -19,31 +19,19 @@ struct TrainSCNCommand: ParsableCommand {
     @Option(help: "Unrolled ISTA iterations (layers), at least 2.") var iterations = 3
     @Option(help: "λ of the initial thresholds λ/L.") var lambda = 0.2
     @Option(help: "Training sub-images the initial reconstruction gain is fitted on.") var calibrationSamples = 2048
-    @Option(help: "Data root holding T91/ and Set5/ (default: $SRLAB_DATA, else ./data).") var data: String?
-    @Option(help: "Training image folder (default: <data>/T91).") var train: String?
-    @Option(help: "Validation image folder, scored each epoch (default: <data>/Set5 if present).") var validation: String?
-    @Option(name: .shortAndLong, help: "Output folder for checkpoints, models and log.") var output: String?
-    @Option(help: "Epochs to train (with --resume: the new total).") var epochs: Int?
+    @OptionGroup var common: NetworkTrainingArguments
     @Option(help: "Sub-images per batch.") var batch = 16
-    @Option(help: "adam or sgd.") var optimizer = "adam"
     @Option(help: "Learning rate of layer 1 and the LISTA layers.") var lr = 1e-4
     @Option(help: "Learning rate of the reconstruction layer.") var lastLayerLr = 1e-5
-    @Option(help: "SGD momentum.") var momentum = 0.9
-    @Option(help: "Comma-separated epochs from which the learning rates are divided by 10 again (with --resume: future ones only).")
-    var lrMilestones: String?
-    @Option(help: "Seed of shuffling and augmentation.") var seed: UInt64 = 1
-    @Flag(help: "Random flips and 90° rotations of the sub-images.") var augment = false
     @Option(help: "Threads; results do not depend on it (default 1; with --resume, the checkpoint's).") var threads: Int?
-    @Option(help: "Pieces each batch is cut into; results depend on it.") var shards = 2
     @Option(help: "Batches between progress lines.") var progressInterval = 100
-    @Option(help: "Resume from this checkpoint.safetensors; its stored options apply (except --epochs, --threads).") var resume: String?
 
     func run() throws {
         try reportingErrors {
             let trainer: SparseCodingNetworkTrainer
-            if let resume {
-                trainer = try SparseCodingNetworkTrainer(resumingFrom: resume, epochs: epochs, threads: threads,
-                                                         learningRateMilestones: try milestones()) { file, _ in
+            if let resume = common.resume {
+                trainer = try SparseCodingNetworkTrainer(resumingFrom: resume, epochs: common.epochs, threads: threads,
+                                                         learningRateMilestones: try common.milestones()) { file, _ in
                     try TrainableSparseCodingNetwork(checkpoint: file, path: resume)
                 }
                 note("resumed \(resume) at epoch \(trainer.epoch) of \(trainer.options.epochs)")
@@ -84,38 +72,8 @@ struct TrainSCNCommand: ParsableCommand {
     }
 
     func options() throws -> SRCNNTrainingOptions {
-        let root = data ?? ProcessInfo.processInfo.environment["SRLAB_DATA"] ?? "data"
-        var o = SRCNNTrainingOptions()
-        o.architecture = "scn-\(iterations)"
-        o.scale = scale
-        o.trainingFolder = train ?? (root as NSString).appendingPathComponent("T91")
-        let set5 = (root as NSString).appendingPathComponent("Set5")
-        o.validationFolder = validation ?? (FileManager.default.fileExists(atPath: set5) ? set5 : nil)
-        o.outputFolder = output ?? "runs/scn_x\(scale)_k\(iterations)"
-        o.epochs = epochs ?? 100
-        o.batchSize = batch
-        guard let name = SRCNNTrainingOptions.OptimizerName(rawValue: optimizer) else {
-            throw ValidationError("--optimizer must be adam or sgd, not '\(optimizer)'")
-        }
-        o.optimizer = name
-        o.learningRate = lr
-        o.lastLayerLearningRate = lastLayerLr
-        o.momentum = momentum
-        o.learningRateMilestones = try milestones() ?? []
-        o.seed = seed
-        o.augment = augment
-        o.threads = threads ?? 1
-        o.shards = shards
-        o.progressInterval = progressInterval
-        return o
-    }
-
-    func milestones() throws -> [Int]? {
-        guard let lrMilestones else { return nil }
-        let values = lrMilestones.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
-        guard values.allSatisfy({ ($0 ?? 0) > 0 }) else {
-            throw ValidationError("--lr-milestones must be positive epoch numbers separated by commas")
-        }
-        return values.compactMap { $0 }
+        try common.options(architecture: "scn-\(iterations)", scale: scale, defaultOutput: "runs/scn_x\(scale)_k\(iterations)",
+                           batch: batch, learningRate: lr, lastLayerLearningRate: lastLayerLr,
+                           threads: threads ?? 1, progressInterval: progressInterval)
     }
 }
