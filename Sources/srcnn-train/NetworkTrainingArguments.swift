@@ -1,0 +1,1 @@
+../srlab/NetworkTrainingArguments.swift
