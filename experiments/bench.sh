@@ -6,4 +6,4 @@
 set -e
 swift build -c release --product srlab
 .build/release/srlab doctor --json results/bench/doctor.json
-.build/release/srlab bench --patches 5000 --peers-python "${PEERS_PYTHON:-../peer-venv/bin/python}"
+.build/release/srlab bench --patches 5000 --peers-python "${PEERS_PYTHON:-$(cd .. && pwd)/peer-venv/bin/python}"
