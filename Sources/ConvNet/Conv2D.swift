@@ -110,6 +110,34 @@ public func conv2dForward<T: BLASScalar>(
     }
 }
 
+/// Valid convolution of a single-channel input (SRCNN's first layer), no bias or ReLU, for
+/// inference. im2col would copy k runs of only k floats per output pixel; here the patch matrix is
+/// built transposed, [k² × pixels], where row (dy, dx) is the input shifted by (dy, dx): one
+/// contiguous copy of an output row's width per (dy, dx) and row. OpenBLAS packs the transposed
+/// operand as fast, and sums each pixel in the same (dy, dx) order as with im2col.
+/// With `channelMajor` the output is [O × pixels] (plane o holds channel o) rather than NHWC.
+func conv2dForwardSingleChannelFloat(output: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>,
+                                     weight: UnsafePointer<Float>, outChannels: Int, height: Int, width: Int,
+                                     kernel: Int, channelMajor: Bool = false, workspace: Workspace<Float>) {
+    let outH = height - kernel + 1, outW = width - kernel + 1
+    precondition(outH > 0 && outW > 0, "conv2d: \(height)×\(width) input is smaller than a \(kernel)×\(kernel) kernel")
+    let pixels = outH * outW
+    let columns = workspace.buffer(0, count: kernel * kernel * pixels)
+    for dy in 0..<kernel {
+        for dx in 0..<kernel {
+            let row = columns + (dy * kernel + dx) * pixels
+            for i in 0..<outH { (row + i * outW).update(from: input + (i + dy) * width + dx, count: outW) }
+        }
+    }
+    if channelMajor {
+        rowMajorGemm(transposeA: true, m: outChannels, n: pixels, k: kernel * kernel, a: weight, lda: outChannels,
+                     b: columns, ldb: pixels, beta: 0, c: output, ldc: pixels)
+    } else {
+        rowMajorGemm(transposeA: true, m: pixels, n: outChannels, k: kernel * kernel, a: columns, lda: pixels,
+                     b: weight, ldb: outChannels, beta: 0, c: output, ldc: outChannels)
+    }
+}
+
 /// Copies the k×k×C patch under each output pixel of the given output rows (flattened over
 /// n·Ho + i) into consecutive rows of `columns`. In NHWC one kernel row of a patch, (dx, c), is a
 /// contiguous run of k·C input elements, so each patch is k copies.

@@ -50,6 +50,42 @@ func biasReLUFloat(_ y: UnsafeMutablePointer<Float>, rows: Int, channels: Int,
     }
 }
 
+/// dst[p, c] = max(0, src[p, c] + b[c]) over `pixels` pixels of `channels` (the biasReLUFloat
+/// pass fused with a copy).
+func biasReLUCopyFloat(_ dst: UnsafeMutablePointer<Float>, _ src: UnsafePointer<Float>, pixels: Int, channels: Int,
+                       bias: UnsafePointer<Float>) {
+    let lanes = Vector.scalarCount
+    let zero = Vector()
+    guard channels % lanes == 0 else {
+        for p in 0..<pixels {
+            for c in 0..<channels {
+                let v = src[p * channels + c] + bias[c]
+                dst[p * channels + c] = v > 0 ? v : 0
+            }
+        }
+        return
+    }
+    for p in 0..<pixels {
+        for g in stride(from: 0, to: channels, by: lanes) {
+            let i = p * channels + g
+            storeVector(pointwiseMax(loadVector(src + i) + loadVector(bias + g), zero), dst + i)
+        }
+    }
+}
+
+/// dst[i] = max(0, src[i] + bias) over one channel's plane (dst may be src).
+func biasReLUPlaneFloat(_ dst: UnsafeMutablePointer<Float>, _ src: UnsafePointer<Float>, count: Int, bias: Float) {
+    let lanes = Vector.scalarCount
+    let zero = Vector(), b = Vector(repeating: bias)
+    var i = 0
+    while i + lanes <= count { storeVector(pointwiseMax(loadVector(src + i) + b, zero), dst + i); i += lanes }
+    while i < count {
+        let v = src[i] + bias
+        dst[i] = v > 0 ? v : 0
+        i += 1
+    }
+}
+
 /// dx = output > 0 ? dy : 0, elementwise (dx may be dy).
 func reluBackwardFloat(_ dx: UnsafeMutablePointer<Float>, _ dy: UnsafePointer<Float>,
                        _ output: UnsafePointer<Float>, count: Int) {

@@ -78,6 +78,29 @@ import LinearAlgebra
         }
     }
 
+    /// A 1×1 middle layer (9-1-5's shape) makes inference run channel-major, with the last
+    /// layer's partial maps kept across bands: the same checks on that path.
+    static let oneByOneArchitecture = SRCNNArchitecture(f1: 5, f2: 1, f3: 3, n1: 8, n2: 4)
+
+    @Test(arguments: [(1, 1), (2, 5), (7, 1), (3, 3), (12, 2), (37, 29)])
+    func channelMajorMatchesTheDefinition(_ size: (Int, Int)) {
+        let model = SRCNN(architecture: Self.oneByOneArchitecture, seed: 7, standardDeviation: 0.3)
+        let input = Self.randomPlane(width: size.0, height: size.1, seed: 9)
+        let out = model.apply(to: input)
+        #expect(out.width == size.0 && out.height == size.1)
+        #expect(maxAbsDifference(out.values, Self.referenceApply(model, input)) < 1e-5)
+    }
+
+    @Test(arguments: [1, 2, 5, 8, 13, 40])
+    func channelMajorTilingGivesTheIdenticalResult(tileSize: Int) {
+        var model = SRCNN(architecture: Self.oneByOneArchitecture, seed: 7, standardDeviation: 0.3)
+        let input = Self.randomPlane(width: 37, height: 29, seed: 4)
+        model.tileSize = 10_000
+        let whole = model.apply(to: input)
+        model.tileSize = tileSize
+        Self.expectIdentical(model.apply(to: input), whole)
+    }
+
     /// A middle layer that runs as Winograd F(3×3, 5×5): its 3×3 tiles sit on a grid anchored in
     /// image coordinates, so tiles and bands of any size still give the identical result.
     static let winogradArchitecture = SRCNNArchitecture(f1: 3, f2: 5, f3: 3, n1: 16, n2: 16)
