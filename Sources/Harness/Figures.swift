@@ -11,7 +11,7 @@ public enum Figures {
         for (d, s) in Summary.columnKeys(r) {
             out.append(("fig_psnr_vs_seconds_\(d)_x\(s).svg", speedQuality(r, dataset: d, scale: s)))
         }
-        if let curves = trainingCurves(r) { out.append(("fig_training_curves.svg", curves)) }
+        for (scale, curves) in trainingCurves(r) { out.append(("fig_training_curves_x\(scale).svg", curves)) }
         let crops = r.cells.flatMap(\.crops)
         for image in Array(Set(crops.map(\.image))).sorted() {
             out.append(("fig_crops_\(image).svg", cropStrip(crops.filter { $0.image == image }, image: image)))
@@ -82,11 +82,17 @@ public enum Figures {
         return svg(body)
     }
 
-    /// Validation PSNR per epoch from each method's curve file (CSV with `epoch` and a PSNR column).
-    static func trainingCurves(_ r: ComparisonRun) -> String? {
+    /// Validation PSNR per epoch from each method's curve file (CSV with `epoch` and a PSNR column),
+    /// one figure per scale: the scales' PSNRs lie several dB apart, so one axis would flatten them.
+    static func trainingCurves(_ r: ComparisonRun) -> [(scale: String, svg: String)] {
+        let scales = Set(r.spec.methods.flatMap { ($0.curves ?? [:]).keys }).sorted()
+        return scales.compactMap { scale in trainingCurves(r, scale: scale).map { (scale, $0) } }
+    }
+
+    static func trainingCurves(_ r: ComparisonRun, scale: String) -> String? {
         var series: [(String, [(Double, Double)])] = []
         for m in r.spec.methods {
-            for (scale, path) in (m.curves ?? [:]).sorted(by: { $0.key < $1.key }) {
+            if let path = m.curves?[scale] {
                 guard let text = try? String(contentsOfFile: ExperimentSpec.expand(path), encoding: .utf8) else { continue }
                 let rows = text.split(separator: "\n").map { $0.split(separator: ",").map(String.init) }
                 guard let header = rows.first, let e = header.firstIndex(of: "epoch"),
@@ -101,7 +107,7 @@ public enum Figures {
         guard !series.isEmpty else { return nil }
         let xs = series.flatMap { $0.1.map(\.0) }, ys = series.flatMap { $0.1.map(\.1) }
         let axes = Axes(xmin: 0, xmax: max(1, xs.max()!), ymin: floor(ys.min()! - 0.2), ymax: ceil(ys.max()! + 0.2), logX: false)
-        var body = axes.frame(title: "Training curves: validation PSNR (Set5)", xLabel: "epoch", yLabel: "PSNR (dB)")
+        var body = axes.frame(title: "Training curves ×\(scale): validation PSNR (Set5)", xLabel: "epoch", yLabel: "PSNR (dB)")
         for (i, (label, pts)) in series.enumerated() {
             let color = palette[(i + 1) % palette.count]
             body += "<polyline fill='none' stroke='\(color)' stroke-width='2' points='" + pts.map { "\(axes.px($0.0)),\(axes.py($0.1))" }.joined(separator: " ") + "'/>\n"
