@@ -1,0 +1,114 @@
+/// The row windows tiled SRCNN inference streams each layer's input through: padded at the
+/// image border by edge replication, appended a row at a time, dropped from the top once used.
+
+extension SRCNNForward {
+    /// A window of padded rows of one layer's input.
+    struct Window {
+        var data: UnsafeMutablePointer<Float>
+        var width: Int, channels: Int, count = 0, capacity: Int
+        var padLeft: Int, padRight: Int
+        var rowLength: Int { width * channels }
+        var interior: Int { width - padLeft - padRight }
+
+        /// Appends one row of `interior` pixels, replicating its edge pixels into the padding.
+        mutating func append(_ source: UnsafePointer<Float>) {
+            precondition(count < capacity, "inference window overflow")
+            let row = data + count * rowLength
+            (row + padLeft * channels).update(from: source, count: interior * channels)
+            for x in 0..<padLeft { (row + x * channels).update(from: source, count: channels) }
+            let last = source + (interior - 1) * channels
+            for x in (width - padRight)..<width { (row + x * channels).update(from: last, count: channels) }
+            count += 1
+        }
+
+        /// `append` of max(0, source + bias), bias per channel.
+        mutating func append(_ source: UnsafePointer<Float>, biasReLU bias: UnsafePointer<Float>) {
+            precondition(count < capacity, "inference window overflow")
+            let row = data + count * rowLength
+            biasReLUCopyFloat(row + padLeft * channels, source, pixels: interior, channels: channels, bias: bias)
+            let first = row + padLeft * channels, last = first + (interior - 1) * channels
+            for x in 0..<padLeft { (row + x * channels).update(from: first, count: channels) }
+            for x in (width - padRight)..<width { (row + x * channels).update(from: last, count: channels) }
+            count += 1
+        }
+
+        mutating func repeatLastRow(_ times: Int) {
+            precondition(count > 0 || times == 0, "bottom padding needs a row to repeat")
+            for _ in 0..<times {
+                precondition(count < capacity, "inference window overflow")
+                (data + count * rowLength).update(from: data + (count - 1) * rowLength, count: rowLength)
+                count += 1
+            }
+        }
+
+        /// Drops the first `n` rows.
+        mutating func dropFirst(_ n: Int) {
+            guard n > 0 else { return }
+            data.update(from: data + n * rowLength, count: (count - n) * rowLength)
+            count -= n
+        }
+
+        /// Called right after the first row was appended: adds `times` copies of it above it.
+        mutating func repeatFirstRowAtTop(_ times: Int) {
+            guard times > 0 else { return }
+            precondition(count == 1 && count + times <= capacity, "top padding must follow the first row")
+            for i in 1...times { (data + i * rowLength).update(from: data, count: rowLength) }
+            count += times
+        }
+    }
+
+    /// A window of padded rows held channel-major: plane c holds channel c's rows, `capacity`
+    /// rows apart, so a run of rows is a [channels × pixels] matrix with leading dimension
+    /// `planeStride` that a GEMM can read or write in place.
+    struct PlanarWindow {
+        var data: UnsafeMutablePointer<Float>
+        var width: Int, planes: Int, count = 0, capacity: Int
+        var padLeft: Int, padRight: Int
+        var planeStride: Int { capacity * width }
+        var interior: Int { width - padLeft - padRight }
+
+        /// Appends max(0, x + bias[c]) of one row given channel-major (plane c at
+        /// `source + c · sourceStride`), replicating its edge pixels into the padding.
+        mutating func append(_ source: UnsafePointer<Float>, sourceStride: Int, biasReLU bias: UnsafePointer<Float>) {
+            precondition(count < capacity, "inference window overflow")
+            for c in 0..<planes {
+                let row = data + c * planeStride + count * width
+                biasReLUPlaneFloat(row + padLeft, source + c * sourceStride, count: interior, bias: bias[c])
+                for x in 0..<padLeft { row[x] = row[padLeft] }
+                for x in (width - padRight)..<width { row[x] = row[width - padRight - 1] }
+            }
+            count += 1
+        }
+
+        /// Called right after the first row was appended: adds `times` copies of it above it.
+        mutating func repeatFirstRowAtTop(_ times: Int) {
+            guard times > 0 else { return }
+            precondition(count == 1 && count + times <= capacity, "top padding must follow the first row")
+            for c in 0..<planes {
+                let plane = data + c * planeStride
+                for i in 1...times { (plane + i * width).update(from: plane, count: width) }
+            }
+            count += times
+        }
+
+        mutating func repeatLastRow(_ times: Int) {
+            guard times > 0 else { return }
+            precondition(count > 0 && count + times <= capacity, "bottom padding needs a row to repeat")
+            for c in 0..<planes {
+                let last = data + c * planeStride + (count - 1) * width
+                for i in 1...times { (last + i * width).update(from: last, count: width) }
+            }
+            count += times
+        }
+
+        /// Drops the first `n` rows.
+        mutating func dropFirst(_ n: Int) {
+            guard n > 0 else { return }
+            for c in 0..<planes {
+                let plane = data + c * planeStride
+                plane.update(from: plane + n * width, count: (count - n) * width)
+            }
+            count -= n
+        }
+    }
+}
