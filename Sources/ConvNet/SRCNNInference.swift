@@ -38,10 +38,10 @@ extension SRCNN {
     }
 }
 
-/// Streaming inference of one tile. Each layer's input is a window of rows (already padded
-/// left and right where the tile touches the border); rows are pushed in a band at a time, each
-/// layer computes every output row its window allows, passes them on with bias, ReLU and
-/// padding applied, and keeps only the k − 1 rows the next band still needs.
+/// Streaming inference, one tile at a time (see `TileRun`). Each layer's input is a window of
+/// rows (already padded left and right where the tile touches the border); rows are pushed in a
+/// band at a time, each layer computes every output row its window allows, passes them on with
+/// bias, ReLU and padding applied, and keeps only the k − 1 rows the next band still needs.
 final class SRCNNForward {
     struct Tile: Sendable {
         var rows: Range<Int>, columns: Range<Int>          // source region incl. halo
@@ -80,228 +80,344 @@ final class SRCNNForward {
         return result
     }
 
+    /// Runs the network on one tile, writing its core pixels into `output` (an image-sized plane).
     func run(_ input: Plane, tile: Tile, output: UnsafeMutablePointer<Double>) {
-        let layers = architecture.layers, halo = architecture.halo
-        // A Winograd layer computes 3×3 output tiles on a grid anchored at image coordinates that
-        // are multiples of 3, so a pixel's arithmetic is the same in every tiling; the grid tiles at
-        // the edges of its window need up to 2 more input pixels on each side than the halo gives.
-        let winograd = layers.map {
-            ConvAlgorithm.automatic.resolved(kernel: $0.kernel, inChannels: $0.inChannels, outChannels: $0.outChannels) == .winograd
-        }
-        let reach = halo + 2 * winograd.filter { $0 }.count
-        let rows = max(0, tile.coreRows.lowerBound - reach)..<min(input.height, tile.coreRows.upperBound + reach)
-        let columns = max(0, tile.coreColumns.lowerBound - reach)..<min(input.width, tile.coreColumns.upperBound + reach)
-        let atTop = rows.lowerBound == 0, atBottom = rows.upperBound == input.height
-        let atLeft = columns.lowerBound == 0, atRight = columns.upperBound == input.width
-        // Image row and column of layer l's first output (at the border, padding makes it 0).
-        let shrink = layers.indices.map { l in layers[0...l].reduce(0) { $0 + ($1.kernel - 1) / 2 } }
-        let firstOutputRow = shrink.map { atTop ? 0 : rows.lowerBound + $0 }
-        let firstOutputColumn = shrink.map { atLeft ? 0 : columns.lowerBound + $0 }
-        // Winograd layers' transformed weights, once per tile rather than once per band.
-        let kernels: [UnsafePointer<Float>?] = layers.indices.map { l in
-            guard winograd[l] else { return nil }
-            let count = WinogradF3x5.points * layers[l].inChannels * layers[l].outChannels
-            let u = workspace.buffer(17 + l, count: count)
-            parameters[2 * l].withUnsafeBufferPointer { w in
-                winogradKernels(w.baseAddress!, into: u, channels: count / WinogradF3x5.points,
-                                tmp: workspace.buffer(3, count: 35 * count / WinogradF3x5.points))
-            }
-            return UnsafePointer(u)
-        }
-        /// How far past the first output (at image coordinate `first`) the Winograd grid starts.
-        func phase(_ first: Int) -> Int { (3 - first % 3) % 3 }
-        let band = max(4, 4096 / max(1, columns.count))
-        // Windows: layer l's input, padded left/right by (k−1)/2 at the border.
-        var windows: [Window] = []
-        var interior = columns.count
-        for (l, layer) in layers.enumerated() {
-            let p = (layer.kernel - 1) / 2
-            let (pl, pr) = (atLeft ? p : 0, atRight ? p : 0)
-            let width = interior + pl + pr
-            let capacity = band + 40
-            windows.append(Window(data: workspace.buffer(10 + l, count: capacity * width * layer.inChannels),
-                                  width: width, channels: layer.inChannels, capacity: capacity,
-                                  padLeft: pl, padRight: pr))
-            interior = width - layer.kernel + 1
-        }
-        let widest = max(architecture.n1, architecture.n2)
-        let rawBuffers = (0..<3).map { workspace.buffer(13 + $0, count: (band + 40) * (columns.count + 8) * widest) }
-        let rowIn = workspace.buffer(16, count: columns.count)
-        // 9-1-5 (single-channel first layer, 1×1 middle layer, one-map partial-map last layer) runs
-        // channel-major: the last layer's partial-map GEMM then reads its input untransposed
-        // (about 25% faster in OpenBLAS than NHWC's transposed read), and its partial maps Z are
-        // computed once per input row and kept across bands (`partial`) instead of recomputed for
-        // the k − 1 rows each band shares with the next. Per pixel the arithmetic is NHWC's, in
-        // the same order, so results are unchanged.
-        let planar = layers[0].inChannels == 1 && layers[0].kernel > 1 && layers[1].kernel == 1
-            && layers[2].kernel > 1 && layers[2].outChannels == 1 && !winograd[2]
-            && ConvAlgorithm.shiftInvariant.resolved(kernel: layers[2].kernel, inChannels: layers[2].inChannels,
-                                                     outChannels: 1) == .partialMaps
-        var planarInput = PlanarWindow(data: rowIn, width: 0, planes: 0, capacity: 0, padLeft: 0, padRight: 0)
-        var partial = planarInput
-        var partialWeights = rowIn
-        if planar {
-            let (k, w) = (layers[2].kernel, windows[2].width)
-            planarInput = PlanarWindow(data: workspace.buffer(22, count: (band + 40) * w * layers[2].inChannels), width: w,
-                                       planes: layers[2].inChannels, capacity: band + 40,
-                                       padLeft: windows[2].padLeft, padRight: windows[2].padRight)
-            partial = PlanarWindow(data: workspace.buffer(20, count: (band + 40) * w * k * k), width: w, planes: k * k,
-                                   capacity: band + 40, padLeft: 0, padRight: 0)
-            partialWeights = workspace.buffer(21, count: k * k * layers[2].inChannels)
-            parameters[4].withUnsafeBufferPointer {
-                partialMapWeights($0.baseAddress!, into: partialWeights, inChannels: layers[2].inChannels, outChannels: 1, kernel: k)
-            }
-        }
-        var emitted = [0, 0, 0]           // rows each layer has produced
-        var finalRow = 0
-        let originY = rows.lowerBound + (atTop ? 0 : halo)
-        let originX = columns.lowerBound + (atLeft ? 0 : halo)
+        var run = TileRun(self, input: input, tile: tile, output: output)
+        input.values.withUnsafeBufferPointer { run.stream(from: $0.baseAddress!) }
+    }
+}
 
-        // Hands on `count` rows (`width` pixels each, no bias yet) that layer l produced: bias
-        // and ReLU, then into the next layer's window — or straight through the next layer when
-        // it is 1×1 and needs no window — or, after the last layer, into the output.
-        func emit(_ l: Int, _ raw: UnsafeMutablePointer<Float>, count: Int, width: Int) {
-            let layer = layers[l]
-            let bias = parameters[2 * l + 1]
-            defer { emitted[l] += count }
-            if l == 2 {
-                for r in 0..<count {
-                    let y = originY + finalRow + r
-                    guard tile.coreRows.contains(y) else { continue }
-                    let row = raw + r * width
-                    for x in tile.coreColumns { output[y * input.width + x] = Double(row[x - originX] + bias[0]) }
-                }
-                finalRow += count
-                return
+extension SRCNNForward {
+    /// Workspace slots the tile run keeps its windows and buffers in.
+    enum Slot {
+        static let scratch = 3
+        static let windows = 10            // + layer
+        static let raw = 13                // + layer
+        static let rowIn = 16
+        static let winogradKernels = 17    // + layer
+        static let partialMaps = 20
+        static let partialMapWeights = 21
+        static let channelMajorInput = 22
+    }
+
+    /// 9-1-5's last layer run channel-major. Its input arrives as a [channels × pixels] matrix, so
+    /// the partial-map GEMM reads it untransposed (about 25% faster in OpenBLAS than NHWC's
+    /// transposed read), and the partial maps Z of each input row are computed once and kept
+    /// across bands instead of recomputed for the k − 1 rows each band shares with the next. Per
+    /// pixel the arithmetic is NHWC's, in the same order, so results are unchanged.
+    struct ChannelMajorLastLayer {
+        var input: PlanarWindow
+        var partialMaps: PlanarWindow                   // k² planes, one per kernel offset (dy, dx)
+        let weights: UnsafeMutablePointer<Float>        // [k² × inChannels]
+        let kernel: Int, inChannels: Int
+
+        /// Whether the network can run channel-major (all three layers): single-channel first
+        /// layer, 1×1 middle layer, one-map partial-map last layer.
+        static func applies(to layers: [(kernel: Int, inChannels: Int, outChannels: Int)], winograd: [Bool]) -> Bool {
+            layers[0].inChannels == 1 && layers[0].kernel > 1 && layers[1].kernel == 1
+                && layers[2].kernel > 1 && layers[2].outChannels == 1 && !winograd[2]
+                && ConvAlgorithm.shiftInvariant.resolved(kernel: layers[2].kernel, inChannels: layers[2].inChannels,
+                                                         outChannels: 1) == .partialMaps
+        }
+
+        /// `width`, `padLeft`, `padRight`: the layer's input window, as its NHWC window would be.
+        init(kernel k: Int, inChannels: Int, weight: [Float], width: Int, padLeft: Int, padRight: Int,
+             capacity: Int, workspace: Workspace<Float>) {
+            kernel = k
+            self.inChannels = inChannels
+            input = PlanarWindow(data: workspace.buffer(Slot.channelMajorInput, count: capacity * width * inChannels),
+                                 width: width, planes: inChannels, capacity: capacity, padLeft: padLeft, padRight: padRight)
+            partialMaps = PlanarWindow(data: workspace.buffer(Slot.partialMaps, count: capacity * width * k * k),
+                                       width: width, planes: k * k, capacity: capacity, padLeft: 0, padRight: 0)
+            weights = workspace.buffer(Slot.partialMapWeights, count: k * k * inChannels)
+            weight.withUnsafeBufferPointer {
+                partialMapWeights($0.baseAddress!, into: weights, inChannels: inChannels, outChannels: 1, kernel: k)
             }
-            let next = layers[l + 1]
-            if planar {
-                let pixels = count * width
-                bias.withUnsafeBufferPointer { b in
-                    if l == 0 {
-                        for c in 0..<layer.outChannels { biasReLUPlaneFloat(raw + c * pixels, raw + c * pixels, count: pixels, bias: b[c]) }
-                    } else {
-                        for r in 0..<count {
-                            planarInput.append(raw + r * width, sourceStride: pixels, biasReLU: b.baseAddress!)
-                            if emitted[l] == 0 && r == 0 && atTop { planarInput.repeatFirstRowAtTop((next.kernel - 1) / 2) }
-                        }
+        }
+
+        /// Moves the input rows that arrived into partial maps, appended to the kept ones.
+        mutating func mapArrivedRows() {
+            guard input.count > 0 else { return }
+            precondition(partialMaps.count + input.count <= partialMaps.capacity, "inference window overflow")
+            rowMajorGemm(m: kernel * kernel, n: input.count * partialMaps.width, k: inChannels, a: weights,
+                         lda: inChannels, b: input.data, ldb: input.planeStride, beta: 0,
+                         c: partialMaps.data + partialMaps.count * partialMaps.width, ldc: partialMaps.planeStride)
+            partialMaps.count += input.count
+            input.count = 0
+        }
+
+        /// Every output row whose k input rows are in, into `output`: y = Σ_{dy,dx} Z[(dy,dx)]
+        /// shifted, as in conv2dForwardPartialMaps. Returns the rows written and their width.
+        func sumShiftedMaps(into output: UnsafeMutablePointer<Float>) -> (rows: Int, width: Int) {
+            let k = kernel
+            guard partialMaps.count >= k else { return (0, 0) }
+            let rows = partialMaps.count - k + 1, width = partialMaps.width - k + 1
+            for i in 0..<rows {
+                let dst = output + i * width
+                for j in 0..<width { dst[j] = 0 }
+                for dy in 0..<k {
+                    for dx in 0..<k {
+                        let src = partialMaps.data + (dy * k + dx) * partialMaps.planeStride + (i + dy) * partialMaps.width + dx
+                        for j in 0..<width { dst[j] += src[j] }
                     }
                 }
-                guard l == 0 else { return }
-                parameters[2].withUnsafeBufferPointer { w in
-                    rowMajorGemm(transposeA: true, m: next.outChannels, n: pixels, k: next.inChannels, a: w.baseAddress!,
-                                 lda: next.outChannels, b: raw, ldb: pixels, beta: 0, c: rawBuffers[1], ldc: pixels)
-                }
-                emit(1, rawBuffers[1], count: count, width: width)
-                return
             }
-            if next.kernel == 1 {
-                bias.withUnsafeBufferPointer { b in
-                    biasReLUFloat(raw, rows: count * width, channels: layer.outChannels, bias: b.baseAddress!, relu: true)
-                }
-                parameters[2 * l + 2].withUnsafeBufferPointer { w in
-                    conv2dForward(output: rawBuffers[l + 1], input: raw, weight: w.baseAddress!, bias: nil, batch: 1,
-                                  inChannels: next.inChannels, outChannels: next.outChannels, height: count,
-                                  width: width, kernel: 1, workspace: workspace)
-                }
-                emit(l + 1, rawBuffers[l + 1], count: count, width: width)
-                return
+            return (rows, width)
+        }
+    }
+
+    /// One tile streaming through the three layers. Rows of the source region are pushed in a
+    /// band at a time; each layer then drains its window — computes every output row it can —
+    /// and emits those rows to the next layer (bias, ReLU and border padding applied) or, after
+    /// the last layer, to the output.
+    struct TileRun {
+        let layers: [(kernel: Int, inChannels: Int, outChannels: Int)]
+        let parameters: [[Float]]
+        let workspace: Workspace<Float>
+        let tile: Tile
+        let imageWidth: Int
+        let output: UnsafeMutablePointer<Double>
+
+        // Geometry
+        let rows: Range<Int>, columns: Range<Int>    // source region read: the core plus its reach
+        let atTop: Bool, atBottom: Bool, atLeft: Bool, atRight: Bool
+        let origin: (y: Int, x: Int)                 // image position of the last layer's first output
+        /// Image row and column of layer l's first output (at the border, padding makes it 0).
+        let firstOutputRow: [Int], firstOutputColumn: [Int]
+        let band: Int
+
+        // Winograd layers (nil elsewhere): transformed weights, once per tile rather than per band.
+        let transformedKernels: [UnsafePointer<Float>?]
+
+        // Buffers
+        /// Layer l's input rows, padded left/right by (k − 1)/2 at the border. With a
+        /// channel-major last layer, its input lives in `channelMajor.input` instead and this
+        /// holds only layers 0 and 1.
+        var windows: [Window]
+        let raw: [UnsafeMutablePointer<Float>]       // layer l's output rows before bias
+        let rowIn: UnsafeMutablePointer<Float>       // one source row, as Float
+        var channelMajor: ChannelMajorLastLayer?
+        var emitted = [0, 0, 0]                      // rows each layer has produced
+
+        init(_ forward: SRCNNForward, input: Plane, tile: Tile, output: UnsafeMutablePointer<Double>) {
+            let layers = forward.architecture.layers, halo = forward.architecture.halo
+            let parameters = forward.parameters, workspace = forward.workspace
+            self.layers = layers
+            self.parameters = parameters
+            self.workspace = workspace
+            self.tile = tile
+            imageWidth = input.width
+            self.output = output
+
+            // A Winograd layer computes 3×3 output tiles on a grid anchored at image coordinates
+            // that are multiples of 3, so a pixel's arithmetic is the same in every tiling; the
+            // grid tiles at the edges of its window need up to 2 more input pixels on each side
+            // than the halo gives.
+            let winograd = layers.map {
+                ConvAlgorithm.automatic.resolved(kernel: $0.kernel, inChannels: $0.inChannels,
+                                                 outChannels: $0.outChannels) == .winograd
             }
-            let pad = (next.kernel - 1) / 2
-            for r in 0..<count {
-                // Bias and ReLU on the way into the window: one pass over the rows instead of two.
-                bias.withUnsafeBufferPointer { windows[l + 1].append(raw + r * width * layer.outChannels, biasReLU: $0.baseAddress!) }
-                if emitted[l] == 0 && r == 0 && atTop { windows[l + 1].repeatFirstRowAtTop(pad) }
+            let reach = halo + 2 * winograd.filter { $0 }.count
+            let rows = max(0, tile.coreRows.lowerBound - reach)..<min(input.height, tile.coreRows.upperBound + reach)
+            let columns = max(0, tile.coreColumns.lowerBound - reach)..<min(input.width, tile.coreColumns.upperBound + reach)
+            let atTop = rows.lowerBound == 0, atLeft = columns.lowerBound == 0
+            let atRight = columns.upperBound == input.width
+            self.rows = rows
+            self.columns = columns
+            self.atTop = atTop
+            self.atLeft = atLeft
+            self.atRight = atRight
+            atBottom = rows.upperBound == input.height
+            origin = (rows.lowerBound + (atTop ? 0 : halo), columns.lowerBound + (atLeft ? 0 : halo))
+            let shrink = layers.indices.map { l in layers[0...l].reduce(0) { $0 + ($1.kernel - 1) / 2 } }
+            firstOutputRow = shrink.map { atTop ? 0 : rows.lowerBound + $0 }
+            firstOutputColumn = shrink.map { atLeft ? 0 : columns.lowerBound + $0 }
+            let band = max(4, 4096 / max(1, columns.count))
+            self.band = band
+
+            transformedKernels = layers.indices.map { l in
+                guard winograd[l] else { return nil }
+                let count = WinogradF3x5.points * layers[l].inChannels * layers[l].outChannels
+                let u = workspace.buffer(Slot.winogradKernels + l, count: count)
+                parameters[2 * l].withUnsafeBufferPointer { w in
+                    winogradKernels(w.baseAddress!, into: u, channels: count / WinogradF3x5.points,
+                                    tmp: workspace.buffer(Slot.scratch, count: 35 * count / WinogradF3x5.points))
+                }
+                return UnsafePointer(u)
+            }
+
+            // A band plus the rows kept from the previous one and the border padding, with room to spare.
+            let capacity = band + 40
+            let channelMajorLastLayer = ChannelMajorLastLayer.applies(to: layers, winograd: winograd)
+            var windows: [Window] = []
+            var channelMajor: ChannelMajorLastLayer?
+            var interior = columns.count
+            for (l, layer) in layers.enumerated() {
+                let p = (layer.kernel - 1) / 2
+                let (padLeft, padRight) = (atLeft ? p : 0, atRight ? p : 0)
+                let width = interior + padLeft + padRight
+                if l == 2 && channelMajorLastLayer {
+                    channelMajor = ChannelMajorLastLayer(kernel: layer.kernel, inChannels: layer.inChannels,
+                                                         weight: parameters[4], width: width, padLeft: padLeft,
+                                                         padRight: padRight, capacity: capacity, workspace: workspace)
+                } else {
+                    windows.append(Window(data: workspace.buffer(Slot.windows + l, count: capacity * width * layer.inChannels),
+                                          width: width, channels: layer.inChannels, capacity: capacity,
+                                          padLeft: padLeft, padRight: padRight))
+                }
+                interior = width - layer.kernel + 1
+            }
+            self.windows = windows
+            self.channelMajor = channelMajor
+            let widest = max(forward.architecture.n1, forward.architecture.n2)
+            raw = (0..<3).map { workspace.buffer(Slot.raw + $0, count: capacity * (columns.count + 8) * widest) }
+            rowIn = workspace.buffer(Slot.rowIn, count: columns.count)
+        }
+
+        /// Streams the source region through the layers, a band of rows at a time.
+        mutating func stream(from source: UnsafePointer<Double>) {
+            var y = rows.lowerBound
+            while y < rows.upperBound {
+                let end = min(rows.upperBound, y + band)
+                push(y..<end, from: source)
+                y = end
+                let inputComplete = y == rows.upperBound
+                for l in 0..<3 {
+                    drain(layer: l, inputComplete: inputComplete)
+                    // A layer whose input is complete has emitted its last row: pad below it.
+                    if inputComplete && l < 2 && atBottom { padBelowInput(ofLayer: l + 1) }
+                }
             }
         }
 
-        // Computes every row layer l's window allows — for a Winograd layer, only whole rows of
-        // grid tiles until its input is `complete`, keeping the rest for the next band.
-        func drain(_ l: Int, complete: Bool) {
+        /// Appends source rows `band` to the first layer's window, padding it at the border.
+        mutating func push(_ band: Range<Int>, from source: UnsafePointer<Double>) {
+            let pad = (layers[0].kernel - 1) / 2
+            for y in band {
+                let line = source + y * imageWidth + columns.lowerBound
+                for x in 0..<columns.count { rowIn[x] = Float(line[x]) }
+                windows[0].append(rowIn)
+                if y == 0 && atTop { windows[0].repeatFirstRowAtTop(pad) }
+            }
+            if band.upperBound == rows.upperBound && atBottom { windows[0].repeatLastRow(pad) }
+        }
+
+        mutating func padBelowInput(ofLayer l: Int) {
+            let pad = (layers[l].kernel - 1) / 2
+            if l == 2 && channelMajor != nil {
+                channelMajor!.input.repeatLastRow(pad)
+            } else {
+                windows[l].repeatLastRow(pad)
+            }
+        }
+
+        /// Computes every row layer l's window allows — for a Winograd layer, only whole rows of
+        /// grid tiles until its input is complete, keeping the rest for the next band.
+        mutating func drain(layer l: Int, inputComplete: Bool) {
+            if l == 2 && channelMajor != nil { return drainChannelMajorLastLayer() }
             let layer = layers[l]
             let k = layer.kernel
-            if planar && l == 2 {
-                // Partial maps of the rows that arrived, appended to the kept ones; then every
-                // output row whose k input rows are in: y = Σ_{dy,dx} Z[(dy,dx)] shifted, as in
-                // conv2dForwardPartialMaps.
-                if planarInput.count > 0 {
-                    precondition(partial.count + planarInput.count <= partial.capacity, "inference window overflow")
-                    rowMajorGemm(m: k * k, n: planarInput.count * partial.width, k: layer.inChannels, a: partialWeights,
-                                 lda: layer.inChannels, b: planarInput.data, ldb: planarInput.planeStride, beta: 0,
-                                 c: partial.data + partial.count * partial.width, ldc: partial.planeStride)
-                    partial.count += planarInput.count
-                    planarInput.count = 0
-                }
-                guard partial.count >= k else { return }
-                let outRows = partial.count - k + 1, outWidth = partial.width - k + 1
-                let acc = rawBuffers[2]
-                for i in 0..<outRows {
-                    let dst = acc + i * outWidth
-                    for j in 0..<outWidth { dst[j] = 0 }
-                    for dy in 0..<k {
-                        for dx in 0..<k {
-                            let src = partial.data + (dy * k + dx) * partial.planeStride + (i + dy) * partial.width + dx
-                            for j in 0..<outWidth { dst[j] += src[j] }
-                        }
-                    }
-                }
-                emit(2, acc, count: outRows, width: outWidth)
-                partial.dropFirst(outRows)
-                return
-            }
             guard windows[l].count >= k else { return }
             var outRows = windows[l].count - k + 1
             let outWidth = windows[l].width - k + 1
-            let rowPhase = phase(firstOutputRow[l] + emitted[l])
-            if winograd[l] && !complete { outRows = outRows < rowPhase ? 0 : outRows - (outRows - rowPhase) % 3 }
+            let winograd = transformedKernels[l] != nil
+            let rowPhase = Self.phase(firstOutputRow[l] + emitted[l])
+            if winograd && !inputComplete { outRows = outRows < rowPhase ? 0 : outRows - (outRows - rowPhase) % 3 }
             guard outRows > 0 else { return }
             parameters[2 * l].withUnsafeBufferPointer { w in
-                if winograd[l] {
-                    conv2dForwardWinograd(output: rawBuffers[l], input: windows[l].data, weight: w.baseAddress!, bias: nil,
+                if winograd {
+                    conv2dForwardWinograd(output: raw[l], input: windows[l].data, weight: w.baseAddress!, bias: nil,
                                           batch: 1, inChannels: layer.inChannels, outChannels: layer.outChannels,
                                           height: outRows + k - 1, width: windows[l].width, relu: false,
-                                          phase: (rowPhase, phase(firstOutputColumn[l])), kernels: kernels[l],
+                                          phase: (rowPhase, Self.phase(firstOutputColumn[l])), kernels: transformedKernels[l],
                                           workspace: workspace)
                 } else if layer.inChannels == 1 {
-                    conv2dForwardSingleChannelFloat(output: rawBuffers[l], input: windows[l].data, weight: w.baseAddress!,
+                    conv2dForwardSingleChannelFloat(output: raw[l], input: windows[l].data, weight: w.baseAddress!,
                                                     outChannels: layer.outChannels, height: windows[l].count,
-                                                    width: windows[l].width, kernel: k, channelMajor: planar,
+                                                    width: windows[l].width, kernel: k, channelMajor: channelMajor != nil,
                                                     workspace: workspace)
                 } else {
-                    conv2dForward(output: rawBuffers[l], input: windows[l].data, weight: w.baseAddress!, bias: nil, batch: 1,
+                    conv2dForward(output: raw[l], input: windows[l].data, weight: w.baseAddress!, bias: nil, batch: 1,
                                   inChannels: layer.inChannels, outChannels: layer.outChannels,
                                   height: windows[l].count, width: windows[l].width, kernel: k,
                                   relu: false, algorithm: .shiftInvariant, workspace: workspace)
                 }
             }
-            emit(l, rawBuffers[l], count: outRows, width: outWidth)
+            emit(layer: l, raw[l], count: outRows, width: outWidth)
             windows[l].dropFirst(outRows)
         }
 
-        let p0 = (layers[0].kernel - 1) / 2
-        var y = rows.lowerBound
-        input.values.withUnsafeBufferPointer { src in
-            while y < rows.upperBound {
-                let end = min(rows.upperBound, y + band)
-                for yy in y..<end {
-                    let line = src.baseAddress! + yy * input.width + columns.lowerBound
-                    for x in 0..<columns.count { rowIn[x] = Float(line[x]) }
-                    windows[0].append(rowIn)
-                    if yy == 0 && atTop { windows[0].repeatFirstRowAtTop(p0) }
+        /// How far past the first output (at image coordinate `first`) the Winograd grid starts.
+        static func phase(_ first: Int) -> Int { (3 - first % 3) % 3 }
+
+        mutating func drainChannelMajorLastLayer() {
+            channelMajor!.mapArrivedRows()
+            let (count, width) = channelMajor!.sumShiftedMaps(into: raw[2])
+            guard count > 0 else { return }
+            emit(layer: 2, raw[2], count: count, width: width)
+            channelMajor!.partialMaps.dropFirst(count)
+        }
+
+        /// Hands on `count` rows (`width` pixels each, no bias yet) that layer l produced: bias
+        /// and ReLU, then into the next layer's window — or straight through the next layer when
+        /// it is 1×1 and needs no window — or, after the last layer, into the output.
+        mutating func emit(layer l: Int, _ rows: UnsafeMutablePointer<Float>, count: Int, width: Int) {
+            defer { emitted[l] += count }
+            if l == 2 { return writeOutput(rows, count: count, width: width) }
+            if channelMajor != nil { return emitChannelMajor(layer: l, rows, count: count, width: width) }
+            let layer = layers[l], next = layers[l + 1]
+            let bias = parameters[2 * l + 1]
+            if next.kernel == 1 {
+                bias.withUnsafeBufferPointer { b in
+                    biasReLUFloat(rows, rows: count * width, channels: layer.outChannels, bias: b.baseAddress!, relu: true)
                 }
-                if end == rows.upperBound && atBottom { windows[0].repeatLastRow(p0) }
-                y = end
-                for l in 0..<3 {
-                    drain(l, complete: y == rows.upperBound)
-                    // A layer whose input is complete has emitted its last row: pad below it.
-                    if y == rows.upperBound && l < 2 && atBottom {
-                        if planar && l == 1 {
-                            planarInput.repeatLastRow((layers[2].kernel - 1) / 2)
-                        } else {
-                            windows[l + 1].repeatLastRow((layers[l + 1].kernel - 1) / 2)
-                        }
-                    }
+                parameters[2 * l + 2].withUnsafeBufferPointer { w in
+                    conv2dForward(output: raw[l + 1], input: rows, weight: w.baseAddress!, bias: nil, batch: 1,
+                                  inChannels: next.inChannels, outChannels: next.outChannels, height: count,
+                                  width: width, kernel: 1, workspace: workspace)
                 }
+                return emit(layer: l + 1, raw[l + 1], count: count, width: width)
+            }
+            let pad = (next.kernel - 1) / 2
+            for r in 0..<count {
+                // Bias and ReLU on the way into the window: one pass over the rows instead of two.
+                bias.withUnsafeBufferPointer { windows[l + 1].append(rows + r * width * layer.outChannels, biasReLU: $0.baseAddress!) }
+                if emitted[l] == 0 && r == 0 && atTop { windows[l + 1].repeatFirstRowAtTop(pad) }
+            }
+        }
+
+        /// `emit` of channel-major rows: layer 0's go through the 1×1 layer as one GEMM, layer 1's
+        /// into the last layer's channel-major input.
+        mutating func emitChannelMajor(layer l: Int, _ rows: UnsafeMutablePointer<Float>, count: Int, width: Int) {
+            let layer = layers[l], next = layers[l + 1]
+            let bias = parameters[2 * l + 1]
+            let pixels = count * width
+            if l == 0 {
+                bias.withUnsafeBufferPointer { b in
+                    for c in 0..<layer.outChannels { biasReLUPlaneFloat(rows + c * pixels, rows + c * pixels, count: pixels, bias: b[c]) }
+                }
+                parameters[2].withUnsafeBufferPointer { w in
+                    rowMajorGemm(transposeA: true, m: next.outChannels, n: pixels, k: next.inChannels, a: w.baseAddress!,
+                                 lda: next.outChannels, b: rows, ldb: pixels, beta: 0, c: raw[1], ldc: pixels)
+                }
+                return emit(layer: 1, raw[1], count: count, width: width)
+            }
+            bias.withUnsafeBufferPointer { b in
+                for r in 0..<count {
+                    channelMajor!.input.append(rows + r * width, sourceStride: pixels, biasReLU: b.baseAddress!)
+                    if emitted[l] == 0 && r == 0 && atTop { channelMajor!.input.repeatFirstRowAtTop((next.kernel - 1) / 2) }
+                }
+            }
+        }
+
+        /// The last layer's rows plus its bias into the output, those in the tile's core.
+        func writeOutput(_ rows: UnsafeMutablePointer<Float>, count: Int, width: Int) {
+            let bias = parameters[5]
+            for r in 0..<count {
+                let y = origin.y + emitted[2] + r
+                guard tile.coreRows.contains(y) else { continue }
+                let row = rows + r * width
+                for x in tile.coreColumns { output[y * imageWidth + x] = Double(row[x - origin.x] + bias[0]) }
             }
         }
     }
