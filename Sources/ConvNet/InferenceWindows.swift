@@ -12,21 +12,22 @@ extension SRCNNForward {
 
         /// Appends one row of `interior` pixels, replicating its edge pixels into the padding.
         mutating func append(_ source: UnsafePointer<Float>) {
-            precondition(count < capacity, "inference window overflow")
-            let row = data + count * rowLength
-            (row + padLeft * channels).update(from: source, count: interior * channels)
-            for x in 0..<padLeft { (row + x * channels).update(from: source, count: channels) }
-            let last = source + (interior - 1) * channels
-            for x in (width - padRight)..<width { (row + x * channels).update(from: last, count: channels) }
-            count += 1
+            let count = interior * channels
+            appendRow { $0.update(from: source, count: count) }
         }
 
         /// `append` of max(0, source + bias), bias per channel.
         mutating func append(_ source: UnsafePointer<Float>, biasReLU bias: UnsafePointer<Float>) {
+            let (pixels, channels) = (interior, channels)
+            appendRow { biasReLUCopyFloat($0, source, pixels: pixels, channels: channels, bias: bias) }
+        }
+
+        /// Fills the next row's interior with `fill`, then copies its edge pixels into the padding.
+        private mutating func appendRow(_ fill: (UnsafeMutablePointer<Float>) -> Void) {
             precondition(count < capacity, "inference window overflow")
             let row = data + count * rowLength
-            biasReLUCopyFloat(row + padLeft * channels, source, pixels: interior, channels: channels, bias: bias)
             let first = row + padLeft * channels, last = first + (interior - 1) * channels
+            fill(first)
             for x in 0..<padLeft { (row + x * channels).update(from: first, count: channels) }
             for x in (width - padRight)..<width { (row + x * channels).update(from: last, count: channels) }
             count += 1
