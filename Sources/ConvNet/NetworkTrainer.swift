@@ -60,7 +60,11 @@ public final class NetworkTrainer<Network: TrainableNetwork> {
         self.trainingSet = trainingSet
         self.validation = validation
         optimizer = options.optimizerInstance
-        parameters = network.initialParameters(options: options)
+        if let model = options.initialModel {
+            parameters = try network.parameters(fromModel: model, scale: options.scale)
+        } else {
+            parameters = network.initialParameters(options: options)
+        }
         precondition(parameters.map(\.count) == network.parameterNames.map(\.count),
                      "initial parameters do not match the network's tensors")
         let slots = optimizer.stateCount
@@ -256,7 +260,7 @@ public final class NetworkTrainer<Network: TrainableNetwork> {
         }
         let set: SRCNNTrainingSet
         if let trainingSet { set = trainingSet } else {
-            set = try SRCNNTrainingSet(imageFiles: try SRCNNTrainingSet.imageFiles(in: options.trainingFolder), scale: options.scale)
+            set = try SRCNNTrainingSet(options: options)
         }
         try self.init(network: net, options: options, trainingSet: set,
                       validation: try validation ?? Self.loadValidation(options.validationFolder, scale: options.scale))

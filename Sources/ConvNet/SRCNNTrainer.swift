@@ -23,6 +23,14 @@ public struct SRCNNTrainable: TrainableNetwork {
                     standardDeviation: options.initialStandardDeviation).parameters
     }
 
+    public func parameters(fromModel path: String, scale: Int) throws -> [[Float]] {
+        let model = try SRCNN(contentsOf: path, scale: scale)
+        guard model.architecture == architecture else {
+            throw SRCNNError.invalidModel(path: path, reason: "it is SRCNN \(model.architecture), the run trains \(architecture)")
+        }
+        return model.parameters
+    }
+
     public func makeBackprop(batchCapacity: Int) -> SRCNNBackprop<Float> {
         SRCNNBackprop<Float>(architecture: architecture, batchCapacity: batchCapacity)
     }
@@ -44,19 +52,34 @@ public struct SRCNNTrainable: TrainableNetwork {
             "arch": architecture.description,
             "scale": "\(options.scale)",
             "seed": "\(options.seed)",
-            "training_set": "\((options.trainingFolder as NSString).lastPathComponent) (\(trainingSet.count) sub-images 33x33 stride 14, Y, bicubic x\(options.scale) down-up)",
+            "training_set": options.trainingSetDescription(count: trainingSet.count),
             "epochs": "\(epochs)",
             "optimiser": options.optimizerDescription,
             "augmentation": options.augment ? "random flips and 90-degree rotations" : "none",
-            "initialisation": options.heInitialisation ? "He normal, std sqrt(2/fan_in), zero biases"
-                : "Gaussian std \(options.initialStandardDeviation), zero biases",
+            "initialisation": options.initialModel.map(Self.fineTuningProvenance)
+                ?? (options.heInitialisation ? "He normal, std sqrt(2/fan_in), zero biases"
+                    : "Gaussian std \(options.initialStandardDeviation), zero biases"),
             "notes": "Trained by SRLab ConvNet: valid convolutions on 33x33 sub-images, Caffe EuclideanLoss sum/(2*batch); "
                 + "departures from the paper: \(options.optimizer == .adam ? "Adam instead of SGD, " : "")"
-                + "\(options.heInitialisation ? "He initialisation instead of std 0.001, " : "")"
+                + "\(options.initialModel != nil ? "fine-tuned from a trained model (see initialisation), " : "")"
+                + "\(options.heInitialisation && options.initialModel == nil ? "He initialisation instead of std 0.001, " : "")"
+                + "\(options.downscales.isEmpty ? "" : "scale augmentation (downscaled copies of the training images), ")"
                 + "\(options.batchSize != 128 ? "batch \(options.batchSize) instead of 128, " : "")"
                 + "\(epochs) epochs of \(samplesPerEpoch) samples (the paper ran ~8e8 backpropagations), "
                 + "shuffled each epoch with a seeded generator",
         ]
+    }
+}
+
+extension SRCNNTrainable {
+    /// What a fine-tuned model started from: the initial model's name and how it was trained, so
+    /// the new file states the whole recipe.
+    static func fineTuningProvenance(_ path: String) -> String {
+        let name = (path as NSString).lastPathComponent
+        guard let m = (try? SafeTensorsFile(contentsOf: path))?.metadata else { return "fine-tuned from \(name)" }
+        let facts = ["initialisation", "training_set", "epochs", "optimiser", "augmentation", "validation_psnr"]
+            .compactMap { key in m[key].map { "\(key) \($0)" } }
+        return "fine-tuned from \(name) (" + facts.joined(separator: "; ") + ")"
     }
 }
 
@@ -78,9 +101,7 @@ extension NetworkTrainer where Network == SRCNNTrainable {
     /// A fresh run reading the training and validation folders named in `options`.
     public convenience init(options: SRCNNTrainingOptions) throws {
         _ = try options.validated()
-        let files = try SRCNNTrainingSet.imageFiles(in: options.trainingFolder)
-        let set = try SRCNNTrainingSet(imageFiles: files, scale: options.scale)
-        try self.init(options: options, trainingSet: set,
+        try self.init(options: options, trainingSet: try SRCNNTrainingSet(options: options),
                       validation: try Self.loadValidation(options.validationFolder, scale: options.scale))
     }
 

@@ -28,6 +28,9 @@ public protocol TrainableNetwork: Sendable {
     var parameterNames: [(name: String, count: Int)] { get }
     /// Parameters of a fresh run.
     func initialParameters(options: SRCNNTrainingOptions) -> [[Float]]
+    /// Parameters read from a model file of this same network and scale (to fine-tune it);
+    /// throws, naming the file, when it is another network.
+    func parameters(fromModel path: String, scale: Int) throws -> [[Float]]
     func makeBackprop(batchCapacity: Int) -> Backprop
     /// Tensors trained at `options.lastLayerLearningRate` instead of `options.learningRate`.
     func usesLastLayerRate(tensor: Int) -> Bool

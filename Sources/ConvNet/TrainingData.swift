@@ -49,12 +49,21 @@ public struct SRCNNTrainingSet: Sendable {
         }
     }
 
-    /// Reads every image file (sorted by name) and cuts its sub-images.
-    public init(imageFiles: [String], scale: Int, patchSize: Int = defaultPatchSize, stride: Int = defaultStride) throws {
-        let planes = try imageFiles.map { path in
-            Color.luma(try ImageIO.read(path)).map { $0 / 255 }
+    /// Reads every image file (sorted by name) and cuts its sub-images; with `downscales`, each
+    /// image's bicubic-downscaled copies (MATLAB `imresize(Y, f)`) follow it as further planes.
+    public init(imageFiles: [String], scale: Int, downscales: [Double] = [], patchSize: Int = defaultPatchSize,
+                stride: Int = defaultStride) throws {
+        let planes = try imageFiles.flatMap { path in
+            let luma = Color.luma(try ImageIO.read(path)).map { $0 / 255 }
+            return [luma] + downscales.map { Resize.bicubic(luma, scale: $0) }
         }
         self.init(lumaPlanes: planes, scale: scale, patchSize: patchSize, stride: stride)
+    }
+
+    /// The training set `options` name: its folder, scale and downscaled copies.
+    public init(options: SRCNNTrainingOptions) throws {
+        try self.init(imageFiles: try Self.imageFiles(in: options.trainingFolder), scale: options.scale,
+                      downscales: options.downscales)
     }
 
     /// The BMP/PNG/JPEG files directly in `folder`, sorted by name.

@@ -32,6 +32,11 @@ public struct SRCNNTrainingOptions: Codable, Sendable, Equatable {
     public var seed: UInt64 = 1
     /// Random flips and 90° rotations of each sub-image (not in the paper).
     public var augment: Bool = false
+    /// Scale augmentation (not in the paper): each training image also contributes sub-images of
+    /// bicubic-downscaled copies of itself by these factors, e.g. [0.9, 0.8, 0.7, 0.6].
+    public var downscales: [Double] = []
+    /// A model file whose parameters start the run instead of a random initialisation (fine-tuning).
+    public var initialModel: String?
     /// Threads for BLAS and for the layers' own loops; results do not depend on it.
     public var threads: Int = 2
     /// Pieces each batch is cut into and run in parallel; the result depends on this, not on `threads`.
@@ -61,6 +66,8 @@ public struct SRCNNTrainingOptions: Codable, Sendable, Equatable {
         o.heInitialisation = try c.decodeIfPresent(Bool.self, forKey: .heInitialisation) ?? false
         o.seed = try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? o.seed
         o.augment = try c.decodeIfPresent(Bool.self, forKey: .augment) ?? o.augment
+        o.downscales = try c.decodeIfPresent([Double].self, forKey: .downscales) ?? []
+        o.initialModel = try c.decodeIfPresent(String.self, forKey: .initialModel)
         o.threads = try c.decodeIfPresent(Int.self, forKey: .threads) ?? o.threads
         o.shards = try c.decodeIfPresent(Int.self, forKey: .shards) ?? 1
         o.progressInterval = try c.decodeIfPresent(Int.self, forKey: .progressInterval) ?? o.progressInterval
@@ -88,6 +95,9 @@ public struct SRCNNTrainingOptions: Codable, Sendable, Equatable {
         guard learningRate > 0, lastLayerLearningRate > 0, initialStandardDeviation > 0 else {
             throw SRCNNError.invalidOptions("learning rates and the initial standard deviation must be positive")
         }
+        guard downscales.allSatisfy({ $0 > 0 && $0 < 1 }) else {
+            throw SRCNNError.invalidOptions("downscale factors must be between 0 and 1 (exclusive), not \(downscales)")
+        }
     }
 
     /// The factor on both learning rates while training epoch `epoch` (1-based).
@@ -109,6 +119,12 @@ public struct SRCNNTrainingOptions: Codable, Sendable, Equatable {
         case .sgd: return "SGD momentum \(momentum), lr \(learningRate) (layers 1-2) / \(lastLayerLearningRate) (layer 3), batch \(batchSize)\(milestoneText)"
         case .adam: return "Adam (0.9, 0.999, 1e-8), lr \(learningRate) (layers 1-2) / \(lastLayerLearningRate) (layer 3), batch \(batchSize)\(milestoneText)"
         }
+    }
+
+    /// How the training set was made, for model metadata.
+    public func trainingSetDescription(count: Int) -> String {
+        let scales = downscales.isEmpty ? "" : ", plus copies downscaled x\(downscales.map { "\($0)" }.joined(separator: ", x"))"
+        return "\((trainingFolder as NSString).lastPathComponent)\(scales) (\(count) sub-images 33x33 stride 14, Y, bicubic x\(scale) down-up)"
     }
 
     private var milestoneText: String {

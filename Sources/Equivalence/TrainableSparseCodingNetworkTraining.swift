@@ -18,6 +18,14 @@ extension TrainableSparseCodingNetwork: TrainableNetwork {
     /// The dictionary's initialisation (the seed only drives shuffling and augmentation).
     public func initialParameters(options: SRCNNTrainingOptions) -> [[Float]] { parameters }
 
+    public func parameters(fromModel path: String, scale: Int) throws -> [[Float]] {
+        let model = try TrainableSparseCodingNetwork(contentsOf: path, scale: scale)
+        guard model.configuration == configuration else {
+            throw SparseCodingNetworkError.invalidModel(path: path, reason: "its configuration \(model.configuration) is not the run's \(configuration)")
+        }
+        return model.parameters
+    }
+
     public func makeBackprop(batchCapacity: Int) -> SparseCodingNetworkBackprop<Float> {
         SparseCodingNetworkBackprop<Float>(configuration: configuration, batchCapacity: batchCapacity)
     }
@@ -38,7 +46,7 @@ extension TrainableSparseCodingNetwork: TrainableNetwork {
         meta["kind"] = Self.fileKind
         meta["seed"] = "\(options.seed)"
         meta["epochs"] = "\(epochs)"
-        meta["training_set"] = "\((options.trainingFolder as NSString).lastPathComponent) (\(trainingSet.count) sub-images 33x33 stride 14, Y, bicubic x\(options.scale) down-up)"
+        meta["training_set"] = options.trainingSetDescription(count: trainingSet.count)
         meta["optimiser"] = Self.optimiserDescription(options)
         meta["augmentation"] = options.augment ? "random flips and 90-degree rotations" : "none"
         meta["initialisation"] = "from the coupled dictionary \(metadata["dictionary"] ?? "") (ISTA with lambda \(configuration.lambda), step 1/L), reconstruction gain \(metadata["gain"] ?? "1") by least squares"

@@ -17,6 +17,10 @@ struct NetworkTrainingArguments: ParsableArguments {
     var lrMilestones: String?
     @Option(help: "Seed of the random initialisation (if any), shuffling and augmentation.") var seed: UInt64 = 1
     @Flag(help: "Random flips and 90° rotations of the sub-images.") var augment = false
+    @Option(help: "Scale augmentation: comma-separated factors in (0, 1); each training image also gives sub-images of its bicubic-downscaled copies.")
+    var downscales: String?
+    @Option(help: "Start from this model file's weights (same network and scale) instead of a random initialisation.")
+    var initModel: String?
     @Option(help: "Pieces each batch is cut into and run in parallel; results depend on it.") var shards = 2
     @Option(help: "Resume from this checkpoint.safetensors; its stored options apply (except --epochs, --threads).") var resume: String?
 
@@ -43,10 +47,24 @@ struct NetworkTrainingArguments: ParsableArguments {
         o.learningRateMilestones = try milestones() ?? []
         o.seed = seed
         o.augment = augment
+        o.downscales = try downscaleFactors()
+        if let initModel {
+            guard FileManager.default.fileExists(atPath: initModel) else { throw ValidationError("--init-model \(initModel): no such file") }
+            o.initialModel = initModel
+        }
         o.threads = threads
         o.shards = shards
         o.progressInterval = progressInterval
         return o
+    }
+
+    func downscaleFactors() throws -> [Double] {
+        guard let downscales else { return [] }
+        let values = downscales.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
+        guard values.allSatisfy({ ($0 ?? 0) > 0 && ($0 ?? 1) < 1 }) else {
+            throw ValidationError("--downscales must be factors between 0 and 1 separated by commas, e.g. 0.9,0.8,0.7,0.6")
+        }
+        return values.compactMap { $0 }
     }
 
     func milestones() throws -> [Int]? {

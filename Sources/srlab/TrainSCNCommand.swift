@@ -57,7 +57,7 @@ struct TrainSCNCommand: ParsableCommand {
         }
         let o = try options()
         try o.validateCommon()
-        let set = try SRCNNTrainingSet(imageFiles: try SRCNNTrainingSet.imageFiles(in: o.trainingFolder), scale: o.scale)
+        let set = try SRCNNTrainingSet(options: o)
         var network = TrainableSparseCodingNetwork(dictionary: dict, iterations: iterations, lambda: lambda,
                                                    dictionaryName: (dictionary as NSString).lastPathComponent)
         let gain = network.calibrateGain(on: set, samples: calibrationSamples)

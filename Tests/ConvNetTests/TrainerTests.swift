@@ -36,6 +36,21 @@ import Imaging
         return dir
     }
 
+    @Test func fineTuningStartsFromTheModelAndRefusesAnotherArchitecture() throws {
+        let set = Self.syntheticSet()
+        let a = try Self.temporaryFolder(), b = try Self.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: a); try? FileManager.default.removeItem(at: b) }
+        let first = try SRCNNTrainer(options: Self.options(a, epochs: 1), trainingSet: set, validation: [])
+        try first.run()
+        var o = Self.options(b, epochs: 1)
+        o.initialModel = a.appendingPathComponent("last.safetensors").path
+        let tuned = try SRCNNTrainer(options: o, trainingSet: set, validation: [])
+        #expect(tuned.parameters == first.parameters && tuned.epoch == 0)
+        #expect(tuned.model.metadata["initialisation"]?.hasPrefix("fine-tuned from last.safetensors (") == true)
+        o.architecture = "5-3-3:4-3"
+        #expect(throws: SRCNNError.self) { try SRCNNTrainer(options: o, trainingSet: set, validation: []) }
+    }
+
     @Test func resumeContinuesBitIdentically() throws {
         let set = Self.syntheticSet()
         #expect(set.count == 3 * 4)

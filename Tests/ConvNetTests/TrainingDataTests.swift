@@ -26,6 +26,23 @@ import Imaging
         #expect(label[0] == Float(plane[6, 20]))
     }
 
+    @Test func downscaledCopiesFollowEachImage() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("downscales-\(UUID())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let bytes: [UInt8] = (0..<(80 * 70 * 3)).map { (i: Int) -> UInt8 in UInt8((i * 7 + i / 240 * 13) % 256) }
+        let path = dir.appendingPathComponent("a.png").path
+        try ImageIO.writePNG(Image8(width: 80, height: 70, channels: 3, bytes: bytes), to: path)
+        let plain = try SRCNNTrainingSet(imageFiles: [path], scale: 3)
+        let augmented = try SRCNNTrainingSet(imageFiles: [path], scale: 3, downscales: [0.8, 0.6])
+        let luma = Color.luma(try ImageIO.read(path)).map { $0 / 255 }
+        let expected = SRCNNTrainingSet(lumaPlanes: [luma, Resize.bicubic(luma, scale: 0.8), Resize.bicubic(luma, scale: 0.6)], scale: 3)
+        // 80×70 → 78×69: 4×3; ×0.8 → 64×56 → 63×54: 3×2; ×0.6 → 48×42: 2×1 sub-images.
+        #expect(plain.count == 12 && augmented.count == 12 + 6 + 2)
+        #expect(augmented.inputs == expected.inputs && augmented.originals == expected.originals)
+        #expect(augmented.sources.map(\.image) == [Int](repeating: 0, count: 12) + [Int](repeating: 1, count: 6) + [2, 2])
+    }
+
     @Test func dihedralTransformsArePermutationsThatKeepTheCentre() {
         let plane = Plane(width: 33, height: 33, values: (0..<(33 * 33)).map { Double($0) / 2000 })
         let set = SRCNNTrainingSet(lumaPlanes: [plane], scale: 3)
