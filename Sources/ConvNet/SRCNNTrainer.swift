@@ -56,7 +56,7 @@ public struct SRCNNTrainable: TrainableNetwork {
             "epochs": "\(epochs)",
             "optimiser": options.optimizerDescription,
             "augmentation": options.augment ? "random flips and 90-degree rotations" : "none",
-            "initialisation": options.initialModel.map(Self.fineTuningProvenance)
+            "initialisation": options.initialModelProvenance
                 ?? (options.heInitialisation ? "He normal, std sqrt(2/fan_in), zero biases"
                     : "Gaussian std \(options.initialStandardDeviation), zero biases"),
             "notes": "Trained by SRLab ConvNet: valid convolutions on 33x33 sub-images, Caffe EuclideanLoss sum/(2*batch); "
@@ -68,18 +68,6 @@ public struct SRCNNTrainable: TrainableNetwork {
                 + "\(epochs) epochs of \(samplesPerEpoch) samples (the paper ran ~8e8 backpropagations), "
                 + "shuffled each epoch with a seeded generator",
         ]
-    }
-}
-
-extension SRCNNTrainable {
-    /// What a fine-tuned model started from: the initial model's name and how it was trained, so
-    /// the new file states the whole recipe.
-    static func fineTuningProvenance(_ path: String) -> String {
-        let name = (path as NSString).lastPathComponent
-        guard let m = (try? SafeTensorsFile(contentsOf: path))?.metadata else { return "fine-tuned from \(name)" }
-        let facts = ["initialisation", "training_set", "epochs", "optimiser", "augmentation", "validation_psnr"]
-            .compactMap { key in m[key].map { "\(key) \($0)" } }
-        return "fine-tuned from \(name) (" + facts.joined(separator: "; ") + ")"
     }
 }
 

@@ -1,5 +1,6 @@
 import COpenBLAS
 import Foundation
+import TensorFile
 
 /// Everything that defines an SRCNN training run. Stored in every checkpoint, so a resumed run
 /// continues with exactly these settings.
@@ -125,6 +126,17 @@ public struct SRCNNTrainingOptions: Codable, Sendable, Equatable {
     public func trainingSetDescription(count: Int) -> String {
         let scales = downscales.isEmpty ? "" : ", plus copies downscaled x\(downscales.map { "\($0)" }.joined(separator: ", x"))"
         return "\((trainingFolder as NSString).lastPathComponent)\(scales) (\(count) sub-images 33x33 stride 14, Y, bicubic x\(scale) down-up)"
+    }
+
+    /// What a fine-tuned run started from: the initial model's name and how that model was trained,
+    /// so the new file states the whole recipe; nil without `initialModel`.
+    public var initialModelProvenance: String? {
+        guard let path = initialModel else { return nil }
+        let name = (path as NSString).lastPathComponent
+        guard let m = (try? SafeTensorsFile(contentsOf: path))?.metadata else { return "fine-tuned from \(name)" }
+        let facts = ["initialisation", "training_set", "epochs", "optimiser", "augmentation", "validation_psnr"]
+            .compactMap { key in m[key].map { "\(key) \($0)" } }
+        return "fine-tuned from \(name) (" + facts.joined(separator: "; ") + ")"
     }
 
     private var milestoneText: String {

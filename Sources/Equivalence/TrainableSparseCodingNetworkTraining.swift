@@ -49,7 +49,7 @@ extension TrainableSparseCodingNetwork: TrainableNetwork {
         meta["training_set"] = options.trainingSetDescription(count: trainingSet.count)
         meta["optimiser"] = Self.optimiserDescription(options)
         meta["augmentation"] = options.augment ? "random flips and 90-degree rotations" : "none"
-        meta["initialisation"] = "from the coupled dictionary \(metadata["dictionary"] ?? "") (ISTA with lambda \(configuration.lambda), step 1/L), reconstruction gain \(metadata["gain"] ?? "1") by least squares"
+        meta["initialisation"] = options.initialModelProvenance ?? "from the coupled dictionary \(metadata["dictionary"] ?? "") (ISTA with lambda \(configuration.lambda), step 1/L), reconstruction gain \(metadata["gain"] ?? "1") by least squares"
         meta["departures"] = Self.departures
         meta["notes"] = "Trained by SRLab ConvNet's NetworkTrainer: valid convolutions on 33x33 sub-images, loss on the centre 21x21, Caffe EuclideanLoss sum/(2*batch), \(epochs) epochs of \(samplesPerEpoch) samples, shuffled each epoch with a seeded generator"
         return meta
