@@ -111,7 +111,9 @@ public enum Figures {
         for (i, (label, pts)) in series.enumerated() {
             let color = palette[(i + 1) % palette.count]
             body += "<polyline fill='none' stroke='\(color)' stroke-width='2' points='" + pts.map { "\(axes.px($0.0)),\(axes.py($0.1))" }.joined(separator: " ") + "'/>\n"
-            body += "<text x='\(axes.x0 + 10)' y='\(axes.y0 + 18 + 16 * Double(i))' font-size='12' fill='\(color)'>\(esc(label))</text>\n"
+            // Bottom right: validation curves rise towards the top, so the legend stays clear of them.
+            let row = Double(series.count - 1 - i)
+            body += "<text x='\(axes.x0 + axes.w - 10)' y='\(axes.y0 + axes.h - 10 - 16 * row)' text-anchor='end' font-size='12' fill='\(color)'>\(esc(label))</text>\n"
         }
         return svg(body)
     }
