@@ -108,6 +108,23 @@ import Imaging
         #expect(losses.last! < 0.5 * losses.first!, "losses \(losses)")
     }
 
+    @Test func aDivergingRunStopsWithAClearErrorAndWritesNothing() throws {
+        let folder = try Self.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var o = Self.options(folder, epochs: 2)
+        o.optimizer = .sgd
+        o.learningRate = 1e12
+        o.lastLayerLearningRate = 1e12
+        let trainer = try SRCNNTrainer(options: o, trainingSet: Self.syntheticSet(), validation: [])
+        do {
+            try trainer.run()
+            Issue.record("a learning rate of 1e12 trained without diverging")
+        } catch {
+            #expect("\(error)".contains("diverged"))
+        }
+        #expect(!FileManager.default.fileExists(atPath: trainer.checkpointPath))
+    }
+
     @Test func badOptionsAreRejected() {
         var o = SRCNNTrainingOptions()
         o.architecture = "9-5"

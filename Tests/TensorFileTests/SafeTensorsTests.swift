@@ -29,6 +29,12 @@ import Testing
         #expect(throws: SafeTensorsError.self) { try SafeTensorsFile(data: huge) }
     }
 
+    @Test func truncatedTensorDataIsRejected() {
+        let data = SafeTensorsFile(tensors: ["w": Tensor(shape: [4], floats: [1, 2, 3, 4])]).serialized()
+        #expect((try? SafeTensorsFile(data: data)) != nil)
+        #expect(throws: SafeTensorsError.self) { try SafeTensorsFile(data: data.dropLast(2)) }
+    }
+
     @Test func shapeAndFinitenessAreChecked() throws {
         let file = SafeTensorsFile(tensors: ["w": Tensor(shape: [2, 2], floats: [1, 2, .nan, 4])])
         #expect(throws: SafeTensorsError.self) { try file.tensor("w", shape: [4]) }
