@@ -48,10 +48,7 @@ struct NetworkTrainingArguments: ParsableArguments {
         o.seed = seed
         o.augment = augment
         o.downscales = try downscaleFactors()
-        if let initModel {
-            guard FileManager.default.fileExists(atPath: initModel) else { throw ValidationError("--init-model \(initModel): no such file") }
-            o.initialModel = initModel
-        }
+        o.initialModel = initModel
         o.threads = threads
         o.shards = shards
         o.progressInterval = progressInterval
@@ -60,9 +57,10 @@ struct NetworkTrainingArguments: ParsableArguments {
 
     func downscaleFactors() throws -> [Double] {
         guard let downscales else { return [] }
+        // The range is checked with the other options (SRCNNTrainingOptions.validateCommon).
         let values = downscales.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
-        guard values.allSatisfy({ ($0 ?? 0) > 0 && ($0 ?? 1) < 1 }) else {
-            throw ValidationError("--downscales must be factors between 0 and 1 separated by commas, e.g. 0.9,0.8,0.7,0.6")
+        guard values.allSatisfy({ $0 != nil }) else {
+            throw ValidationError("--downscales must be numbers separated by commas, e.g. 0.9,0.8,0.7,0.6")
         }
         return values.compactMap { $0 }
     }
