@@ -48,10 +48,23 @@ public final class NetworkTrainer<Network: TrainableNetwork> {
     let optimizer: any Optimizer
     let backprop: ShardedBackprop<Network.Backprop>
 
-    /// A fresh run on data already in memory, from the network's initial parameters.
-    public init(network: Network, options: SRCNNTrainingOptions, trainingSet: SRCNNTrainingSet,
-                validation: [PreparedImage]) throws {
+    /// A fresh run on data already in memory, from the network's initial parameters (or from
+    /// `options.initialModel`'s).
+    public convenience init(network: Network, options: SRCNNTrainingOptions, trainingSet: SRCNNTrainingSet,
+                            validation: [PreparedImage]) throws {
+        try self.init(network: network, options: options, trainingSet: trainingSet, validation: validation, resuming: false)
+    }
+
+    /// `resuming`: the parameters will come from a checkpoint, so an initial model is not read.
+    init(network: Network, options: SRCNNTrainingOptions, trainingSet: SRCNNTrainingSet,
+         validation: [PreparedImage], resuming: Bool) throws {
+        var options = options
         try options.validateCommon()
+        if let model = options.initialModel, options.initialModelProvenance == nil {
+            // Read once and kept in the options (so in every checkpoint): a resumed run, on any
+            // machine, describes its start without the initial model's file.
+            options.initialModelProvenance = SRCNNTrainingOptions.provenance(ofModel: model)
+        }
         guard trainingSet.count >= options.batchSize else {
             throw SRCNNError.invalidOptions("\(trainingSet.count) sub-images are fewer than one batch of \(options.batchSize)")
         }
@@ -60,7 +73,7 @@ public final class NetworkTrainer<Network: TrainableNetwork> {
         self.trainingSet = trainingSet
         self.validation = validation
         optimizer = options.optimizerInstance
-        if let model = options.initialModel {
+        if let model = options.initialModel, !resuming {
             parameters = try network.parameters(fromModel: model, scale: options.scale)
         } else {
             parameters = network.initialParameters(options: options)
@@ -263,7 +276,8 @@ public final class NetworkTrainer<Network: TrainableNetwork> {
             set = try SRCNNTrainingSet(options: options)
         }
         try self.init(network: net, options: options, trainingSet: set,
-                      validation: try validation ?? Self.loadValidation(options.validationFolder, scale: options.scale))
+                      validation: try validation ?? Self.loadValidation(options.validationFolder, scale: options.scale),
+                      resuming: true)
         guard let epochText = file.metadata["epoch"], let e = Int(epochText),
               let stepText = file.metadata["step"], let s = Int(stepText),
               let rngText = file.metadata["rng_state"] else { throw fail("epoch, step or RNG state missing") }

@@ -38,6 +38,8 @@ public struct SRCNNTrainingOptions: Codable, Sendable, Equatable {
     public var downscales: [Double] = []
     /// A model file whose parameters start the run instead of a random initialisation (fine-tuning).
     public var initialModel: String?
+    /// How that model was trained (`provenance(ofModel:)`), read when the run starts.
+    public var initialModelProvenance: String?
     /// Threads for BLAS and for the layers' own loops; results do not depend on it.
     public var threads: Int = 2
     /// Pieces each batch is cut into and run in parallel; the result depends on this, not on `threads`.
@@ -69,6 +71,7 @@ public struct SRCNNTrainingOptions: Codable, Sendable, Equatable {
         o.augment = try c.decodeIfPresent(Bool.self, forKey: .augment) ?? o.augment
         o.downscales = try c.decodeIfPresent([Double].self, forKey: .downscales) ?? []
         o.initialModel = try c.decodeIfPresent(String.self, forKey: .initialModel)
+        o.initialModelProvenance = try c.decodeIfPresent(String.self, forKey: .initialModelProvenance)
         o.threads = try c.decodeIfPresent(Int.self, forKey: .threads) ?? o.threads
         o.shards = try c.decodeIfPresent(Int.self, forKey: .shards) ?? 1
         o.progressInterval = try c.decodeIfPresent(Int.self, forKey: .progressInterval) ?? o.progressInterval
@@ -129,9 +132,8 @@ public struct SRCNNTrainingOptions: Codable, Sendable, Equatable {
     }
 
     /// What a fine-tuned run started from: the initial model's name and how that model was trained,
-    /// so the new file states the whole recipe; nil without `initialModel`.
-    public var initialModelProvenance: String? {
-        guard let path = initialModel else { return nil }
+    /// so the new file states the whole recipe.
+    public static func provenance(ofModel path: String) -> String {
         let name = (path as NSString).lastPathComponent
         guard let m = (try? SafeTensorsFile(contentsOf: path))?.metadata else { return "fine-tuned from \(name)" }
         let facts = ["initialisation", "training_set", "epochs", "optimiser", "augmentation", "validation_psnr"]

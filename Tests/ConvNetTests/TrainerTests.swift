@@ -47,8 +47,15 @@ import Imaging
         let tuned = try SRCNNTrainer(options: o, trainingSet: set, validation: [])
         #expect(tuned.parameters == first.parameters && tuned.epoch == 0)
         #expect(tuned.model.metadata["initialisation"]?.hasPrefix("fine-tuned from last.safetensors (") == true)
-        o.architecture = "5-3-3:4-3"
-        #expect(throws: SRCNNError.self) { try SRCNNTrainer(options: o, trainingSet: set, validation: []) }
+        var other = o
+        other.architecture = "5-3-3:4-3"
+        #expect(throws: SRCNNError.self) { try SRCNNTrainer(options: other, trainingSet: set, validation: []) }
+        // A resume needs neither the initial model's file nor its parameters: the checkpoint has both.
+        try tuned.run()
+        try FileManager.default.removeItem(at: a.appendingPathComponent("last.safetensors"))
+        let resumed = try SRCNNTrainer(resumingFrom: tuned.checkpointPath, epochs: 2, trainingSet: set, validation: [])
+        #expect(resumed.parameters == tuned.parameters)
+        #expect(resumed.model.metadata["initialisation"] == tuned.model.metadata["initialisation"])
     }
 
     @Test func resumeContinuesBitIdentically() throws {
