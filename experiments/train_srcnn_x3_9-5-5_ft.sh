@@ -3,7 +3,7 @@
 # (stopped after epoch 244 at a constant Adam 3e-4, batch 16; best Set5 32.6470 at epoch 211) on
 # more of T91 and with larger batches. Why: that run's validation PSNR was still rising slowly
 # with the training loss still falling (under-trained, not over-fitted), and batch 16 runs at
-# less than half the samples/s of batch 128 on this machine. Departures from the paper, on top
+# about 60% of the samples/s of batch 128 on this machine (900–1,000 against 1,622 in the logs). Departures from the paper, on top
 # of the first stage's (Adam, He initialisation, augmentation, T91 only): scale augmentation —
 # each T91 image also gives sub-images of its bicubic copies downscaled by 0.9, 0.8, 0.7, 0.6
 # (still only the 91 images) — and batch 128 (the paper's) at Adam lr 3e-4, /10 at 60 and 125, 140 epochs.
