@@ -5,11 +5,13 @@ import Foundation
 /// fenced `sh` block preceded by `<!-- srlab:run -->` (or `<!-- srlab:run quick -->` for commands
 /// cheap enough for CI); the fenced `text` block after `<!-- srlab:output -->` holds what the
 /// command printed. `run` executes the commands and rewrites the outputs; `check` re-runs the quick
-/// ones and reports every output that no longer matches.
+/// ones and reports every output that no longer matches, within the tolerance the cell declares
+/// (`<!-- srlab:run quick tolerance=last-digit -->`, see `NotebookTolerance`).
 public struct Notebook {
     public struct Cell: Sendable {
         public var command: String
         public var quick: Bool
+        public var tolerance: NotebookTolerance
         /// Line range of the output block's body in `lines` (nil when the notebook has none yet).
         public var outputLines: Range<Int>?
         public var output: String
@@ -31,7 +33,7 @@ public struct Notebook {
         while i < lines.count {
             let marker = lines[i].trimmingCharacters(in: .whitespaces)
             guard marker.hasPrefix("<!-- srlab:run") else { i += 1; continue }
-            let quick = marker.contains("quick")
+            let quick = marker.split(separator: " ").contains("quick")
             guard i + 1 < lines.count, lines[i + 1].hasPrefix("```") else {
                 throw HarnessError.invalidSpec(path: path, reason: "line \(i + 1): srlab:run must be followed by a fenced command block")
             }
@@ -39,7 +41,9 @@ public struct Notebook {
             var command: [String] = []
             while j < lines.count, !lines[j].hasPrefix("```") { command.append(lines[j]); j += 1 }
             guard j < lines.count else { throw HarnessError.invalidSpec(path: path, reason: "line \(i + 2): unclosed command block") }
-            var cell = Cell(command: command.joined(separator: "\n"), quick: quick, outputLines: nil, output: "", commandLine: i + 1)
+            let tolerance = try NotebookTolerance.parse(marker: marker) ?? .exact
+            var cell = Cell(command: command.joined(separator: "\n"), quick: quick, tolerance: tolerance,
+                            outputLines: nil, output: "", commandLine: i + 1)
             var k = j + 1
             while k < lines.count, lines[k].trimmingCharacters(in: .whitespaces).isEmpty { k += 1 }
             if k < lines.count, lines[k].trimmingCharacters(in: .whitespaces) == "<!-- srlab:output -->",
@@ -101,21 +105,27 @@ public struct Notebook {
         try AtomicFile.write(lines.joined(separator: "\n"), to: path)
     }
 
-    /// The quick cells whose fresh output differs from the notebook's, as messages.
+    /// The quick cells whose fresh output differs from the notebook's, as messages. The commands
+    /// run in a scratch copy of `directory` (see `CheckWorkspace`), so a check rewrites nothing:
+    /// a cell that draws a figure into the notebooks' folder draws it into the copy.
     public func check(in directory: String, binDirectory: String, progress: (String) -> Void) throws -> [String] {
+        let absolute = URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: directory)).standardizedFileURL.path
+        let base = URL(fileURLWithPath: directory).standardizedFileURL.path + "/"
+        let folder = absolute.hasPrefix(base) ? String(absolute.dropFirst(base.count).split(separator: "/").first ?? "") : ""
+        let workspace = try CheckWorkspace(mirroring: directory, copying: folder)
+        defer { workspace.remove() }
         var failures: [String] = []
         for cell in cells where cell.quick {
             progress("\(path):\(cell.commandLine): \(cell.command)")
             let fresh: String
-            do { fresh = try Self.execute(cell.command, in: directory, binDirectory: binDirectory) } catch {
+            do { fresh = try Self.execute(cell.command, in: workspace.path, binDirectory: binDirectory) } catch {
                 failures.append("\(path):\(cell.commandLine): \(error)"); continue
             }
             if cell.outputLines == nil {
                 failures.append("\(path):\(cell.commandLine): no recorded output (run `srlab notebook run`)")
-            } else if fresh != cell.output.replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression) {
-                let a = fresh.components(separatedBy: "\n"), b = cell.output.components(separatedBy: "\n")
-                let first = Array(zip(a, b)).firstIndex { $0.0 != $0.1 } ?? min(a.count, b.count)
-                failures.append("\(path):\(cell.commandLine): output differs at its line \(first + 1): now '\(first < a.count ? a[first] : "<end>")', notebook '\(first < b.count ? b[first] : "<end>")'")
+            } else if let mismatch = cell.tolerance.mismatch(
+                recorded: cell.output.replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression), fresh: fresh) {
+                failures.append("\(path):\(cell.commandLine): \(mismatch)")
             }
         }
         return failures
@@ -131,4 +141,38 @@ public struct Notebook {
         return try FileManager.default.contentsOfDirectory(atPath: path).filter { $0.hasSuffix(".md") }.sorted()
             .map { (path as NSString).appendingPathComponent($0) }
     }
+}
+
+/// A scratch copy of the folder a check runs in: the notebooks' own folder is copied (figures that
+/// cells draw land in the copy), every other entry is a symbolic link to the real one, and the
+/// folder's siblings are linked beside it so that `../shared/…` still resolves. Quick cells must
+/// therefore write only inside the notebooks' folder or to absolute temporary paths.
+struct CheckWorkspace {
+    let root: String
+    let path: String
+
+    init(mirroring directory: String, copying notebooksFolder: String) throws {
+        let fm = FileManager.default
+        let source = URL(fileURLWithPath: directory).standardizedFileURL
+        root = fm.temporaryDirectory.appendingPathComponent("srlab-notebook-check-\(getpid())-\(UUID().uuidString)").path
+        path = (root as NSString).appendingPathComponent(source.lastPathComponent)
+        do {
+            try fm.createDirectory(atPath: path, withIntermediateDirectories: true)
+            let parent = source.deletingLastPathComponent()
+            for sibling in (try? fm.contentsOfDirectory(atPath: parent.path)) ?? [] where sibling != source.lastPathComponent {
+                try fm.createSymbolicLink(atPath: (root as NSString).appendingPathComponent(sibling),
+                                          withDestinationPath: parent.appendingPathComponent(sibling).path)
+            }
+            for entry in try fm.contentsOfDirectory(atPath: source.path) {
+                let real = source.appendingPathComponent(entry).path, mirror = (path as NSString).appendingPathComponent(entry)
+                if entry == notebooksFolder { try fm.copyItem(atPath: real, toPath: mirror) }
+                else { try fm.createSymbolicLink(atPath: mirror, withDestinationPath: real) }
+            }
+        } catch {
+            try? fm.removeItem(atPath: root)
+            throw HarnessError.unwritableFolder(path: root, reason: "cannot prepare the scratch copy for the check: \(error.localizedDescription)")
+        }
+    }
+
+    func remove() { try? FileManager.default.removeItem(atPath: root) }
 }

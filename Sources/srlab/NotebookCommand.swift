@@ -29,11 +29,21 @@ struct NotebookCommand: ParsableCommand {
     }
 
     struct Check: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Re-run the quick commands; fail when an output no longer matches.")
+        static let configuration = CommandConfiguration(
+            abstract: "Re-run the quick commands in a scratch copy; fail when an output no longer matches (numbers within the cell's tolerance).")
         @Argument(help: "A notebook or a folder of notebooks.") var path: String
+        @Option(help: "Data root holding Set5/ and Set14/ (default: $SRLAB_DATA, else ./data).") var data: String?
 
         func run() throws {
             try reportingErrors {
+                // Every quick cell reads the image sets: without them each would fail for the same reason.
+                let root = DataRoot(option: data)
+                var isDir: ObjCBool = false
+                guard FileManager.default.fileExists(atPath: (root.path as NSString).appendingPathComponent("Set5"), isDirectory: &isDir),
+                      isDir.boolValue else {
+                    throw HarnessError.invalidSpec(path: root.path, reason: "no image sets here (Set5/ is missing), so no notebook cell can be checked; give --data or SRLAB_DATA, or run `srlab fetch-data`")
+                }
+                setenv("SRLAB_DATA", URL(fileURLWithPath: root.path).standardizedFileURL.path, 1)
                 var failures: [String] = []
                 var checked = 0
                 for file in try Notebook.files(path) {
