@@ -120,6 +120,8 @@ public struct SRCNN: SuperResolver {
     }
 
     public var name: String { "srcnn \(architecture)" }
+    /// Each layer reads (k − 1)/2 pixels around; 2 more cover the Winograd grid (see the header).
+    public var contextRadius: Int? { architecture.halo + 2 }
 
     /// Bicubic upscaling (MATLAB imresize) followed by the network, same size, values not rounded.
     public func upscale(lowRes: Plane, scale: Int) -> Plane {

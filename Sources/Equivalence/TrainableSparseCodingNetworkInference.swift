@@ -5,6 +5,8 @@ import Imaging
 
 extension TrainableSparseCodingNetwork: SuperResolver {
     public var name: String { "scn \(configuration.atoms) atoms, K = \(configuration.iterations)" }
+    /// The valid convolutions shrink the input by `shrink` pixels: half of it on each side.
+    public var contextRadius: Int? { SparseCodingNetworkConfiguration.shrink / 2 }
 
     /// Bicubic upscaling (MATLAB imresize) followed by the network, same size, values not rounded.
     public func upscale(lowRes: Plane, scale: Int) -> Plane {

@@ -8,12 +8,22 @@ public protocol SuperResolver: Sendable {
     /// A short name for tables, e.g. "bicubic", "sc", "srcnn 9-5-5".
     var name: String { get }
     func upscale(lowRes: Plane, scale: Int) -> Plane
+    /// High-resolution pixels of context each output pixel reads beyond the bicubic-upscaled
+    /// input's own neighbourhood, so an image can be run in strips with that much overlap and give
+    /// the whole image's result (`StripUpscale`); nil when an output pixel depends on the whole
+    /// image (the default).
+    var contextRadius: Int? { get }
+}
+
+extension SuperResolver {
+    public var contextRadius: Int? { nil }
 }
 
 /// The baseline every table starts with: MATLAB `imresize(LR, s, 'bicubic')`.
 public struct BicubicResolver: SuperResolver {
     public init() {}
     public var name: String { "bicubic" }
+    public var contextRadius: Int? { 0 }
     public func upscale(lowRes: Plane, scale: Int) -> Plane {
         Resize.bicubic(lowRes, scale: Double(scale))
     }

@@ -1,0 +1,98 @@
+/// Upscaling a user's image in horizontal strips, so that memory stays near the size of the 8-bit
+/// output however large the photo: a 3000×2000 photo at ×4 is a 288 MB RGB output, while whole
+/// planes in Double would need 768 MB each (Y, Cb, Cr, the bicubic input, the method's output).
+///
+/// Each strip of `coreRows` low-resolution rows is read with `halo` more rows above and below,
+/// converted to YCbCr, super-resolved, and only its core's `scale · coreRows` output rows are kept.
+/// The result equals the whole-image computation when the halo covers everything an output row
+/// depends on: MATLAB's bicubic reads 2 low-resolution rows on each side (its mirrored edge is
+/// replaced by real rows everywhere but at the image's own border), and the method reads
+/// `contextRadius` more high-resolution rows (SRCNN: Σ(k−1)/2 of its layers). Methods whose
+/// output depends on the whole image (ScSR's back-projection) have no radius and run in one strip.
+public enum StripUpscale {
+    /// Low-resolution rows of context each strip reads beyond its core, for a method that reads
+    /// `contextRadius` high-resolution rows around each output row.
+    public static func halo(contextRadius: Int, scale: Int) -> Int {
+        (contextRadius + scale - 1) / scale + 3
+    }
+
+    /// Core rows per strip: about `pixelBudget` output pixels per strip, at least 8 input rows.
+    public static func coreRows(width: Int, scale: Int, pixelBudget: Int = 3_000_000) -> Int {
+        max(8, pixelBudget / max(1, width * scale * scale))
+    }
+
+    /// The user's image made `scale` times larger: Y by the method, chroma and alpha by bicubic,
+    /// through `ycbcr2rgb` (a gray image stays gray). `progress` is called with (strips done, strips).
+    public static func upscale(_ image: Image8, scale: Int, with method: SuperResolver,
+                               coreRows requested: Int? = nil,
+                               progress: ((Int, Int) -> Void)? = nil) -> Image8 {
+        let width = image.width * scale, height = image.height * scale
+        let channels = image.channels
+        var out = [UInt8](repeating: 0, count: width * height * channels)
+        let core: Int, halo: Int
+        if let radius = method.contextRadius {
+            core = requested ?? coreRows(width: image.width, scale: scale)
+            halo = Self.halo(contextRadius: radius, scale: scale)
+        } else {
+            core = image.height
+            halo = 0
+        }
+        let strips = (image.height + core - 1) / core
+        for strip in 0..<strips {
+            let a = strip * core, b = min(image.height, a + core)
+            let top = max(0, a - halo), bottom = min(image.height, b + halo)
+            let rows = image.rows(top..<bottom)
+            let upscaled = upscaleWhole(rows, scale: scale, with: method)
+            // Keep the core: output rows scale·a ..< scale·b, found scale·(a − top) rows into the strip.
+            let rowBytes = width * channels
+            let first = scale * (a - top) * rowBytes, count = scale * (b - a) * rowBytes
+            out.replaceSubrange((scale * a * rowBytes)..<(scale * a * rowBytes + count),
+                                with: upscaled.bytes[first..<(first + count)])
+            progress?(strip + 1, strips)
+        }
+        return Image8(width: width, height: height, channels: channels, bytes: out)
+    }
+
+    /// One strip (or a whole image): Y by the method, the other channels by bicubic.
+    static func upscaleWhole(_ image: Image8, scale: Int, with method: SuperResolver) -> Image8 {
+        let colour = image.channels >= 3
+        let (y, cb, cr) = Color.ycbcr(image.withoutAlpha)
+        let outY = method.upscale(lowRes: y.map { $0 / 255 }, scale: scale)
+        let up = { (p: Plane) in Resize.bicubic(p.map { $0 / 255 }, width: outY.width, height: outY.height) }
+        let base = colour ? Color.rgb(y: outY, cb: up(cb), cr: up(cr)) : Image8.gray(outY.map { $0 * 255 })
+        guard let alpha = image.alpha else { return base }
+        return base.addingAlpha(Quantize.to8Bit(up(alpha)))
+    }
+}
+
+extension Image8 {
+    /// Rows `range` of the image, as an image of its own.
+    func rows(_ range: Range<Int>) -> Image8 {
+        let rowBytes = width * channels
+        return Image8(width: width, height: range.count, channels: channels,
+                      bytes: Array(bytes[(range.lowerBound * rowBytes)..<(range.upperBound * rowBytes)]))
+    }
+
+    /// The alpha channel as 8-bit values (gray+alpha and RGBA images), nil otherwise.
+    var alpha: Plane? { channels == 2 || channels == 4 ? channel(channels - 1) : nil }
+
+    /// The colour channels alone (the image itself when it has no alpha).
+    var withoutAlpha: Image8 {
+        guard channels == 2 || channels == 4 else { return self }
+        let kept = channels - 1
+        var out = [UInt8](repeating: 0, count: width * height * kept)
+        for i in 0..<(width * height) { for c in 0..<kept { out[i * kept + c] = bytes[i * channels + c] } }
+        return Image8(width: width, height: height, channels: kept, bytes: out)
+    }
+
+    /// This image with `alpha` (8-bit values, same size) appended as its last channel.
+    func addingAlpha(_ alpha: Plane) -> Image8 {
+        let n = width * height, c = channels
+        var out = [UInt8](repeating: 0, count: n * (c + 1))
+        for i in 0..<n {
+            for k in 0..<c { out[i * (c + 1) + k] = bytes[i * c + k] }
+            out[i * (c + 1) + c] = UInt8(alpha.values[i])
+        }
+        return Image8(width: width, height: height, channels: c + 1, bytes: out)
+    }
+}

@@ -1,0 +1,67 @@
+import Foundation
+import Testing
+@testable import Imaging
+
+/// Strips with enough overlap give the whole image's result, so large photos can be upscaled in
+/// little memory without changing a pixel.
+@Suite struct StripUpscaleTests {
+    func photo(width: Int, height: Int, channels: Int) -> Image8 {
+        var bytes: [UInt8] = []
+        for y in 0..<height { for x in 0..<width { for c in 0..<channels {
+            let wave: Double = sin(Double(x * (c + 1)) / 2.3) * cos(Double(y + 5 * c) / 1.7)
+            bytes.append(Quantize.uint8(128 + 90 * wave))
+        } } }
+        return Image8(width: width, height: height, channels: channels, bytes: bytes)
+    }
+
+    /// A method that reads `radius` output rows around each pixel: bicubic, then a vertical box blur.
+    struct BlurredBicubic: SuperResolver {
+        let radius: Int
+        var name: String { "blurred bicubic" }
+        var contextRadius: Int? { radius }
+        func upscale(lowRes: Plane, scale: Int) -> Plane {
+            let up = Resize.bicubic(lowRes, scale: Double(scale))
+            var out = up
+            for y in 0..<up.height { for x in 0..<up.width {
+                var sum = 0.0
+                for d in -radius...radius { sum += up[x, min(up.height - 1, max(0, y + d))] }
+                out[x, y] = sum / Double(2 * radius + 1)
+            } }
+            return out
+        }
+    }
+
+    @Test(arguments: [1, 3], [2, 3, 4])
+    func stripsEqualTheWholeImage(channels: Int, scale: Int) {
+        let image = photo(width: 23, height: 61, channels: channels)
+        for method in [BicubicResolver() as SuperResolver, BlurredBicubic(radius: 7)] {
+            let whole = StripUpscale.upscaleWhole(image, scale: scale, with: method)
+            var calls: [Int] = []
+            let strips = StripUpscale.upscale(image, scale: scale, with: method, coreRows: 8) { done, _ in calls.append(done) }
+            #expect(strips == whole, "\(method.name) ×\(scale), \(channels) channels")
+            #expect(calls == Array(1...8))
+        }
+    }
+
+    /// Without enough overlap the strips would show: the test above can fail.
+    @Test func tooLittleOverlapIsVisible() {
+        let image = photo(width: 23, height: 61, channels: 1)
+        struct Claims: SuperResolver {
+            var name: String { "understated radius" }
+            var contextRadius: Int? { 0 }
+            func upscale(lowRes: Plane, scale: Int) -> Plane { BlurredBicubic(radius: 12).upscale(lowRes: lowRes, scale: scale) }
+        }
+        let whole = StripUpscale.upscaleWhole(image, scale: 2, with: Claims())
+        #expect(StripUpscale.upscale(image, scale: 2, with: Claims(), coreRows: 8) != whole)
+    }
+
+    /// A gray image comes out gray with its real levels, equal to bicubic on the plane.
+    @Test func grayStaysGrayAtFullRange() {
+        let image = photo(width: 20, height: 18, channels: 1)
+        let out = StripUpscale.upscale(image, scale: 3, with: BicubicResolver())
+        let direct = Image8.gray(Resize.bicubic(image.channel(0).map { $0 / 255 }, scale: 3).map { $0 * 255 })
+        #expect(out.channels == 1)
+        #expect(out == direct)
+        #expect(out.bytes.max()! > 200 && out.bytes.min()! < 60)
+    }
+}
