@@ -163,7 +163,7 @@ public enum Comparison {
             let files = missing.map { ShardLabel(index: $0, count: total).text + ".json" }.joined(separator: ", ")
             let folder = (source(0) as NSString).deletingLastPathComponent
             throw HarnessError.invalidSpec(path: folder.isEmpty ? "merge" : folder, reason: """
-                \(missing.count) of \(total) shards missing: \(files); run them (srlab compare … --shard \(missing[0])/\(total)), \
+                \(missing.count) of \(total) shards missing: \(files); run them (srlab compare SPEC --shard \(missing[0])/\(total)), \
                 or merge without them with --partial
                 """)
         }

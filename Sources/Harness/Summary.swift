@@ -16,8 +16,9 @@ public enum Summary {
         let labels = orderedLabels(result)
         var out = "# \(result.spec.name)\n\n"
         if let p = result.partial {
-            out += "**Partial results:** shards \(p.missing.map(String.init).joined(separator: ", ")) of \(p.count) were not merged "
-            out += "(`srlab merge --partial`); their cells are missing from the tables below.\n\n"
+            let list = p.missing.map(String.init).joined(separator: ", ")
+            out += "**Partial results:** " + (p.missing.count == 1 ? "shard \(list) of \(p.count) was" : "shards \(list) of \(p.count) were")
+            out += " not merged (`srlab merge --partial`); " + (p.missing.count == 1 ? "its" : "their") + " cells are missing from the tables below.\n\n"
         }
         if let d = result.spec.description { out += d + "\n\n" }
         out += protocolText + "\n\n"

@@ -55,7 +55,7 @@ import Testing
         #expect(partial.partial == MissingShards(count: 3, missing: [2]))
         try ResultsWriter.write(partial, to: try ResultsFolder(out.path))
         let summary = try String(contentsOfFile: out.path + "/summary.md", encoding: .utf8)
-        #expect(summary.contains("**Partial results:** shards 2 of 3 were not merged"))
+        #expect(summary.contains("**Partial results:** shard 2 of 3 was not merged"))
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out.path + "/metrics.json"))) as? [String: Any]
         let recorded = json?["partial"] as? [String: Any]
         #expect(recorded?["missing"] as? [Int] == [2] && recorded?["count"] as? Int == 3)
