@@ -27,6 +27,45 @@ public struct ComparisonRun: Codable, Sendable {
     public var seed: Int
     public var environment: RunEnvironment
     public var cells: [CellReport]
+    /// Set when `merge --partial` combined fewer than all shards: which ones are missing.
+    /// Absent from complete results.
+    public var partial: MissingShards?
+
+    public init(spec: ExperimentSpec, shard: String?, seed: Int, environment: RunEnvironment, cells: [CellReport],
+                partial: MissingShards? = nil) {
+        self.spec = spec
+        self.shard = shard
+        self.seed = seed
+        self.environment = environment
+        self.cells = cells
+        self.partial = partial
+    }
+}
+
+/// The shards a partial merge lacks: `missing` (1-based) of `count`.
+public struct MissingShards: Codable, Sendable, Equatable {
+    public var count: Int
+    public var missing: [Int]
+}
+
+/// "shard-I-of-N", the label `compare --shard I/N` gives its results and its file.
+public struct ShardLabel: Sendable, Equatable {
+    public let index: Int
+    public let count: Int
+
+    public init(index: Int, count: Int) {
+        self.index = index
+        self.count = count
+    }
+
+    public init?(_ text: String) {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 4, parts[0] == "shard", parts[2] == "of", let i = Int(parts[1]), let n = Int(parts[3]),
+              n >= 1, (1...n).contains(i) else { return nil }
+        self.init(index: i, count: n)
+    }
+
+    public var text: String { "shard-\(index)-of-\(count)" }
 }
 
 public enum Comparison {
@@ -39,22 +78,28 @@ public enum Comparison {
         cells.enumerated().filter { $0.offset % count == index - 1 }.map(\.element)
     }
 
-    /// Checks every input — datasets, model files, method construction — before any work, then
-    /// runs the cells.
+    /// Checks every input — datasets, model files, crop images, method construction — before any
+    /// work, then runs the cells. `specPath` names the spec in errors.
     public static func run(_ spec: ExperimentSpec, cells requested: [Cell], dataRoot: DataRoot,
-                           makeResolver: ResolverFactory, shard: String? = nil,
+                           makeResolver: ResolverFactory, shard: String? = nil, specPath: String = "the experiment spec",
                            progress: (String) -> Void = { _ in }) throws -> ComparisonRun {
         var cells: [Cell] = []
         for cell in requested {
             if let model = cell.model, !FileManager.default.fileExists(atPath: model) {
                 let optional = spec.methods.first { $0.label == cell.label }?.optional ?? false
                 if optional { progress("skipping \(cell.label) \(cell.dataset) x\(cell.scale): \(model) not found"); continue }
-                throw HarnessError.invalidSpec(path: model, reason: "model file for '\(cell.label)' not found")
+                throw HarnessError.invalidSpec(path: model, reason: "model file not found (models.\(cell.scale) of '\(cell.label)' in \(specPath))")
             }
             cells.append(cell)
         }
         var images: [String: [LoadedImage]] = [:]
         for d in Set(cells.map(\.dataset)).sorted() { images[d] = try Evaluation.load(try dataRoot.dataset(d)) }
+        if let crops = spec.crops, let loaded = images[crops.dataset] {
+            let names = loaded.map(\.name)
+            for image in crops.images where !names.contains(image) {
+                throw HarnessError.invalidSpec(path: specPath, reason: "crops.images: '\(image)' is not an image of \(crops.dataset) (its images: \(names.joined(separator: ", ")))")
+            }
+        }
         let resolvers = try cells.map { try makeResolver($0) }
         var reports: [CellReport] = []
         for (i, (cell, resolver)) in zip(cells, resolvers).enumerated() {
@@ -63,7 +108,7 @@ public enum Comparison {
             let report = try Evaluation.run(resolver, images: images[cell.dataset]!, scale: cell.scale, dataset: cell.dataset,
                                             save: cropSpec.map { c in { prepared, out8, _ in
                 guard c.images.contains(prepared.name) else { return }
-                let score = SRProtocol.score(out8.map { $0 / 255 }, against: prepared).score
+                let score = Evaluation.score(out8.map { $0 / 255 }, against: prepared).score
                 crops.append(cropSample(prepared.groundTruth, image: prepared.name, label: "HR", spec: c, psnr: nil))
                 crops.append(cropSample(out8, image: prepared.name, label: cell.label, spec: c, psnr: score.psnr))
             } })
@@ -83,23 +128,57 @@ public enum Comparison {
                           pixels: Data(crop.values.map { UInt8(max(0, min(255, $0))) }).base64EncodedString(), psnr: psnr)
     }
 
-    /// Combines shard results of one spec; fails when shards disagree on the spec or overlap.
-    public static func merge(_ parts: [ComparisonRun]) throws -> ComparisonRun {
+    /// Combines the shard results of one spec. Fails when a part is not a shard, when shards
+    /// disagree on the spec or on N, when one is given twice, and — unless `allowPartial` — when
+    /// any of the N is missing, naming the missing ones; a partial merge records them in
+    /// `partial`. `paths` (one per part) name the files in errors.
+    public static func merge(_ parts: [ComparisonRun], paths: [String] = [], allowPartial: Bool = false) throws -> ComparisonRun {
         guard let first = parts.first else { throw HarnessError.invalidSpec(path: "merge", reason: "no shard files given") }
+        func source(_ i: Int) -> String { i < paths.count ? paths[i] : parts[i].shard ?? "part \(i + 1)" }
+        let firstSpec = try Evaluation.json(first.spec, for: source(0))
+        var labels: [Int: Int] = [:] // shard index → part
+        var count: Int?
+        for (i, part) in parts.enumerated() {
+            guard let label = part.shard.flatMap(ShardLabel.init) else {
+                throw HarnessError.invalidSpec(path: source(i), reason: "not a shard: merge combines the shard-I-of-N.json files of `srlab compare --shard I/N`")
+            }
+            guard part.spec.name == first.spec.name else {
+                throw HarnessError.invalidSpec(path: source(i), reason: "belongs to experiment '\(part.spec.name)', not '\(first.spec.name)'")
+            }
+            guard try Evaluation.json(part.spec, for: source(i)) == firstSpec else {
+                throw HarnessError.invalidSpec(path: source(i), reason: "was run from a different version of experiment '\(first.spec.name)' than \(source(0))")
+            }
+            if let count, count != label.count {
+                throw HarnessError.invalidSpec(path: source(i), reason: "is shard \(label.index) of \(label.count), but \(source(0)) is one of \(count)")
+            }
+            count = label.count
+            if let other = labels[label.index] {
+                throw HarnessError.invalidSpec(path: source(i), reason: "shard \(label.index) of \(label.count) is given twice (also \(source(other)))")
+            }
+            labels[label.index] = i
+        }
+        let total = count!
+        let missing = (1...total).filter { labels[$0] == nil }
+        if !missing.isEmpty && !allowPartial {
+            let files = missing.map { ShardLabel(index: $0, count: total).text + ".json" }.joined(separator: ", ")
+            let folder = (source(0) as NSString).deletingLastPathComponent
+            throw HarnessError.invalidSpec(path: folder.isEmpty ? "merge" : folder, reason: """
+                \(missing.count) of \(total) shards missing: \(files); run them (srlab compare SPEC --shard \(missing[0])/\(total)), \
+                or merge without them with --partial
+                """)
+        }
         let order = Cell.enumerate(first.spec)
         var byCell: [Cell: CellReport] = [:]
-        for part in parts {
-            guard part.spec.name == first.spec.name else {
-                throw HarnessError.invalidSpec(path: part.shard ?? "shard", reason: "belongs to experiment '\(part.spec.name)', not '\(first.spec.name)'")
-            }
+        for (i, part) in parts.enumerated() {
             for c in part.cells {
                 guard byCell[c.cell] == nil else {
-                    throw HarnessError.invalidSpec(path: part.shard ?? "shard", reason: "cell \(c.cell.label) \(c.cell.dataset) x\(c.cell.scale) appears twice")
+                    throw HarnessError.invalidSpec(path: source(i), reason: "cell \(c.cell.label) \(c.cell.dataset) x\(c.cell.scale) appears twice")
                 }
                 byCell[c.cell] = c
             }
         }
         let cells = order.compactMap { byCell[$0] }
-        return ComparisonRun(spec: first.spec, shard: nil, seed: first.seed, environment: first.environment, cells: cells)
+        return ComparisonRun(spec: first.spec, shard: nil, seed: first.seed, environment: first.environment, cells: cells,
+                             partial: missing.isEmpty ? nil : MissingShards(count: total, missing: missing))
     }
 }

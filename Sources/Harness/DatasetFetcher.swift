@@ -20,6 +20,38 @@ public struct DatasetFetcher {
     public let entries: [Entry]
     public let manifestPath: String
 
+    /// Where the manifest sits in the repository.
+    public static let manifestInRepository = "experiments/datasets/MANIFEST.tsv"
+
+    /// The manifest to use: `explicit` when given; else the repository's, found in the current
+    /// folder or any folder above it, then beside the binary (`.build/…/release/srlab` lies in
+    /// the repository), so `fetch-data` works from anywhere in the tree and from the built binary.
+    public static func locateManifest(explicit: String?, currentFolder: String = FileManager.default.currentDirectoryPath,
+                                      executable: String? = runningExecutable()) throws -> String {
+        if let explicit { return explicit }
+        var searched: [String] = []
+        for start in [currentFolder, executable.map { ($0 as NSString).deletingLastPathComponent }].compactMap({ $0 }) {
+            var folder = OutputPath.resolve(OutputPath.absolute(start))
+            while true {
+                let candidate = folder == "/" ? "/" + manifestInRepository : folder + "/" + manifestInRepository
+                if FileManager.default.isReadableFile(atPath: candidate) { return candidate }
+                if folder == "/" { break }
+                folder = (folder as NSString).deletingLastPathComponent
+            }
+            searched.append(start)
+        }
+        throw HarnessError.invalidSpec(path: manifestInRepository, reason: """
+            not found in \(searched.joined(separator: " or ")) or any folder above; give --manifest FILE
+            """)
+    }
+
+    /// This process's binary (Linux's /proc/self/exe), nil where that is not available.
+    public static func runningExecutable() -> String? {
+        guard let real = realpath("/proc/self/exe", nil) else { return nil }
+        defer { free(real) }
+        return String(cString: real)
+    }
+
     public init(manifest path: String) throws {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
             throw HarnessError.invalidSpec(path: path, reason: "cannot read the manifest")
@@ -58,9 +90,7 @@ public struct DatasetFetcher {
             guard let url = url(for: entry, base: base) else {
                 throw HarnessError.invalidSpec(path: manifestPath, reason: "no URL for \(entry.file)")
             }
-            guard let data = Self.download(url) else {
-                throw HarnessError.unwritableFolder(path: dest, reason: "download from \(url.absoluteString) failed")
-            }
+            let data = try Self.download(url)
             let digest = Self.sha256(data)
             guard digest == entry.sha256 else {
                 throw HarnessError.invalidSpec(path: dest, reason: "downloaded file has sha256 \(digest), manifest says \(entry.sha256); not saved")
@@ -75,31 +105,56 @@ public struct DatasetFetcher {
     }
 
     /// Downloads with curl (Foundation's networking on Linux can stall inside test runners).
-    public static func download(_ url: URL) -> Data? {
+    /// A failure reports curl's exit code and its message (connection refused, HTTP 404, …).
+    public static func download(_ url: URL) throws -> Data {
         let temp = FileManager.default.temporaryDirectory.appendingPathComponent("srlab-dl-\(getpid())-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: temp) }
-        guard run(["curl", "--fail", "--silent", "--show-error", "--location", "--max-time", "120",
-                   "--output", temp.path, url.absoluteString]) != nil else { return nil }
-        return FileManager.default.contents(atPath: temp.path)
+        let result = run(["curl", "--fail", "--silent", "--show-error", "--location", "--max-time", "120",
+                          "--output", temp.path, url.absoluteString])
+        guard result.status == 0, let data = FileManager.default.contents(atPath: temp.path) else {
+            throw HarnessError.downloadFailed(url: url.absoluteString, reason: result.failure(tool: "curl"))
+        }
+        return data
     }
 
-    /// Runs a tool, returning its standard output, or nil when it fails. Output goes through a
-    /// file, not a pipe: a pipe's write end inherited by a concurrently started child (a test's
-    /// HTTP server) would keep the reader waiting for an end of file forever.
-    static func run(_ arguments: [String]) -> Data? {
-        let outPath = FileManager.default.temporaryDirectory.appendingPathComponent("srlab-run-\(getpid())-\(UUID().uuidString)").path
-        guard FileManager.default.createFile(atPath: outPath, contents: nil),
-              let out = FileHandle(forWritingAtPath: outPath) else { return nil }
-        defer { try? FileManager.default.removeItem(atPath: outPath) }
+    /// What a tool run gave: exit status (nil when it could not start), standard output and error.
+    struct ToolResult {
+        var status: Int32?
+        var output: Data
+        var error: String
+
+        func failure(tool: String) -> String {
+            guard let status else { return "\(tool) could not be started: \(error)" }
+            if status == 127 { return "\(tool) not found (install it, e.g. apt-get install \(tool))" }
+            let message = error.trimmingCharacters(in: .whitespacesAndNewlines)
+            return "\(tool) exit \(status)" + (message.isEmpty ? "" : ": " + message)
+        }
+    }
+
+    /// Runs a tool. Output goes through files, not pipes: a pipe's write end inherited by a
+    /// concurrently started child (a test's HTTP server) would keep the reader waiting for an end
+    /// of file forever.
+    static func run(_ arguments: [String]) -> ToolResult {
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("srlab-run-\(getpid())-\(UUID().uuidString)").path
+        let outPath = base + ".out", errPath = base + ".err"
+        defer { for p in [outPath, errPath] { try? FileManager.default.removeItem(atPath: p) } }
+        guard FileManager.default.createFile(atPath: outPath, contents: nil), FileManager.default.createFile(atPath: errPath, contents: nil),
+              let out = FileHandle(forWritingAtPath: outPath), let err = FileHandle(forWritingAtPath: errPath) else {
+            return ToolResult(status: nil, output: Data(), error: "cannot create a temporary file in \(FileManager.default.temporaryDirectory.path)")
+        }
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         p.arguments = arguments
         p.standardOutput = out
-        p.standardError = FileHandle.nullDevice
-        guard (try? p.run()) != nil else { try? out.close(); return nil }
+        p.standardError = err
+        do { try p.run() } catch {
+            try? out.close(); try? err.close()
+            return ToolResult(status: nil, output: Data(), error: "\(error)")
+        }
         p.waitUntilExit()
-        try? out.close()
-        return p.terminationStatus == 0 ? FileManager.default.contents(atPath: outPath) : nil
+        try? out.close(); try? err.close()
+        return ToolResult(status: p.terminationStatus, output: FileManager.default.contents(atPath: outPath) ?? Data(),
+                          error: String(decoding: FileManager.default.contents(atPath: errPath) ?? Data(), as: UTF8.self))
     }
 
     /// SHA-256 through coreutils' `sha256sum`, present on every Debian system. The bytes go
@@ -108,7 +163,8 @@ public struct DatasetFetcher {
         let temp = FileManager.default.temporaryDirectory.appendingPathComponent("srlab-sha-\(getpid())-\(UUID().uuidString)")
         guard (try? data.write(to: temp)) != nil else { return "" }
         defer { try? FileManager.default.removeItem(at: temp) }
-        guard let out = run(["sha256sum", "-b", temp.path]) else { return "" }
-        return String(decoding: out, as: UTF8.self).split(separator: " ").first.map(String.init) ?? ""
+        let result = run(["sha256sum", "-b", temp.path])
+        guard result.status == 0 else { return "" }
+        return String(decoding: result.output, as: UTF8.self).split(separator: " ").first.map(String.init) ?? ""
     }
 }

@@ -9,6 +9,9 @@ public enum HarnessError: Error, CustomStringConvertible {
     case unavailableMethod(String)
     case unwritableFolder(path: String, reason: String)
     case invalidSpec(path: String, reason: String)
+    /// An output path srlab will not write to (empty, the current folder, a file, a folder it did not make).
+    case refusedOutput(path: String, reason: String)
+    case downloadFailed(url: String, reason: String)
 
     public var description: String {
         switch self {
@@ -21,6 +24,8 @@ public enum HarnessError: Error, CustomStringConvertible {
         case .unavailableMethod(let m): return m
         case .unwritableFolder(let path, let reason): return "\(path): cannot write here: \(reason)"
         case .invalidSpec(let path, let reason): return "\(path): \(reason)"
+        case .refusedOutput(let path, let reason): return "\(path): \(reason)"
+        case .downloadFailed(let url, let reason): return "\(url): download failed: \(reason)"
         }
     }
 }
@@ -80,18 +85,19 @@ public enum ImageFolder {
         return names.map { URL(fileURLWithPath: folder).appendingPathComponent($0) }
     }
 
-    /// A file's stem, the name results use: `baby_GT.bmp` → `baby_GT`.
+    /// A file's stem: `baby_GT.bmp` → `baby_GT`.
     public static func stem(_ url: URL) -> String { url.deletingPathExtension().lastPathComponent }
-}
 
-/// Checks, before any work, that results can be written into `folder` (creating it if needed).
-public func ensureWritableFolder(_ folder: String) throws {
-    do {
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-    } catch {
-        throw HarnessError.unwritableFolder(path: folder, reason: "cannot create the folder")
-    }
-    guard access(folder, W_OK) == 0 else {
-        throw HarnessError.unwritableFolder(path: folder, reason: String(cString: strerror(errno)))
+    /// The names results use, one per file and all different: the stem (`baby_GT`), or the whole
+    /// file name (`x.png`, `x.jpg`) where stems clash, so tables and saved files never mix two
+    /// images up. File names in one folder are unique, so switching clashing names to them ends.
+    public static func names(_ urls: [URL]) -> [String] {
+        var names = urls.map(stem)
+        while true {
+            let counts = Dictionary(names.map { ($0, 1) }, uniquingKeysWith: +)
+            let clashing = names.indices.filter { counts[names[$0]]! > 1 && names[$0] != urls[$0].lastPathComponent }
+            if clashing.isEmpty { return names }
+            for i in clashing { names[i] = urls[i].lastPathComponent }
+        }
     }
 }

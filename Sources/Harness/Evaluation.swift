@@ -32,9 +32,40 @@ public struct LoadedImage: Sendable {
 }
 
 public enum Evaluation {
+    /// PSNR is recorded at most this high. An output equal to the ground truth after rounding
+    /// (MSE 0, e.g. a flat image) has PSNR +∞, which JSON cannot hold and which makes every mean
+    /// +∞; 100 dB is far above any real result (one 8-bit level off in one pixel of a 256×256
+    /// image is 96.3 dB), so capping changes no measured number.
+    public static let psnrCap = 100.0
+
+    /// The protocol's score with PSNR capped at `psnrCap`.
+    public static func score(_ output: Plane, against image: PreparedImage) -> (score: Score, output8: Plane) {
+        var (score, out8) = SRProtocol.score(output, against: image)
+        score.psnr = min(score.psnr, psnrCap)
+        return (score, out8)
+    }
+
     /// Reads every image first so a corrupt file stops the run before any work or output.
     public static func load(_ urls: [URL]) throws -> [LoadedImage] {
-        try urls.map { LoadedImage(name: ImageFolder.stem($0), path: $0.path, image: try ImageIO.read($0.path)) }
+        try zip(urls, ImageFolder.names(urls)).map { url, name in
+            LoadedImage(name: name, path: url.path, image: try ImageIO.read(url.path))
+        }
+    }
+
+    /// The files `eval --save` writes for these image names (`<name>.png`, `<name>_rgb.png`);
+    /// refuses names whose files would overwrite one another (`a` and `a_rgb`).
+    public static func savedFileNames(_ names: [String], folder: String) throws -> [String] {
+        var owner: [String: String] = [:]
+        for name in names {
+            for file in [name + ".png", name + "_rgb.png"] {
+                if let other = owner[file] {
+                    throw HarnessError.refusedOutput(path: "--save \(folder)",
+                                                     reason: "images '\(other)' and '\(name)' would both be saved as \(file)")
+                }
+                owner[file] = name
+            }
+        }
+        return names.flatMap { [$0 + ".png", $0 + "_rgb.png"] }
     }
 
     /// Runs `method` on each image under the protocol. `save` receives each scored 8-bit Y and the
@@ -48,7 +79,7 @@ public enum Evaluation {
             let start = DispatchTime.now().uptimeNanoseconds
             let output = method.upscale(lowRes: p.lowRes, scale: scale)
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-            let (score, out8) = SRProtocol.score(output, against: p)
+            let (score, out8) = Evaluation.score(output, against: p)
             let r = ImageResult(name: p.name, psnr: score.psnr, ssim: score.ssim, seconds: seconds)
             if let save { try save(p, out8, SRProtocol.colour(output, for: p)) }
             results.append(r)
@@ -76,13 +107,25 @@ public enum Evaluation {
         }
         let m = report.mean
         lines.append(pad("mean", width) + " " + f(m.psnr, 4).leftPad(8) + " " + f(m.ssim, 4).leftPad(7) + (seconds ? " " + f(m.seconds, 3).leftPad(9) : ""))
+        if report.images.contains(where: { $0.psnr >= psnrCap }) { lines.append(psnrCapNote) }
         return lines.joined(separator: "\n")
     }
 
+    /// Printed under a table where some PSNR reached the cap.
+    public static let psnrCapNote = String(format: "PSNR is capped at %.0f dB: an output equal to the ground truth after rounding (MSE 0) is recorded as %.0f dB, not infinity.", psnrCap, psnrCap)
+
     public static func writeJSON<T: Encodable>(_ value: T, to path: String) throws {
+        try AtomicFile.write(try json(value, for: path), to: path)
+    }
+
+    /// The JSON srlab writes, or an error naming the file and the value JSON cannot hold.
+    public static func json<T: Encodable>(_ value: T, for path: String) throws -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try AtomicFile.write(try encoder.encode(value), to: path)
+        do { return try encoder.encode(value) } catch let EncodingError.invalidValue(bad, context) {
+            let field = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? "." + $0.stringValue }.joined()
+            throw HarnessError.invalidSpec(path: path, reason: "cannot write \(bad) at \(field.isEmpty ? "the top" : field) as JSON")
+        }
     }
 }
 

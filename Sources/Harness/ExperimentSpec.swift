@@ -20,6 +20,8 @@ public struct ExperimentSpec: Codable, Sendable {
         public var curves: [String: String]?
         /// The sparse-coding solver for sc methods (homotopy or feature-sign; default homotopy).
         public var solver: String?
+
+        enum CodingKeys: String, CodingKey, CaseIterable { case label, method, models, optional, published, curves, solver }
     }
 
     public struct Crops: Codable, Sendable {
@@ -29,6 +31,24 @@ public struct ExperimentSpec: Codable, Sendable {
         /// Side of the square crop on the HR grid, and its top-left corner per image.
         public var size: Int
         public var origins: [String: [Int]]?
+
+        enum CodingKeys: String, CodingKey, CaseIterable { case scale, dataset, images, size, origins }
+    }
+
+    /// What the command line offers, so a spec is checked against it before any work.
+    public struct Vocabulary: Sendable {
+        /// Every method name.
+        public var methods: Set<String>
+        /// Methods that run only with a model file.
+        public var needingModel: Set<String>
+        /// The solvers each method accepts (methods not listed take none).
+        public var solvers: [String: Set<String>]
+
+        public init(methods: Set<String>, needingModel: Set<String>, solvers: [String: Set<String>] = [:]) {
+            self.methods = methods
+            self.needingModel = needingModel
+            self.solvers = solvers
+        }
     }
 
     public var name: String
@@ -38,31 +58,144 @@ public struct ExperimentSpec: Codable, Sendable {
     public var scales: [Int]
     public var crops: Crops?
 
-    public static func load(_ path: String, knownMethods: Set<String>) throws -> ExperimentSpec {
+    enum CodingKeys: String, CodingKey, CaseIterable { case name, description, methods, datasets, scales, crops }
+
+    /// The largest crop side: the figure shows crops at 192 px and stores them inline, so a
+    /// larger one only bloats the SVG.
+    public static let maxCropSize = 1024
+
+    public static func load(_ path: String, vocabulary: Vocabulary) throws -> ExperimentSpec {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw HarnessError.invalidSpec(path: path, reason: "cannot read the experiment file")
         }
         let spec: ExperimentSpec
-        do { spec = try JSONDecoder().decode(ExperimentSpec.self, from: data) } catch let DecodingError.keyNotFound(key, _) {
-            throw HarnessError.invalidSpec(path: path, reason: "missing field '\(key.stringValue)'")
+        do { spec = try JSONDecoder().decode(ExperimentSpec.self, from: data) } catch let DecodingError.keyNotFound(key, context) {
+            throw HarnessError.invalidSpec(path: path, reason: "missing field '\(field(context.codingPath + [key]))'")
         } catch let DecodingError.typeMismatch(_, context) {
-            throw HarnessError.invalidSpec(path: path, reason: "wrong type at \(context.codingPath.map(\.stringValue).joined(separator: "."))")
+            throw HarnessError.invalidSpec(path: path, reason: "wrong type at \(field(context.codingPath))")
+        } catch let DecodingError.valueNotFound(_, context) {
+            throw HarnessError.invalidSpec(path: path, reason: "null at \(field(context.codingPath))")
         } catch {
             throw HarnessError.invalidSpec(path: path, reason: "not valid JSON")
         }
-        guard !spec.methods.isEmpty, !spec.datasets.isEmpty, !spec.scales.isEmpty else {
-            throw HarnessError.invalidSpec(path: path, reason: "methods, datasets and scales must not be empty")
-        }
-        for m in spec.methods where !knownMethods.contains(m.method) {
-            throw HarnessError.invalidSpec(path: path, reason: "unknown method '\(m.method)' in '\(m.label)' (known: \(knownMethods.sorted().joined(separator: ", ")))")
-        }
-        for s in spec.scales where !(2...8).contains(s) {
-            throw HarnessError.invalidSpec(path: path, reason: "scale \(s) is not a whole number from 2 to 8")
-        }
-        guard Set(spec.methods.map(\.label)).count == spec.methods.count else {
-            throw HarnessError.invalidSpec(path: path, reason: "method labels must be unique")
-        }
+        try checkFieldNames(data, path: path)
+        try spec.validate(path: path, vocabulary: vocabulary)
         return spec
+    }
+
+    /// `methods[1].models` for a decoding path.
+    static func field(_ path: [CodingKey]) -> String {
+        path.map { $0.intValue.map { "[\($0)]" } ?? "." + $0.stringValue }.joined().trimmingCharacters(in: CharacterSet(charactersIn: "."))
+    }
+
+    /// A misspelt field (`model` for `models`) would otherwise be dropped without a word.
+    static func checkFieldNames(_ data: Data, path: String) throws {
+        guard let top = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return }
+        func check(_ object: Any?, known: [String], at place: String) throws {
+            guard let object = object as? [String: Any] else { return }
+            for key in object.keys.sorted() where !known.contains(key) {
+                let close = known.filter { $0.hasPrefix(key) || key.hasPrefix($0) }
+                let hint = close.isEmpty ? "known: \(known.joined(separator: ", "))" : "did you mean '\(close[0])'?"
+                throw HarnessError.invalidSpec(path: path, reason: "unknown field '\(key)'\(place.isEmpty ? "" : " in \(place)") (\(hint))")
+            }
+        }
+        try check(top, known: CodingKeys.allCases.map(\.rawValue), at: "")
+        for (i, m) in ((top["methods"] as? [Any]) ?? []).enumerated() {
+            try check(m, known: Method.CodingKeys.allCases.map(\.rawValue), at: "methods[\(i)]")
+        }
+        try check(top["crops"], known: Crops.CodingKeys.allCases.map(\.rawValue), at: "crops")
+    }
+
+    /// The checks `load` makes after decoding; `merge` makes them on the spec inside shard files.
+    public func validate(path: String, vocabulary: Vocabulary) throws {
+        func fail(_ reason: String) -> HarnessError { .invalidSpec(path: path, reason: reason) }
+        if let problem = OutputPath.nameProblem(name) {
+            throw fail("name '\(name)' \(problem): it names the results folder results/<name>, so it must be a plain file name")
+        }
+        guard !methods.isEmpty, !datasets.isEmpty, !scales.isEmpty else {
+            throw fail("methods, datasets and scales must not be empty")
+        }
+        for d in datasets {
+            if let problem = OutputPath.nameProblem(d) { throw fail("dataset '\(d)' \(problem): datasets are folder names under the data root") }
+        }
+        if let d = Self.firstDuplicate(datasets) { throw fail("dataset '\(d)' is listed twice in datasets") }
+        for s in scales where !(2...8).contains(s) {
+            throw fail("scale \(s) is not a whole number from 2 to 8")
+        }
+        if let s = Self.firstDuplicate(scales) { throw fail("scale \(s) is listed twice in scales") }
+        if let l = Self.firstDuplicate(methods.map(\.label)) { throw fail("method label '\(l)' is used twice; labels must be unique") }
+        for (i, m) in methods.enumerated() { try validate(m, at: "methods[\(i)]", vocabulary: vocabulary, fail: fail) }
+        if let crops { try validate(crops, fail: fail) }
+    }
+
+    func validate(_ m: Method, at place: String, vocabulary: Vocabulary, fail: (String) -> HarnessError) throws {
+        guard !m.label.isEmpty, !m.label.contains(where: \.isNewline) else { throw fail("\(place).label must be one non-empty line") }
+        guard vocabulary.methods.contains(m.method) else {
+            throw fail("unknown method '\(m.method)' in '\(m.label)' (known: \(vocabulary.methods.sorted().joined(separator: ", ")))")
+        }
+        let example = "\"models\": {\"\(scales[0])\": \"results/models/FILE.safetensors\"}"
+        if vocabulary.needingModel.contains(m.method) {
+            guard let models = m.models, !models.isEmpty else {
+                throw fail("method '\(m.label)' (\(m.method)) needs a model file per scale: add \(example) to \(place)")
+            }
+            for (key, file) in models.sorted(by: { $0.key < $1.key }) {
+                guard let s = Int(key), (2...8).contains(s) else {
+                    throw fail("\(place).models key '\(key)' of '\(m.label)' is not a scale (a whole number from 2 to 8)")
+                }
+                guard !file.isEmpty else { throw fail("\(place).models.\(key) of '\(m.label)' is empty") }
+            }
+            guard models.keys.contains(where: { Int($0).map(scales.contains) ?? false }) else {
+                throw fail("'\(m.label)' has models for scales \(models.keys.sorted().joined(separator: ", ")), none of the spec's scales \(scales.map(String.init).joined(separator: ", ")), so it would never run")
+            }
+        } else if m.models != nil {
+            throw fail("method '\(m.label)' (\(m.method)) takes no model file; remove \(place).models")
+        }
+        if let solver = m.solver {
+            let known = vocabulary.solvers[m.method] ?? []
+            guard !known.isEmpty else { throw fail("method '\(m.label)' (\(m.method)) takes no solver; remove \(place).solver") }
+            guard known.contains(solver) else {
+                throw fail("unknown solver '\(solver)' in '\(m.label)' (known: \(known.sorted().joined(separator: ", ")))")
+            }
+        }
+        for (dataset, byScale) in m.published ?? [:] {
+            for (key, values) in byScale {
+                guard Int(key).map((2...8).contains) ?? false else {
+                    throw fail("\(place).published.\(dataset) key '\(key)' is not a scale (a whole number from 2 to 8)")
+                }
+                guard (1...2).contains(values.count), values[0].isFinite, values[0] > 0,
+                      values.count == 1 || (values[1].isFinite && (-1...1).contains(values[1])) else {
+                    throw fail("\(place).published.\(dataset).\(key) must be [PSNR] or [PSNR, SSIM] (PSNR > 0 dB, SSIM from -1 to 1)")
+                }
+            }
+        }
+        for key in (m.curves ?? [:]).keys where !(Int(key).map((2...8).contains) ?? false) {
+            throw fail("\(place).curves key '\(key)' is not a scale (a whole number from 2 to 8)")
+        }
+    }
+
+    func validate(_ c: Crops, fail: (String) -> HarnessError) throws {
+        guard datasets.contains(c.dataset) else {
+            throw fail("crops.dataset '\(c.dataset)' is not one of the spec's datasets (\(datasets.joined(separator: ", ")))")
+        }
+        guard scales.contains(c.scale) else {
+            throw fail("crops.scale \(c.scale) is not one of the spec's scales (\(scales.map(String.init).joined(separator: ", ")))")
+        }
+        guard (1...Self.maxCropSize).contains(c.size) else {
+            throw fail("crops.size \(c.size) must be a side in pixels from 1 to \(Self.maxCropSize)")
+        }
+        guard !c.images.isEmpty else { throw fail("crops.images is empty; name the images to crop, or leave crops out") }
+        if let image = Self.firstDuplicate(c.images) { throw fail("crops.images lists '\(image)' twice") }
+        for (image, origin) in (c.origins ?? [:]).sorted(by: { $0.key < $1.key }) {
+            guard c.images.contains(image) else { throw fail("crops.origins names '\(image)', which is not in crops.images") }
+            guard origin.count == 2, origin.allSatisfy({ $0 >= 0 }) else {
+                throw fail("crops.origins.\(image) must be [x, y], the crop's top-left corner (whole numbers ≥ 0)")
+            }
+        }
+    }
+
+    static func firstDuplicate<T: Hashable>(_ values: [T]) -> T? {
+        var seen = Set<T>()
+        return values.first { !seen.insert($0).inserted }
     }
 
     /// `${NAME}` replaced by the environment variable NAME (empty when unset); `${NAME:-default}`

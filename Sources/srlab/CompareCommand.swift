@@ -2,6 +2,12 @@ import ArgumentParser
 import Foundation
 import Harness
 
+/// The methods, model needs and solvers a spec may name: the command line's own.
+let specVocabulary = ExperimentSpec.Vocabulary(
+    methods: Set(MethodName.allCases.map(\.rawValue)),
+    needingModel: Set(MethodName.allCases.filter { $0 != .bicubic }.map(\.rawValue)),
+    solvers: [MethodName.sc.rawValue: Set(SolverName.allCases.map(\.rawValue))])
+
 struct CompareCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "compare",
@@ -9,34 +15,33 @@ struct CompareCommand: ParsableCommand {
 
     @Argument(help: "The experiment file, e.g. experiments/paper-table.json.") var experiment: String
     @Option(help: "Data root (default: $SRLAB_DATA, else ./data).") var data: String?
-    @Option(help: "Results folder (default: results/<experiment name>).") var output: String?
+    @Option(help: "Results folder (default: results/<experiment name>); a new or empty folder, or one srlab wrote.") var output: String?
     @Option(help: "Run only shard I of N (\"I/N\"); writes <output>/shards/shard-I-of-N.json for `srlab merge`.") var shard: String?
 
     func run() throws {
         try reportingErrors {
-            let spec = try ExperimentSpec.load(experiment, knownMethods: Set(MethodName.allCases.map(\.rawValue)))
+            let spec = try ExperimentSpec.load(experiment, vocabulary: specVocabulary)
             var cells = Cell.enumerate(spec)
-            var shardLabel: String?
+            var shardLabel: ShardLabel?
             if let shard {
-                let parts = shard.split(separator: "/").compactMap { Int($0) }
-                guard parts.count == 2, parts[1] >= 1, (1...parts[1]).contains(parts[0]) else {
+                let parts = shard.split(separator: "/", omittingEmptySubsequences: false).map { Int($0) }
+                guard parts.count == 2, let i = parts[0], let n = parts[1], n >= 1, (1...n).contains(i) else {
                     throw HarnessError.invalidSpec(path: experiment, reason: "--shard must be I/N with 1 ≤ I ≤ N, got '\(shard)'")
                 }
-                cells = Comparison.shard(cells, index: parts[0], count: parts[1])
-                shardLabel = "shard-\(parts[0])-of-\(parts[1])"
+                cells = Comparison.shard(cells, index: i, count: n)
+                shardLabel = ShardLabel(index: i, count: n)
             }
-            let folder = output ?? "results/\(spec.name)"
-            try ensureWritableFolder((folder as NSString).deletingLastPathComponent.isEmpty ? "." : (folder as NSString).deletingLastPathComponent)
+            // Checked before any work: a folder srlab may not write must fail at once.
+            let folder = try ResultsFolder(output ?? "results/\(spec.name)")
             note("\(spec.name): \(cells.count) cells")
-            let result = try Comparison.run(spec, cells: cells, dataRoot: DataRoot(option: data),
-                                            makeResolver: comparisonResolver, shard: shardLabel, progress: note)
+            let result = try Comparison.run(spec, cells: cells, dataRoot: DataRoot(option: data), makeResolver: comparisonResolver,
+                                            shard: shardLabel?.text, specPath: experiment, progress: note)
             if let shardLabel {
-                try ensureWritableFolder(folder + "/shards")
-                try Evaluation.writeJSON(result, to: folder + "/shards/\(shardLabel).json")
-                print("\(folder)/shards/\(shardLabel).json: \(result.cells.count) cells")
+                let file = try ResultsWriter.writeShard(result, label: shardLabel, to: folder)
+                print("\(file): \(result.cells.count) cells")
             } else {
                 try ResultsWriter.write(result, to: folder)
-                print(try String(contentsOfFile: folder + "/summary.md", encoding: .utf8))
+                print(try String(contentsOfFile: folder.path + "/summary.md", encoding: .utf8))
             }
         }
     }
@@ -45,10 +50,11 @@ struct CompareCommand: ParsableCommand {
 struct MergeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "merge",
-        abstract: "Combine the shard files of one experiment into results/<experiment>/ as one run would.")
+        abstract: "Combine the shard files of one experiment into results/<experiment>/ as one run would; the shard files are kept.")
 
-    @Argument(help: "Shard JSON files written by `srlab compare --shard`.") var shards: [String]
-    @Option(help: "Results folder (default: results/<experiment name>).") var output: String?
+    @Argument(help: "Shard JSON files written by `srlab compare --shard`, all N of them.") var shards: [String]
+    @Option(help: "Results folder (default: results/<experiment name>); a new or empty folder, or one srlab wrote.") var output: String?
+    @Flag(help: "Merge even when some of the N shards are missing; the table says which.") var partial = false
 
     func run() throws {
         try reportingErrors {
@@ -60,10 +66,12 @@ struct MergeCommand: ParsableCommand {
                     throw HarnessError.invalidSpec(path: path, reason: "not a shard file written by srlab compare")
                 }
             }
-            let merged = try Comparison.merge(parts)
-            let folder = output ?? "results/\(merged.spec.name)"
+            let merged = try Comparison.merge(parts, paths: shards, allowPartial: partial)
+            try merged.spec.validate(path: shards[0], vocabulary: specVocabulary)
+            let folder = try ResultsFolder(output ?? "results/\(merged.spec.name)")
             try ResultsWriter.write(merged, to: folder)
-            print("\(folder): \(merged.cells.count) cells from \(parts.count) shards")
+            let missing = merged.partial.map { " (partial: shards \($0.missing.map(String.init).joined(separator: ", ")) of \($0.count) missing)" } ?? ""
+            print("\(folder.path): \(merged.cells.count) cells from \(parts.count) shards\(missing)")
         }
     }
 }

@@ -15,7 +15,7 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Data root (default: $SRLAB_DATA, else ./data).") var data: String?
     @Option(help: "A folder of HR images (BMP, PNG, JPEG) instead of --dataset.") var images: String?
     @Option(help: "Scale factor, a whole number from 2 to 8.") var scale: ScaleOption
-    @Option(help: "Write each scored Y (<stem>.png) and colour result (<stem>_rgb.png) here.") var save: String?
+    @Option(help: "Write each scored Y (<name>.png) and colour result (<name>_rgb.png) here: a new or empty folder, or one srlab wrote.") var save: String?
     @Option(help: "Write the results as JSON to this file.") var json: String?
     @Flag(help: "Leave timings out of the printed table (for output that must repeat exactly, as in notebooks).") var noTiming = false
 
@@ -28,15 +28,18 @@ struct EvalCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let s = scale.value
+            // Every output path is checked before any image is read or scored.
+            let jsonPath = try json.map { try OutputPath.checkFile($0, option: "--json") }
+            let saveFolder = try save.map { try ResultsFolder($0, option: "--save") }
             let source = try ImageSource(dataset: dataset, dataRoot: data, images: images)
             let urls = source.urls, setName = source.name
+            let savedFiles = try saveFolder.map { try Evaluation.savedFileNames(ImageFolder.names(urls), folder: $0.path) }
             let resolver = try makeResolver(method, model: model, scale: s, solver: solver)
             let loaded = try Evaluation.load(urls)
-            if let save { try ensureWritableFolder(save) }
-            if let json { try ensureWritableFolder(URL(fileURLWithPath: json).deletingLastPathComponent().path) }
-            let saver: ((PreparedImage, Plane, Image8) throws -> Void)? = save.map { folder in
+            if let saveFolder, let savedFiles { try saveFolder.claim(savedFiles) }
+            let saver: ((PreparedImage, Plane, Image8) throws -> Void)? = saveFolder.map { folder in
                 { prepared, y8, rgb in
-                    let base = URL(fileURLWithPath: folder).appendingPathComponent(prepared.name).path
+                    let base = folder.path + "/" + prepared.name
                     try ImageIO.writePNG(Image8.gray(y8.map { $0 / 255 }), to: base + ".png")
                     try ImageIO.writePNG(rgb, to: base + "_rgb.png")
                 }
@@ -45,7 +48,10 @@ struct EvalCommand: ParsableCommand {
                 note(String(format: "[%d/%d] %@  %.4f dB  %.3f s", i + 1, loaded.count, r.name, r.psnr, r.seconds))
             }
             print(Evaluation.table(report, seconds: !noTiming))
-            if let json { try Evaluation.writeJSON(report, to: json) }
+            if let jsonPath {
+                try ensureWritableFolder(URL(fileURLWithPath: jsonPath).deletingLastPathComponent().path)
+                try Evaluation.writeJSON(report, to: jsonPath)
+            }
         }
     }
 }

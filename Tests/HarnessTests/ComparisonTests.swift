@@ -6,40 +6,8 @@ import Testing
 
 /// A tiny experiment end to end: synthetic images written as PNG, bicubic and a tiny random SRCNN,
 /// results written and read back; sharded runs merged equal the unsharded run.
-@Suite struct ComparisonTests {
+@Suite struct ComparisonTests: TinyExperiment {
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cmp-\(UUID())")
-
-    func makeData() throws -> DataRoot {
-        let set = folder.appendingPathComponent("data/Tiny")
-        try FileManager.default.createDirectory(at: set, withIntermediateDirectories: true)
-        for (i, name) in ["a", "b", "c"].enumerated() {
-            var bytes: [UInt8] = []
-            for y in 0..<30 { for x in 0..<36 {
-                let v = 128 + 60 * sin(Double(x + 3 * i) / 3) * cos(Double(y) / 4)
-                bytes += [UInt8(v), UInt8(255 - v), UInt8(v / 2)]
-            } }
-            try ImageIO.writePNG(Image8(width: 36, height: 30, channels: 3, bytes: bytes), to: set.appendingPathComponent("\(name).png").path)
-        }
-        return DataRoot(option: folder.appendingPathComponent("data").path)
-    }
-
-    func spec() -> ExperimentSpec {
-        ExperimentSpec(name: "tiny", description: "test", methods: [
-            .init(label: "Bicubic", method: "bicubic", models: nil, optional: nil, published: ["Tiny": ["2": [99.0, 0.5]]], curves: nil, solver: nil),
-            .init(label: "Tiny CNN", method: "srcnn", models: ["2": "in-memory", "3": "in-memory"], optional: nil, published: nil, curves: nil, solver: nil),
-        ], datasets: ["Tiny"], scales: [2, 3], crops: .init(scale: 2, dataset: "Tiny", images: ["b"], size: 16, origins: nil))
-    }
-
-    let factory: Comparison.ResolverFactory = { cell in
-        if cell.method == "bicubic" { return BicubicResolver() }
-        return SRCNN(architecture: SRCNNArchitecture(f1: 3, f2: 1, f3: 3, n1: 4, n2: 2), seed: 7)
-    }
-
-    func run(_ cells: [Cell], root: DataRoot) throws -> ComparisonRun {
-        var s = spec()
-        s.methods[1].models = nil // no file to check: the factory builds the model
-        return try Comparison.run(s, cells: cells, dataRoot: root, makeResolver: factory)
-    }
 
     @Test func endToEndWritesEveryFile() throws {
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -75,7 +43,7 @@ import Testing
         let root = try makeData()
         let cells = Cell.enumerate(spec()).map { var c = $0; c.model = nil; return c }
         let whole = try run(cells, root: root)
-        let parts = try (1...3).map { try run(Comparison.shard(cells, index: $0, count: 3), root: root) }
+        let parts = try (1...3).map { try run(Comparison.shard(cells, index: $0, count: 3), root: root, shard: ShardLabel(index: $0, count: 3)) }
         #expect(parts.map(\.cells.count).reduce(0, +) == cells.count)
         let merged = try Comparison.merge(parts)
         #expect(merged.cells.map(\.cell) == whole.cells.map(\.cell))
@@ -96,15 +64,15 @@ import Testing
             FileManager.default.createFile(atPath: p, contents: Data(text.utf8))
             return p
         }
-        let known: Set<String> = ["bicubic", "sc", "srcnn"]
-        #expect(throws: HarnessError.self) { try ExperimentSpec.load(write("{ not json"), knownMethods: known) }
+        let known = cliVocabulary
+        #expect(throws: HarnessError.self) { try ExperimentSpec.load(write("{ not json"), vocabulary: known) }
         #expect(throws: HarnessError.self) {
-            try ExperimentSpec.load(write(#"{"name":"x","methods":[{"label":"A","method":"magic"}],"datasets":["Set5"],"scales":[3]}"#), knownMethods: known)
+            try ExperimentSpec.load(write(#"{"name":"x","methods":[{"label":"A","method":"magic"}],"datasets":["Set5"],"scales":[3]}"#), vocabulary: known)
         }
         #expect(throws: HarnessError.self) {
-            try ExperimentSpec.load(write(#"{"name":"x","methods":[{"label":"A","method":"bicubic"}],"datasets":["Set5"],"scales":[1]}"#), knownMethods: known)
+            try ExperimentSpec.load(write(#"{"name":"x","methods":[{"label":"A","method":"bicubic"}],"datasets":["Set5"],"scales":[1]}"#), vocabulary: known)
         }
-        #expect(throws: HarnessError.self) { try ExperimentSpec.load(folder.path + "/missing.json", knownMethods: known) }
+        #expect(throws: HarnessError.self) { try ExperimentSpec.load(folder.path + "/missing.json", vocabulary: known) }
         // A missing model file or dataset stops the run before any cell is evaluated.
         let root = try makeData()
         var s = spec()

@@ -15,7 +15,7 @@ import Testing
         // SIGKILL: the child may inherit a blocked SIGTERM from the test runner.
         defer { kill(server.processIdentifier, SIGKILL); server.waitUntilExit() }
         let base = "http://127.0.0.1:\(port)"
-        for _ in 0..<50 where DatasetFetcher.download(URL(string: base + "/")!) == nil { usleep(100_000) }
+        for _ in 0..<50 where (try? DatasetFetcher.download(URL(string: base + "/")!)) == nil { usleep(100_000) }
         try body(base)
     }
 
@@ -60,5 +60,70 @@ import Testing
         let fetcher = try DatasetFetcher(manifest: packageRoot + "/experiments/datasets/MANIFEST.tsv")
         #expect(fetcher.entries.count == 5 + 14 + 91)
         #expect(fetcher.url(for: fetcher.entries[0], base: DatasetFetcher.defaultBaseURL)?.absoluteString.contains("78be1a24") == true)
+    }
+
+    func manifestFor(_ file: String, sha: String, in tmp: URL) throws -> DatasetFetcher {
+        let manifest = tmp.appendingPathComponent("m.tsv")
+        try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
+        try ("set\tfile\twidth\theight\tchannels\tsha256\tsource_repo\tsource_path\n"
+             + "Set5\tSet5/\(file)\t1\t1\t3\t\(sha)\tx/y\tTest/Set5/\(file)\n").write(to: manifest, atomically: true, encoding: .utf8)
+        return try DatasetFetcher(manifest: manifest.path)
+    }
+
+    // Issue 12, item 8: a network failure was reported as "cannot write here" and curl's reason
+    // was dropped. Port 9 on loopback (discard) has nothing listening: the connection is refused.
+    @Test func aNetworkFailureReportsCurlsReason() throws {
+        let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("fetchfail-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: tmp) }
+        let fetcher = try manifestFor("a.bmp", sha: String(repeating: "0", count: 64), in: tmp)
+        let root = tmp.appendingPathComponent("data").path
+        do {
+            try fetcher.fetch(into: root, base: "http://127.0.0.1:9")
+            Issue.record("a download from a closed port succeeded")
+        } catch let error as HarnessError {
+            guard case .downloadFailed(let url, let reason) = error else { Issue.record("wrong error: \(error)"); return }
+            #expect(url == "http://127.0.0.1:9/Test/Set5/a.bmp")
+            #expect(reason.hasPrefix("curl exit 7: ") && reason.contains("127.0.0.1"), "\(reason)")
+            #expect(!"\(error)".contains("cannot write"))
+        }
+        #expect(!FileManager.default.fileExists(atPath: root + "/Set5/a.bmp"))
+        // A missing file behind a file:// URL: curl's own code and message.
+        do {
+            try fetcher.fetch(into: root, base: "file://" + tmp.path + "/nothing-here")
+            Issue.record("a download of a missing file succeeded")
+        } catch {
+            #expect("\(error)".contains("download failed: curl exit 37"), "\(error)")
+        }
+    }
+
+    // Issue 12, item 8: the default manifest path worked only from the repository root.
+    @Test func theManifestIsFoundFromAnywhereInTheTreeOrBesideTheBinary() throws {
+        let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("manifest-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: tmp) }
+        let repo = tmp.appendingPathComponent("repo").path
+        let manifest = repo + "/" + DatasetFetcher.manifestInRepository
+        let deep = repo + "/results/models", elsewhere = tmp.appendingPathComponent("elsewhere").path
+        let binary = repo + "/.build/x86_64-unknown-linux-gnu/release/srlab"
+        for dir in [(manifest as NSString).deletingLastPathComponent, deep, elsewhere, (binary as NSString).deletingLastPathComponent] {
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        }
+        try "set\tfile\n".write(toFile: manifest, atomically: true, encoding: .utf8)
+        let real = OutputPath.resolve(manifest)
+        #expect(try DatasetFetcher.locateManifest(explicit: nil, currentFolder: repo, executable: nil) == real)
+        #expect(try DatasetFetcher.locateManifest(explicit: nil, currentFolder: deep, executable: nil) == real)
+        #expect(try DatasetFetcher.locateManifest(explicit: nil, currentFolder: elsewhere, executable: binary) == real)
+        #expect(try DatasetFetcher.locateManifest(explicit: "my.tsv", currentFolder: elsewhere, executable: binary) == "my.tsv")
+        do {
+            _ = try DatasetFetcher.locateManifest(explicit: nil, currentFolder: elsewhere, executable: elsewhere + "/srlab")
+            Issue.record("a manifest was found where there is none")
+        } catch {
+            #expect("\(error)".contains("--manifest"), "\(error)")
+        }
+    }
+
+    @Test func thisTestBinaryFindsTheRepositorysManifest() throws {
+        // The test runner lies in this repository's .build, as srlab does.
+        let found = try DatasetFetcher.locateManifest(explicit: nil, currentFolder: "/", executable: DatasetFetcher.runningExecutable())
+        #expect(found == OutputPath.resolve(packageRoot + "/" + DatasetFetcher.manifestInRepository))
     }
 }
