@@ -31,7 +31,7 @@ public struct Tensor: Sendable, Equatable {
     public var floats: [Float] { values.map { Float($0) } }
 }
 
-public enum SafeTensorsError: Error, CustomStringConvertible {
+public enum SafeTensorsError: Error, CustomStringConvertible, Equatable {
     case unreadable(path: String, reason: String)
     case corrupt(path: String, reason: String)
     case missingTensor(path: String, name: String)
