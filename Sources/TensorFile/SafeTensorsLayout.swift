@@ -7,7 +7,8 @@ import Foundation
 /// - bytes 0..<8: the header length N, little-endian u64, 0 < N ≤ `maximumHeaderLength` and
 ///   inside the file;
 /// - bytes 8..<8+N: a UTF-8 JSON object; each key but `__metadata__` is a tensor
-///   `{"dtype", "shape", "data_offsets": [begin, end]}`; `__metadata__` maps strings to strings;
+///   `{"dtype", "shape", "data_offsets": [begin, end]}`; `__metadata__` (optional, may be null)
+///   maps strings to strings;
 /// - dtype one of the format's names; shape entries whole numbers ≥ 0; the element count (product
 ///   of the shape) × the dtype's width = end − begin, with begin ≤ end;
 /// - sorted by offset, the tensors tile the data buffer (the rest of the file) exactly: the first
@@ -147,6 +148,7 @@ enum SafeTensorsLayout {
             let container = try decoder.container(keyedBy: Key.self)
             for key in container.allKeys {
                 if key.stringValue == "__metadata__" {
+                    if try container.decodeNil(forKey: key) { continue } // null: no metadata, as the reference reads it
                     metadata = try container.decode([String: String].self, forKey: key)
                 } else {
                     tensors.append((key.stringValue, try container.decode(RawEntry.self, forKey: key)))
