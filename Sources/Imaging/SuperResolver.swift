@@ -42,7 +42,7 @@ public enum SuperResolverError: Error, CustomStringConvertible {
         case .nonFiniteOutput(let method, let model, let image, let count, let total):
             let source = model.map { "\($0) (\(method))" } ?? method
             let input = image.map { " on \($0)" } ?? ""
-            return "\(source): the output\(input) has \(count) of \(total) values NaN or infinite; the model's weights overflow or are corrupt, so no result is written"
+            return "\(source): the output\(input) has \(count) of \(total) values NaN or infinite; the model's weights overflow or are corrupt, so the result is neither scored nor written"
         }
     }
 }
