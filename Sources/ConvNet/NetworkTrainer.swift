@@ -285,9 +285,9 @@ public final class NetworkTrainer<Network: TrainableNetwork> {
         guard words.count == 4, words.contains(where: { $0 != 0 }) else { throw fail("RNG state '\(rngText)' is malformed") }
         for (t, name) in net.parameterNames.map(\.name).enumerated() {
             let count = parameters[t].count
-            parameters[t] = try file.tensor("param.\(name)", shape: [count], path: path).floats
+            parameters[t] = try file.floats("param.\(name)", shape: [count], path: path)
             for slot in optimizerState[t].indices {
-                optimizerState[t][slot] = try file.tensor("optimizer\(slot).\(name)", shape: [count], path: path).floats
+                optimizerState[t][slot] = try file.floats("optimizer\(slot).\(name)", shape: [count], path: path)
             }
         }
         epoch = e

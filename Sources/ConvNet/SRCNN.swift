@@ -84,6 +84,8 @@ public struct SRCNN: SuperResolver {
     /// Side of the square tiles large images are processed in (the result does not depend on it;
     /// memory does: about 1 KB per tile pixel for 9-5-5).
     public var tileSize: Int = 512
+    /// The file the model was loaded from, for error messages (nil if built in memory).
+    public var modelPath: String?
 
     public init(architecture: SRCNNArchitecture, parameters: [[Float]], metadata: [String: String] = [:]) {
         let shapes = architecture.tensorShapes

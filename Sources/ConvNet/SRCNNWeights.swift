@@ -38,19 +38,39 @@ enum WeightLayout {
 
 extension SRCNN {
     /// Loads a model in the authors' layout (`conv1.weight` [n1,1,f1,f1] … `conv3.bias` [1], OIHW,
-    /// float32). The architecture comes from the shapes and must agree with an `arch` metadata
-    /// entry if there is one. Every problem is reported with the file's path.
+    /// float32). The architecture comes from the shapes (odd kernels, every size ≥ 1) and must
+    /// agree with an `arch` metadata entry if there is one; every weight must be finite and small
+    /// enough that no activation can overflow float32 (`overflowingLayer`). Every problem is
+    /// reported with the file's path. No scale is checked: for inspecting a file.
     public init(contentsOf path: String) throws {
-        let file = try SafeTensorsFile(contentsOf: path)
-        try self.init(file: file, path: path)
+        try self.init(file: try SafeTensorsFile(contentsOf: path), path: path)
+        modelPath = path
     }
 
-    /// Loads a model for use at `scale`: a model trained for another scale (its `scale`
-    /// metadata) is refused, since SRCNN's filters are specific to one factor.
+    /// Loads a model for use at `scale`. SRCNN's filters are specific to one factor, so the file
+    /// must say which: its `scale` metadata (every file SRLab writes has it, and so do the authors'
+    /// ×3 filters in the reference folder) must be the whole number `scale`. A file without it is
+    /// refused rather than run at a factor it was not trained for.
     public init(contentsOf path: String, scale: Int) throws {
-        try self.init(contentsOf: path)
-        if let stated = metadata["scale"], Int(stated) != scale {
-            throw SRCNNError.invalidModel(path: path, reason: "it was trained for scale \(stated), not \(scale)")
+        try self.init(file: try SafeTensorsFile(contentsOf: path), path: path, scale: scale)
+        modelPath = path
+    }
+
+    /// `init(file:path:)` plus the scale rule of `init(contentsOf:scale:)`.
+    public init(file: SafeTensorsFile, path: String = "<memory>", scale: Int) throws {
+        try self.init(file: file, path: path)
+        try Self.checkScale(metadata: metadata, path: path, scale: scale)
+    }
+
+    static func checkScale(metadata: [String: String], path: String, scale: Int) throws {
+        guard let stated = metadata["scale"] else {
+            throw SRCNNError.invalidModel(path: path, reason: "its metadata has no 'scale', so it cannot be used at x\(scale): SRCNN filters work only at the factor they were trained for; add \"scale\": \"N\" to the file's __metadata__ if you know it")
+        }
+        guard let trained = Int(stated) else {
+            throw SRCNNError.invalidModel(path: path, reason: "its metadata 'scale' is '\(stated)', not a whole number")
+        }
+        guard trained == scale else {
+            throw SRCNNError.invalidModel(path: path, reason: "it was trained for scale \(trained), not \(scale)")
         }
     }
 
@@ -67,14 +87,17 @@ extension SRCNN {
               w3[0] == 1, w3[2] == w3[3], w2[1] == w1[0], w3[1] == w2[0] else {
             throw fail("weight shapes \(w1), \(w2), \(w3) do not chain as [n1,1,f1,f1], [n2,n1,f2,f2], [1,n2,f3,f3]")
         }
+        // Same-size inference pads (k − 1)/2 on each side, so kernels must be odd.
+        guard [w1[0], w2[0]].allSatisfy({ $0 >= 1 }), [w1[2], w2[2], w3[2]].allSatisfy({ $0 >= 1 && $0 % 2 == 1 }) else {
+            throw fail("weight shapes \(w1), \(w2), \(w3) need n1, n2 ≥ 1 and odd kernel sizes f1, f2, f3")
+        }
         let arch = SRCNNArchitecture(f1: w1[2], f2: w2[2], f3: w3[2], n1: w1[0], n2: w2[0])
         if let stated = file.metadata["arch"], SRCNNArchitecture(stated) != arch {
             throw fail("metadata says arch \(stated) but the tensors are \(arch)")
         }
         var params: [[Float]] = []
         for (i, (name, shape)) in arch.tensorShapes.enumerated() {
-            let t = try file.tensor(name, shape: shape.map { $0 }, path: path) // checks shape and finiteness
-            let values = t.floats
+            let values = try file.floats(name, shape: shape.map { $0 }, path: path) // checks shape and finiteness
             if i % 2 == 0 {
                 let l = arch.layers[i / 2]
                 params.append(WeightLayout.hwio(fromOIHW: values, outChannels: l.outChannels,
@@ -83,7 +106,24 @@ extension SRCNN {
                 params.append(values)
             }
         }
+        if let layer = Self.overflowingLayer(arch, params) {
+            throw fail("its weights are so large that layer \(layer) can overflow float32 (NaN or infinity, which the ReLUs would turn into a flat image)")
+        }
         self.init(architecture: arch, parameters: params, metadata: file.metadata)
+    }
+
+    /// The first layer (1-based) whose activations can exceed float32's range for an input in
+    /// [−1, 2] (bicubic overshoots [0, 1] a little), by the bound |b| + Σ|w|·(previous bound);
+    /// nil if none can. Trained models stay many orders of magnitude below it.
+    static func overflowingLayer(_ arch: SRCNNArchitecture, _ params: [[Float]]) -> Int? {
+        var bound = 2.0
+        for (l, layer) in arch.layers.enumerated() {
+            var absoluteSums = [Double](repeating: 0, count: layer.outChannels)
+            for (i, w) in params[2 * l].enumerated() { absoluteSums[i % layer.outChannels] += Double(abs(w)) } // HWIO: o fastest
+            bound = zip(absoluteSums, params[2 * l + 1]).map { $0 * bound + Double(abs($1)) }.max() ?? 0
+            if !(bound < Double(Float.greatestFiniteMagnitude) / 2) { return l + 1 }
+        }
+        return nil
     }
 
     /// The model as a safetensors file in the authors' layout, with `metadata` (plus `arch`).

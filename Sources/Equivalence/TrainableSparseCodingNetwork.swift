@@ -39,6 +39,8 @@ public struct TrainableSparseCodingNetwork: Sendable {
     public var parameters: [[Float]]
     /// Provenance (dictionary, gain, training) kept in model files.
     public var metadata: [String: String]
+    /// The file the model was loaded from, for error messages (nil if built in memory).
+    public var modelPath: String?
 
     public init(configuration: SparseCodingNetworkConfiguration, parameters: [[Float]], metadata: [String: String] = [:]) {
         precondition(parameters.map(\.count) == configuration.parameterCounts,

@@ -79,6 +79,7 @@ public enum Evaluation {
             let start = DispatchTime.now().uptimeNanoseconds
             let output = method.upscale(lowRes: p.lowRes, scale: scale)
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            try method.requireFinite(output, image: p.name)
             let (score, out8) = Evaluation.score(output, against: p)
             let r = ImageResult(name: p.name, psnr: score.psnr, ssim: score.ssim, seconds: seconds)
             if let save { try save(p, out8, SRProtocol.colour(output, for: p)) }

@@ -25,7 +25,7 @@ public enum StripUpscale {
     /// through `ycbcr2rgb` (a gray image stays gray). `progress` is called with (strips done, strips).
     public static func upscale(_ image: Image8, scale: Int, with method: SuperResolver,
                                coreRows requested: Int? = nil,
-                               progress: ((Int, Int) -> Void)? = nil) -> Image8 {
+                               progress: ((Int, Int) -> Void)? = nil) throws -> Image8 {
         let width = image.width * scale, height = image.height * scale
         let channels = image.channels
         var out = [UInt8](repeating: 0, count: width * height * channels)
@@ -42,7 +42,7 @@ public enum StripUpscale {
             let a = strip * core, b = min(image.height, a + core)
             let top = max(0, a - halo), bottom = min(image.height, b + halo)
             let rows = image.rows(top..<bottom)
-            let upscaled = upscaleWhole(rows, scale: scale, with: method)
+            let upscaled = try upscaleWhole(rows, scale: scale, with: method)
             // Keep the core: output rows scale·a ..< scale·b, found scale·(a − top) rows into the strip.
             let rowBytes = width * channels
             let first = scale * (a - top) * rowBytes, count = scale * (b - a) * rowBytes
@@ -54,10 +54,10 @@ public enum StripUpscale {
     }
 
     /// One strip (or a whole image): Y by the method, the other channels by bicubic.
-    static func upscaleWhole(_ image: Image8, scale: Int, with method: SuperResolver) -> Image8 {
+    static func upscaleWhole(_ image: Image8, scale: Int, with method: SuperResolver) throws -> Image8 {
         let colour = image.channels >= 3
         let (y, cb, cr) = Color.ycbcr(image.withoutAlpha)
-        let outY = method.upscale(lowRes: y.map { $0 / 255 }, scale: scale)
+        let outY = try method.checkedUpscale(lowRes: y.map { $0 / 255 }, scale: scale)
         let up = { (p: Plane) in Resize.bicubic(p.map { $0 / 255 }, width: outY.width, height: outY.height) }
         let base = colour ? Color.rgb(y: outY, cb: up(cb), cr: up(cr)) : Image8.gray(outY.map { $0 * 255 })
         guard let alpha = image.alpha else { return base }

@@ -7,6 +7,8 @@
 public protocol SuperResolver: Sendable {
     /// A short name for tables, e.g. "bicubic", "sc", "srcnn 9-5-5".
     var name: String { get }
+    /// The model file the method was loaded from, named in errors (nil: no file).
+    var modelPath: String? { get }
     func upscale(lowRes: Plane, scale: Int) -> Plane
     /// High-resolution pixels of context each output pixel reads beyond the bicubic-upscaled
     /// input's own neighbourhood, so an image can be run in strips with that much overlap and give
@@ -17,6 +19,38 @@ public protocol SuperResolver: Sendable {
 
 extension SuperResolver {
     public var contextRadius: Int? { nil }
+    public var modelPath: String? { nil }
+
+    /// Throws unless every value of `output` (this method's result) is finite. A model whose
+    /// weights are finite but overflow in use would otherwise be rounded to black and white pixels
+    /// and scored or saved as if it had worked.
+    public func requireFinite(_ output: Plane, image: String? = nil) throws {
+        let bad = output.values.reduce(into: 0) { count, v in if !v.isFinite { count += 1 } }
+        guard bad == 0 else {
+            throw SuperResolverError.nonFiniteOutput(method: name, model: modelPath, image: image,
+                                                     count: bad, total: output.values.count)
+        }
+    }
+
+    /// `upscale` followed by `requireFinite`.
+    public func checkedUpscale(lowRes: Plane, scale: Int, image: String? = nil) throws -> Plane {
+        let output = upscale(lowRes: lowRes, scale: scale)
+        try requireFinite(output, image: image)
+        return output
+    }
+}
+
+public enum SuperResolverError: Error, CustomStringConvertible {
+    case nonFiniteOutput(method: String, model: String?, image: String?, count: Int, total: Int)
+
+    public var description: String {
+        switch self {
+        case .nonFiniteOutput(let method, let model, let image, let count, let total):
+            let source = model.map { "\($0) (\(method))" } ?? method
+            let input = image.map { " on \($0)" } ?? ""
+            return "\(source): the output\(input) has \(count) of \(total) values NaN or infinite; the model's weights overflow or are corrupt, so the result is neither scored nor written"
+        }
+    }
 }
 
 /// The baseline every table starts with: MATLAB `imresize(LR, s, 'bicubic')`.

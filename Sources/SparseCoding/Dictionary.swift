@@ -42,6 +42,7 @@ public enum DictionaryError: Error, CustomStringConvertible, Equatable {
     case wrongShape(path: String, reason: String)
     case badMetadata(path: String, key: String, value: String)
     case scaleMismatch(path: String, dictionaryScale: Int, requested: Int)
+    case missingScale(path: String)
 
     public var description: String {
         switch self {
@@ -49,6 +50,8 @@ public enum DictionaryError: Error, CustomStringConvertible, Equatable {
         case .badMetadata(let path, let key, let value): return "\(path): metadata '\(key)' has the unusable value '\(value)'"
         case .scaleMismatch(let path, let dictionaryScale, let requested):
             return "\(path): dictionary was trained for x\(dictionaryScale), but x\(requested) was requested; train one with `srlab train sc --scale \(requested)`"
+        case .missingScale(let path):
+            return "\(path): dictionary metadata states no 'scale' (or 'upscale'), so the factor it was trained for is unknown; add \"scale\": \"N\" to the file's __metadata__ if you know it"
         }
     }
 }
@@ -70,14 +73,27 @@ public struct CoupledDictionary: Sendable {
         self.high = high; self.low = low; self.metadata = metadata
     }
 
-    /// Reads and validates a dictionary. Files without metadata (the release's) get the release's
-    /// settings: x2, λ 0.15, 5×5 patches inferred from `Dh`.
+    /// Reads and validates a dictionary (see `init(file:path:)`).
     public init(contentsOf path: String) throws {
-        let file = try SafeTensorsFile(contentsOf: path)
+        try self.init(file: try SafeTensorsFile(contentsOf: path), path: path)
+    }
+
+    /// Validates a dictionary file's tensors and metadata; errors name `path`.
+    ///
+    /// A dictionary is trained for one factor, so its metadata must say which: `scale` (SRLab's
+    /// files) or `upscale` (the converted release files, ×2). A file stating neither is refused
+    /// rather than given a default factor. Other settings fall back to the release's (λ 0.15;
+    /// the patch size comes from `Dh`). Both tensors must be finite and every `Dl` atom nonzero,
+    /// since the coder divides by its norm.
+    public init(file: SafeTensorsFile, path: String) throws {
         let dh = try file.tensor("Dh", path: path)
         let dl = try file.tensor("Dl", path: path)
         guard dh.shape.count == 2, dl.shape.count == 2 else {
             throw DictionaryError.wrongShape(path: path, reason: "Dh \(dh.shape) and Dl \(dl.shape) must both be 2-D [rows, atoms]")
+        }
+        // Atoms first: with at least one atom, the row counts are bounded by the file's size.
+        guard dh.shape[1] == dl.shape[1], dh.shape[1] > 0 else {
+            throw DictionaryError.wrongShape(path: path, reason: "Dh has \(dh.shape[1]) atoms and Dl \(dl.shape[1]); they must match and be nonzero")
         }
         let side = Int(Double(dh.shape[0]).squareRoot().rounded())
         guard side >= 2, side * side == dh.shape[0] else {
@@ -86,17 +102,17 @@ public struct CoupledDictionary: Sendable {
         guard dl.shape[0] == Features.count * dh.shape[0] else {
             throw DictionaryError.wrongShape(path: path, reason: "Dl has \(dl.shape[0]) rows, expected 4·\(dh.shape[0]) = \(4 * dh.shape[0]) (four feature maps of a \(side)×\(side) patch)")
         }
-        guard dh.shape[1] == dl.shape[1], dh.shape[1] > 0 else {
-            throw DictionaryError.wrongShape(path: path, reason: "Dh has \(dh.shape[1]) atoms and Dl \(dl.shape[1]); they must match and be nonzero")
-        }
         let m = file.metadata
         // Our keys first, then the names the converted release files use (upscale, train_lambda).
-        func number<T: LosslessStringConvertible>(_ keys: [String], _ fallback: T) throws -> T {
-            guard let key = keys.first(where: { m[$0] != nil }), let text = m[key] else { return fallback }
+        func number<T: LosslessStringConvertible>(_ keys: [String], _ fallback: T?) throws -> T {
+            guard let key = keys.first(where: { m[$0] != nil }), let text = m[key] else {
+                guard let fallback else { throw DictionaryError.missingScale(path: path) }
+                return fallback
+            }
             guard let value = T(text) else { throw DictionaryError.badMetadata(path: path, key: key, value: text) }
             return value
         }
-        var metadata = DictionaryMetadata(scale: try number(["scale", "upscale"], 2), patchSize: side,
+        var metadata = DictionaryMetadata(scale: try number(["scale", "upscale"], nil), patchSize: side,
                                           lambda: try number(["lambda", "train_lambda"], 0.15),
                                           features: m["features"] ?? DictionaryMetadata.featureDescription,
                                           trainingSet: m["training_set"] ?? m["source"])
@@ -104,6 +120,9 @@ public struct CoupledDictionary: Sendable {
             throw DictionaryError.badMetadata(path: path, key: "patch_size", value: p)
         }
         guard metadata.scale >= 1 else { throw DictionaryError.badMetadata(path: path, key: "scale", value: "\(metadata.scale)") }
+        guard metadata.lambda.isFinite, metadata.lambda >= 0 else {
+            throw DictionaryError.badMetadata(path: path, key: m["lambda"] != nil ? "lambda" : "train_lambda", value: "\(metadata.lambda)")
+        }
         metadata.seed = m["seed"].flatMap(UInt64.init)
         metadata.samples = m["samples"].flatMap(Int.init)
         metadata.rounds = m["rounds"].flatMap(Int.init)
@@ -112,6 +131,13 @@ public struct CoupledDictionary: Sendable {
         high = .fromRowMajor(rows: dh.shape[0], columns: dh.shape[1], dh.values)
         low = .fromRowMajor(rows: dl.shape[0], columns: dl.shape[1], dl.values)
         self.metadata = metadata
+        for j in 0..<low.columns {
+            var squares = 0.0
+            for i in 0..<low.rows { squares += low[i, j] * low[i, j] }
+            guard squares > 0, squares.isFinite else {
+                throw DictionaryError.wrongShape(path: path, reason: "Dl atom \(j) is \(squares > 0 ? "too large (its norm overflows)" : "all zeros"); every atom needs a finite, nonzero norm")
+            }
+        }
     }
 
     public func safeTensors() -> SafeTensorsFile {

@@ -1,6 +1,7 @@
 import Foundation
 import Imaging
 import LinearAlgebra
+import TensorFile
 
 /// Sparse-coding super-resolution: J. Yang, J. Wright, T. S. Huang, Y. Ma, "Image Super-Resolution
 /// via Sparse Representation", IEEE Trans. Image Processing 19(11), 2010 — as the authors' MATLAB
@@ -49,6 +50,8 @@ public struct ScSR: SuperResolver {
     public let dictionary: CoupledDictionary
     public let options: Options
     public let solver: any SparseSolver
+    /// The dictionary file, for error messages (nil if built in memory).
+    public var modelPath: String?
     /// Dl with unit-norm columns, as `ScSR.m` normalises it before coding.
     let lowCoding: CodingDictionary
 
@@ -69,11 +72,24 @@ public struct ScSR: SuperResolver {
         lowCoding = CodingDictionary(low)
     }
 
-    /// Loads a dictionary file and checks it was trained for `scale` (errors name the file).
+    /// Loads a dictionary file and checks it was trained for `scale` (a dictionary that does not
+    /// state its scale is refused, see `CoupledDictionary.init(file:path:)`) and that its patches
+    /// are larger than the overlap (errors name the file).
     public init(contentsOf path: String, scale: Int, options: Options = Options(),
                 solver: any SparseSolver = LassoHomotopy()) throws {
-        let dictionary = try CoupledDictionary(contentsOf: path)
+        try self.init(file: try SafeTensorsFile(contentsOf: path), path: path, scale: scale, options: options, solver: solver)
+        modelPath = path
+    }
+
+    /// `init(contentsOf:scale:options:solver:)` on a file already read.
+    public init(file: SafeTensorsFile, path: String, scale: Int, options: Options = Options(),
+                solver: any SparseSolver = LassoHomotopy()) throws {
+        let dictionary = try CoupledDictionary(file: file, path: path)
         try dictionary.check(scale: scale, path: path)
+        let p = dictionary.metadata.patchSize
+        guard options.overlap >= 0, options.overlap < p else {
+            throw DictionaryError.wrongShape(path: path, reason: "its \(p)×\(p) patches are too small for the patch overlap of \(options.overlap)")
+        }
         self.init(dictionary: dictionary, options: options, solver: solver)
     }
 

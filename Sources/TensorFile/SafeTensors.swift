@@ -6,15 +6,19 @@ import Foundation
 /// then the raw little-endian data. Models and dictionaries of the lab live in it so PyTorch and
 /// NumPy users can open them too.
 public struct Tensor: Sendable, Equatable {
-    public enum DType: String, Sendable { case f32 = "F32", f64 = "F64" }
+    public enum DType: String, Sendable {
+        case f32 = "F32", f64 = "F64"
+        /// Bytes per element in a file.
+        public var width: Int { self == .f32 ? 4 : 8 }
+    }
     public var dtype: DType
     public var shape: [Int]
     /// The values, widened to Double whatever the stored dtype (F32 → Double is exact).
     public var values: [Double]
 
     public init(dtype: DType = .f32, shape: [Int], values: [Double]) {
-        precondition(shape.reduce(1, *) == values.count,
-                     "tensor of shape \(shape) needs \(shape.reduce(1, *)) values, got \(values.count)")
+        precondition(Tensor.elementCount(shape) == values.count,
+                     "tensor of shape \(shape) needs \(Tensor.elementCount(shape).map(String.init) ?? "too many") values, got \(values.count)")
         self.dtype = dtype
         self.shape = shape
         self.values = values
@@ -27,12 +31,13 @@ public struct Tensor: Sendable, Equatable {
     public var floats: [Float] { values.map { Float($0) } }
 }
 
-public enum SafeTensorsError: Error, CustomStringConvertible {
+public enum SafeTensorsError: Error, CustomStringConvertible, Equatable {
     case unreadable(path: String, reason: String)
     case corrupt(path: String, reason: String)
     case missingTensor(path: String, name: String)
     case wrongShape(path: String, name: String, expected: [Int], found: [Int])
     case notFinite(path: String, name: String)
+    case beyondFloat32(path: String, name: String)
 
     public var description: String {
         switch self {
@@ -42,6 +47,7 @@ public enum SafeTensorsError: Error, CustomStringConvertible {
         case .wrongShape(let path, let name, let expected, let found):
             return "\(path): tensor '\(name)' has shape \(found), expected \(expected)"
         case .notFinite(let path, let name): return "\(path): tensor '\(name)' contains NaN or infinity"
+        case .beyondFloat32(let path, let name): return "\(path): tensor '\(name)' has values beyond float32's range"
         }
     }
 }
@@ -55,65 +61,48 @@ public struct SafeTensorsFile: Sendable {
         self.metadata = metadata
     }
 
-    /// Reads and validates a file: header size and JSON, dtypes, byte ranges inside the data.
+    /// Files larger than this are refused before they are read: SRLab's models are at most a few
+    /// MB, and the whole file is held in memory (F32 values twice, widened to Double).
+    public static let maximumFileSize = 1 << 30
+
+    /// Reads and validates a file (see `SafeTensorsLayout` for the rules). Only regular files are
+    /// read, so a FIFO or a device cannot stall or exhaust memory.
     public init(contentsOf path: String) throws {
+        let attributes: [FileAttributeKey: Any]
+        do { attributes = try FileManager.default.attributesOfItem(atPath: path) } catch {
+            throw SafeTensorsError.unreadable(path: path, reason: FileManager.default.fileExists(atPath: path) ? "permission denied" : "no such file")
+        }
+        if let type = attributes[.type] as? FileAttributeType, type != .typeRegular {
+            throw SafeTensorsError.unreadable(path: path, reason: type == .typeDirectory ? "it is a directory" : "not a regular file")
+        }
+        if let size = (attributes[.size] as? NSNumber)?.uint64Value, size > UInt64(Self.maximumFileSize) {
+            throw SafeTensorsError.corrupt(path: path, reason: "\(size) bytes, more than the \(Self.maximumFileSize >> 20) MB SRLab reads as a model")
+        }
         guard let data = FileManager.default.contents(atPath: path) else {
-            let reason = FileManager.default.fileExists(atPath: path) ? "permission denied or a directory"
-                                                                     : "no such file"
-            throw SafeTensorsError.unreadable(path: path, reason: reason)
+            throw SafeTensorsError.unreadable(path: path, reason: "permission denied")
         }
         try self.init(data: data, path: path)
     }
 
+    /// Parses a file's bytes; `path` names it in errors. Only F32 and F64 tensors are decoded.
     public init(data: Data, path: String = "<memory>") throws {
-        let bytes = [UInt8](data)
-        guard bytes.count >= 8 else { throw SafeTensorsError.corrupt(path: path, reason: "shorter than 8 bytes") }
-        var headerLength = 0
-        for i in 0..<8 { headerLength |= Int(bytes[i]) << (8 * i) }
-        guard headerLength > 0, headerLength <= bytes.count - 8, headerLength < 100_000_000 else {
-            throw SafeTensorsError.corrupt(path: path, reason: "header length \(headerLength) does not fit the file")
-        }
-        let headerBytes = Data(bytes[8..<(8 + headerLength)])
-        guard let header = try? JSONSerialization.jsonObject(with: headerBytes) as? [String: Any] else {
-            throw SafeTensorsError.corrupt(path: path, reason: "header is not a JSON object")
-        }
-        let dataStart = 8 + headerLength
-        let dataLength = bytes.count - dataStart
         var tensors: [String: Tensor] = [:]
         var metadata: [String: String] = [:]
-        for (name, value) in header {
-            if name == "__metadata__" {
-                guard let map = value as? [String: Any] else {
-                    throw SafeTensorsError.corrupt(path: path, reason: "__metadata__ is not an object")
+        try data.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) in
+            let layout = try SafeTensorsLayout.parse(bytes, path: path)
+            metadata = layout.metadata
+            for entry in layout.entries {
+                guard let dtype = Tensor.DType(rawValue: entry.dtype) else {
+                    throw SafeTensorsError.corrupt(path: path, reason: "tensor '\(entry.name)' has dtype \(entry.dtype); SRLab reads F32 and F64 only")
                 }
-                for (k, v) in map { metadata[k] = (v as? String) ?? "\(v)" }
-                continue
-            }
-            guard let entry = value as? [String: Any],
-                  let dtypeName = entry["dtype"] as? String,
-                  let shape = entry["shape"] as? [Int],
-                  let offsets = entry["data_offsets"] as? [Int], offsets.count == 2 else {
-                throw SafeTensorsError.corrupt(path: path, reason: "entry '\(name)' lacks dtype, shape or data_offsets")
-            }
-            guard let dtype = Tensor.DType(rawValue: dtypeName) else {
-                throw SafeTensorsError.corrupt(path: path, reason: "tensor '\(name)' has unsupported dtype \(dtypeName)")
-            }
-            let width = dtype == .f32 ? 4 : 8
-            let count = shape.reduce(1, *)
-            guard shape.allSatisfy({ $0 >= 0 }), offsets[0] >= 0, offsets[1] <= dataLength,
-                  offsets[1] - offsets[0] == count * width else {
-                throw SafeTensorsError.corrupt(path: path, reason: "tensor '\(name)' byte range \(offsets) does not match shape \(shape) or the file size")
-            }
-            var values = [Double](repeating: 0, count: count)
-            let base = dataStart + offsets[0]
-            bytes.withUnsafeBufferPointer { raw in
-                for i in 0..<count {
-                    var bits: UInt64 = 0
-                    for b in 0..<width { bits |= UInt64(raw[base + i * width + b]) << (8 * UInt64(b)) }
-                    values[i] = dtype == .f32 ? Double(Float(bitPattern: UInt32(bits))) : Double(bitPattern: bits)
+                let base = layout.dataStart + entry.begin
+                let count = (entry.end - entry.begin) / dtype.width
+                let values: [Double] = switch dtype {
+                case .f32: (0..<count).map { Double(Float(bitPattern: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: base + 4 * $0, as: UInt32.self)))) }
+                case .f64: (0..<count).map { Double(bitPattern: UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: base + 8 * $0, as: UInt64.self))) }
                 }
+                tensors[entry.name] = Tensor(dtype: dtype, shape: entry.shape, values: values)
             }
-            tensors[name] = Tensor(dtype: dtype, shape: shape, values: values)
         }
         self.tensors = tensors
         self.metadata = metadata
@@ -134,6 +123,14 @@ public struct SafeTensorsFile: Sendable {
         return t
     }
 
+    /// The named tensor's values as Float, checked like `tensor(_:shape:path:)` and also for
+    /// values finite in Double but beyond Float's range (an F64 1e300 would become infinity).
+    public func floats(_ name: String, shape expected: [Int?]? = nil, path: String = "<memory>") throws -> [Float] {
+        let floats = try tensor(name, shape: expected, path: path).floats
+        guard floats.allSatisfy({ $0.isFinite }) else { throw SafeTensorsError.beyondFloat32(path: path, name: name) }
+        return floats
+    }
+
     /// The file's bytes; tensors are laid out in name order so equal content gives equal bytes.
     public func serialized() -> Data {
         var header: [String: Any] = [:]
@@ -141,7 +138,7 @@ public struct SafeTensorsFile: Sendable {
         let names = tensors.keys.sorted()
         for name in names {
             let t = tensors[name]!
-            let size = t.values.count * (t.dtype == .f32 ? 4 : 8)
+            let size = t.values.count * t.dtype.width
             header[name] = ["dtype": t.dtype.rawValue, "shape": t.shape, "data_offsets": [offset, offset + size]]
             offset += size
         }

@@ -22,7 +22,7 @@ struct UpscaleCommand: ParsableCommand {
                 throw ImageError.tooSmall(path: input, width: image.width, height: image.height, scale: 1)
             }
             try ensureWritableFolder(URL(fileURLWithPath: output).deletingLastPathComponent().path)
-            let result = SRProtocol.upscale(image, scale: scale.value, with: resolver)
+            let result = try SRProtocol.upscale(image, scale: scale.value, with: resolver)
             try ImageIO.writePNG(result, to: output)
             note("\(output): \(result.width)x\(result.height), \(resolver.name) ×\(scale.value)")
         }

@@ -32,33 +32,33 @@ import Testing
     }
 
     @Test(arguments: [1, 3], [2, 3, 4])
-    func stripsEqualTheWholeImage(channels: Int, scale: Int) {
+    func stripsEqualTheWholeImage(channels: Int, scale: Int) throws {
         let image = photo(width: 23, height: 61, channels: channels)
         for method in [BicubicResolver() as SuperResolver, BlurredBicubic(radius: 7)] {
-            let whole = StripUpscale.upscaleWhole(image, scale: scale, with: method)
+            let whole = try StripUpscale.upscaleWhole(image, scale: scale, with: method)
             var calls: [Int] = []
-            let strips = StripUpscale.upscale(image, scale: scale, with: method, coreRows: 8) { done, _ in calls.append(done) }
+            let strips = try StripUpscale.upscale(image, scale: scale, with: method, coreRows: 8) { done, _ in calls.append(done) }
             #expect(strips == whole, "\(method.name) ×\(scale), \(channels) channels")
             #expect(calls == Array(1...8))
         }
     }
 
     /// Without enough overlap the strips would show: the test above can fail.
-    @Test func tooLittleOverlapIsVisible() {
+    @Test func tooLittleOverlapIsVisible() throws {
         let image = photo(width: 23, height: 61, channels: 1)
         struct Claims: SuperResolver {
             var name: String { "understated radius" }
             var contextRadius: Int? { 0 }
             func upscale(lowRes: Plane, scale: Int) -> Plane { BlurredBicubic(radius: 12).upscale(lowRes: lowRes, scale: scale) }
         }
-        let whole = StripUpscale.upscaleWhole(image, scale: 2, with: Claims())
-        #expect(StripUpscale.upscale(image, scale: 2, with: Claims(), coreRows: 8) != whole)
+        let whole = try StripUpscale.upscaleWhole(image, scale: 2, with: Claims())
+        #expect(try StripUpscale.upscale(image, scale: 2, with: Claims(), coreRows: 8) != whole)
     }
 
     /// A gray image comes out gray with its real levels, equal to bicubic on the plane.
-    @Test func grayStaysGrayAtFullRange() {
+    @Test func grayStaysGrayAtFullRange() throws {
         let image = photo(width: 20, height: 18, channels: 1)
-        let out = StripUpscale.upscale(image, scale: 3, with: BicubicResolver())
+        let out = try StripUpscale.upscale(image, scale: 3, with: BicubicResolver())
         let direct = Image8.gray(Resize.bicubic(image.channel(0).map { $0 / 255 }, scale: 3).map { $0 * 255 })
         #expect(out.channels == 1)
         #expect(out == direct)
