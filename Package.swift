@@ -49,6 +49,8 @@ let package = Package(
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "CSTBImage"]),
         .testTarget(name: "TensorFileTests", dependencies: ["TensorFile"]),
+        // Runs the built srlab on hostile inputs (it needs the executable built beside the tests).
+        .testTarget(name: "CLITests", dependencies: ["Imaging", "SeededRandom"]),
         .testTarget(name: "HarnessTests", dependencies: ["Harness", "Imaging", "ConvNet"]),
         .testTarget(name: "ConvNetTests", dependencies: ["SeededRandom", "ConvNet", "Imaging", "TensorFile", "LinearAlgebra"]),
         .testTarget(name: "SparseCodingTests", dependencies: ["SeededRandom", "SparseCoding", "LinearAlgebra", "Imaging", "TensorFile"]),

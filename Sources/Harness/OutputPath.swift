@@ -69,6 +69,16 @@ public enum OutputPath {
         return path
     }
 
+    /// `checkFile`, then the folders above the file are made, so that the write after the work
+    /// cannot fail for want of them.
+    @discardableResult
+    public static func prepareFile(_ path: String, option: String) throws -> String {
+        let checked = try checkFile(path, option: option)
+        let parent = (checked as NSString).deletingLastPathComponent
+        try ensureWritableFolder(parent.isEmpty ? "." : parent)
+        return checked
+    }
+
     /// The nearest existing folder above `resolved` must be a folder srlab may write into, so the
     /// missing ones can be made later.
     static func requireCreatable(_ resolved: String, display: String) throws {

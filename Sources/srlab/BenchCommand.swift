@@ -25,7 +25,7 @@ struct BenchCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            try ensureWritableFolder(output)
+            try ensureWritableFolder(try OutputPath.checkFolder(output, option: "--output"))
             var rows: [Row] = []
             func add(_ group: String, _ name: String, _ value: Double, _ unit: String) {
                 rows.append(Row(group: group, name: name, value: value, unit: unit))

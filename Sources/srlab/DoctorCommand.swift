@@ -24,7 +24,7 @@ struct DoctorCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            if let json { try ensureWritableFolder(URL(fileURLWithPath: json).deletingLastPathComponent().path) }
+            if let json { try OutputPath.prepareFile(json, option: "--json") }
             let size = 2048
             let report = Report(cpu: BLASRuntime.cpuModel, blas_kernel: BLASRuntime.kernel,
                                 fallback_kernel: BLASRuntime.isFallback(kernel: BLASRuntime.kernel),

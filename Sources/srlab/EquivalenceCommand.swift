@@ -79,7 +79,7 @@ struct EquivalenceCommand: ParsableCommand {
             let urls = source.urls, setName = source.name
             let dictionary = try CoupledDictionary(contentsOf: model)
             try dictionary.check(scale: s, path: model)
-            if let json { try ensureWritableFolder(URL(fileURLWithPath: json).deletingLastPathComponent().path) }
+            if let json { try OutputPath.prepareFile(json, option: "--json") }
             let loaded = try Evaluation.load(urls)
             let prepared = try loaded.map {
                 try PreparedImage(image: crop > 0 ? centreCrop($0.image, side: crop) : $0.image, name: $0.name,

@@ -21,6 +21,7 @@ struct FigureCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
+            try OutputPath.prepareFile(output, option: "-o")
             let tiles: [(size: Int, values: [Double])]
             switch kind {
             case .atoms:
@@ -36,7 +37,6 @@ struct FigureCommand: ParsableCommand {
                 let w = net.parameters[0]
                 tiles = (0..<min(count, net.architecture.n1)).map { o in (f, (0..<(f * f)).map { Double(w[o * f * f + $0]) }) }
             }
-            try ensureWritableFolder(URL(fileURLWithPath: output).deletingLastPathComponent().path)
             try ImageIO.writePNG(Self.grid(tiles, zoom: zoom), to: output)
             note("\(output): \(tiles.count) \(kind.rawValue)")
         }

@@ -34,7 +34,7 @@ struct TrainSCCommand: ParsableCommand {
             let images = try Evaluation.load(urls).map { Color.luma($0.image) }
             let settings = TrainingConfiguration(scale: scale.value, atoms: atoms, samples: samples, lambda: lambda,
                                                  rounds: rounds, seed: seed)
-            try ensureWritableFolder(URL(fileURLWithPath: output).deletingLastPathComponent().path)
+            try OutputPath.prepareFile(output, option: "--output")
             let start = Date()
             let dictionary = try ScSRTraining.run(images: images, trainingSet: "\(dataset) (\(images.count) images)",
                                                   configuration: settings, output: output,
