@@ -23,7 +23,7 @@ public struct PreparedImage: Sendable {
         self.scale = scale
         self.groundTruth = y
         self.lowRes = shrink(y)
-        self.lowResChroma = cropped.channels == 3 ? (shrink(cb), shrink(cr)) : nil
+        self.lowResChroma = cropped.colourChannels == 3 ? (shrink(cb), shrink(cr)) : nil
     }
 }
 
@@ -45,17 +45,19 @@ public enum SRProtocol {
     /// The colour result: super-resolved Y with chroma upscaled by the same bicubic, through
     /// `ycbcr2rgb`. A gray input gives a gray output.
     public static func colour(_ output: Plane, for image: PreparedImage) -> Image8 {
-        guard let chroma = image.lowResChroma else { return Image8.gray(output) }
+        guard let chroma = image.lowResChroma else { return Image8.gray(unitScale: output) }
         let up = { (p: Plane) in Resize.bicubic(p, width: output.width, height: output.height) }
         return Color.rgb(y: output, cb: up(chroma.cb), cr: up(chroma.cr))
     }
 
-    /// A user's own LR image made larger: Y by the method, chroma by bicubic.
+    /// A user's own LR image made larger: Y by the method, chroma and alpha by bicubic. The
+    /// result has the input's channels (gray, gray+alpha, RGB or RGBA).
     public static func upscale(_ image: Image8, scale: Int, with method: SuperResolver) -> Image8 {
         let (y, cb, cr) = Color.ycbcr(image)
         let out = method.upscale(lowRes: y.map { $0 / 255 }, scale: scale)
-        if image.channels == 1 { return Image8.gray(out) }
         let up = { (p: Plane) in Resize.bicubic(p.map { $0 / 255 }, width: out.width, height: out.height) }
-        return Color.rgb(y: out, cb: up(cb), cr: up(cr))
+        let colour = image.colourChannels == 1 ? Image8.gray(unitScale: out) : Color.rgb(y: out, cb: up(cb), cr: up(cr))
+        guard let alpha = image.alpha else { return colour }
+        return colour.addingAlpha(Quantize.to8Bit(up(alpha)))
     }
 }

@@ -34,14 +34,8 @@ struct EvalCommand: ParsableCommand {
             let loaded = try Evaluation.load(urls)
             if let save { try ensureWritableFolder(save) }
             if let json { try ensureWritableFolder(URL(fileURLWithPath: json).deletingLastPathComponent().path) }
-            let saver: ((PreparedImage, Plane, Image8) throws -> Void)? = save.map { folder in
-                { prepared, y8, rgb in
-                    let base = URL(fileURLWithPath: folder).appendingPathComponent(prepared.name).path
-                    try ImageIO.writePNG(Image8.gray(y8.map { $0 / 255 }), to: base + ".png")
-                    try ImageIO.writePNG(rgb, to: base + "_rgb.png")
-                }
-            }
-            let report = try Evaluation.run(resolver, images: loaded, scale: s, dataset: setName, save: saver) { i, r in
+            let report = try Evaluation.run(resolver, images: loaded, scale: s, dataset: setName,
+                                            save: save.map(Evaluation.saver(folder:))) { i, r in
                 note(String(format: "[%d/%d] %@  %.4f dB  %.3f s", i + 1, loaded.count, r.name, r.psnr, r.seconds))
             }
             print(Evaluation.table(report, seconds: !noTiming))

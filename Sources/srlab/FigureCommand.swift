@@ -17,10 +17,11 @@ struct FigureCommand: ParsableCommand {
     @Option(help: "The model file.") var model: String
     @Option(help: "How many to draw (the first N).") var count = 64
     @Option(help: "Pixels per filter tap.") var zoom = 4
-    @Option(name: .shortAndLong, help: "Output PNG.") var output: String
+    @Option(name: .shortAndLong, help: "Output image: .png, .jpg/.jpeg or .bmp.") var output: String
 
     func run() throws {
         try reportingErrors {
+            _ = try ImageFormat(outputPath: output)
             let tiles: [(size: Int, values: [Double])]
             switch kind {
             case .atoms:
@@ -37,7 +38,7 @@ struct FigureCommand: ParsableCommand {
                 tiles = (0..<min(count, net.architecture.n1)).map { o in (f, (0..<(f * f)).map { Double(w[o * f * f + $0]) }) }
             }
             try ensureWritableFolder(URL(fileURLWithPath: output).deletingLastPathComponent().path)
-            try ImageIO.writePNG(Self.grid(tiles, zoom: zoom), to: output)
+            try ImageIO.write(Self.grid(tiles, zoom: zoom), to: output)
             note("\(output): \(tiles.count) \(kind.rawValue)")
         }
     }
