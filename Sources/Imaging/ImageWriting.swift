@@ -30,9 +30,10 @@ public struct ImageWriteOptions: Sendable, Equatable {
 
     public static let pngLevels = 0...9
     public static let jpegQualities = 1...100
-    /// Level 2 with the Sub filter (PNGEncoder) writes a photo several times faster than stb's
-    /// encoder did, and smaller; higher levels cost much more time for a few percent of size.
-    public static let defaultPNGLevel = 2
+    /// Level 1 (with PNGEncoder's Up filter) wrote a 96-megapixel upscaled photo in 2.5 s of CPU
+    /// against stb_image_write's 16.7 s, and 17% smaller; libpng's own defaults (level 6, every
+    /// filter tried per row) took 8× as long for a file 20% smaller.
+    public static let defaultPNGLevel = 1
     public static let defaultJPEGQuality = 95
 
     public init(pngLevel: Int = defaultPNGLevel, jpegQuality: Int = defaultJPEGQuality) {

@@ -9,9 +9,10 @@ public struct PNGEncoderError: Error {
 /// a 96-megapixel output (a slow built-in deflate); zlib at a low level with one cheap filter
 /// takes seconds and writes smaller files.
 public enum PNGEncoder {
-    /// The filter every row uses. Sub costs one subtraction per byte and compresses photos as
-    /// well as letting libpng try all five per row (measured), at a fraction of the time.
-    static let filters = Int32(srlab_png_filter_sub)
+    /// The filter every row uses. Up costs one subtraction per byte; at zlib level 1 it was the
+    /// fastest filter on a 12000×8000 bicubic output (2.5 s CPU against 3.1 s for Paeth and
+    /// 4.2 s for libpng's per-row choice of all five) for a file 7% larger than theirs.
+    static let filters = Int32(srlab_png_filter_up)
 
     /// Encodes an 8-bit image of 1 to 4 channels (gray, gray+alpha, RGB, RGBA).
     public static func encode(_ image: Image8, level: Int) throws -> Data {
