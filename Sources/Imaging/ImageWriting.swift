@@ -81,12 +81,21 @@ extension ImageIO {
             guard ImageWriteOptions.jpegQualities.contains(options.jpegQuality) else {
                 throw ImageError.unwritable(path: path, reason: "JPEG quality \(options.jpegQuality) is outside \(ImageWriteOptions.jpegQualities)")
             }
+            // The JPEG header has 16-bit sizes; stb would write a corrupt file past them.
+            guard image.width <= 65535, image.height <= 65535 else {
+                throw ImageError.unwritable(path: path, reason: "JPEG holds at most 65535 pixels per side, the image is \(image.width)x\(image.height)")
+            }
             return try stbEncode(image, path: path, what: "JPEG") { context, pixels in
                 stbi_write_jpg_to_func(appendToSTBSink, context, Int32(image.width), Int32(image.height), Int32(image.channels),
                                        pixels, Int32(options.jpegQuality))
             }
         case .bmp:
             // stb writes 32-bit BMP (with alpha) only from 4 channels: gray+alpha goes as RGBA.
+            // stb computes the file size in a C int: keep it (and BMP's 32-bit size field) in range.
+            let rowBytes = image.channels == 1 || image.channels == 3 ? (3 * image.width + 3) / 4 * 4 : 4 * image.width
+            guard 122 + rowBytes * image.height <= Int(Int32.max) else {
+                throw ImageError.unwritable(path: path, reason: "a \(image.width)x\(image.height) image is too large for BMP (over 2 GB)")
+            }
             let source = image.channels == 2 ? image.expandingGrayToRGB() : image
             return try stbEncode(source, path: path, what: "BMP") { context, pixels in
                 stbi_write_bmp_to_func(appendToSTBSink, context, Int32(source.width), Int32(source.height), Int32(source.channels), pixels)

@@ -86,6 +86,13 @@ import Testing
         #expect(throws: ImageError.self) { try ImageIO.encode(image, as: .jpeg, options: ImageWriteOptions(jpegQuality: 0)) }
     }
 
+    @Test func jpegWiderThanItsHeaderCanSayIsRefused() {
+        let wide = Image8(width: 65536, height: 1, channels: 3, bytes: [UInt8](repeating: 50, count: 3 * 65536))
+        #expect(throws: ImageError.unwritable(path: "wide.jpg", reason: "JPEG holds at most 65535 pixels per side, the image is 65536x1")) {
+            try ImageIO.encode(wide, as: .jpeg, path: "wide.jpg")
+        }
+    }
+
     @Test func bmpPathGetsAnExactBMP() throws {
         let rgb = Self.textured(width: 13, height: 7, channels: 3) // odd width: rows are padded
         let path = temp("out.BMP")
