@@ -18,10 +18,14 @@ let package = Package(
                        providers: [.apt(["liblapacke-dev"])]),
         .systemLibrary(name: "CSTBImage", pkgConfig: "stb",
                        providers: [.apt(["libstb-dev"])]),
+        .systemLibrary(name: "CLibPNG", pkgConfig: "libpng",
+                       providers: [.apt(["libpng-dev"])]),
+        // libpng reports errors by longjmp, which Swift cannot catch: a small C wrapper does.
+        .target(name: "PNGWriter", dependencies: ["CLibPNG"]),
 
         .target(name: "LinearAlgebra", dependencies: ["COpenBLAS", "CLAPACKE"],
                 swiftSettings: fast),
-        .target(name: "Imaging", dependencies: ["CSTBImage", "AtomicIO"], swiftSettings: fastInDebugToo),
+        .target(name: "Imaging", dependencies: ["CSTBImage", "PNGWriter", "AtomicIO"], swiftSettings: fastInDebugToo),
         .target(name: "AtomicIO"),
         .target(name: "SeededRandom"),
         .target(name: "TensorFile", dependencies: ["AtomicIO"]),

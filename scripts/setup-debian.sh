@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the C libraries SRLab links against (Debian 12 package names). Needs root.
 set -euo pipefail
-packages=(libopenblas-dev liblapacke-dev libstb-dev pkg-config python3 curl)
+packages=(libopenblas-dev liblapacke-dev libstb-dev libpng-dev pkg-config python3 curl)
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -94,6 +94,17 @@ public enum Evaluation {
                                 mean: mean, environment: .current())
     }
 
+    /// What `eval --save` writes for each image into `folder`: the scored Y as `<name>.png` (its
+    /// 8-bit values, so the PSNR recomputed from the file is the one reported) and the colour
+    /// result as `<name>_rgb.png`.
+    public static func saver(folder: String) -> (PreparedImage, Plane, Image8) throws -> Void {
+        { prepared, y8, colour in
+            let base = URL(fileURLWithPath: folder).appendingPathComponent(prepared.name).path
+            try ImageIO.writePNG(Image8.gray(eightBit: y8), to: base + ".png")
+            try ImageIO.writePNG(colour, to: base + "_rgb.png")
+        }
+    }
+
     /// A readable table: one row per image and the mean.
     /// `seconds: false` leaves the timing column out, for output that must repeat exactly.
     public static func table(_ report: EvaluationReport, seconds: Bool = true) -> String {

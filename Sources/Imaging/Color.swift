@@ -8,18 +8,18 @@ public enum Color {
     static let offset: [Double] = [16, 128, 128]
 
     /// Y, Cb, Cr of an 8-bit RGB image, each rounded to 8 bits as MATLAB does for uint8 input,
-    /// returned as planes of 8-bit values. A 1-channel image has no chroma: Y is the stored gray
-    /// and Cb = Cr = 128 (the SRCNN demo uses gray files as they are).
+    /// returned as planes of 8-bit values. A gray image has no chroma: Y is the stored gray
+    /// and Cb = Cr = 128 (the SRCNN demo uses gray files as they are). Alpha is ignored.
     public static func ycbcr(_ image: Image8) -> (y: Plane, cb: Plane, cr: Plane) {
-        let n = image.width * image.height
+        let n = image.width * image.height, stride = image.channels
         var planes = [[Double]](repeating: [Double](repeating: 0, count: n), count: 3)
-        if image.channels == 1 {
-            planes[0] = image.bytes.map(Double.init)
+        if image.colourChannels == 1 {
+            for i in 0..<n { planes[0][i] = Double(image.bytes[stride * i]) }
             planes[1] = [Double](repeating: 128, count: n)
             planes[2] = planes[1]
         } else {
             for i in 0..<n {
-                let r = Double(image.bytes[3 * i]), g = Double(image.bytes[3 * i + 1]), b = Double(image.bytes[3 * i + 2])
+                let r = Double(image.bytes[stride * i]), g = Double(image.bytes[stride * i + 1]), b = Double(image.bytes[stride * i + 2])
                 for k in 0..<3 {
                     let v = offset[k] + (t[k][0] * r + t[k][1] * g + t[k][2] * b) / 255
                     planes[k][i] = Double(Quantize.uint8(v))

@@ -1,4 +1,5 @@
-/// An 8-bit image as decoded from a file: 1 channel (gray) or 3 (RGB), interleaved, row-major.
+/// An 8-bit image as decoded from a file, interleaved, row-major: 1 channel (gray), 2 (gray and
+/// alpha), 3 (RGB) or 4 (RGBA). Alpha, when present, is the last channel.
 public struct Image8: Sendable, Equatable {
     public let width: Int
     public let height: Int
@@ -6,12 +7,31 @@ public struct Image8: Sendable, Equatable {
     public var bytes: [UInt8]
 
     public init(width: Int, height: Int, channels: Int, bytes: [UInt8]) {
-        precondition(channels == 1 || channels == 3, "Image8 holds gray or RGB")
+        precondition((1...4).contains(channels), "Image8 holds gray, gray+alpha, RGB or RGBA")
         precondition(bytes.count == width * height * channels, "Image8 byte count mismatch")
         self.width = width
         self.height = height
         self.channels = channels
         self.bytes = bytes
+    }
+
+    public var hasAlpha: Bool { channels == 2 || channels == 4 }
+
+    /// Channels that carry colour: 1 (gray) or 3 (RGB), alpha not counted.
+    public var colourChannels: Int { hasAlpha ? channels - 1 : channels }
+
+    /// The alpha channel as a plane of 8-bit values, nil when the image has none.
+    public var alpha: Plane? { hasAlpha ? channel(channels - 1) : nil }
+
+    /// This image with `alpha` (8-bit values, the same size) appended as its last channel.
+    public func addingAlpha(_ alpha: Plane) -> Image8 {
+        precondition(!hasAlpha && alpha.width == width && alpha.height == height, "alpha must match a colour image")
+        var out = [UInt8](repeating: 0, count: width * height * (channels + 1))
+        for i in 0..<(width * height) {
+            for c in 0..<channels { out[i * (channels + 1) + c] = bytes[i * channels + c] }
+            out[i * (channels + 1) + channels] = Quantize.uint8(alpha.values[i])
+        }
+        return Image8(width: width, height: height, channels: channels + 1, bytes: out)
     }
 
     /// Channel `c` as a plane of 8-bit values (0…255, not divided by 255).
@@ -34,7 +54,14 @@ public struct Image8: Sendable, Equatable {
         return Image8(width: w, height: h, channels: channels, bytes: out)
     }
 
-    public static func gray(_ plane: Plane) -> Image8 {
+    /// A gray image from a plane on the [0, 1] scale (a method's output): `uint8(v·255)`, as
+    /// `Color.rgb` does for colour. The scale is in the name because a plane does not carry it.
+    public static func gray(unitScale plane: Plane) -> Image8 {
+        Image8(width: plane.width, height: plane.height, channels: 1, bytes: plane.values.map { Quantize.uint8($0 * 255) })
+    }
+
+    /// A gray image from a plane of 8-bit values (0…255), such as a scored Y, rounded and saturated.
+    public static func gray(eightBit plane: Plane) -> Image8 {
         Image8(width: plane.width, height: plane.height, channels: 1, bytes: plane.values.map(Quantize.uint8))
     }
 }

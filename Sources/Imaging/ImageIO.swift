@@ -1,4 +1,3 @@
-import AtomicIO
 import CSTBImage
 import Foundation
 
@@ -7,6 +6,8 @@ public enum ImageError: Error, CustomStringConvertible, Equatable {
     case undecodable(path: String, reason: String)
     case tooSmall(path: String, width: Int, height: Int, scale: Int)
     case unwritable(path: String, reason: String)
+    case tooLarge(path: String, width: Int, height: Int, limit: Int)
+    case unknownOutputFormat(path: String)
 
     public var description: String {
         switch self {
@@ -15,32 +16,48 @@ public enum ImageError: Error, CustomStringConvertible, Equatable {
         case .tooSmall(let path, let w, let h, let s):
             return "\(path): \(w)x\(h) is too small for scale \(s) (needs at least \(ImageIO.minimumSide(scale: s)) pixels per side)"
         case .unwritable(let path, let reason): return "\(path): cannot write: \(reason)"
+        case .tooLarge(let path, let w, let h, let limit):
+            return "\(path): \(w)x\(h) is \(w * h) pixels, more than the limit of \(limit) pixels (refused before decoding; the limit can be raised)"
+        case .unknownOutputFormat(let path):
+            let ext = (path as NSString).pathExtension
+            return "\(path): cannot write \(ext.isEmpty ? "a file without an extension" : "a .\(ext) file"): the output must end in .png, .jpg, .jpeg or .bmp"
         }
     }
 }
 
-/// Decoding and encoding through stb_image / stb_image_write (Debian's libstb): BMP, PNG, JPEG
-/// and the other formats stb reads; PNG out.
+/// Decoding through stb_image (Debian's libstb): BMP, PNG, JPEG and the other formats stb reads.
+/// Encoding is in ImageWriting.swift.
 public enum ImageIO {
     public static let extensions: Set<String> = ["bmp", "png", "jpg", "jpeg"]
+
+    /// The most pixels an input may have unless the caller raises it: decoding allocates about
+    /// 30 bytes per pixel on the way to the planes, so a small file claiming a huge size is
+    /// refused from its header instead of exhausting memory.
+    public static let defaultMaxPixels = 100_000_000
 
     /// The smallest side the protocol accepts at `scale`: the LR image must keep a few pixels
     /// for the bicubic kernel and for the `scale`-pixel shave to leave something to score.
     public static func minimumSide(scale: Int) -> Int { 4 * scale }
 
-    public static func read(_ path: String) throws -> Image8 {
+    public static func read(_ path: String, maxPixels: Int = defaultMaxPixels) throws -> Image8 {
         guard let data = FileManager.default.contents(atPath: path) else {
             var isDir: ObjCBool = false
             let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDir)
             throw ImageError.unreadable(path: path, reason: !exists ? "no such file" : isDir.boolValue ? "is a folder" : "permission denied")
         }
-        return try decode(data, path: path)
+        return try decode(data, path: path, maxPixels: maxPixels)
     }
 
-    public static func decode(_ data: Data, path: String = "<memory>") throws -> Image8 {
+    /// Decodes to 8 bits per channel (16-bit files are reduced by stb), keeping alpha.
+    public static func decode(_ data: Data, path: String = "<memory>", maxPixels: Int = defaultMaxPixels) throws -> Image8 {
         let bytes = [UInt8](data)
         let bmp = try BMPHeader(bytes, path: path)
         var w: Int32 = 0, h: Int32 = 0, n: Int32 = 0
+        // The header alone gives the size: check it before stb allocates the pixels.
+        let known = bytes.withUnsafeBufferPointer { stbi_info_from_memory($0.baseAddress, Int32($0.count), &w, &h, &n) }
+        if known != 0, Int(w) * Int(h) > maxPixels {
+            throw ImageError.tooLarge(path: path, width: Int(w), height: Int(h), limit: maxPixels)
+        }
         let pixels = bytes.withUnsafeBufferPointer {
             stbi_load_from_memory($0.baseAddress, Int32($0.count), &w, &h, &n, 0)
         }
@@ -52,35 +69,11 @@ public enum ImageIO {
         let count = Int(w) * Int(h)
         let stored = Int(n)
         // stb expands a palette to RGB; MATLAB reads an 8-bit gray-palette BMP as one channel.
-        let gray = stored <= 2 || (bmp?.hasGrayPalette ?? false)
-        let channels = gray ? 1 : 3
-        var out = [UInt8](repeating: 0, count: count * channels)
-        for i in 0..<count {
-            for c in 0..<channels { out[i * channels + c] = pixels[i * stored + c] }
+        if stored == 3, bmp?.hasGrayPalette ?? false {
+            return Image8(width: Int(w), height: Int(h), channels: 1, bytes: (0..<count).map { pixels[3 * $0] })
         }
-        return Image8(width: Int(w), height: Int(h), channels: channels, bytes: out)
-    }
-
-    /// Encodes a PNG (1 or 3 channels) in memory.
-    public static func pngData(_ image: Image8) -> Data? {
-        final class Sink { var data = Data() }
-        let sink = Sink()
-        let ok = image.bytes.withUnsafeBufferPointer { px in
-            stbi_write_png_to_func({ context, bytes, size in
-                let sink = Unmanaged<Sink>.fromOpaque(context!).takeUnretainedValue()
-                sink.data.append(bytes!.assumingMemoryBound(to: UInt8.self), count: Int(size))
-            }, Unmanaged.passUnretained(sink).toOpaque(), Int32(image.width), Int32(image.height),
-               Int32(image.channels), px.baseAddress, Int32(image.width * image.channels))
-        }
-        return ok != 0 ? sink.data : nil
-    }
-
-    /// Writes a PNG (1 or 3 channels) atomically.
-    public static func writePNG(_ image: Image8, to path: String) throws {
-        guard let data = pngData(image) else { throw ImageError.unwritable(path: path, reason: "PNG encoder failed") }
-        do { try AtomicFile.write(data, to: path) } catch let e as AtomicWriteError {
-            throw ImageError.unwritable(path: path, reason: e.reason)
-        }
+        return Image8(width: Int(w), height: Int(h), channels: stored,
+                      bytes: Array(UnsafeBufferPointer(start: pixels, count: count * stored)))
     }
 }
 

@@ -23,7 +23,7 @@ public struct PreparedImage: Sendable {
         self.scale = scale
         self.groundTruth = y
         self.lowRes = shrink(y)
-        self.lowResChroma = cropped.channels == 3 ? (shrink(cb), shrink(cr)) : nil
+        self.lowResChroma = cropped.colourChannels == 3 ? (shrink(cb), shrink(cr)) : nil
     }
 }
 
@@ -45,7 +45,7 @@ public enum SRProtocol {
     /// The colour result: super-resolved Y with chroma upscaled by the same bicubic, through
     /// `ycbcr2rgb`. A gray input gives a gray output.
     public static func colour(_ output: Plane, for image: PreparedImage) -> Image8 {
-        guard let chroma = image.lowResChroma else { return Image8.gray(output) }
+        guard let chroma = image.lowResChroma else { return Image8.gray(unitScale: output) }
         let up = { (p: Plane) in Resize.bicubic(p, width: output.width, height: output.height) }
         return Color.rgb(y: output, cb: up(chroma.cb), cr: up(chroma.cr))
     }

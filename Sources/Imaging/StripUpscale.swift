@@ -55,11 +55,10 @@ public enum StripUpscale {
 
     /// One strip (or a whole image): Y by the method, the other channels by bicubic.
     static func upscaleWhole(_ image: Image8, scale: Int, with method: SuperResolver) throws -> Image8 {
-        let colour = image.channels >= 3
-        let (y, cb, cr) = Color.ycbcr(image.withoutAlpha)
+        let (y, cb, cr) = Color.ycbcr(image) // luma and chroma ignore alpha
         let outY = try method.checkedUpscale(lowRes: y.map { $0 / 255 }, scale: scale)
         let up = { (p: Plane) in Resize.bicubic(p.map { $0 / 255 }, width: outY.width, height: outY.height) }
-        let base = colour ? Color.rgb(y: outY, cb: up(cb), cr: up(cr)) : Image8.gray(outY.map { $0 * 255 })
+        let base = image.colourChannels == 1 ? Image8.gray(unitScale: outY) : Color.rgb(y: outY, cb: up(cb), cr: up(cr))
         guard let alpha = image.alpha else { return base }
         return base.addingAlpha(Quantize.to8Bit(up(alpha)))
     }
@@ -71,28 +70,5 @@ extension Image8 {
         let rowBytes = width * channels
         return Image8(width: width, height: range.count, channels: channels,
                       bytes: Array(bytes[(range.lowerBound * rowBytes)..<(range.upperBound * rowBytes)]))
-    }
-
-    /// The alpha channel as 8-bit values (gray+alpha and RGBA images), nil otherwise.
-    var alpha: Plane? { channels == 2 || channels == 4 ? channel(channels - 1) : nil }
-
-    /// The colour channels alone (the image itself when it has no alpha).
-    var withoutAlpha: Image8 {
-        guard channels == 2 || channels == 4 else { return self }
-        let kept = channels - 1
-        var out = [UInt8](repeating: 0, count: width * height * kept)
-        for i in 0..<(width * height) { for c in 0..<kept { out[i * kept + c] = bytes[i * channels + c] } }
-        return Image8(width: width, height: height, channels: kept, bytes: out)
-    }
-
-    /// This image with `alpha` (8-bit values, same size) appended as its last channel.
-    func addingAlpha(_ alpha: Plane) -> Image8 {
-        let n = width * height, c = channels
-        var out = [UInt8](repeating: 0, count: n * (c + 1))
-        for i in 0..<n {
-            for k in 0..<c { out[i * (c + 1) + k] = bytes[i * c + k] }
-            out[i * (c + 1) + c] = UInt8(alpha.values[i])
-        }
-        return Image8(width: width, height: height, channels: c + 1, bytes: out)
     }
 }

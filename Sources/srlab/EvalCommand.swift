@@ -37,14 +37,8 @@ struct EvalCommand: ParsableCommand {
             let resolver = try makeResolver(method, model: model, scale: s, solver: solver)
             let loaded = try Evaluation.load(urls)
             if let saveFolder, let savedFiles { try saveFolder.claim(savedFiles) }
-            let saver: ((PreparedImage, Plane, Image8) throws -> Void)? = saveFolder.map { folder in
-                { prepared, y8, rgb in
-                    let base = folder.path + "/" + prepared.name
-                    try ImageIO.writePNG(Image8.gray(y8.map { $0 / 255 }), to: base + ".png")
-                    try ImageIO.writePNG(rgb, to: base + "_rgb.png")
-                }
-            }
-            let report = try Evaluation.run(resolver, images: loaded, scale: s, dataset: setName, save: saver) { i, r in
+            let report = try Evaluation.run(resolver, images: loaded, scale: s, dataset: setName,
+                                            save: saveFolder.map { Evaluation.saver(folder: $0.path) }) { i, r in
                 note(String(format: "[%d/%d] %@  %.4f dB  %.3f s", i + 1, loaded.count, r.name, r.psnr, r.seconds))
             }
             print(Evaluation.table(report, seconds: !noTiming))

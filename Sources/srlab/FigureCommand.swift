@@ -17,10 +17,11 @@ struct FigureCommand: ParsableCommand {
     @Option(help: "The model file.") var model: String
     @Option(help: "How many to draw (the first N).") var count = 64
     @Option(help: "Pixels per filter tap.") var zoom = 4
-    @Option(name: .shortAndLong, help: "Output PNG.") var output: String
+    @Option(name: .shortAndLong, help: "Output image: .png, .jpg/.jpeg or .bmp.") var output: String
 
     func run() throws {
         try reportingErrors {
+            _ = try ImageFormat(outputPath: output)
             try OutputPath.prepareFile(output, option: "-o")
             let tiles: [(size: Int, values: [Double])]
             switch kind {
@@ -37,7 +38,7 @@ struct FigureCommand: ParsableCommand {
                 let w = net.parameters[0]
                 tiles = (0..<min(count, net.architecture.n1)).map { o in (f, (0..<(f * f)).map { Double(w[o * f * f + $0]) }) }
             }
-            try ImageIO.writePNG(Self.grid(tiles, zoom: zoom), to: output)
+            try ImageIO.write(Self.grid(tiles, zoom: zoom), to: output)
             note("\(output): \(tiles.count) \(kind.rawValue)")
         }
     }

@@ -66,7 +66,7 @@ import TensorFile
         } catch let error as SuperResolverError {
             #expect(error.description.hasPrefix(path) && error.description.contains("synthetic"))
         }
-        let image = Image8.gray(low.map { ($0 * 255).rounded() })
+        let image = Image8.gray(eightBit: low.map { ($0 * 255).rounded() })
         #expect(throws: SuperResolverError.self) { try SRProtocol.upscale(image, scale: 3, with: loaded) }
         #expect(try Self.network().checkedUpscale(lowRes: low, scale: 3).values.allSatisfy(\.isFinite))
     }

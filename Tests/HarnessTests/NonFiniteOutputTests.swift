@@ -19,7 +19,7 @@ import Imaging
 
     @Test func evaluationRefusesNonFiniteOutput() throws {
         let plane = Plane(width: 24, height: 24, values: (0..<576).map { Double(($0 * 37) % 256) })
-        let images = [LoadedImage(name: "ramp", path: "ramp.png", image: Image8.gray(plane))]
+        let images = [LoadedImage(name: "ramp", path: "ramp.png", image: Image8.gray(eightBit: plane))]
         var saved = 0
         do {
             _ = try Evaluation.run(OverflowingResolver(), images: images, scale: 2, dataset: "test",

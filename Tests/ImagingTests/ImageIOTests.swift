@@ -81,7 +81,8 @@ import Testing
     @Test func pngRoundTripGrayAndRGB() throws {
         let gray = Image8(width: 5, height: 4, channels: 1, bytes: (0..<20).map { UInt8($0 * 12) })
         let rgb = Image8(width: 2, height: 2, channels: 3, bytes: (0..<12).map { UInt8($0 * 20) })
-        for img in [gray, rgb] {
+        let grayAlpha = Image8(width: 3, height: 2, channels: 2, bytes: (0..<12).map { UInt8($0 * 21) })
+        for img in [gray, rgb, grayAlpha] {
             let path = temp("a.png")
             defer { try? FileManager.default.removeItem(atPath: path) }
             try ImageIO.writePNG(img, to: path)
@@ -109,6 +110,46 @@ import Testing
         #expect(img.channels == 1 && img.width == 8 && img.height == 8)
         #expect(img.bytes[0..<8].allSatisfy { abs(Int($0) - 200) <= 6 })
         #expect(img.bytes[32..<64].allSatisfy { abs(Int($0) - 120) <= 6 })
+    }
+
+    /// A real, valid PNG of 12000×12000 zeros, a few hundred KB (the issue's file was 445 KB and
+    /// asked for ~15 GB): its header must stop it before stb allocates the pixels.
+    @Test func hugeDimensionsAreRefusedFromTheHeader() throws {
+        let side = 12_000
+        let zeros = [UInt8](repeating: 0, count: side)
+        var data = Data()
+        try zeros.withUnsafeBufferPointer { row in
+            try PNGEncoder.encode(width: side, height: side, channels: 1, level: 9, row: { _ in row.baseAddress },
+                                  write: { data.append(contentsOf: $0); return true })
+        }
+        #expect(data.count < 1_000_000)
+        let refusal = ImageError.tooLarge(path: "huge.png", width: side, height: side, limit: ImageIO.defaultMaxPixels)
+        // Not #expect(throws:), which would print all 144 million pixels if one came back.
+        do {
+            let image = try ImageIO.decode(data, path: "huge.png")
+            Issue.record("decoded a \(image.width)x\(image.height) image past the limit")
+        } catch let error as ImageError {
+            #expect(error == refusal)
+        }
+        #expect("\(refusal)".contains("huge.png: 12000x12000 is 144000000 pixels, more than the limit of 100000000"))
+    }
+
+    @Test func pixelLimitIsInclusiveAndReadPassesItOn() throws {
+        let path = temp("limit.png")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let image = Image8(width: 100, height: 80, channels: 3, bytes: [UInt8](repeating: 77, count: 24_000))
+        try ImageIO.writePNG(image, to: path)
+        #expect(try ImageIO.read(path, maxPixels: 8000) == image)
+        #expect(throws: ImageError.tooLarge(path: path, width: 100, height: 80, limit: 7999)) {
+            try ImageIO.read(path, maxPixels: 7999)
+        }
+    }
+
+    @Test func alphaIsDecoded() throws {
+        let rgba = Image8(width: 3, height: 2, channels: 4, bytes: (0..<24).map { UInt8($0 * 10) })
+        let decoded = try ImageIO.decode(try ImageIO.encode(rgba, as: .png))
+        #expect(decoded == rgba)
+        #expect(try #require(decoded.alpha).values == [30, 70, 110, 150, 190, 230])
     }
 
     @Test func truncatedPNGIsRejected() throws {
