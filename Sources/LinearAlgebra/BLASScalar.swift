@@ -5,10 +5,14 @@ import CLAPACKE
 /// routine (`s…` or `d…`), so the algorithms above are written once.
 public protocol BLASScalar: BinaryFloatingPoint, Sendable, Codable
 where Self.RawSignificand: FixedWidthInteger {
+    /// C = alpha·op(A)·op(B) + beta·C, all column-major: op(A) is m×k, op(B) k×n, C m×n, and
+    /// element (i, j) of a stored matrix is at `i + j * ld` of its pointer.
     static func gemm(_ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int,
                      _ alpha: Self, _ a: UnsafePointer<Self>, _ lda: Int,
                      _ b: UnsafePointer<Self>, _ ldb: Int,
                      _ beta: Self, _ c: UnsafeMutablePointer<Self>, _ ldc: Int)
+    /// y = alpha·op(A)·x + beta·y for the m×n column-major A (leading dimension `lda`); x and y
+    /// are contiguous.
     static func gemv(_ trans: Bool, _ m: Int, _ n: Int, _ alpha: Self,
                      _ a: UnsafePointer<Self>, _ lda: Int, _ x: UnsafePointer<Self>,
                      _ beta: Self, _ y: UnsafeMutablePointer<Self>)
