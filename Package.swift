@@ -20,7 +20,7 @@ let package = Package(
                        providers: [.apt(["libstb-dev"])]),
 
         .target(name: "LinearAlgebra", dependencies: ["COpenBLAS", "CLAPACKE"],
-                swiftSettings: fast),
+                exclude: ["README.md"], swiftSettings: fast),
         .target(name: "Imaging", dependencies: ["CSTBImage", "AtomicIO"], swiftSettings: fastInDebugToo),
         .target(name: "AtomicIO"),
         .target(name: "SeededRandom"),

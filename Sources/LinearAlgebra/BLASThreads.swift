@@ -5,8 +5,9 @@ import Foundation
 /// one thread and puts the earlier count back afterwards. Nothing else in the lab sets the count.
 ///
 /// Why a scope and not a setter: the count is one process-wide setting, and results depend on it.
-/// OpenBLAS 0.3.21 splits sums differently on two threads than on one: sgemm/dgemm of shapes such as
-/// 200×300×400, 7×1000×1000 or 1089×64×81 (double), and sgemv of 1089×81, differ in the last bits.
+/// OpenBLAS 0.3.21 splits sums differently on two threads than on one (measured with the Cooperlake
+/// and SkylakeX kernels): dgemm of 1089×64×81 or 200×300×400, sgemm of 7×1000×1000 and sgemv of
+/// 1089×81 differ in the last bits.
 /// A training run that must resume bit-identically, or code that runs its own worker threads with
 /// one BLAS thread each, needs the count to stay put for as long as it runs, even while other
 /// threads of the process (parallel tests, another image) use BLAS too.

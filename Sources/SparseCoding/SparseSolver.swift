@@ -192,4 +192,3 @@ final class PinnedBuffer<T>: @unchecked Sendable {
 
     deinit { pointer.deallocate() }
 }
-
