@@ -24,20 +24,20 @@ let package = Package(
         .target(name: "PNGWriter", dependencies: ["CLibPNG"]),
 
         .target(name: "LinearAlgebra", dependencies: ["COpenBLAS", "CLAPACKE"],
-                swiftSettings: fast),
+                exclude: ["README.md"], swiftSettings: fast),
         .target(name: "Imaging", dependencies: ["CSTBImage", "PNGWriter", "AtomicIO"], swiftSettings: fastInDebugToo),
         .target(name: "AtomicIO"),
         .target(name: "SeededRandom"),
         .target(name: "TensorFile", dependencies: ["AtomicIO"]),
         // Optimised in debug builds too: its tests run the network on whole images.
-        .target(name: "ConvNet", dependencies: ["LinearAlgebra", "Imaging", "TensorFile", "SeededRandom", "COpenBLAS"],
+        .target(name: "ConvNet", dependencies: ["LinearAlgebra", "Imaging", "TensorFile", "SeededRandom"],
                 exclude: ["README.md"], swiftSettings: fast + [.unsafeFlags(["-O"], .when(configuration: .debug))]),
 
         .target(name: "Harness", dependencies: ["LinearAlgebra", "Imaging", "AtomicIO"],
                 swiftSettings: fast),
-        .target(name: "SparseCoding", dependencies: ["LinearAlgebra", "Imaging", "TensorFile", "AtomicIO", "SeededRandom", "COpenBLAS", "CLAPACKE"],
+        .target(name: "SparseCoding", dependencies: ["LinearAlgebra", "Imaging", "TensorFile", "AtomicIO", "SeededRandom"],
                 exclude: ["README.md"], swiftSettings: fastInDebugToo),
-        .target(name: "Equivalence", dependencies: ["SparseCoding", "ConvNet", "Imaging", "LinearAlgebra", "TensorFile", "COpenBLAS"],
+        .target(name: "Equivalence", dependencies: ["SparseCoding", "ConvNet", "Imaging", "LinearAlgebra", "TensorFile"],
                 exclude: ["README.md"], swiftSettings: fastInDebugToo),
 
         .executableTarget(name: "srlab", dependencies: [

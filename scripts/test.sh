@@ -7,9 +7,7 @@ scripts/setup-debian.sh
 export SRLAB_DATA="${SRLAB_DATA:-$(cd .. && pwd)/shared/datasets}"
 export SRLAB_REFERENCE="${SRLAB_REFERENCE:-$(cd .. && pwd)/shared/reference}"
 swift build --build-tests
-# Serially: several components set OpenBLAS's process-wide thread count, and the bit-identical
-# resume tests must not have another test change it under them.
-swift test --skip-build --no-parallel
+swift test --skip-build
 # The notebooks' quick commands, re-run against the debug build just made (they need the image sets).
 if [ -d "$SRLAB_DATA/Set5" ]; then
   .build/debug/srlab notebook check notebooks-md

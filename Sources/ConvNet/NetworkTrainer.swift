@@ -1,6 +1,7 @@
 import SeededRandom
 import Foundation
 import Imaging
+import LinearAlgebra
 import TensorFile
 
 /// What the trainer reports while it runs; printing and logging are the caller's business.
@@ -108,8 +109,13 @@ public final class NetworkTrainer<Network: TrainableNetwork> {
     /// Trains until `options.epochs` epochs are done, checkpointing after each.
     public func run(events: (SRCNNTrainingEvent) -> Void = { _ in }) throws {
         // Shards run one per thread with one BLAS thread each; validation uses the layers' threads.
-        ConvNetThreads.configure(threads: 1)
+        // One BLAS thread for the whole run also keeps a resumed run bit-identical: OpenBLAS sums
+        // in another order on another thread count.
         ConvNetThreads.count = options.threads
+        try BLASThreads.with(1) { try runEpochs(events: events) }
+    }
+
+    private func runEpochs(events: (SRCNNTrainingEvent) -> Void) throws {
         try FileManager.default.createDirectory(atPath: options.outputFolder, withIntermediateDirectories: true)
         while epoch < options.epochs {
             let record = trainEpoch(events: events)

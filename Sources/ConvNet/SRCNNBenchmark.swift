@@ -1,6 +1,7 @@
 import SeededRandom
 import Foundation
 import Imaging
+import LinearAlgebra
 
 /// Speed only, on synthetic inputs (no data needed): what `srlab bench` reports for SRCNN.
 /// Medians, because the machine is shared.
@@ -29,29 +30,33 @@ public enum SRCNNBenchmark {
                                                 threads: Int = 2, shards: Int = 2) -> Double {
         let p = SRCNNTrainingSet.defaultPatchSize
         let net = SRCNNShardedBackprop(architecture: architecture, batchCapacity: batch, shards: shards)
-        ConvNetThreads.configure(threads: shards > 1 ? 1 : threads)
-        defer { ConvNetThreads.configure(threads: threads) }
-        var params = SRCNN(architecture: architecture, seed: 1).parameters
-        var state = params.map { [[Float]](repeating: [Float](repeating: 0, count: $0.count), count: optimizer.stateCount) }
-        var rng = Xoshiro256(seed: 3)
-        let x = (0..<(batch * p * p)).map { _ in Float(rng.nextUniform()) }
-        let y = (0..<(batch * net.labelSize * net.labelSize)).map { _ in Float(rng.nextUniform()) }
-        var times: [Double] = []
-        for s in 0..<(steps + 3) {   // 3 warm-up steps
-            let start = DispatchTime.now().uptimeNanoseconds
-            x.withUnsafeBufferPointer { xp in
-                y.withUnsafeBufferPointer { yp in
-                    _ = net.step(parameters: params, inputs: xp.baseAddress!, labels: yp.baseAddress!, batch: batch,
-                                 threads: threads)
+        // Shards on their own threads run their layers and BLAS on one thread each, as the trainer does.
+        let layerThreads = ConvNetThreads.count
+        ConvNetThreads.count = shards > 1 ? 1 : threads
+        defer { ConvNetThreads.count = layerThreads }
+        return BLASThreads.with(shards > 1 ? 1 : threads) {
+            var params = SRCNN(architecture: architecture, seed: 1).parameters
+            var state = params.map { [[Float]](repeating: [Float](repeating: 0, count: $0.count), count: optimizer.stateCount) }
+            var rng = Xoshiro256(seed: 3)
+            let x = (0..<(batch * p * p)).map { _ in Float(rng.nextUniform()) }
+            let y = (0..<(batch * net.labelSize * net.labelSize)).map { _ in Float(rng.nextUniform()) }
+            var times: [Double] = []
+            for s in 0..<(steps + 3) {   // 3 warm-up steps
+                let start = DispatchTime.now().uptimeNanoseconds
+                x.withUnsafeBufferPointer { xp in
+                    y.withUnsafeBufferPointer { yp in
+                        _ = net.step(parameters: params, inputs: xp.baseAddress!, labels: yp.baseAddress!, batch: batch,
+                                     threads: threads)
+                    }
                 }
+                for t in params.indices {
+                    optimizer.update(parameters: &params[t], gradients: net.gradients[t], state: &state[t],
+                                     learningRate: t >= 4 ? 1e-5 : 1e-4, step: s + 1)
+                }
+                if s >= 3 { times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9) }
             }
-            for t in params.indices {
-                optimizer.update(parameters: &params[t], gradients: net.gradients[t], state: &state[t],
-                                 learningRate: t >= 4 ? 1e-5 : 1e-4, step: s + 1)
-            }
-            if s >= 3 { times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9) }
+            return Double(batch) / median(times)
         }
-        return Double(batch) / median(times)
     }
 
     /// Median single-thread CPU milliseconds of the middle layer's forward (with ReLU) and backward

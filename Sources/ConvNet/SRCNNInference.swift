@@ -1,6 +1,6 @@
-import COpenBLAS
 import Foundation
 import Imaging
+import LinearAlgebra
 
 extension SRCNN {
     /// The network on a whole plane: same size out, each layer's input edge-replicated at the
@@ -22,17 +22,14 @@ extension SRCNN {
                 for t in tiles { forward.run(input, tile: t, output: target.value) }
                 return
             }
-            let savedBLAS = openblas_get_num_threads()
-            openblas_set_num_threads(1)
             ConvNetThreads.count = 1
-            DispatchQueue.concurrentPerform(iterations: min(threads, tiles.count)) { worker in
+            BLASThreads.with(1) { DispatchQueue.concurrentPerform(iterations: min(threads, tiles.count)) { worker in
                 let forward = SRCNNForward(model)
                 for t in stride(from: worker, to: tiles.count, by: threads) {
                     forward.run(input, tile: tiles[t], output: target.value)
                 }
-            }
+            } }
             ConvNetThreads.count = threads
-            openblas_set_num_threads(savedBLAS)
         }
         return output
     }

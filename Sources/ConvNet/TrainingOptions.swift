@@ -1,4 +1,3 @@
-import COpenBLAS
 import Foundation
 import TensorFile
 
@@ -143,13 +142,5 @@ public struct SRCNNTrainingOptions: Codable, Sendable, Equatable {
 
     private var milestoneText: String {
         learningRateMilestones.isEmpty ? "" : ", lr /10 from epochs \(learningRateMilestones.map(String.init).joined(separator: ", "))"
-    }
-}
-
-extension ConvNetThreads {
-    /// Sets the BLAS thread count and the layers' own thread count together.
-    public static func configure(threads: Int) {
-        count = max(1, threads)
-        openblas_set_num_threads(Int32(max(1, threads)))
     }
 }

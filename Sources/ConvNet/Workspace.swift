@@ -19,9 +19,6 @@ public final class Workspace<T: BinaryFloatingPoint> {
         }
         return buffers[slot].pointer
     }
-
-    /// Elements held across all slots (for memory accounting).
-    public var elementCount: Int { buffers.reduce(0) { $0 + $1.capacity } }
 }
 
 /// Idle inference workspaces kept for the next image, so repeated inference does not pay for
@@ -44,7 +41,7 @@ final class WorkspacePool: @unchecked Sendable {
 }
 
 /// How many threads the module's own loops (im2col, partial-map sums, bias and ReLU passes) use.
-/// BLAS threads are set separately (`OPENBLAS_NUM_THREADS` or `ConvNetThreads.setBLASThreads`).
+/// BLAS threads are set separately, as a scope (`BLASThreads.with` in LinearAlgebra).
 /// Results never depend on this number: every output element is computed by one thread in a
 /// fixed order. Set it before starting work, not while layers run.
 public enum ConvNetThreads {

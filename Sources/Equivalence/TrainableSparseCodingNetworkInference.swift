@@ -1,7 +1,7 @@
-import COpenBLAS
 import Foundation
 import ConvNet
 import Imaging
+import LinearAlgebra
 
 extension TrainableSparseCodingNetwork: SuperResolver {
     public var name: String { "scn \(configuration.atoms) atoms, K = \(configuration.iterations)" }
@@ -50,14 +50,11 @@ extension TrainableSparseCodingNetwork: SuperResolver {
                     }
                 }
                 if threads == 1 { work(0); return }
-                let savedBLAS = openblas_get_num_threads()
-                openblas_set_num_threads(1)
                 let saved = ConvNetThreads.count
                 ConvNetThreads.count = 1
                 let task = UncheckedSendable(work)
-                DispatchQueue.concurrentPerform(iterations: threads) { task.value($0) }
+                BLASThreads.with(1) { DispatchQueue.concurrentPerform(iterations: threads) { task.value($0) } }
                 ConvNetThreads.count = saved
-                openblas_set_num_threads(savedBLAS)
             }
         }
         return output

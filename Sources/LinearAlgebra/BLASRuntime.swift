@@ -17,7 +17,7 @@ public enum BLASRuntime {
         return String(cString: name)
     }
 
-    public static var threads: Int { Int(openblas_get_num_threads()) }
+    public static var threads: Int { BLASThreads.count }
 
     public static var config: String {
         guard let c = openblas_get_config() else { return "unknown" }

@@ -5,22 +5,24 @@ import CLAPACKE
 /// routine (`s…` or `d…`), so the algorithms above are written once.
 public protocol BLASScalar: BinaryFloatingPoint, Sendable, Codable
 where Self.RawSignificand: FixedWidthInteger {
+    /// C = alpha·op(A)·op(B) + beta·C, all column-major: op(A) is m×k, op(B) k×n, C m×n, and
+    /// element (i, j) of a stored matrix is at `i + j * ld` of its pointer.
     static func gemm(_ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int,
                      _ alpha: Self, _ a: UnsafePointer<Self>, _ lda: Int,
                      _ b: UnsafePointer<Self>, _ ldb: Int,
                      _ beta: Self, _ c: UnsafeMutablePointer<Self>, _ ldc: Int)
+    /// y = alpha·op(A)·x + beta·y for the m×n column-major A (leading dimension `lda`); x and y
+    /// are contiguous.
     static func gemv(_ trans: Bool, _ m: Int, _ n: Int, _ alpha: Self,
                      _ a: UnsafePointer<Self>, _ lda: Int, _ x: UnsafePointer<Self>,
                      _ beta: Self, _ y: UnsafeMutablePointer<Self>)
-    static func dot(_ n: Int, _ x: UnsafePointer<Self>, _ y: UnsafePointer<Self>) -> Self
     /// Cholesky factorisation (lower), in place. Returns LAPACK's `info`.
     static func potrf(_ n: Int, _ a: UnsafeMutablePointer<Self>, _ lda: Int) -> Int32
     /// Solves with a Cholesky factor from `potrf`, in place. Returns LAPACK's `info`.
     static func potrs(_ n: Int, _ nrhs: Int, _ a: UnsafePointer<Self>, _ lda: Int,
                       _ b: UnsafeMutablePointer<Self>, _ ldb: Int) -> Int32
-    /// Least-squares / minimum-norm solve through QR (`gels`), in place. Returns `info`.
-    static func gels(_ m: Int, _ n: Int, _ nrhs: Int, _ a: UnsafeMutablePointer<Self>, _ lda: Int,
-                     _ b: UnsafeMutablePointer<Self>, _ ldb: Int) -> Int32
+    /// The inverse from a Cholesky factor of `potrf`, in place (lower triangle). Returns `info`.
+    static func potri(_ n: Int, _ a: UnsafeMutablePointer<Self>, _ lda: Int) -> Int32
     /// Symmetric eigen-decomposition (`syev`, eigenvectors overwrite `a`). Returns `info`.
     static func syev(_ n: Int, _ a: UnsafeMutablePointer<Self>, _ lda: Int,
                      _ w: UnsafeMutablePointer<Self>) -> Int32
@@ -42,9 +44,6 @@ extension Float: BLASScalar {
         cblas_sgemv(CblasColMajor, op(trans), blasint(m), blasint(n), alpha, a, blasint(lda),
                     x, 1, beta, y, 1)
     }
-    public static func dot(_ n: Int, _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>) -> Float {
-        cblas_sdot(blasint(n), x, 1, y, 1)
-    }
     public static func potrf(_ n: Int, _ a: UnsafeMutablePointer<Float>, _ lda: Int) -> Int32 {
         LAPACKE_spotrf(LAPACK_COL_MAJOR, Int8(UInt8(ascii: "L")), Int32(n), a, Int32(lda))
     }
@@ -53,10 +52,8 @@ extension Float: BLASScalar {
         LAPACKE_spotrs(LAPACK_COL_MAJOR, Int8(UInt8(ascii: "L")), Int32(n), Int32(nrhs),
                        a, Int32(lda), b, Int32(ldb))
     }
-    public static func gels(_ m: Int, _ n: Int, _ nrhs: Int, _ a: UnsafeMutablePointer<Float>,
-                            _ lda: Int, _ b: UnsafeMutablePointer<Float>, _ ldb: Int) -> Int32 {
-        LAPACKE_sgels(LAPACK_COL_MAJOR, Int8(UInt8(ascii: "N")), Int32(m), Int32(n),
-                      Int32(nrhs), a, Int32(lda), b, Int32(ldb))
+    public static func potri(_ n: Int, _ a: UnsafeMutablePointer<Float>, _ lda: Int) -> Int32 {
+        LAPACKE_spotri(LAPACK_COL_MAJOR, Int8(UInt8(ascii: "L")), Int32(n), a, Int32(lda))
     }
     public static func syev(_ n: Int, _ a: UnsafeMutablePointer<Float>, _ lda: Int,
                             _ w: UnsafeMutablePointer<Float>) -> Int32 {
@@ -79,9 +76,6 @@ extension Double: BLASScalar {
         cblas_dgemv(CblasColMajor, op(trans), blasint(m), blasint(n), alpha, a, blasint(lda),
                     x, 1, beta, y, 1)
     }
-    public static func dot(_ n: Int, _ x: UnsafePointer<Double>, _ y: UnsafePointer<Double>) -> Double {
-        cblas_ddot(blasint(n), x, 1, y, 1)
-    }
     public static func potrf(_ n: Int, _ a: UnsafeMutablePointer<Double>, _ lda: Int) -> Int32 {
         LAPACKE_dpotrf(LAPACK_COL_MAJOR, Int8(UInt8(ascii: "L")), Int32(n), a, Int32(lda))
     }
@@ -90,10 +84,8 @@ extension Double: BLASScalar {
         LAPACKE_dpotrs(LAPACK_COL_MAJOR, Int8(UInt8(ascii: "L")), Int32(n), Int32(nrhs),
                        a, Int32(lda), b, Int32(ldb))
     }
-    public static func gels(_ m: Int, _ n: Int, _ nrhs: Int, _ a: UnsafeMutablePointer<Double>,
-                            _ lda: Int, _ b: UnsafeMutablePointer<Double>, _ ldb: Int) -> Int32 {
-        LAPACKE_dgels(LAPACK_COL_MAJOR, Int8(UInt8(ascii: "N")), Int32(m), Int32(n),
-                      Int32(nrhs), a, Int32(lda), b, Int32(ldb))
+    public static func potri(_ n: Int, _ a: UnsafeMutablePointer<Double>, _ lda: Int) -> Int32 {
+        LAPACKE_dpotri(LAPACK_COL_MAJOR, Int8(UInt8(ascii: "L")), Int32(n), a, Int32(lda))
     }
     public static func syev(_ n: Int, _ a: UnsafeMutablePointer<Double>, _ lda: Int,
                             _ w: UnsafeMutablePointer<Double>) -> Int32 {

@@ -38,11 +38,6 @@ public struct Matrix<Scalar: BLASScalar>: Sendable, Equatable {
         Array(elements[(j * rows)..<((j + 1) * rows)])
     }
 
-    public mutating func setColumn(_ j: Int, _ values: [Scalar]) {
-        precondition(values.count == rows)
-        elements.replaceSubrange((j * rows)..<((j + 1) * rows), with: values)
-    }
-
     /// The columns listed in `indices`, in that order.
     public func columns(_ indices: [Int]) -> Matrix {
         var out = Matrix(rows: rows, columns: indices.count)

@@ -63,14 +63,6 @@ public func matvec<T: BLASScalar>(_ a: Matrix<T>, transpose: Bool = false, _ x: 
     return y
 }
 
-public func dot<T: BLASScalar>(_ x: [T], _ y: [T]) -> T {
-    precondition(x.count == y.count)
-    guard !x.isEmpty else { return 0 }
-    return x.withUnsafeBufferPointer { px in
-        y.withUnsafeBufferPointer { py in T.dot(x.count, px.baseAddress!, py.baseAddress!) }
-    }
-}
-
 /// The lower Cholesky factor of a symmetric positive-definite matrix, ready for `solve`.
 public struct Cholesky<T: BLASScalar>: Sendable {
     public let factor: Matrix<T>
@@ -101,24 +93,6 @@ public struct Cholesky<T: BLASScalar>: Sendable {
     public func solve(_ b: [T]) throws -> [T] {
         try solve(Matrix(rows: b.count, columns: 1, elements: b)).elements
     }
-}
-
-/// Minimises `‖A x − b‖₂` for each column of `B` (A must have full rank), through QR.
-public func leastSquares<T: BLASScalar>(_ a: Matrix<T>, _ b: Matrix<T>) throws -> Matrix<T> {
-    precondition(a.rows == b.rows, "leastSquares: A and B need the same row count")
-    var qr = a
-    let ldb = max(1, max(a.rows, a.columns))
-    var work = Matrix<T>(rows: ldb, columns: b.columns)
-    for j in 0..<b.columns { for i in 0..<b.rows { work[i, j] = b[i, j] } }
-    let info = qr.elements.withUnsafeMutableBufferPointer { pa in
-        work.elements.withUnsafeMutableBufferPointer { pb in
-            T.gels(a.rows, a.columns, b.columns, pa.baseAddress!, max(1, a.rows), pb.baseAddress!, ldb)
-        }
-    }
-    guard info == 0 else { throw LinearAlgebraError.lapackFailed(routine: "gels", info: info) }
-    var x = Matrix<T>(rows: a.columns, columns: b.columns)
-    for j in 0..<b.columns { for i in 0..<a.columns { x[i, j] = work[i, j] } }
-    return x
 }
 
 /// Eigenvalues (ascending) and eigenvectors (columns) of a symmetric matrix.

@@ -108,7 +108,7 @@ public final class DictionaryTrainer {
                       stopAfter: Int? = nil, progress: (RoundReport) -> Void = { _ in }) throws -> CoupledDictionary {
         // One BLAS thread throughout: OpenBLAS may sum in another order with another thread count,
         // and a resumed run must reproduce the bits whatever the machine's thread setting.
-        try BLASThreads.withOneThread {
+        try BLASThreads.with(1) {
             try trainRounds(checkpoint: checkpoint, resume: resume, solver: solver, stopAfter: stopAfter, progress: progress)
         }
     }

@@ -1,6 +1,5 @@
 import Foundation
 import LinearAlgebra
-import CLAPACKE
 
 /// The dictionary step of Lee, Battle, Raina & Ng (NIPS 2007), as the release's
 /// `l2ls_learn_basis_dual.m` does it: with the codes S fixed,
@@ -77,9 +76,8 @@ public enum DictionaryUpdate {
             var rhs = xstUsed.transposed // m × d
             let ok = a.elements.withUnsafeMutableBufferPointer { pa -> Bool in
                 rhs.elements.withUnsafeMutableBufferPointer { pb -> Bool in
-                    LAPACKE_dpotrf(LAPACK_COL_MAJOR, Int8(UInt8(ascii: "L")), Int32(m), pa.baseAddress!, Int32(m)) == 0
-                        && LAPACKE_dpotrs(LAPACK_COL_MAJOR, Int8(UInt8(ascii: "L")), Int32(m), Int32(d),
-                                          pa.baseAddress!, Int32(m), pb.baseAddress!, Int32(m)) == 0
+                    Double.potrf(m, pa.baseAddress!, m) == 0
+                        && Double.potrs(m, d, pa.baseAddress!, m, pb.baseAddress!, m) == 0
                 }
             }
             guard ok else { return nil }
@@ -103,7 +101,7 @@ public enum DictionaryUpdate {
             // M⁻¹ from the factor in hand, for the Hessian 2 (TᵀT) ∘ M⁻¹.
             var mInverse = point.factor
             _ = mInverse.elements.withUnsafeMutableBufferPointer {
-                LAPACKE_dpotri(LAPACK_COL_MAJOR, Int8(UInt8(ascii: "L")), Int32(m), $0.baseAddress!, Int32(m))
+                Double.potri(m, $0.baseAddress!, m)
             }
             let ttt = matmul(point.t, transposeA: true, point.t)
             var hessian = Matrix<Double>(rows: free.count, columns: free.count)

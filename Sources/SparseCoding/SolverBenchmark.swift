@@ -1,7 +1,6 @@
 import SeededRandom
 import Foundation
 import LinearAlgebra
-import Imaging
 
 /// Throughput of the solvers on synthetic problems shaped like the peers' benchmark
 /// (`../shared/peers/bench_sparse.py`, scikit-learn `sparse_encode` with lasso_lars): a random
@@ -73,15 +72,6 @@ public enum SparseCodingBenchmark {
         return Result(solver: solver.name, count: problem.signals.columns, seconds: seconds.sorted(),
                       objective: objective,
                       meanNonzeros: Double(codes.nonzeroCount) / Double(max(1, codes.count)))
-    }
-
-    /// The problem ScSR solves on a real image: every patch's normalised feature vector of the
-    /// mid-resolution image against the normalised Dl, with the inference λ.
-    public static func imageProblem(_ sr: ScSR, lowRes: Plane, scale: Int) -> Problem {
-        var mid = Resize.bicubic(lowRes.map { $0 * 255 }, scale: Double(scale))
-        if sr.options.roundMidResolution { mid = mid.map { min(255, max(0, $0.rounded())) } }
-        let signals = sr.patchSignals(midRes: mid)
-        return Problem(dictionary: sr.lowCoding, signals: signals.features, lambda: sr.options.lambda)
     }
 
     /// Median patches per second of `solver` on a synthetic problem.

@@ -1,6 +1,5 @@
 import Foundation
 import LinearAlgebra
-import COpenBLAS
 
 /// The l1-regularised least-squares problem every solver here answers, for each signal y:
 ///
@@ -76,15 +75,6 @@ public struct SparseCodes: Sendable, Equatable {
         for p in starts[n]..<starts[n + 1] { w[Int(indices[p])] = values[p] }
         return w
     }
-
-    /// All codes as an atoms × count matrix (only for small problems and tests).
-    public func denseMatrix() -> Matrix<Double> {
-        var m = Matrix<Double>(rows: atoms, columns: count)
-        for n in 0..<count {
-            for p in starts[n]..<starts[n + 1] { m[Int(indices[p]), n] = values[p] }
-        }
-        return m
-    }
 }
 
 public enum SparseObjective {
@@ -138,7 +128,7 @@ func encodeInChunks(_ signals: Matrix<Double>, dictionary: CodingDictionary, blo
     nonisolated(unsafe) let results = UnsafeMutableBufferPointer<SparseCodes>.allocate(capacity: blocks)
     results.initialize(repeating: SparseCodes(atoms: k))
     let next = BlockCounter()
-    BLASThreads.withOneThread { signals.elements.withUnsafeBufferPointer { ps in
+    BLASThreads.with(1) { signals.elements.withUnsafeBufferPointer { ps in
         nonisolated(unsafe) let signalBase = ps.baseAddress!
         let atoms = UnsafePointer(dictionary.atomStorage.pointer)
         nonisolated(unsafe) let atomBase = atoms
@@ -201,31 +191,4 @@ final class PinnedBuffer<T>: @unchecked Sendable {
     }
 
     deinit { pointer.deallocate() }
-}
-
-/// OpenBLAS's thread count, held at one while the solver threads own the cores (and for all of a
-/// training run, whose results must not depend on how OpenBLAS splits its work). The count is
-/// process-wide, so scopes nest and overlap by reference count: the first entrant saves the
-/// count, the last one out restores it. BLAS calls made elsewhere meanwhile also run on one thread.
-enum BLASThreads {
-    private static let lock = NSLock()
-    nonisolated(unsafe) private static var depth = 0
-    nonisolated(unsafe) private static var saved: Int32 = 1
-
-    static func withOneThread<T>(_ body: () throws -> T) rethrows -> T {
-        lock.lock()
-        if depth == 0 {
-            saved = openblas_get_num_threads()
-            openblas_set_num_threads(1)
-        }
-        depth += 1
-        lock.unlock()
-        defer {
-            lock.lock()
-            depth -= 1
-            if depth == 0 { openblas_set_num_threads(saved) }
-            lock.unlock()
-        }
-        return try body()
-    }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import Imaging
+import LinearAlgebra
 @testable import ConvNet
 
 @Suite struct TrainerTests {
@@ -144,22 +145,24 @@ import Imaging
 
 @Suite struct ShardingTests {
     @Test func shardsGiveTheSameBytesOnOneOrTwoThreadsAndMatchOneShard() {
-        ConvNetThreads.configure(threads: 1)   // one BLAS thread per shard, as the trainer runs them
-        let arch = SRCNNArchitecture(f1: 5, f2: 3, f3: 3, n1: 6, n2: 4)
-        let params = SRCNN(architecture: arch, seed: 3, standardDeviation: 0.2).parameters
-        let batch = 5
-        let single = SRCNNBackprop<Float>(architecture: arch, batchCapacity: batch)
-        let x: [Float] = randomValues(batch * 33 * 33, seed: 8)
-        let y: [Float] = randomValues(batch * single.labelSize * single.labelSize, seed: 9)
-        let one = SRCNNShardedBackprop(architecture: arch, batchCapacity: batch, shards: 2)
-        let two = SRCNNShardedBackprop(architecture: arch, batchCapacity: batch, shards: 2)
-        let e1 = one.step(parameters: params, inputs: x, labels: y, batch: batch, threads: 1)
-        let e2 = two.step(parameters: params, inputs: x, labels: y, batch: batch, threads: 2)
-        #expect(e1 == e2 && one.gradients == two.gradients)
-        let e0 = single.step(parameters: params, inputs: x, labels: y, batch: batch)
-        #expect(abs(e0 - e1) < 1e-6)
-        for t in params.indices {
-            #expect(maxAbsDifference(single.gradients[t], one.gradients[t]) < 1e-4 * max(1, Double(single.gradients[t].map(abs).max()!)))
+        // One BLAS thread per shard, as the trainer runs them.
+        BLASThreads.with(1) {
+            let arch = SRCNNArchitecture(f1: 5, f2: 3, f3: 3, n1: 6, n2: 4)
+            let params = SRCNN(architecture: arch, seed: 3, standardDeviation: 0.2).parameters
+            let batch = 5
+            let single = SRCNNBackprop<Float>(architecture: arch, batchCapacity: batch)
+            let x: [Float] = randomValues(batch * 33 * 33, seed: 8)
+            let y: [Float] = randomValues(batch * single.labelSize * single.labelSize, seed: 9)
+            let one = SRCNNShardedBackprop(architecture: arch, batchCapacity: batch, shards: 2)
+            let two = SRCNNShardedBackprop(architecture: arch, batchCapacity: batch, shards: 2)
+            let e1 = one.step(parameters: params, inputs: x, labels: y, batch: batch, threads: 1)
+            let e2 = two.step(parameters: params, inputs: x, labels: y, batch: batch, threads: 2)
+            #expect(e1 == e2 && one.gradients == two.gradients)
+            let e0 = single.step(parameters: params, inputs: x, labels: y, batch: batch)
+            #expect(abs(e0 - e1) < 1e-6)
+            for t in params.indices {
+                #expect(maxAbsDifference(single.gradients[t], one.gradients[t]) < 1e-4 * max(1, Double(single.gradients[t].map(abs).max()!)))
+            }
         }
     }
 }
