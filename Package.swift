@@ -41,6 +41,8 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: fast),
         .executableTarget(name: "srcnn-bench", dependencies: ["SeededRandom", "ConvNet", "LinearAlgebra", "Imaging"], swiftSettings: fast),
+        // Holds an atomic write open until signalled: the subject of AtomicIOTests' interrupt test.
+        .executableTarget(name: "atomic-write-probe", dependencies: ["AtomicIO"], path: "Tests/Probes/atomic-write-probe"),
         .executableTarget(name: "srcnn-train", dependencies: [
             "ConvNet", "LinearAlgebra",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -49,6 +51,7 @@ let package = Package(
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "CSTBImage"]),
         .testTarget(name: "TensorFileTests", dependencies: ["TensorFile"]),
+        .testTarget(name: "AtomicIOTests", dependencies: ["AtomicIO"]),
         .testTarget(name: "HarnessTests", dependencies: ["Harness", "Imaging", "ConvNet"]),
         .testTarget(name: "ConvNetTests", dependencies: ["SeededRandom", "ConvNet", "Imaging", "TensorFile", "LinearAlgebra"]),
         .testTarget(name: "SparseCodingTests", dependencies: ["SeededRandom", "SparseCoding", "LinearAlgebra", "Imaging", "TensorFile"]),
