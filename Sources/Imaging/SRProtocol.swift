@@ -51,9 +51,9 @@ public enum SRProtocol {
     }
 
     /// A user's own LR image made larger: Y by the method, chroma by bicubic.
-    public static func upscale(_ image: Image8, scale: Int, with method: SuperResolver) -> Image8 {
+    public static func upscale(_ image: Image8, scale: Int, with method: SuperResolver, progress: ProgressHook? = nil) -> Image8 {
         let (y, cb, cr) = Color.ycbcr(image)
-        let out = method.upscale(lowRes: y.map { $0 / 255 }, scale: scale)
+        let out = method.upscale(lowRes: y.map { $0 / 255 }, scale: scale, progress: progress)
         if image.channels == 1 { return Image8.gray(out) }
         let up = { (p: Plane) in Resize.bicubic(p.map { $0 / 255 }, width: out.width, height: out.height) }
         return Color.rgb(y: out, cb: up(cb), cr: up(cr))

@@ -8,6 +8,14 @@ public protocol SuperResolver: Sendable {
     /// A short name for tables, e.g. "bicubic", "sc", "srcnn 9-5-5".
     var name: String { get }
     func upscale(lowRes: Plane, scale: Int) -> Plane
+    /// The same, reporting progress to `progress` as it goes (methods that take long implement it).
+    func upscale(lowRes: Plane, scale: Int, progress: ProgressHook?) -> Plane
+}
+
+extension SuperResolver {
+    public func upscale(lowRes: Plane, scale: Int, progress: ProgressHook?) -> Plane {
+        upscale(lowRes: lowRes, scale: scale)
+    }
 }
 
 /// The baseline every table starts with: MATLAB `imresize(LR, s, 'bicubic')`.
