@@ -36,8 +36,11 @@ let package = Package(
         .target(name: "Equivalence", dependencies: ["SparseCoding", "ConvNet", "Imaging", "LinearAlgebra", "TensorFile", "COpenBLAS"],
                 exclude: ["README.md"], swiftSettings: fastInDebugToo),
 
+        // `upscale` on people's files: shipped models, batches, progress.
+        .target(name: "Upscaling", dependencies: ["Imaging", "AtomicIO"]),
+
         .executableTarget(name: "srlab", dependencies: [
-            "LinearAlgebra", "Imaging", "TensorFile", "AtomicIO", "Harness", "ConvNet", "SparseCoding", "Equivalence",
+            "LinearAlgebra", "Imaging", "TensorFile", "AtomicIO", "Harness", "ConvNet", "SparseCoding", "Equivalence", "Upscaling",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: fast),
         .executableTarget(name: "srcnn-bench", dependencies: ["SeededRandom", "ConvNet", "LinearAlgebra", "Imaging"], swiftSettings: fast),
@@ -52,6 +55,7 @@ let package = Package(
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "CSTBImage"]),
         .testTarget(name: "TensorFileTests", dependencies: ["TensorFile"]),
         .testTarget(name: "AtomicIOTests", dependencies: ["AtomicIO"]),
+        .testTarget(name: "UpscalingTests", dependencies: ["Upscaling", "Imaging"]),
         .testTarget(name: "HarnessTests", dependencies: ["Harness", "Imaging", "ConvNet"]),
         .testTarget(name: "ConvNetTests", dependencies: ["SeededRandom", "ConvNet", "Imaging", "TensorFile", "LinearAlgebra"]),
         .testTarget(name: "SparseCodingTests", dependencies: ["SeededRandom", "SparseCoding", "LinearAlgebra", "Imaging", "TensorFile"]),
