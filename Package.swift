@@ -40,11 +40,16 @@ let package = Package(
         .target(name: "Equivalence", dependencies: ["SparseCoding", "ConvNet", "Imaging", "LinearAlgebra", "TensorFile"],
                 exclude: ["README.md"], swiftSettings: fastInDebugToo),
 
+        // `upscale` on people's files: shipped models, batches, progress.
+        .target(name: "Upscaling", dependencies: ["Imaging", "AtomicIO"]),
+
         .executableTarget(name: "srlab", dependencies: [
-            "LinearAlgebra", "Imaging", "TensorFile", "AtomicIO", "Harness", "ConvNet", "SparseCoding", "Equivalence",
+            "LinearAlgebra", "Imaging", "TensorFile", "AtomicIO", "Harness", "ConvNet", "SparseCoding", "Equivalence", "Upscaling",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: fast),
         .executableTarget(name: "srcnn-bench", dependencies: ["SeededRandom", "ConvNet", "LinearAlgebra", "Imaging"], swiftSettings: fast),
+        // Holds an atomic write open until signalled: the subject of AtomicIOTests' interrupt test.
+        .executableTarget(name: "atomic-write-probe", dependencies: ["AtomicIO"], path: "Tests/Probes/atomic-write-probe"),
         .executableTarget(name: "srcnn-train", dependencies: [
             "ConvNet", "LinearAlgebra",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -55,6 +60,8 @@ let package = Package(
         .testTarget(name: "TensorFileTests", dependencies: ["TensorFile"]),
         // Runs the built srlab on hostile inputs (it needs the executable built beside the tests).
         .testTarget(name: "CLITests", dependencies: ["Imaging", "SeededRandom"]),
+        .testTarget(name: "AtomicIOTests", dependencies: ["AtomicIO"]),
+        .testTarget(name: "UpscalingTests", dependencies: ["Upscaling", "Imaging"]),
         .testTarget(name: "HarnessTests", dependencies: ["Harness", "Imaging", "ConvNet"]),
         .testTarget(name: "ConvNetTests", dependencies: ["SeededRandom", "ConvNet", "Imaging", "TensorFile", "LinearAlgebra"]),
         .testTarget(name: "SparseCodingTests", dependencies: ["SeededRandom", "SparseCoding", "LinearAlgebra", "Imaging", "TensorFile"]),

@@ -127,6 +127,10 @@ public struct SRCNN: SuperResolver {
 
     /// Bicubic upscaling (MATLAB imresize) followed by the network, same size, values not rounded.
     public func upscale(lowRes: Plane, scale: Int) -> Plane {
-        apply(to: Resize.bicubic(lowRes, scale: Double(scale)))
+        upscale(lowRes: lowRes, scale: scale, progress: nil)
+    }
+
+    public func upscale(lowRes: Plane, scale: Int, progress: ProgressHook?) -> Plane {
+        apply(to: Resize.bicubic(lowRes, scale: Double(scale)), progress: progress)
     }
 }

@@ -8,25 +8,26 @@ extension SRCNN {
     /// gives fewer tiles than threads) that overlap by the halo Σ(k−1)/2 (+2 per Winograd layer) and are padded only
     /// where they touch the true border, so the result equals the untiled one; tiles run in
     /// parallel, one BLAS thread each, and each streams through the layers a few rows at a time
-    /// so its activations stay in cache and memory stays bounded.
-    public func apply(to input: Plane) -> Plane {
+    /// so its activations stay in cache and memory stays bounded. `progress` counts output pixels.
+    public func apply(to input: Plane, progress: ProgressHook? = nil) -> Plane {
         var output = Plane(width: input.width, height: input.height)
         guard input.width > 0, input.height > 0 else { return output }
         let threads = max(1, ConvNetThreads.count)
         let tiles = SRCNNForward.tiles(width: input.width, height: input.height, tileSize: tileSize, minimumCount: threads)
         let model = self
+        let counter = WorkCounter(total: input.width * input.height, hook: progress)
         output.values.withUnsafeMutableBufferPointer { out in
             let target = UncheckedSendable(out.baseAddress!)
             if threads == 1 || tiles.count == 1 {
                 let forward = SRCNNForward(model)
-                for t in tiles { forward.run(input, tile: t, output: target.value) }
+                for t in tiles { forward.run(input, tile: t, output: target.value, progress: counter) }
                 return
             }
             ConvNetThreads.count = 1
             BLASThreads.with(1) { DispatchQueue.concurrentPerform(iterations: min(threads, tiles.count)) { worker in
                 let forward = SRCNNForward(model)
                 for t in stride(from: worker, to: tiles.count, by: threads) {
-                    forward.run(input, tile: tiles[t], output: target.value)
+                    forward.run(input, tile: tiles[t], output: target.value, progress: counter)
                 }
             } }
             ConvNetThreads.count = threads
@@ -78,8 +79,9 @@ final class SRCNNForward {
     }
 
     /// Runs the network on one tile, writing its core pixels into `output` (an image-sized plane).
-    func run(_ input: Plane, tile: Tile, output: UnsafeMutablePointer<Double>) {
+    func run(_ input: Plane, tile: Tile, output: UnsafeMutablePointer<Double>, progress: WorkCounter? = nil) {
         var run = TileRun(self, input: input, tile: tile, output: output)
+        run.progress = progress
         input.values.withUnsafeBufferPointer { run.stream(from: $0.baseAddress!) }
     }
 }
@@ -195,6 +197,7 @@ extension SRCNNForward {
         let rowIn: UnsafeMutablePointer<Float>       // one source row, as Float
         var channelMajor: ChannelMajorLastLayer?
         var emitted = [0, 0, 0]                      // rows each layer has produced
+        var progress: WorkCounter?                   // told of the core pixels written
 
         init(_ forward: SRCNNForward, input: Plane, tile: Tile, output: UnsafeMutablePointer<Double>) {
             let layers = forward.architecture.layers, halo = forward.architecture.halo
@@ -410,12 +413,15 @@ extension SRCNNForward {
         /// The last layer's rows plus its bias into the output, those in the tile's core.
         func writeOutput(_ rows: UnsafeMutablePointer<Float>, count: Int, width: Int) {
             let bias = parameters[5]
+            var written = 0
             for r in 0..<count {
                 let y = origin.y + emitted[2] + r
                 guard tile.coreRows.contains(y) else { continue }
                 let row = rows + r * width
                 for x in tile.coreColumns { output[y * imageWidth + x] = Double(row[x - origin.x] + bias[0]) }
+                written += 1
             }
+            progress?.add(written * tile.coreColumns.count)
         }
     }
 }

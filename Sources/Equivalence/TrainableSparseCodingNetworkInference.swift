@@ -10,15 +10,19 @@ extension TrainableSparseCodingNetwork: SuperResolver {
 
     /// Bicubic upscaling (MATLAB imresize) followed by the network, same size, values not rounded.
     public func upscale(lowRes: Plane, scale: Int) -> Plane {
-        apply(to: Resize.bicubic(lowRes, scale: Double(scale)))
+        upscale(lowRes: lowRes, scale: scale, progress: nil)
+    }
+
+    public func upscale(lowRes: Plane, scale: Int, progress: ProgressHook?) -> Plane {
+        apply(to: Resize.bicubic(lowRes, scale: Double(scale)), progress: progress)
     }
 
     /// The network on a whole plane (values on [0, 1]): the input replicated by 6 pixels at the
     /// border (the network's valid convolutions shrink it by 12), run a band of `bandRows` output
     /// rows at a time so the n-channel code maps stay small; bands read 12 rows of overlap, so the
     /// result does not depend on the band height. Bands run in parallel on `ConvNetThreads.count`
-    /// threads, one BLAS thread each.
-    public func apply(to input: Plane, bandRows: Int? = nil) -> Plane {
+    /// threads, one BLAS thread each. `progress` counts output pixels.
+    public func apply(to input: Plane, bandRows: Int? = nil, progress: ProgressHook? = nil) -> Plane {
         let h = input.height, w = input.width, halo = SparseCodingNetworkConfiguration.shrink / 2
         var output = Plane(width: w, height: h)
         guard h > 0, w > 0 else { return output }
@@ -36,6 +40,7 @@ extension TrainableSparseCodingNetwork: SuperResolver {
         let starts = Array(stride(from: 0, to: h, by: rows))
         let threads = max(1, min(ConvNetThreads.count, starts.count))
         let network = self
+        let counter = WorkCounter(total: h * w, hook: progress)
         output.values.withUnsafeMutableBufferPointer { out in
             padded.withUnsafeBufferPointer { p in
                 let target = UncheckedSendable((out.baseAddress!, p.baseAddress!))
@@ -47,6 +52,7 @@ extension TrainableSparseCodingNetwork: SuperResolver {
                         let result = backprop.forward(parameters: network.parameters, inputs: target.value.1 + y0 * pw,
                                                       batch: 1, height: band + 2 * halo, width: pw)
                         for i in 0..<(band * w) { target.value.0[y0 * w + i] = Double(result[i]) }
+                        counter?.add(band * w)
                     }
                 }
                 if threads == 1 { work(0); return }

@@ -10,6 +10,8 @@ public protocol SuperResolver: Sendable {
     /// The model file the method was loaded from, named in errors (nil: no file).
     var modelPath: String? { get }
     func upscale(lowRes: Plane, scale: Int) -> Plane
+    /// The same, reporting progress to `progress` as it goes (methods that take long implement it).
+    func upscale(lowRes: Plane, scale: Int, progress: ProgressHook?) -> Plane
     /// High-resolution pixels of context each output pixel reads beyond the bicubic-upscaled
     /// input's own neighbourhood, so an image can be run in strips with that much overlap and give
     /// the whole image's result (`StripUpscale`); nil when an output pixel depends on the whole
@@ -20,6 +22,10 @@ public protocol SuperResolver: Sendable {
 extension SuperResolver {
     public var contextRadius: Int? { nil }
     public var modelPath: String? { nil }
+
+    public func upscale(lowRes: Plane, scale: Int, progress: ProgressHook?) -> Plane {
+        upscale(lowRes: lowRes, scale: scale)
+    }
 
     /// Throws unless every value of `output` (this method's result) is finite. A model whose
     /// weights are finite but overflow in use would otherwise be rounded to black and white pixels
@@ -33,8 +39,8 @@ extension SuperResolver {
     }
 
     /// `upscale` followed by `requireFinite`.
-    public func checkedUpscale(lowRes: Plane, scale: Int, image: String? = nil) throws -> Plane {
-        let output = upscale(lowRes: lowRes, scale: scale)
+    public func checkedUpscale(lowRes: Plane, scale: Int, image: String? = nil, progress: ProgressHook? = nil) throws -> Plane {
+        let output = upscale(lowRes: lowRes, scale: scale, progress: progress)
         try requireFinite(output, image: image)
         return output
     }

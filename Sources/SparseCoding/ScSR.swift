@@ -94,12 +94,17 @@ public struct ScSR: SuperResolver {
     }
 
     public func upscale(lowRes: Plane, scale: Int) -> Plane {
+        upscale(lowRes: lowRes, scale: scale, progress: nil)
+    }
+
+    /// `progress` counts the patches coded (back-projection, a small part, is not counted).
+    public func upscale(lowRes: Plane, scale: Int, progress: ProgressHook?) -> Plane {
         precondition(scale == dictionary.metadata.scale,
                      "ScSR: dictionary is for x\(dictionary.metadata.scale), asked for x\(scale)")
         let low255 = lowRes.map { $0 * 255 }
         var mid = Resize.bicubic(low255, scale: Double(scale))
         if options.roundMidResolution { mid = mid.map { min(255, max(0, $0.rounded())) } }
-        var estimate = sparseReconstruction(midRes: mid)
+        var estimate = sparseReconstruction(midRes: mid, progress: progress)
         if options.backProjectionIterations > 0 {
             estimate = BackProjection.apply(estimate, lowRes: low255, iterations: options.backProjectionIterations)
         }
@@ -154,7 +159,7 @@ public struct ScSR: SuperResolver {
 
     /// The patch-by-patch estimate from the mid-resolution image (0–255 scale), before
     /// back-projection.
-    public func sparseReconstruction(midRes mid: Plane) -> Plane {
+    public func sparseReconstruction(midRes mid: Plane, progress: ProgressHook? = nil) -> Plane {
         let p = dictionary.metadata.patchSize, area = p * p
         let xs = Patches.grid(length: mid.width, patchSize: p, overlap: options.overlap)
         let ys = Patches.grid(length: mid.height, patchSize: p, overlap: options.overlap)
@@ -165,6 +170,7 @@ public struct ScSR: SuperResolver {
         var sum = Plane(width: mid.width, height: mid.height)
         var count = Plane(width: mid.width, height: mid.height)
         let high = dictionary.high
+        let counter = WorkCounter(total: positions.count, hook: progress)
         var start = 0
         while start < positions.count {
             let end = min(positions.count, start + options.block)
@@ -185,6 +191,7 @@ public struct ScSR: SuperResolver {
                     Patches.accumulate($0.baseAddress!, x: x, y: y, size: p, weight: weight, sum: &sum, count: &count)
                 }
             }
+            counter?.add(end - start)
             start = end
         }
         return Patches.average(sum: sum, count: count, fallback: mid)

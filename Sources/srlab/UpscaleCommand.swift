@@ -1,33 +1,88 @@
 import ArgumentParser
+import AtomicIO
 import Foundation
 import Harness
 import Imaging
+import Upscaling
 
 struct UpscaleCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "upscale",
-        abstract: "Super-resolve one low-resolution image (Y by the method, chroma and alpha by bicubic).")
+        abstract: "Super-resolve low-resolution images (Y by the method, chroma and alpha by bicubic) into PNG, JPEG or BMP files.",
+        discussion: """
+            Without --method, the best shipped model for the scale is used (srcnn 9-5-5, then srcnn 9-1-5, \
+            scn, sc), looked for in $SRLAB_MODELS, a models folder beside srlab, results/models here, then \
+            results/models in the repository srlab was built in; bicubic when there is none. A method \
+            without --model takes its best shipped model.
 
-    @Argument(help: "The low-resolution image (BMP, PNG, JPEG).") var input: String
+            Several inputs, or a folder of images, are written into the folder -o names, as <stem>.png; \
+            an image that fails is reported and the others go on (exit status 1 if any failed).
+            """)
+
+    @Argument(help: "Low-resolution images (BMP, PNG, JPEG), or folders of them.") var inputs: [String]
     @Option(help: "Scale factor, a whole number from 2 to 8.") var scale: ScaleOption
-    @Option(help: "bicubic, sc, srcnn or scn.") var method: MethodName = .bicubic
-    @Option(help: "Model file (safetensors) for sc and srcnn.") var model: String?
-    @Option(name: .shortAndLong, help: "Output image: .png, .jpg/.jpeg or .bmp.") var output: String
+    @Option(help: "bicubic, sc, srcnn or scn (default: the best shipped model for the scale).") var method: MethodName?
+    @Option(help: "Model file (safetensors) for sc, srcnn and scn (default: the method's best shipped model).") var model: String?
+    @Option(name: .shortAndLong, help: "Output image (.png, .jpg/.jpeg or .bmp); for several inputs a folder (existing, or ending in /).") var output: String
     @OptionGroup var files: ImageFileOptions
+    @Flag(help: "Replace images that already exist in the output folder.") var overwrite = false
+    @Flag(help: "Show progress on stderr even when it is not a terminal.") var progress = false
+    @Flag(help: "Show no progress.") var quiet = false
+
+    func validate() throws {
+        if progress && quiet { throw ValidationError("--progress and --quiet contradict each other") }
+        if output.isEmpty { throw ValidationError("-o needs an output file or folder") }
+        if inputs.isEmpty || inputs.contains("") { throw ValidationError("give one or more input images or folders") }
+    }
 
     func run() throws {
+        // Interrupted, srlab removes its temporaries and dies of the signal, whatever mask the parent gave it.
+        TemporaryFiles.handleInterrupts()
         try reportingErrors {
-            let format = try ImageFormat(outputPath: output)
-            let resolver = try makeResolver(method, model: model, scale: scale.value)
-            let image = try ImageIO.read(input, maxPixels: files.maxPixels)
-            guard image.width >= 4, image.height >= 4 else {
-                throw ImageError.tooSmall(path: input, width: image.width, height: image.height, scale: 1)
+            let s = scale.value
+            // Every path and the model are checked before any image is read.
+            let batch = UpscalePlan.isBatch(inputs: inputs, output: output)
+            let jobs = batch ? try UpscalePlan.batch(inputs: inputs, into: output, overwrite: overwrite)
+                             : [try UpscalePlan.single(input: inputs[0], output: output)]
+            for job in jobs { _ = try ImageFormat(outputPath: job.output) }
+            let choice = try MethodChoice.resolve(method: method?.rawValue, model: model, scale: s, models: ShippedModels.located)
+            if let message = choice.note { note(message) }
+            guard let chosen = MethodName(rawValue: choice.method) else {
+                throw HarnessError.unavailableMethod("unknown method '\(choice.method)'")
             }
-            try ensureWritableFolder(URL(fileURLWithPath: output).deletingLastPathComponent().path)
-            if image.hasAlpha && !format.keepsAlpha { note("\(output): JPEG has no alpha channel; the alpha is dropped") }
-            let result = try SRProtocol.upscale(image, scale: scale.value, with: resolver)
-            try ImageIO.write(result, to: output, options: files.writeOptions)
-            note("\(output): \(result.width)x\(result.height), \(resolver.name) ×\(scale.value)")
+            let resolver = try makeResolver(chosen, model: choice.model, scale: s)
+            let methodText = "\(resolver.name)" + (choice.model.map { " (\($0))" } ?? "") + " ×\(s)"
+            let folder = batch ? output : URL(fileURLWithPath: output).deletingLastPathComponent().path
+            let folderExisted = FileManager.default.fileExists(atPath: folder)
+            try ensureWritableFolder(folder)
+
+            var failed: [String] = []
+            for (i, job) in jobs.enumerated() {
+                let name = URL(fileURLWithPath: job.input).lastPathComponent
+                let label = (jobs.count > 1 ? "[\(i + 1)/\(jobs.count)] " : "") + name
+                let reporter = ProgressReporter.standardError(label: label, forced: progress, quiet: quiet)
+                do {
+                    let done = try Upscaling.upscaleFile(input: job.input, output: job.output, scale: s,
+                                                         resolver: resolver, maxPixels: files.maxPixels,
+                                                         options: files.writeOptions, progress: reporter?.hook)
+                    reporter?.finish()
+                    if done.droppedAlpha { note("\(job.output): JPEG has no alpha channel; the alpha is dropped") }
+                    // Unbuffered, so each line shows as its image is done even through a pipe.
+                    FileHandle.standardOutput.write(Data(("\(job.input) → \(job.output): \(done.inputWidth)x\(done.inputHeight) → "
+                        + "\(done.width)x\(done.height), \(methodText), \(String(format: "%.2f s (writing %.2f s)", done.seconds, done.writeSeconds))\n").utf8))
+                } catch {
+                    reporter?.finish()
+                    guard batch else { throw error }
+                    note("srlab: error: \(error)")
+                    failed.append(job.input)
+                }
+            }
+            guard failed.isEmpty else {
+                // A folder made for this run and left empty is not left behind.
+                if batch && !folderExisted && failed.count == jobs.count { rmdir(folder) }
+                note("srlab: \(failed.count) of \(jobs.count) images failed: \(failed.joined(separator: ", "))")
+                throw ExitCode.failure
+            }
         }
     }
 }

@@ -146,6 +146,21 @@ func syntheticInputs(count: Int, side: Int, seed: UInt64) -> [Double] {
         #expect(zip(whole.values, direct).map { abs($0 - Double($1)) }.max()! <= 1e-6)
     }
 
+    /// Progress counts output pixels band by band, across threads, and does not change the result.
+    @Test func progressCountsEveryOutputPixel() {
+        let network = TrainableSparseCodingNetwork(dictionary: randomDictionary(atoms: 8, seed: 2), iterations: 2)
+        let w = 23, h = 17
+        let image = Plane(width: w, height: h, values: syntheticInputs(count: 1, side: 23, seed: 9).prefix(w * h).map { $0 })
+        let lock = NSLock()
+        nonisolated(unsafe) var reports: [(done: Int, total: Int)] = []
+        let watched = network.apply(to: image, bandRows: 3, progress: { done, total in
+            lock.lock(); reports.append((done, total)); lock.unlock()
+        })
+        #expect(reports.count == (h + 2) / 3)
+        #expect(reports.allSatisfy { $0.total == w * h } && reports.last?.done == w * h)
+        #expect(watched.values == network.apply(to: image, bandRows: 3).values)
+    }
+
     @Test func modelFilesRoundTripAndForeignFilesAreRefused() throws {
         var network = TrainableSparseCodingNetwork(dictionary: randomDictionary(atoms: 8, seed: 2), iterations: 3,
                                                    dictionaryName: "tiny.safetensors")

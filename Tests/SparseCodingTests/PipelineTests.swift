@@ -125,3 +125,21 @@ func referenceRoot() -> String? {
         #expect(psnr > 45, "PSNR against the release's output: \(psnr) dB")
     }
 }
+
+@Suite struct ScSRProgressTests {
+    /// Progress counts the patches coded, a block at a time, and does not change the result.
+    @Test func progressCountsEveryPatch() {
+        var options = ScSR.Options(backProjectionIterations: 2)
+        options.block = 50
+        let sr = ScSR(dictionary: smallDictionary(scale: 2), options: options)
+        var low = Plane(width: 12, height: 10)
+        for y in 0..<10 { for x in 0..<12 { low[x, y] = 0.5 + 0.4 * sin(Double(x) / 2) * cos(Double(y) / 3) } }
+        let lock = NSLock()
+        nonisolated(unsafe) var reports: [(Int, Int)] = []
+        let watched = sr.upscale(lowRes: low, scale: 2, progress: { done, total in lock.lock(); reports.append((done, total)); lock.unlock() })
+        let patches = sr.patchSignals(midRes: Resize.bicubic(low.map { $0 * 255 }, scale: 2)).positions.count
+        #expect(reports.count == (patches + 49) / 50)
+        #expect(reports.allSatisfy { $0.1 == patches } && reports.last?.0 == patches)
+        #expect(watched.values == sr.upscale(lowRes: low, scale: 2).values)
+    }
+}
