@@ -66,15 +66,9 @@ public struct SRCNNTrainingSet: Sendable {
                       downscales: options.downscales)
     }
 
-    /// The BMP/PNG/JPEG files directly in `folder`, sorted by name.
+    /// The images of `folder` (`ImageFolder.list`: hidden files and subfolders skipped, sorted by name).
     public static func imageFiles(in folder: String) throws -> [String] {
-        let names: [String]
-        do { names = try FileManager.default.contentsOfDirectory(atPath: folder) } catch {
-            throw SRCNNError.invalidData(path: folder, reason: "cannot list the folder")
-        }
-        let images = names.filter { ImageIO.extensions.contains(($0 as NSString).pathExtension.lowercased()) }.sorted()
-        guard !images.isEmpty else { throw SRCNNError.invalidData(path: folder, reason: "no images in the folder") }
-        return images.map { (folder as NSString).appendingPathComponent($0) }
+        try ImageFolder.paths(folder)
     }
 
     /// Copies sub-image `index` into `input` (patchSize²) and its label — the centre

@@ -1,4 +1,5 @@
 import Foundation
+import Imaging
 import TensorFile
 
 /// Everything that defines an SRCNN training run. Stored in every checkpoint, so a resumed run
@@ -91,7 +92,7 @@ public struct SRCNNTrainingOptions: Codable, Sendable, Equatable {
 
     /// The checks that hold for any network the trainer runs.
     public func validateCommon() throws {
-        guard (2...8).contains(scale) else { throw SRCNNError.invalidOptions("scale \(scale) must be 2…8") }
+        guard SRProtocol.scales.contains(scale) else { throw SRCNNError.invalidOptions("scale \(scale) must be \(SRProtocol.scalesInWords)") }
         guard epochs > 0, batchSize > 0, threads > 0, progressInterval > 0, shards > 0 else {
             throw SRCNNError.invalidOptions("epochs, batch size, threads and progress interval must be positive")
         }

@@ -1,4 +1,5 @@
 import Foundation
+import Imaging
 import TensorFile
 
 public enum SparseCodingNetworkError: Error, CustomStringConvertible {
@@ -15,7 +16,7 @@ public enum SparseCodingNetworkError: Error, CustomStringConvertible {
 /// metadata `kind` = scn plus the configuration (scale, atoms, iterations, lipschitz, lambda) and
 /// provenance (dictionary, gain, seed, epochs, departures, optimiser, validation PSNR).
 ///
-/// The scale is part of the configuration: a file without `scale` (2…8) is not a model, so a
+/// The scale is part of the configuration: a file without `scale` (one of `SRProtocol.scales`) is not a model, so a
 /// network never runs at a factor it was not trained for.
 extension TrainableSparseCodingNetwork {
     public static let fileKind = "scn"
@@ -40,7 +41,7 @@ extension TrainableSparseCodingNetwork {
         func fail(_ reason: String) -> SparseCodingNetworkError { .invalidModel(path: path, reason: reason) }
         let m = file.metadata
         guard let configuration = Self.configuration(from: m) else {
-            throw fail("its metadata has no scn configuration (kind \(m["kind"] ?? "none"); scale 2…8, atoms ≥ 1, iterations ≥ 2, finite lipschitz > 0 and lambda)")
+            throw fail("its metadata has no scn configuration (kind \(m["kind"] ?? "none"); scale \(SRProtocol.scalesInWords), atoms ≥ 1, iterations ≥ 2, finite lipschitz > 0 and lambda)")
         }
         var parameters: [[Float]] = []
         for (name, shape) in configuration.tensorShapes {
@@ -61,7 +62,7 @@ extension TrainableSparseCodingNetwork {
               let scale = m["scale"].flatMap({ Int($0) }), let atoms = m["atoms"].flatMap({ Int($0) }),
               let iterations = m["iterations"].flatMap({ Int($0) }), let l = m["lipschitz"].flatMap({ Double($0) }),
               let lambda = m["lambda"].flatMap({ Double($0) }),
-              (2...8).contains(scale), atoms > 0, iterations >= 2, l > 0, l.isFinite, lambda.isFinite else { return nil }
+              SRProtocol.scales.contains(scale), atoms > 0, iterations >= 2, l > 0, l.isFinite, lambda.isFinite else { return nil }
         return SparseCodingNetworkConfiguration(scale: scale, atoms: atoms, iterations: iterations, lipschitz: l, lambda: lambda)
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Imaging
 
 /// A comparison to run, read from a JSON file in `experiments/`: which methods (with their model
 /// file per scale), which image sets, which scales, and the published numbers to print beside
@@ -119,8 +120,8 @@ public struct ExperimentSpec: Codable, Sendable {
             if let problem = OutputPath.nameProblem(d) { throw fail("dataset '\(d)' \(problem): datasets are folder names under the data root") }
         }
         if let d = Self.firstDuplicate(datasets) { throw fail("dataset '\(d)' is listed twice in datasets") }
-        for s in scales where !(2...8).contains(s) {
-            throw fail("scale \(s) is not a whole number from 2 to 8")
+        for s in scales where !SRProtocol.scales.contains(s) {
+            throw fail("scale \(s) is not \(SRProtocol.scalesInWords)")
         }
         if let s = Self.firstDuplicate(scales) { throw fail("scale \(s) is listed twice in scales") }
         if let l = Self.firstDuplicate(methods.map(\.label)) { throw fail("method label '\(l)' is used twice; labels must be unique") }
@@ -139,8 +140,8 @@ public struct ExperimentSpec: Codable, Sendable {
                 throw fail("method '\(m.label)' (\(m.method)) needs a model file per scale: add \(example) to \(place)")
             }
             for (key, file) in models.sorted(by: { $0.key < $1.key }) {
-                guard let s = Int(key), (2...8).contains(s) else {
-                    throw fail("\(place).models key '\(key)' of '\(m.label)' is not a scale (a whole number from 2 to 8)")
+                guard let s = Int(key), SRProtocol.scales.contains(s) else {
+                    throw fail("\(place).models key '\(key)' of '\(m.label)' is not a scale (\(SRProtocol.scalesInWords))")
                 }
                 guard !file.isEmpty else { throw fail("\(place).models.\(key) of '\(m.label)' is empty") }
             }
@@ -159,8 +160,8 @@ public struct ExperimentSpec: Codable, Sendable {
         }
         for (dataset, byScale) in m.published ?? [:] {
             for (key, values) in byScale {
-                guard Int(key).map((2...8).contains) ?? false else {
-                    throw fail("\(place).published.\(dataset) key '\(key)' is not a scale (a whole number from 2 to 8)")
+                guard Int(key).map(SRProtocol.scales.contains) ?? false else {
+                    throw fail("\(place).published.\(dataset) key '\(key)' is not a scale (\(SRProtocol.scalesInWords))")
                 }
                 guard (1...2).contains(values.count), values[0].isFinite, values[0] > 0,
                       values.count == 1 || (values[1].isFinite && (-1...1).contains(values[1])) else {
@@ -168,8 +169,8 @@ public struct ExperimentSpec: Codable, Sendable {
                 }
             }
         }
-        for key in (m.curves ?? [:]).keys where !(Int(key).map((2...8).contains) ?? false) {
-            throw fail("\(place).curves key '\(key)' is not a scale (a whole number from 2 to 8)")
+        for key in (m.curves ?? [:]).keys where !(Int(key).map(SRProtocol.scales.contains) ?? false) {
+            throw fail("\(place).curves key '\(key)' is not a scale (\(SRProtocol.scalesInWords))")
         }
     }
 

@@ -1,11 +1,12 @@
 import Foundation
+import Imaging
 
 /// Where the real image sets and reference files are for tests and notebooks: `SRLAB_DATA` /
 /// `SRLAB_REFERENCE`, else `../shared/datasets` / `../shared/reference` beside the package
 /// (CI's layout). nil when absent, so tests that need them are skipped on a fresh clone.
 public enum TestData {
     public static func datasetRoot(packageRoot: String) -> String? {
-        locate(ProcessInfo.processInfo.environment["SRLAB_DATA"], fallback: packageRoot + "/../shared/datasets")
+        locate(ProcessInfo.processInfo.environment[DataRoot.environmentVariable], fallback: packageRoot + "/../shared/datasets")
     }
 
     public static func referenceRoot(packageRoot: String) -> String? {

@@ -33,6 +33,13 @@ public struct Score: Sendable, Codable, Equatable {
 }
 
 public enum SRProtocol {
+    /// The scale factors SRLab evaluates, trains and upscales at. Above 8 the LR of a small test
+    /// image keeps too few pixels for the bicubic kernel and the shave; 1 is no super-resolution.
+    public static let scales: ClosedRange<Int> = 2...8
+
+    /// `scales` in words, for messages: "a whole number from 2 to 8".
+    public static var scalesInWords: String { "a whole number from \(scales.lowerBound) to \(scales.upperBound)" }
+
     /// Rounds the method's output to 8 bits and scores it against the ground truth.
     public static func score(_ output: Plane, against image: PreparedImage) -> (score: Score, output8: Plane) {
         precondition(output.width == image.groundTruth.width && output.height == image.groundTruth.height,

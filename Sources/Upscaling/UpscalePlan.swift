@@ -9,7 +9,6 @@ public struct UpscaleJob: Equatable, Sendable {
 
 public enum UpscalePlanError: Error, CustomStringConvertible, Equatable {
     case outputFolderIsFile(String)
-    case noImages(folder: String)
     case sameOutput(inputs: [String], output: String)
     case wouldOverwriteInput(input: String, output: String)
     case outputsExist([String])
@@ -18,7 +17,6 @@ public enum UpscalePlanError: Error, CustomStringConvertible, Equatable {
     public var description: String {
         switch self {
         case .outputFolderIsFile(let path): return "\(path): is a file, not a folder (several inputs need an output folder)"
-        case .noImages(let folder): return "\(folder): no images in this folder (\(UpscalePlan.extensionList))"
         case .sameOutput(let inputs, let output):
             return "\(inputs.joined(separator: ", ")) would all be written to \(output); upscale them into different folders"
         case .wouldOverwriteInput(let input, let output):
@@ -33,8 +31,6 @@ public enum UpscalePlanError: Error, CustomStringConvertible, Equatable {
 
 /// How inputs and an output (a file or a folder) become jobs.
 public enum UpscalePlan {
-    static var extensionList: String { ImageIO.extensions.sorted().joined(separator: ", ") }
-
     /// The output file name for an input in an output folder. Kept in one place so the output
     /// format can follow the input's once the writer supports several (it writes PNG).
     public static func outputName(forInput input: String) -> String {
@@ -48,19 +44,14 @@ public enum UpscalePlan {
         inputs.count > 1 || inputs.contains(where: isFolder) || output.hasSuffix("/") || isFolder(output)
     }
 
-    /// Inputs with each folder replaced by its images (by extension, hidden files skipped, sorted
-    /// by name, not recursive). Files are kept as given: one that cannot be read fails on its own.
+    /// Inputs with each folder replaced by its images (`ImageFolder.list`: by extension, hidden
+    /// files and subfolders skipped, sorted by name). Files are kept as given: one that cannot be
+    /// read fails on its own.
     public static func expand(_ inputs: [String]) throws -> [String] {
         var images: [String] = []
         for input in inputs {
             guard isFolder(input) else { images.append(input); continue }
-            let names = (try? FileManager.default.contentsOfDirectory(atPath: input)) ?? []
-            let found = names.filter { name in
-                !name.hasPrefix(".") && ImageIO.extensions.contains(URL(fileURLWithPath: name).pathExtension.lowercased())
-                    && !isFolder(join(input, name))
-            }.sorted()
-            guard !found.isEmpty else { throw UpscalePlanError.noImages(folder: input) }
-            images += found.map { join(input, $0) }
+            images += try ImageFolder.paths(input)
         }
         return images
     }

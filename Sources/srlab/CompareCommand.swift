@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Harness
+import Imaging
 
 /// The methods, model needs and solvers a spec may name: the command line's own.
 let specVocabulary = ExperimentSpec.Vocabulary(

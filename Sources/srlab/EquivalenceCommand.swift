@@ -19,7 +19,7 @@ struct EquivalenceCommand: ParsableCommand {
     @Option(help: "Image set under the data root, e.g. Set5.") var dataset: String?
     @Option(help: "Data root (default: $SRLAB_DATA, else ./data).") var data: String?
     @Option(help: "A folder of HR images (BMP, PNG, JPEG) instead of --dataset.") var images: String?
-    @Option(help: "Scale factor, a whole number from 2 to 8.") var scale: ScaleOption
+    @Option(help: "Scale factor, \(SRProtocol.scalesInWords).") var scale: ScaleOption
     @Option(help: "ISTA iterations, in the pipeline's solver and as the network's unrolled layers.") var iterations: Int
     @Option(help: "λ of the lasso (the release's inference value).") var lambda: Double = 0.2
     @Option(help: "Arithmetic of the network (the pipeline is always double).") var precision: Precision = .double

@@ -14,7 +14,7 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Image set under the data root, e.g. Set5.") var dataset: String?
     @Option(help: "Data root (default: $SRLAB_DATA, else ./data).") var data: String?
     @Option(help: "A folder of HR images (BMP, PNG, JPEG) instead of --dataset.") var images: String?
-    @Option(help: "Scale factor, a whole number from 2 to 8.") var scale: ScaleOption
+    @Option(help: "Scale factor, \(SRProtocol.scalesInWords).") var scale: ScaleOption
     @Option(help: "Write each scored Y (<name>.png) and colour result (<name>_rgb.png) here: a new or empty folder, or one srlab wrote.") var save: String?
     @Option(help: "Write the results as JSON to this file.") var json: String?
     @Flag(help: "Leave timings out of the printed table (for output that must repeat exactly, as in notebooks).") var noTiming = false

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Harness
+import Imaging
 
 struct FetchDataCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

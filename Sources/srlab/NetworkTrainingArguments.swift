@@ -1,6 +1,7 @@
 import ArgumentParser
 import ConvNet
 import Foundation
+import Imaging
 
 /// The options `srlab train srcnn` and `srlab train scn` share — data, schedule, optimiser,
 /// seed, resume — declared once, so both networks read them the same way through SRCNN's trainer.
@@ -27,7 +28,7 @@ struct NetworkTrainingArguments: ParsableArguments {
     /// Training options for a fresh run from these arguments and the command's own ones.
     func options(architecture: String, scale: Int, defaultOutput: String, batch: Int, learningRate: Double,
                  lastLayerLearningRate: Double, threads: Int, progressInterval: Int) throws -> SRCNNTrainingOptions {
-        let root = data ?? ProcessInfo.processInfo.environment["SRLAB_DATA"] ?? "data"
+        let root = DataRoot(option: data).path
         var o = SRCNNTrainingOptions()
         o.architecture = architecture
         o.scale = scale

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Harness
+import Imaging
 
 struct NotebookCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Imaging
 import LinearAlgebra
 
 @main
@@ -34,11 +35,11 @@ func note(_ message: String) {
     FileHandle.standardError.write(Data((message + "\n").utf8))
 }
 
-/// Scales the protocol supports: whole numbers 2…8.
+/// Scales the protocol supports (`SRProtocol.scales`).
 struct ScaleOption: ExpressibleByArgument {
     let value: Int
     init?(argument: String) {
-        guard let v = Int(argument), (2...8).contains(v) else { return nil }
+        guard let v = Int(argument), SRProtocol.scales.contains(v) else { return nil }
         value = v
     }
     static var defaultCompletionKind: CompletionKind { .list(["2", "3", "4"]) }

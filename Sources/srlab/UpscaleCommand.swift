@@ -20,7 +20,7 @@ struct UpscaleCommand: ParsableCommand {
             """)
 
     @Argument(help: "Low-resolution images (BMP, PNG, JPEG), or folders of them.") var inputs: [String]
-    @Option(help: "Scale factor, a whole number from 2 to 8.") var scale: ScaleOption
+    @Option(help: "Scale factor, \(SRProtocol.scalesInWords).") var scale: ScaleOption
     @Option(help: "bicubic, sc, srcnn or scn (default: the best shipped model for the scale).") var method: MethodName?
     @Option(help: "Model file (safetensors) for sc, srcnn and scn (default: the method's best shipped model).") var model: String?
     @Option(name: .shortAndLong, help: "Output image (.png, .jpg/.jpeg or .bmp); for several inputs a folder (existing, or ending in /).") var output: String

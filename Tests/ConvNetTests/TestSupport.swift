@@ -1,5 +1,6 @@
 import SeededRandom
 import Foundation
+import Imaging
 @testable import ConvNet
 
 /// Deterministic test data in [-1, 1).
@@ -26,5 +27,5 @@ func sharedFolder(env variable: String, fallback: String) -> URL? {
     let candidate = packageRoot.deletingLastPathComponent().appendingPathComponent("shared/\(fallback)")
     return FileManager.default.fileExists(atPath: candidate.path) ? candidate : nil
 }
-let dataRoot = sharedFolder(env: "SRLAB_DATA", fallback: "datasets")
+let dataRoot = sharedFolder(env: DataRoot.environmentVariable, fallback: "datasets")
 let referenceRoot = sharedFolder(env: "SRLAB_REFERENCE", fallback: "reference")

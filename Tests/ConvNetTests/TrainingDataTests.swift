@@ -14,6 +14,21 @@ import Imaging
         #expect(set.inputs.count == 21_884 * 33 * 33)
     }
 
+    /// The training folder is listed as every other image folder is: a hidden file (an editor's or
+    /// macOS's `._a.png`) or a subfolder named like an image is not a training image.
+    @Test func theTrainingFolderIsListedByTheOneLister() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("trainlist-\(UUID())")
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("old.png"), withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        for name in ["b.bmp", "a.PNG", "._a.png", "notes.txt"] {
+            FileManager.default.createFile(atPath: dir.appendingPathComponent(name).path, contents: Data())
+        }
+        let files = try SRCNNTrainingSet.imageFiles(in: dir.path)
+        #expect(files == ["a.PNG", "b.bmp"].map { dir.appendingPathComponent($0).path })
+        #expect(files == (try ImageFolder.list(dir.path)).map(\.path))
+        #expect(throws: ImageSetError.notAFolder(path: dir.path + "/none")) { try SRCNNTrainingSet.imageFiles(in: dir.path + "/none") }
+    }
+
     @Test func subImagesComeFromTheBicubicAndOriginalPlanes() {
         // A 47×61 plane at ×3 is modcropped to 45×60: rows 0, 14 and columns 0, 14, 28 fit 33×33.
         let plane = Plane(width: 47, height: 61, values: (0..<(47 * 61)).map { Double($0 % 251) / 255 })

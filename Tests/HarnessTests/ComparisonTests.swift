@@ -83,7 +83,7 @@ import Testing
             try Comparison.run(s, cells: Cell.enumerate(s), dataRoot: root, makeResolver: { _ in built.count += 1; return BicubicResolver() })
         }
         s = spec(); s.datasets = ["Nope"]; s.methods = [s.methods[0]]
-        #expect(throws: HarnessError.self) {
+        #expect(throws: ImageSetError.self) {
             try Comparison.run(s, cells: Cell.enumerate(s), dataRoot: root, makeResolver: { _ in built.count += 1; return BicubicResolver() })
         }
         #expect(built.count == 0)

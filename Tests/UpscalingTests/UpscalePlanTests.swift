@@ -30,7 +30,7 @@ import Testing
         let expanded = try UpscalePlan.expand([path("single.png"), images.path])
         #expect(expanded == [path("single.png")] + ["a.jpg", "b.PNG", "c.bmp"].map { images.appendingPathComponent($0).path })
         touch(folder.appendingPathComponent("empty"), ["readme.txt"])
-        #expect(throws: UpscalePlanError.noImages(folder: path("empty"))) { try UpscalePlan.expand([path("empty")]) }
+        #expect(throws: ImageSetError.noImages(folder: path("empty"))) { try UpscalePlan.expand([path("empty")]) }
     }
 
     @Test func aBatchWritesStemsIntoTheFolder() throws {
