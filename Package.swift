@@ -33,18 +33,22 @@ let package = Package(
         .target(name: "ConvNet", dependencies: ["LinearAlgebra", "Imaging", "TensorFile", "SeededRandom"],
                 exclude: ["README.md"], swiftSettings: fast + [.unsafeFlags(["-O"], .when(configuration: .debug))]),
 
-        .target(name: "Harness", dependencies: ["LinearAlgebra", "Imaging", "AtomicIO"],
+        .target(name: "Harness", dependencies: ["LinearAlgebra", "Imaging", "AtomicIO", "Methods"],
                 swiftSettings: fast),
         .target(name: "SparseCoding", dependencies: ["LinearAlgebra", "Imaging", "TensorFile", "AtomicIO", "SeededRandom"],
                 exclude: ["README.md"], swiftSettings: fastInDebugToo),
         .target(name: "Equivalence", dependencies: ["SparseCoding", "ConvNet", "Imaging", "LinearAlgebra", "TensorFile"],
                 exclude: ["README.md"], swiftSettings: fastInDebugToo),
 
+        // The method registry: every method's name, model file kind and how it is built.
+        .target(name: "Methods", dependencies: ["Imaging", "TensorFile", "SparseCoding", "ConvNet", "Equivalence"],
+                exclude: ["README.md"]),
+
         // `upscale` on people's files: shipped models, batches, progress.
-        .target(name: "Upscaling", dependencies: ["Imaging", "AtomicIO"]),
+        .target(name: "Upscaling", dependencies: ["Imaging", "AtomicIO", "Methods"]),
 
         .executableTarget(name: "srlab", dependencies: [
-            "LinearAlgebra", "Imaging", "TensorFile", "AtomicIO", "Harness", "ConvNet", "SparseCoding", "Equivalence", "Upscaling",
+            "LinearAlgebra", "Imaging", "TensorFile", "AtomicIO", "Harness", "ConvNet", "SparseCoding", "Equivalence", "Upscaling", "Methods",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: fast),
         .executableTarget(name: "srcnn-bench", dependencies: ["SeededRandom", "ConvNet", "LinearAlgebra", "Imaging"], swiftSettings: fast),
@@ -61,8 +65,9 @@ let package = Package(
         // Runs the built srlab on hostile inputs (it needs the executable built beside the tests).
         .testTarget(name: "CLITests", dependencies: ["Imaging", "SeededRandom"]),
         .testTarget(name: "AtomicIOTests", dependencies: ["AtomicIO"]),
-        .testTarget(name: "UpscalingTests", dependencies: ["Upscaling", "Imaging"]),
-        .testTarget(name: "HarnessTests", dependencies: ["Harness", "Imaging", "ConvNet"]),
+        .testTarget(name: "UpscalingTests", dependencies: ["Upscaling", "Imaging", "Methods"]),
+        .testTarget(name: "MethodsTests", dependencies: ["Methods", "Imaging", "TensorFile", "SparseCoding", "ConvNet", "Equivalence", "SeededRandom"]),
+        .testTarget(name: "HarnessTests", dependencies: ["Harness", "Imaging", "ConvNet", "Methods", "TensorFile"]),
         .testTarget(name: "ConvNetTests", dependencies: ["SeededRandom", "ConvNet", "Imaging", "TensorFile", "LinearAlgebra"]),
         .testTarget(name: "SparseCodingTests", dependencies: ["SeededRandom", "SparseCoding", "LinearAlgebra", "Imaging", "TensorFile"]),
         .testTarget(name: "EquivalenceTests", dependencies: ["SeededRandom", "Equivalence", "SparseCoding", "ConvNet", "Imaging", "LinearAlgebra"]),

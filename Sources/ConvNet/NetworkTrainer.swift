@@ -190,7 +190,7 @@ public final class NetworkTrainer<Network: TrainableNetwork> {
         guard !validation.isEmpty else { return nil }
         let model = network.resolver(parameters: parameters)
         let psnrs = validation.map { image in
-            let out = model.upscale(lowRes: image.lowRes, scale: image.scale)
+            let out = model.upscale(lowRes: image.lowRes)
             return Metrics.psnr(Quantize.to8Bit(out), image.groundTruth, shave: image.scale)
         }
         return psnrs.reduce(0, +) / Double(psnrs.count)

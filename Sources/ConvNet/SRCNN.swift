@@ -75,8 +75,9 @@ public struct SRCNNArchitecture: Sendable, Hashable, Codable, CustomStringConver
 
 /// An SRCNN with its filters. Parameters are six tensors in the order conv1.weight, conv1.bias,
 /// conv2.weight, conv2.bias, conv3.weight, conv3.bias; weights are held HWIO (see Conv2D.swift)
-/// and converted to and from the authors' OIHW only in files.
-public struct SRCNN: SuperResolver {
+/// and converted to and from the authors' OIHW only in files. The filters hold no scale of their
+/// own: `resolver(scale:)` runs them at the factor they were trained for.
+public struct SRCNN: Sendable {
     public var architecture: SRCNNArchitecture
     public var parameters: [[Float]]
     /// Free-form provenance (arch, scale, seed, training set, optimiser, notes) kept in the file.
@@ -121,16 +122,32 @@ public struct SRCNN: SuperResolver {
         self.init(architecture: architecture, parameters: params, metadata: ["seed": "\(seed)"])
     }
 
-    public var name: String { "srcnn \(architecture)" }
-    /// Each layer reads (k − 1)/2 pixels around; 2 more cover the Winograd grid (see the header).
-    public var contextRadius: Int? { architecture.halo + 2 }
+    /// The network run at `scale`.
+    public func resolver(scale: Int) -> SRCNNResolver { SRCNNResolver(self, scale: scale) }
+}
 
-    /// Bicubic upscaling (MATLAB imresize) followed by the network, same size, values not rounded.
-    public func upscale(lowRes: Plane, scale: Int) -> Plane {
-        upscale(lowRes: lowRes, scale: scale, progress: nil)
+/// SRCNN as a super-resolver at one factor: bicubic upscaling (MATLAB imresize) by `scale`, then
+/// the network, same size, values not rounded.
+public struct SRCNNResolver: SuperResolver {
+    public var network: SRCNN
+    public let scale: Int
+
+    public init(_ network: SRCNN, scale: Int) {
+        precondition(scale >= 1, "SRCNN runs at a scale of at least 1")
+        self.network = network
+        self.scale = scale
     }
 
-    public func upscale(lowRes: Plane, scale: Int, progress: ProgressHook?) -> Plane {
-        apply(to: Resize.bicubic(lowRes, scale: Double(scale)), progress: progress)
+    public var name: String { "srcnn \(network.architecture)" }
+    public var modelPath: String? { network.modelPath }
+    /// Each layer reads (k − 1)/2 pixels around; 2 more cover the Winograd grid (see the header).
+    public var contextRadius: Int? { network.architecture.halo + 2 }
+
+    public func upscale(lowRes: Plane) -> Plane {
+        upscale(lowRes: lowRes, progress: nil)
+    }
+
+    public func upscale(lowRes: Plane, progress: ProgressHook?) -> Plane {
+        network.apply(to: Resize.bicubic(lowRes, scale: Double(scale)), progress: progress)
     }
 }

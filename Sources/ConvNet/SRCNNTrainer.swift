@@ -7,8 +7,10 @@ import TensorFile
 /// initialisation, layer 3 at its own learning rate, model files in the authors' layout.
 public struct SRCNNTrainable: TrainableNetwork {
     public let architecture: SRCNNArchitecture
+    /// The factor it is trained for (its validation runs at it).
+    public let scale: Int
 
-    public init(architecture: SRCNNArchitecture) { self.architecture = architecture }
+    public init(architecture: SRCNNArchitecture, scale: Int) { self.architecture = architecture; self.scale = scale }
 
     public var checkpointKind: String { "srcnn-training-checkpoint" }
 
@@ -39,7 +41,7 @@ public struct SRCNNTrainable: TrainableNetwork {
     public func usesLastLayerRate(tensor: Int) -> Bool { tensor >= 4 }
 
     public func resolver(parameters: [[Float]]) -> any SuperResolver {
-        SRCNN(architecture: architecture, parameters: parameters)
+        SRCNN(architecture: architecture, parameters: parameters).resolver(scale: scale)
     }
 
     public func writeModel(parameters: [[Float]], metadata: [String: String], to path: String) throws {
@@ -82,7 +84,7 @@ extension NetworkTrainer where Network == SRCNNTrainable {
     /// A fresh run on data already in memory.
     public convenience init(options: SRCNNTrainingOptions, trainingSet: SRCNNTrainingSet, validation: [PreparedImage]) throws {
         let architecture = try options.validated()
-        try self.init(network: SRCNNTrainable(architecture: architecture), options: options,
+        try self.init(network: SRCNNTrainable(architecture: architecture, scale: options.scale), options: options,
                       trainingSet: trainingSet, validation: validation)
     }
 
@@ -99,7 +101,7 @@ extension NetworkTrainer where Network == SRCNNTrainable {
                             trainingSet: SRCNNTrainingSet? = nil, validation: [PreparedImage]? = nil) throws {
         try self.init(resumingFrom: path, epochs: epochs, threads: threads, learningRateMilestones: learningRateMilestones,
                       trainingSet: trainingSet, validation: validation) { _, options in
-            SRCNNTrainable(architecture: try options.validated())
+            SRCNNTrainable(architecture: try options.validated(), scale: options.scale)
         }
     }
 }

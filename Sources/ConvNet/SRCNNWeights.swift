@@ -37,6 +37,12 @@ enum WeightLayout {
 }
 
 extension SRCNN {
+    /// The `kind` of SRCNN model files, and their tensors (by which files without a kind, such as
+    /// the authors' filters, are known).
+    public static let fileKind = "srcnn"
+    /// (The names do not depend on the architecture's sizes.)
+    public static let tensorNames = Set(SRCNNArchitecture.srcnn915.tensorShapes.map(\.name))
+
     /// Loads a model in the authors' layout (`conv1.weight` [n1,1,f1,f1] … `conv3.bias` [1], OIHW,
     /// float32). The architecture comes from the shapes (odd kernels, every size ≥ 1) and must
     /// agree with an `arch` metadata entry if there is one; every weight must be finite and small
@@ -47,10 +53,11 @@ extension SRCNN {
         modelPath = path
     }
 
-    /// Loads a model for use at `scale`. SRCNN's filters are specific to one factor, so the file
-    /// must say which: its `scale` metadata (every file SRLab writes has it, and so do the authors'
-    /// ×3 filters in the reference folder) must be the whole number `scale`. A file without it is
-    /// refused rather than run at a factor it was not trained for.
+    /// Loads a model for use at `scale` (what fine-tuning reads; `srlab` goes through the registry
+    /// in Methods, which makes the same check). SRCNN's filters are specific to one factor, so the
+    /// file must say which: its `scale` metadata (every file SRLab writes has it, and so do the
+    /// authors' ×3 filters in the reference folder) must be the whole number `scale`. A file
+    /// without it is refused (`ModelFileError`) rather than run at a factor it was not trained for.
     public init(contentsOf path: String, scale: Int) throws {
         try self.init(file: try SafeTensorsFile(contentsOf: path), path: path, scale: scale)
         modelPath = path
@@ -58,25 +65,13 @@ extension SRCNN {
 
     /// `init(file:path:)` plus the scale rule of `init(contentsOf:scale:)`.
     public init(file: SafeTensorsFile, path: String = "<memory>", scale: Int) throws {
+        try file.requireScale(scale, kind: Self.fileKind, path: path)
         try self.init(file: file, path: path)
-        try Self.checkScale(metadata: metadata, path: path, scale: scale)
-    }
-
-    static func checkScale(metadata: [String: String], path: String, scale: Int) throws {
-        guard let stated = metadata["scale"] else {
-            throw SRCNNError.invalidModel(path: path, reason: "its metadata has no 'scale', so it cannot be used at x\(scale): SRCNN filters work only at the factor they were trained for; add \"scale\": \"N\" to the file's __metadata__ if you know it")
-        }
-        guard let trained = Int(stated) else {
-            throw SRCNNError.invalidModel(path: path, reason: "its metadata 'scale' is '\(stated)', not a whole number")
-        }
-        guard trained == scale else {
-            throw SRCNNError.invalidModel(path: path, reason: "it was trained for scale \(trained), not \(scale)")
-        }
     }
 
     public init(file: SafeTensorsFile, path: String = "<memory>") throws {
         func fail(_ reason: String) -> SRCNNError { .invalidModel(path: path, reason: reason) }
-        let expected = ["conv1.weight", "conv1.bias", "conv2.weight", "conv2.bias", "conv3.weight", "conv3.bias"]
+        let expected = SRCNNArchitecture.srcnn915.tensorShapes.map(\.name)
         let missing = expected.filter { file.tensors[$0] == nil }
         guard missing.isEmpty else { throw fail("missing tensor(s) \(missing.joined(separator: ", "))") }
         let extra = file.tensors.keys.filter { !expected.contains($0) }.sorted()
@@ -139,6 +134,7 @@ extension SRCNN {
             tensors[name] = Tensor(shape: shape, floats: values)
         }
         var meta = metadata
+        meta[SafeTensorsFile.kindKey] = Self.fileKind
         meta["arch"] = architecture.description
         meta["format"] = meta["format"] ?? "SRCNN OIHW cross-correlation, input Y in [0,1], 'same' output with edge-replication padding"
         return SafeTensorsFile(tensors: tensors, metadata: meta)

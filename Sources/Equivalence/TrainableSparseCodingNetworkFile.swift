@@ -20,8 +20,12 @@ public enum SparseCodingNetworkError: Error, CustomStringConvertible {
 /// network never runs at a factor it was not trained for.
 extension TrainableSparseCodingNetwork {
     public static let fileKind = "scn"
+    /// The tensors of a model file (their names do not depend on the configuration's sizes).
+    public static let tensorNames = Set(SparseCodingNetworkConfiguration(scale: 2, atoms: 1, iterations: 2, lipschitz: 1, lambda: 0)
+        .tensorShapes.map(\.name))
 
-    /// Loads a model; with `scale`, refuses one trained for another factor.
+    /// Loads a model; with `scale`, refuses one trained for another factor (what fine-tuning
+    /// reads; `srlab` goes through the registry in Methods, which makes the same check).
     public init(contentsOf path: String, scale: Int? = nil) throws {
         try self.init(file: try SafeTensorsFile(contentsOf: path), path: path, scale: scale)
         modelPath = path
@@ -31,7 +35,7 @@ extension TrainableSparseCodingNetwork {
     public init(file: SafeTensorsFile, path: String, scale: Int?) throws {
         try self.init(file: file, path: path)
         if let scale, configuration.scale != scale {
-            throw SparseCodingNetworkError.invalidModel(path: path, reason: "it was trained for x\(configuration.scale), not x\(scale)")
+            throw ModelFileError.wrongScale(path: path, kind: Self.fileKind, trained: configuration.scale, requested: scale)
         }
     }
 

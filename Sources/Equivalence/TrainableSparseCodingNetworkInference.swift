@@ -7,13 +7,15 @@ extension TrainableSparseCodingNetwork: SuperResolver {
     public var name: String { "scn \(configuration.atoms) atoms, K = \(configuration.iterations)" }
     /// The valid convolutions shrink the input by `shrink` pixels: half of it on each side.
     public var contextRadius: Int? { SparseCodingNetworkConfiguration.shrink / 2 }
+    /// The factor of the dictionary it was initialised from, part of its configuration.
+    public var scale: Int { configuration.scale }
 
     /// Bicubic upscaling (MATLAB imresize) followed by the network, same size, values not rounded.
-    public func upscale(lowRes: Plane, scale: Int) -> Plane {
-        upscale(lowRes: lowRes, scale: scale, progress: nil)
+    public func upscale(lowRes: Plane) -> Plane {
+        upscale(lowRes: lowRes, progress: nil)
     }
 
-    public func upscale(lowRes: Plane, scale: Int, progress: ProgressHook?) -> Plane {
+    public func upscale(lowRes: Plane, progress: ProgressHook?) -> Plane {
         apply(to: Resize.bicubic(lowRes, scale: Double(scale)), progress: progress)
     }
 

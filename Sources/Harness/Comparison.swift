@@ -1,6 +1,7 @@
 import AtomicIO
 import Foundation
 import Imaging
+import Methods
 
 /// A crop of one image's 8-bit Y, kept so the side-by-side figure can be drawn after a run
 /// (and carried through shard files).
@@ -69,9 +70,23 @@ public struct ShardLabel: Sendable, Equatable {
 }
 
 public enum Comparison {
-    /// Builds the method for a cell; the command-line tool supplies it so the harness does not
-    /// depend on the method modules.
+    /// Builds the method for a cell.
     public typealias ResolverFactory = @Sendable (Cell) throws -> SuperResolver
+
+    /// The registry's method for a cell: its method, model file (checked by the one loader) and
+    /// scale, with its solver.
+    public static let registryResolver: ResolverFactory = { cell in
+        guard let method = MethodName(rawValue: cell.method) else {
+            throw HarnessError.unavailableMethod("unknown method '\(cell.method)'")
+        }
+        let solver = try cell.solver.map { name in
+            guard let s = SolverName(rawValue: name) else {
+                throw HarnessError.unavailableMethod("unknown solver '\(name)' for '\(cell.label)' (known: \(SolverName.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+            return s
+        }
+        return try method.resolver(model: cell.model, scale: cell.scale, solver: solver)
+    }
 
     /// Cells of shard `index` (1-based) of `count`: every count-th cell, so shards stay balanced.
     public static func shard(_ cells: [Cell], index: Int, count: Int) -> [Cell] {
@@ -79,9 +94,10 @@ public enum Comparison {
     }
 
     /// Checks every input — datasets, model files, crop images, method construction — before any
-    /// work, then runs the cells. `specPath` names the spec in errors.
+    /// work, then runs the cells. `specPath` names the spec in errors; `makeResolver` is the
+    /// registry's unless a test gives its own.
     public static func run(_ spec: ExperimentSpec, cells requested: [Cell], dataRoot: DataRoot,
-                           makeResolver: ResolverFactory, shard: String? = nil, specPath: String = "the experiment spec",
+                           makeResolver: ResolverFactory = registryResolver, shard: String? = nil, specPath: String = "the experiment spec",
                            progress: (String) -> Void = { _ in }) throws -> ComparisonRun {
         var cells: [Cell] = []
         for cell in requested {
@@ -105,7 +121,7 @@ public enum Comparison {
         for (i, (cell, resolver)) in zip(cells, resolvers).enumerated() {
             let cropSpec = spec.crops.flatMap { $0.dataset == cell.dataset && $0.scale == cell.scale ? $0 : nil }
             var crops: [CropSample] = []
-            let report = try Evaluation.run(resolver, images: images[cell.dataset]!, scale: cell.scale, dataset: cell.dataset,
+            let report = try Evaluation.run(resolver, images: images[cell.dataset]!, dataset: cell.dataset,
                                             save: cropSpec.map { c in { prepared, out8, _ in
                 guard c.images.contains(prepared.name) else { return }
                 let score = Evaluation.score(out8.map { $0 / 255 }, against: prepared).score

@@ -68,16 +68,17 @@ public enum Evaluation {
         return names.flatMap { [$0 + ".png", $0 + "_rgb.png"] }
     }
 
-    /// Runs `method` on each image under the protocol. `save` receives each scored 8-bit Y and the
-    /// colour result; `progress` is told after each image.
-    public static func run(_ method: SuperResolver, images: [LoadedImage], scale: Int, dataset: String,
+    /// Runs `method` on each image under the protocol, at the method's scale. `save` receives each
+    /// scored 8-bit Y and the colour result; `progress` is told after each image.
+    public static func run(_ method: SuperResolver, images: [LoadedImage], dataset: String,
                            save: ((PreparedImage, Plane, Image8) throws -> Void)? = nil,
                            progress: ((Int, ImageResult) -> Void)? = nil) throws -> EvaluationReport {
         var results: [ImageResult] = []
+        let scale = method.scale
         let prepared = try images.map { try PreparedImage(image: $0.image, name: $0.name, scale: scale, path: $0.path) }
         for (i, p) in prepared.enumerated() {
             let start = DispatchTime.now().uptimeNanoseconds
-            let output = method.upscale(lowRes: p.lowRes, scale: scale)
+            let output = method.upscale(lowRes: p.lowRes)
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
             try method.requireFinite(output, image: p.name)
             let (score, out8) = Evaluation.score(output, against: p)

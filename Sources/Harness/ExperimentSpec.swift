@@ -1,5 +1,6 @@
 import Foundation
 import Imaging
+import Methods
 
 /// A comparison to run, read from a JSON file in `experiments/`: which methods (with their model
 /// file per scale), which image sets, which scales, and the published numbers to print beside
@@ -8,7 +9,7 @@ public struct ExperimentSpec: Codable, Sendable {
     public struct Method: Codable, Sendable {
         /// The row label in tables, e.g. "SRCNN 9-1-5 (SRLab, T91)".
         public var label: String
-        /// bicubic, sc, srcnn or scn.
+        /// A method of the registry (`MethodName`): bicubic, nearest, sc, srcnn, scn, …
         public var method: String
         /// Model file per scale ("3": "results/models/sc_x3.safetensors"); `${VAR}` is expanded.
         public var models: [String: String]?
@@ -36,7 +37,8 @@ public struct ExperimentSpec: Codable, Sendable {
         enum CodingKeys: String, CodingKey, CaseIterable { case scale, dataset, images, size, origins }
     }
 
-    /// What the command line offers, so a spec is checked against it before any work.
+    /// The methods, model needs and solvers a spec may name (`registry`: those of the method
+    /// registry), so a spec is checked against them before any work.
     public struct Vocabulary: Sendable {
         /// Every method name.
         public var methods: Set<String>
@@ -50,6 +52,13 @@ public struct ExperimentSpec: Codable, Sendable {
             self.needingModel = needingModel
             self.solvers = solvers
         }
+
+        /// The method registry's: every method, those that read a model, their solvers.
+        public static let registry = Vocabulary(
+            methods: Set(MethodName.allCases.map(\.rawValue)),
+            needingModel: Set(MethodName.withModels.map(\.rawValue)),
+            solvers: Dictionary(uniqueKeysWithValues: MethodName.allCases.filter { !$0.entry.solvers.isEmpty }
+                .map { ($0.rawValue, Set($0.entry.solvers.map(\.rawValue))) }))
     }
 
     public var name: String
@@ -65,7 +74,7 @@ public struct ExperimentSpec: Codable, Sendable {
     /// larger one only bloats the SVG.
     public static let maxCropSize = 1024
 
-    public static func load(_ path: String, vocabulary: Vocabulary) throws -> ExperimentSpec {
+    public static func load(_ path: String, vocabulary: Vocabulary = .registry) throws -> ExperimentSpec {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw HarnessError.invalidSpec(path: path, reason: "cannot read the experiment file")
         }
@@ -108,7 +117,7 @@ public struct ExperimentSpec: Codable, Sendable {
     }
 
     /// The checks `load` makes after decoding; `merge` makes them on the spec inside shard files.
-    public func validate(path: String, vocabulary: Vocabulary) throws {
+    public func validate(path: String, vocabulary: Vocabulary = .registry) throws {
         func fail(_ reason: String) -> HarnessError { .invalidSpec(path: path, reason: reason) }
         if let problem = OutputPath.nameProblem(name) {
             throw fail("name '\(name)' \(problem): it names the results folder results/<name>, so it must be a plain file name")

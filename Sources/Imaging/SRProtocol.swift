@@ -57,10 +57,10 @@ public enum SRProtocol {
         return Color.rgb(y: output, cb: up(chroma.cb), cr: up(chroma.cr))
     }
 
-    /// A user's own LR image made larger: Y by the method (checked finite), chroma and alpha by
+    /// A user's own LR image made `method.scale` times larger: Y by the method (checked finite), chroma and alpha by
     /// bicubic, in strips so that memory stays near the output's size (`StripUpscale`).
-    public static func upscale(_ image: Image8, scale: Int, with method: SuperResolver,
+    public static func upscale(_ image: Image8, with method: SuperResolver,
                                progress: ProgressHook? = nil) throws -> Image8 {
-        try StripUpscale.upscale(image, scale: scale, with: method, progress: progress)
+        try StripUpscale.upscale(image, with: method, progress: progress)
     }
 }

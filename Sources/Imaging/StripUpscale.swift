@@ -21,12 +21,13 @@ public enum StripUpscale {
         max(8, pixelBudget / max(1, width * scale * scale))
     }
 
-    /// The user's image made `scale` times larger: Y by the method, chroma and alpha by bicubic,
-    /// through `ycbcr2rgb` (a gray image stays gray). `progress` hears the output rows done after
-    /// each strip, or the method's own units when the image is one strip.
-    public static func upscale(_ image: Image8, scale: Int, with method: SuperResolver,
+    /// The user's image made `method.scale` times larger: Y by the method, chroma and alpha by
+    /// bicubic, through `ycbcr2rgb` (a gray image stays gray). `progress` hears the output rows
+    /// done after each strip, or the method's own units when the image is one strip.
+    public static func upscale(_ image: Image8, with method: SuperResolver,
                                coreRows requested: Int? = nil,
                                progress: ProgressHook? = nil) throws -> Image8 {
+        let scale = method.scale
         let width = image.width * scale, height = image.height * scale
         let channels = image.channels
         var out = [UInt8](repeating: 0, count: width * height * channels)
@@ -43,7 +44,7 @@ public enum StripUpscale {
             let a = strip * core, b = min(image.height, a + core)
             let top = max(0, a - halo), bottom = min(image.height, b + halo)
             let rows = image.rows(top..<bottom)
-            let upscaled = try upscaleWhole(rows, scale: scale, with: method, progress: strips == 1 ? progress : nil)
+            let upscaled = try upscaleWhole(rows, with: method, progress: strips == 1 ? progress : nil)
             // Keep the core: output rows scale·a ..< scale·b, found scale·(a − top) rows into the strip.
             let rowBytes = width * channels
             let first = scale * (a - top) * rowBytes, count = scale * (b - a) * rowBytes
@@ -55,10 +56,10 @@ public enum StripUpscale {
     }
 
     /// One strip (or a whole image): Y by the method, the other channels by bicubic.
-    static func upscaleWhole(_ image: Image8, scale: Int, with method: SuperResolver,
+    static func upscaleWhole(_ image: Image8, with method: SuperResolver,
                              progress: ProgressHook? = nil) throws -> Image8 {
         let (y, cb, cr) = Color.ycbcr(image) // luma and chroma ignore alpha
-        let outY = try method.checkedUpscale(lowRes: y.map { $0 / 255 }, scale: scale, progress: progress)
+        let outY = try method.checkedUpscale(lowRes: y.map { $0 / 255 }, progress: progress)
         let up = { (p: Plane) in Resize.bicubic(p.map { $0 / 255 }, width: outY.width, height: outY.height) }
         let base = image.colourChannels == 1 ? Image8.gray(unitScale: outY) : Color.rgb(y: outY, cb: up(cb), cr: up(cr))
         guard let alpha = image.alpha else { return base }

@@ -2,16 +2,19 @@
 /// Y channel in, on the [0, 1] scale and not rounded to 8 bits, the high-resolution Y out, `scale`
 /// times larger in each direction, also on [0, 1] (the caller rounds it to 8 bits).
 ///
-/// Bicubic, sparse coding and SRCNN all plug in here, so `srlab eval`, `srlab upscale` and the
-/// comparison harness treat them alike.
+/// A resolver is built for one scale (a model is trained for one factor), so it carries it.
+/// Every method plugs in here (the registry in Methods builds them), so `srlab eval`, `srlab
+/// upscale` and the comparison harness treat them alike.
 public protocol SuperResolver: Sendable {
     /// A short name for tables, e.g. "bicubic", "sc", "srcnn 9-5-5".
     var name: String { get }
     /// The model file the method was loaded from, named in errors (nil: no file).
     var modelPath: String? { get }
-    func upscale(lowRes: Plane, scale: Int) -> Plane
+    /// The factor the output is larger by in each direction, fixed when the resolver is built.
+    var scale: Int { get }
+    func upscale(lowRes: Plane) -> Plane
     /// The same, reporting progress to `progress` as it goes (methods that take long implement it).
-    func upscale(lowRes: Plane, scale: Int, progress: ProgressHook?) -> Plane
+    func upscale(lowRes: Plane, progress: ProgressHook?) -> Plane
     /// High-resolution pixels of context each output pixel reads beyond the bicubic-upscaled
     /// input's own neighbourhood, so an image can be run in strips with that much overlap and give
     /// the whole image's result (`StripUpscale`); nil when an output pixel depends on the whole
@@ -23,8 +26,8 @@ extension SuperResolver {
     public var contextRadius: Int? { nil }
     public var modelPath: String? { nil }
 
-    public func upscale(lowRes: Plane, scale: Int, progress: ProgressHook?) -> Plane {
-        upscale(lowRes: lowRes, scale: scale)
+    public func upscale(lowRes: Plane, progress: ProgressHook?) -> Plane {
+        upscale(lowRes: lowRes)
     }
 
     /// Throws unless every value of `output` (this method's result) is finite. A model whose
@@ -39,8 +42,8 @@ extension SuperResolver {
     }
 
     /// `upscale` followed by `requireFinite`.
-    public func checkedUpscale(lowRes: Plane, scale: Int, image: String? = nil, progress: ProgressHook? = nil) throws -> Plane {
-        let output = upscale(lowRes: lowRes, scale: scale, progress: progress)
+    public func checkedUpscale(lowRes: Plane, image: String? = nil, progress: ProgressHook? = nil) throws -> Plane {
+        let output = upscale(lowRes: lowRes, progress: progress)
         try requireFinite(output, image: image)
         return output
     }
@@ -61,10 +64,14 @@ public enum SuperResolverError: Error, CustomStringConvertible {
 
 /// The baseline every table starts with: MATLAB `imresize(LR, s, 'bicubic')`.
 public struct BicubicResolver: SuperResolver {
-    public init() {}
+    public let scale: Int
+    public init(scale: Int) {
+        precondition(scale >= 1, "bicubic upscaling needs a scale of at least 1")
+        self.scale = scale
+    }
     public var name: String { "bicubic" }
     public var contextRadius: Int? { 0 }
-    public func upscale(lowRes: Plane, scale: Int) -> Plane {
+    public func upscale(lowRes: Plane) -> Plane {
         Resize.bicubic(lowRes, scale: Double(scale))
     }
 }

@@ -27,7 +27,8 @@ public struct DictionaryMetadata: Sendable, Equatable {
     }
 
     var strings: [String: String] {
-        var m = ["format": "srlab-scsr-dictionary-1", "scale": "\(scale)", "patch_size": "\(patchSize)",
+        var m = [SafeTensorsFile.kindKey: CoupledDictionary.fileKind,
+                 "format": "srlab-scsr-dictionary-1", "scale": "\(scale)", "patch_size": "\(patchSize)",
                  "lambda": "\(lambda)", "features": features]
         if let seed { m["seed"] = "\(seed)" }
         if let trainingSet { m["training_set"] = trainingSet }
@@ -41,17 +42,11 @@ public struct DictionaryMetadata: Sendable, Equatable {
 public enum DictionaryError: Error, CustomStringConvertible, Equatable {
     case wrongShape(path: String, reason: String)
     case badMetadata(path: String, key: String, value: String)
-    case scaleMismatch(path: String, dictionaryScale: Int, requested: Int)
-    case missingScale(path: String)
 
     public var description: String {
         switch self {
         case .wrongShape(let path, let reason): return "\(path): not a coupled ScSR dictionary: \(reason)"
         case .badMetadata(let path, let key, let value): return "\(path): metadata '\(key)' has the unusable value '\(value)'"
-        case .scaleMismatch(let path, let dictionaryScale, let requested):
-            return "\(path): dictionary was trained for x\(dictionaryScale), but x\(requested) was requested; train one with `srlab train sc --scale \(requested)`"
-        case .missingScale(let path):
-            return "\(path): dictionary metadata states no 'scale' (or 'upscale'), so the factor it was trained for is unknown; add \"scale\": \"N\" to the file's __metadata__ if you know it"
         }
     }
 }
@@ -66,6 +61,12 @@ public struct CoupledDictionary: Sendable {
     public var metadata: DictionaryMetadata
 
     public var atoms: Int { high.columns }
+
+    /// The `kind` of dictionary files, and their tensors (by which files without a kind are known).
+    public static let fileKind = "sc-dictionary"
+    public static let tensorNames: Set<String> = ["Dh", "Dl"]
+    /// Where a dictionary file states its scale: SRLab's `scale`, or the converted release files' `upscale`.
+    public static let scaleKeys = ["scale", "upscale"]
 
     public init(high: Matrix<Double>, low: Matrix<Double>, metadata: DictionaryMetadata) {
         precondition(high.columns == low.columns && high.rows == metadata.patchSize * metadata.patchSize
@@ -82,7 +83,7 @@ public struct CoupledDictionary: Sendable {
     ///
     /// A dictionary is trained for one factor, so its metadata must say which: `scale` (SRLab's
     /// files) or `upscale` (the converted release files, ×2). A file stating neither is refused
-    /// rather than given a default factor. Other settings fall back to the release's (λ 0.15;
+    /// (`ModelFileError.missingScale`) rather than given a default factor. Other settings fall back to the release's (λ 0.15;
     /// the patch size comes from `Dh`). Both tensors must be finite and every `Dl` atom nonzero,
     /// since the coder divides by its norm.
     public init(file: SafeTensorsFile, path: String) throws {
@@ -104,22 +105,21 @@ public struct CoupledDictionary: Sendable {
         }
         let m = file.metadata
         // Our keys first, then the names the converted release files use (upscale, train_lambda).
-        func number<T: LosslessStringConvertible>(_ keys: [String], _ fallback: T?) throws -> T {
-            guard let key = keys.first(where: { m[$0] != nil }), let text = m[key] else {
-                guard let fallback else { throw DictionaryError.missingScale(path: path) }
-                return fallback
-            }
+        func number<T: LosslessStringConvertible>(_ keys: [String], _ fallback: T) throws -> T {
+            guard let key = keys.first(where: { m[$0] != nil }), let text = m[key] else { return fallback }
             guard let value = T(text) else { throw DictionaryError.badMetadata(path: path, key: key, value: text) }
             return value
         }
-        var metadata = DictionaryMetadata(scale: try number(["scale", "upscale"], nil), patchSize: side,
+        guard let scale = try file.statedScale(keys: Self.scaleKeys, path: path) else {
+            throw ModelFileError.missingScale(path: path, kind: Self.fileKind)
+        }
+        var metadata = DictionaryMetadata(scale: scale, patchSize: side,
                                           lambda: try number(["lambda", "train_lambda"], 0.15),
                                           features: m["features"] ?? DictionaryMetadata.featureDescription,
                                           trainingSet: m["training_set"] ?? m["source"])
         if let p = m["patch_size"], Int(p) != side {
             throw DictionaryError.badMetadata(path: path, key: "patch_size", value: p)
         }
-        guard metadata.scale >= 1 else { throw DictionaryError.badMetadata(path: path, key: "scale", value: "\(metadata.scale)") }
         guard metadata.lambda.isFinite, metadata.lambda >= 0 else {
             throw DictionaryError.badMetadata(path: path, key: m["lambda"] != nil ? "lambda" : "train_lambda", value: "\(metadata.lambda)")
         }
@@ -149,13 +149,6 @@ public struct CoupledDictionary: Sendable {
     /// Writes atomically (temporary file, then rename).
     public func write(to path: String) throws {
         try safeTensors().write(to: path)
-    }
-
-    /// Throws unless the dictionary was trained for `scale`.
-    public func check(scale: Int, path: String) throws {
-        guard metadata.scale == scale else {
-            throw DictionaryError.scaleMismatch(path: path, dictionaryScale: metadata.scale, requested: scale)
-        }
     }
 }
 

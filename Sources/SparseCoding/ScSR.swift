@@ -56,6 +56,8 @@ public struct ScSR: SuperResolver {
     let lowCoding: CodingDictionary
 
     public var name: String { "sc" }
+    /// The factor the dictionary was trained for.
+    public var scale: Int { dictionary.metadata.scale }
 
     public init(dictionary: CoupledDictionary, options: Options = Options(), solver: any SparseSolver = LassoHomotopy()) {
         precondition(options.overlap >= 0 && options.overlap < dictionary.metadata.patchSize, "overlap must be below the patch size")
@@ -72,35 +74,26 @@ public struct ScSR: SuperResolver {
         lowCoding = CodingDictionary(low)
     }
 
-    /// Loads a dictionary file and checks it was trained for `scale` (a dictionary that does not
-    /// state its scale is refused, see `CoupledDictionary.init(file:path:)`) and that its patches
-    /// are larger than the overlap (errors name the file).
-    public init(contentsOf path: String, scale: Int, options: Options = Options(),
-                solver: any SparseSolver = LassoHomotopy()) throws {
-        try self.init(file: try SafeTensorsFile(contentsOf: path), path: path, scale: scale, options: options, solver: solver)
-        modelPath = path
-    }
-
-    /// `init(contentsOf:scale:options:solver:)` on a file already read.
-    public init(file: SafeTensorsFile, path: String, scale: Int, options: Options = Options(),
+    /// Reads a dictionary file (a dictionary that does not state its scale is refused, see
+    /// `CoupledDictionary.init(file:path:)`) and checks that its patches are larger than the
+    /// overlap; errors name `path`. The registry in Methods checks the file's kind and scale first.
+    public init(file: SafeTensorsFile, path: String, options: Options = Options(),
                 solver: any SparseSolver = LassoHomotopy()) throws {
         let dictionary = try CoupledDictionary(file: file, path: path)
-        try dictionary.check(scale: scale, path: path)
         let p = dictionary.metadata.patchSize
         guard options.overlap >= 0, options.overlap < p else {
             throw DictionaryError.wrongShape(path: path, reason: "its \(p)×\(p) patches are too small for the patch overlap of \(options.overlap)")
         }
         self.init(dictionary: dictionary, options: options, solver: solver)
+        modelPath = path
     }
 
-    public func upscale(lowRes: Plane, scale: Int) -> Plane {
-        upscale(lowRes: lowRes, scale: scale, progress: nil)
+    public func upscale(lowRes: Plane) -> Plane {
+        upscale(lowRes: lowRes, progress: nil)
     }
 
     /// `progress` counts the patches coded (back-projection, a small part, is not counted).
-    public func upscale(lowRes: Plane, scale: Int, progress: ProgressHook?) -> Plane {
-        precondition(scale == dictionary.metadata.scale,
-                     "ScSR: dictionary is for x\(dictionary.metadata.scale), asked for x\(scale)")
+    public func upscale(lowRes: Plane, progress: ProgressHook?) -> Plane {
         let low255 = lowRes.map { $0 * 255 }
         var mid = Resize.bicubic(low255, scale: Double(scale))
         if options.roundMidResolution { mid = mid.map { min(255, max(0, $0.rounded())) } }

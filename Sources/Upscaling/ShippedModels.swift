@@ -1,9 +1,9 @@
 import Foundation
+import Methods
 
 /// A model file SRLab ships (`results/models`), found without `--model`.
 public struct ShippedModel: Equatable, Sendable {
-    /// The command line's method name: "srcnn", "scn" or "sc".
-    public var method: String
+    public var method: MethodName
     /// How it is named in output lines, e.g. "srcnn 9-5-5".
     public var label: String
     public var path: String
@@ -30,21 +30,13 @@ public struct ShippedModels: Sendable {
         self.folders = folders.filter { seen.insert(URL(fileURLWithPath: $0).standardizedFileURL.path).inserted }
     }
 
-    /// The shipped models' file names for `scale`, best first: the ranking of the PSNR tables in
-    /// results/models/README.md (9-5-5 over 9-1-5 over the sparse-coding network over ScSR).
-    public static func ranking(scale s: Int) -> [(method: String, label: String, file: String)] {
-        [("srcnn", "srcnn 9-5-5", "srcnn_x\(s)_9-5-5.safetensors"),
-         ("srcnn", "srcnn 9-1-5", "srcnn_x\(s)_9-1-5.safetensors"),
-         ("scn", "scn", "scn_x\(s).safetensors"),
-         ("sc", "sc", "sc_x\(s).safetensors")]
-    }
-
-    /// The best model for `scale` (and `method`, when given), or nil when no folder has one.
-    public func best(scale: Int, method: String? = nil) -> ShippedModel? {
-        let candidates = Self.ranking(scale: scale).filter { method == nil || $0.method == method }
+    /// The best model for `scale` (and `method`, when given), or nil when no folder has one; the
+    /// ranking is the registry's (`MethodName.shippedRanking`).
+    public func best(scale: Int, method: MethodName? = nil) -> ShippedModel? {
+        let candidates = MethodName.shippedRanking.filter { method == nil || $0.method == method }
         for folder in folders {
             for c in candidates {
-                let path = URL(fileURLWithPath: folder).appendingPathComponent(c.file).path
+                let path = URL(fileURLWithPath: folder).appendingPathComponent(c.file(scale: scale)).path
                 var isFolder: ObjCBool = false
                 if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), !isFolder.boolValue {
                     return ShippedModel(method: c.method, label: c.label, path: path)

@@ -17,20 +17,21 @@ public enum Upscaling {
     /// that can be upscaled can also be evaluated at that scale.
     public static func minimumSide(scale: Int) -> Int { ImageIO.minimumSide(scale: scale) }
 
-    /// Reads `input`, upscales it by `scale` with `resolver` (Y by the method, chroma by bicubic)
+    /// Reads `input`, upscales it by the resolver's scale (Y by the method, chroma by bicubic)
     /// and writes the result to `output` atomically. Errors name the file.
-    public static func upscaleFile(input: String, output: String, scale: Int, resolver: SuperResolver,
+    public static func upscaleFile(input: String, output: String, resolver: SuperResolver,
                                    maxPixels: Int = ImageIO.defaultMaxPixels, options: ImageWriteOptions = .init(),
                                    progress: ProgressHook? = nil,
                                    clock: () -> Double = { ProgressReporter.monotonicSeconds() }) throws -> UpscaleOutcome {
         let started = clock()
         let format = try ImageFormat(outputPath: output)
         let image = try ImageIO.read(input, maxPixels: maxPixels)
+        let scale = resolver.scale
         let side = minimumSide(scale: scale)
         guard image.width >= side, image.height >= side else {
             throw ImageError.tooSmall(path: input, width: image.width, height: image.height, scale: scale)
         }
-        let result = try SRProtocol.upscale(image, scale: scale, with: resolver, progress: progress)
+        let result = try SRProtocol.upscale(image, with: resolver, progress: progress)
         let writing = clock()
         try ImageIO.write(result, to: output, options: options)
         let finished = clock()

@@ -45,7 +45,7 @@ try BLASThreads.with(threads ?? BLASThreads.count) {
             let path = (folder as NSString).appendingPathComponent(name)
             let image = try PreparedImage(image: try ImageIO.read(path), name: name, scale: scale, path: path)
             let start = DispatchTime.now().uptimeNanoseconds
-            let out = model.upscale(lowRes: image.lowRes, scale: scale)
+            let out = model.resolver(scale: scale).upscale(lowRes: image.lowRes)
             let ms = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
             let (score, _) = SRProtocol.score(out, against: image)
             print(String(format: "%-20@ %8.4f dB  SSIM %.4f  %7.1f ms", name, score.psnr, score.ssim, ms))
@@ -61,7 +61,7 @@ try BLASThreads.with(threads ?? BLASThreads.count) {
         var rng = Xoshiro256(seed: 5)
         let low = Imaging.Plane(width: side / 3 + 1, height: side / 3 + 1, values: (0..<((side / 3 + 1) * (side / 3 + 1))).map { _ in rng.nextUniform() })
         let start = DispatchTime.now().uptimeNanoseconds
-        let out = model.upscale(lowRes: low, scale: 3)
+        let out = model.resolver(scale: 3).upscale(lowRes: low)
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         var usage = rusage()
         getrusage(0, &usage)  // RUSAGE_SELF

@@ -2,6 +2,7 @@ import ArgumentParser
 import ConvNet
 import Foundation
 import Harness
+import Methods
 import Imaging
 import LinearAlgebra
 import SparseCoding
@@ -56,11 +57,11 @@ struct BenchCommand: ParsableCommand {
             if let urls = try? DataRoot(option: data).dataset("Set5"), let images = try? Evaluation.load(urls) {
                 let pixels = images.map { Double($0.image.width * $0.image.height) }.reduce(0, +) / Double(images.count)
                 for s in [2, 3, 4] {
-                    var methods: [(String, SuperResolver)] = [("bicubic", BicubicResolver())]
-                    if let sc = try? ScSR(contentsOf: "results/models/sc_x\(s).safetensors", scale: s) { methods.append(("sc", sc)) }
-                    if let cnn = try? SRCNN(contentsOf: "results/models/srcnn_x\(s)_9-1-5.safetensors", scale: s) { methods.append(("srcnn 9-1-5", cnn)) }
+                    var methods: [(String, SuperResolver)] = [("bicubic", BicubicResolver(scale: s))]
+                    if let sc = try? MethodName.sc.resolver(model: "results/models/sc_x\(s).safetensors", scale: s) { methods.append(("sc", sc)) }
+                    if let cnn = try? MethodName.srcnn.resolver(model: "results/models/srcnn_x\(s)_9-1-5.safetensors", scale: s) { methods.append(("srcnn 9-1-5", cnn)) }
                     for (name, m) in methods {
-                        let report = try Evaluation.run(m, images: images, scale: s, dataset: "Set5")
+                        let report = try Evaluation.run(m, images: images, dataset: "Set5")
                         add("methods (Set5, per image)", "\(name) x\(s)", report.mean.seconds, "s/image")
                         add("methods (Set5, per image)", "\(name) x\(s) throughput", pixels / report.mean.seconds / 1e6, "MP/s")
                     }

@@ -3,12 +3,6 @@ import Foundation
 import Harness
 import Imaging
 
-/// The methods, model needs and solvers a spec may name: the command line's own.
-let specVocabulary = ExperimentSpec.Vocabulary(
-    methods: Set(MethodName.allCases.map(\.rawValue)),
-    needingModel: Set(MethodName.allCases.filter { $0 != .bicubic }.map(\.rawValue)),
-    solvers: [MethodName.sc.rawValue: Set(SolverName.allCases.map(\.rawValue))])
-
 struct CompareCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "compare",
@@ -21,7 +15,7 @@ struct CompareCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let spec = try ExperimentSpec.load(experiment, vocabulary: specVocabulary)
+            let spec = try ExperimentSpec.load(experiment)
             var cells = Cell.enumerate(spec)
             var shardLabel: ShardLabel?
             if let shard {
@@ -35,7 +29,7 @@ struct CompareCommand: ParsableCommand {
             // Checked before any work: a folder srlab may not write must fail at once.
             let folder = try ResultsFolder(output ?? "results/\(spec.name)")
             note("\(spec.name): \(cells.count) cells")
-            let result = try Comparison.run(spec, cells: cells, dataRoot: DataRoot(option: data), makeResolver: comparisonResolver,
+            let result = try Comparison.run(spec, cells: cells, dataRoot: DataRoot(option: data),
                                             shard: shardLabel?.text, specPath: experiment, progress: note)
             if let shardLabel {
                 let file = try ResultsWriter.writeShard(result, label: shardLabel, to: folder)
@@ -68,7 +62,7 @@ struct MergeCommand: ParsableCommand {
                 }
             }
             let merged = try Comparison.merge(parts, paths: shards, allowPartial: partial)
-            try merged.spec.validate(path: shards[0], vocabulary: specVocabulary)
+            try merged.spec.validate(path: shards[0])
             let folder = try ResultsFolder(output ?? "results/\(merged.spec.name)")
             try ResultsWriter.write(merged, to: folder)
             let missing = merged.partial.map { " (partial: shards \($0.missing.map(String.init).joined(separator: ", ")) of \($0.count) missing)" } ?? ""

@@ -3,6 +3,7 @@ import Equivalence
 import Foundation
 import Harness
 import Imaging
+import Methods
 import SparseCoding
 
 /// `srlab equivalence`: the sparse-coding pipeline and its network form, run from the same
@@ -77,8 +78,8 @@ struct EquivalenceCommand: ParsableCommand {
             let s = scale.value
             let source = try ImageSource(dataset: dataset, dataRoot: data, images: images)
             let urls = source.urls, setName = source.name
-            let dictionary = try CoupledDictionary(contentsOf: model)
-            try dictionary.check(scale: s, path: model)
+            let file = try ModelFile.load(model, as: .scDictionary, scale: s)
+            let dictionary = try CoupledDictionary(file: file.contents, path: model)
             if let json { try OutputPath.prepareFile(json, option: "--json") }
             let loaded = try Evaluation.load(urls)
             let prepared = try loaded.map {

@@ -2,14 +2,15 @@ import ArgumentParser
 import Foundation
 import Harness
 import Imaging
+import Methods
 
 struct EvalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "eval",
         abstract: "Score a method on an image set under the SR protocol (Y, MATLAB bicubic, s-pixel shave).")
 
-    @Option(help: "bicubic, sc, srcnn or scn.") var method: MethodName
-    @Option(help: "Model file (safetensors) for sc, srcnn and scn.") var model: String?
+    @Option(help: "The method: \(MethodName.allCases.map(\.rawValue).joined(separator: ", ")).") var method: MethodName
+    @Option(help: "Model file (safetensors) for \(MethodName.withModels.map(\.rawValue).joined(separator: ", ")).") var model: String?
     @Option(help: "Sparse-coding solver for sc: homotopy (fast) or feature-sign (the exact reference).") var solver: SolverName = .homotopy
     @Option(help: "Image set under the data root, e.g. Set5.") var dataset: String?
     @Option(help: "Data root (default: $SRLAB_DATA, else ./data).") var data: String?
@@ -34,10 +35,10 @@ struct EvalCommand: ParsableCommand {
             let source = try ImageSource(dataset: dataset, dataRoot: data, images: images)
             let urls = source.urls, setName = source.name
             let savedFiles = try saveFolder.map { try Evaluation.savedFileNames(ImageFolder.names(urls), folder: $0.path) }
-            let resolver = try makeResolver(method, model: model, scale: s, solver: solver)
+            let resolver = try method.resolver(model: model, scale: s, solver: solver)
             let loaded = try Evaluation.load(urls)
             if let saveFolder, let savedFiles { try saveFolder.claim(savedFiles) }
-            let report = try Evaluation.run(resolver, images: loaded, scale: s, dataset: setName,
+            let report = try Evaluation.run(resolver, images: loaded, dataset: setName,
                                             save: saveFolder.map { Evaluation.saver(folder: $0.path) }) { i, r in
                 note(String(format: "[%d/%d] %@  %.4f dB  %.3f s", i + 1, loaded.count, r.name, r.psnr, r.seconds))
             }

@@ -3,6 +3,7 @@ import ConvNet
 import Equivalence
 import Foundation
 import SparseCoding
+import TensorFile
 
 /// `srlab train scn …`: the sparse-coding network initialised from a coupled dictionary (LISTA
 /// layers with their own weights, as in Wang et al.'s SCN) trained end to end by SRCNN's trainer:
@@ -50,7 +51,7 @@ struct TrainSCNCommand: ParsableCommand {
         guard iterations >= 2 else { throw ValidationError("--iterations must be at least 2") }
         let dict = try CoupledDictionary(contentsOf: dictionary)
         guard dict.metadata.scale == scale else {
-            throw DictionaryError.scaleMismatch(path: dictionary, dictionaryScale: dict.metadata.scale, requested: scale)
+            throw ModelFileError.wrongScale(path: dictionary, kind: CoupledDictionary.fileKind, trained: dict.metadata.scale, requested: scale)
         }
         guard dict.metadata.patchSize == 5 else {
             throw DictionaryError.wrongShape(path: dictionary, reason: "the network needs 5×5 patches, this one has \(dict.metadata.patchSize)×\(dict.metadata.patchSize)")

@@ -3,6 +3,7 @@ import AtomicIO
 import Foundation
 import Harness
 import Imaging
+import Methods
 import Upscaling
 
 struct UpscaleCommand: ParsableCommand {
@@ -10,8 +11,8 @@ struct UpscaleCommand: ParsableCommand {
         commandName: "upscale",
         abstract: "Super-resolve low-resolution images (Y by the method, chroma and alpha by bicubic) into PNG, JPEG or BMP files.",
         discussion: """
-            Without --method, the best shipped model for the scale is used (srcnn 9-5-5, then srcnn 9-1-5, \
-            scn, sc), looked for in $SRLAB_MODELS, a models folder beside srlab, results/models here, then \
+            Without --method, the best shipped model for the scale is used (\(MethodName.shippedRanking.map(\.label).joined(separator: ", then "))), \
+            looked for in $SRLAB_MODELS, a models folder beside srlab, results/models here, then \
             results/models in the repository srlab was built in; bicubic when there is none. A method \
             without --model takes its best shipped model.
 
@@ -21,8 +22,8 @@ struct UpscaleCommand: ParsableCommand {
 
     @Argument(help: "Low-resolution images (BMP, PNG, JPEG), or folders of them.") var inputs: [String]
     @Option(help: "Scale factor, \(SRProtocol.scalesInWords).") var scale: ScaleOption
-    @Option(help: "bicubic, sc, srcnn or scn (default: the best shipped model for the scale).") var method: MethodName?
-    @Option(help: "Model file (safetensors) for sc, srcnn and scn (default: the method's best shipped model).") var model: String?
+    @Option(help: "\(MethodName.allCases.map(\.rawValue).joined(separator: ", ")) (default: the best shipped model for the scale).") var method: MethodName?
+    @Option(help: "Model file (safetensors) for \(MethodName.withModels.map(\.rawValue).joined(separator: ", ")) (default: the method's best shipped model).") var model: String?
     @Option(name: .shortAndLong, help: "Output image (.png, .jpg/.jpeg or .bmp); for several inputs a folder (existing, or ending in /).") var output: String
     @OptionGroup var files: ImageFileOptions
     @Flag(help: "Replace images that already exist in the output folder.") var overwrite = false
@@ -45,12 +46,9 @@ struct UpscaleCommand: ParsableCommand {
             let jobs = batch ? try UpscalePlan.batch(inputs: inputs, into: output, overwrite: overwrite)
                              : [try UpscalePlan.single(input: inputs[0], output: output)]
             for job in jobs { _ = try ImageFormat(outputPath: job.output) }
-            let choice = try MethodChoice.resolve(method: method?.rawValue, model: model, scale: s, models: ShippedModels.located)
+            let choice = try MethodChoice.resolve(method: method, model: model, scale: s, models: ShippedModels.located)
             if let message = choice.note { note(message) }
-            guard let chosen = MethodName(rawValue: choice.method) else {
-                throw HarnessError.unavailableMethod("unknown method '\(choice.method)'")
-            }
-            let resolver = try makeResolver(chosen, model: choice.model, scale: s)
+            let resolver = try choice.method.resolver(model: choice.model, scale: s)
             let methodText = "\(resolver.name)" + (choice.model.map { " (\($0))" } ?? "") + " ×\(s)"
             let folder = batch ? output : URL(fileURLWithPath: output).deletingLastPathComponent().path
             let folderExisted = FileManager.default.fileExists(atPath: folder)
@@ -62,7 +60,7 @@ struct UpscaleCommand: ParsableCommand {
                 let label = (jobs.count > 1 ? "[\(i + 1)/\(jobs.count)] " : "") + name
                 let reporter = ProgressReporter.standardError(label: label, forced: progress, quiet: quiet)
                 do {
-                    let done = try Upscaling.upscaleFile(input: job.input, output: job.output, scale: s,
+                    let done = try Upscaling.upscaleFile(input: job.input, output: job.output,
                                                          resolver: resolver, maxPixels: files.maxPixels,
                                                          options: files.writeOptions, progress: reporter?.hook)
                     reporter?.finish()

@@ -21,7 +21,8 @@ import TensorFile
             do {
                 _ = try SRCNN(contentsOf: path, scale: scale)
                 Issue.record("a model without a scale ran at x\(scale)")
-            } catch let error as SRCNNError {
+            } catch let error as ModelFileError {
+                #expect(error == .missingScale(path: path, kind: "srcnn"))
                 #expect(error.description.hasPrefix(path) && error.description.contains("no 'scale'"))
             }
         }
@@ -30,12 +31,12 @@ import TensorFile
         var stated = model
         stated.metadata["scale"] = "three"
         try stated.write(to: path)
-        #expect(throws: SRCNNError.self) { try SRCNN(contentsOf: path, scale: 3) }
+        #expect(throws: ModelFileError.badScale(path: path, key: "scale", value: "three")) { try SRCNN(contentsOf: path, scale: 3) }
         stated.metadata["scale"] = "3"
         try stated.write(to: path)
         let loaded = try SRCNN(contentsOf: path, scale: 3)
         #expect(loaded.parameters == model.parameters && loaded.modelPath == path)
-        #expect(throws: SRCNNError.self) { try SRCNN(contentsOf: path, scale: 2) }
+        #expect(throws: ModelFileError.wrongScale(path: path, kind: "srcnn", trained: 3, requested: 2)) { try SRCNN(contentsOf: path, scale: 2) }
     }
 
     /// The notebooks run the authors' ×3 filters at --scale 3; their files state scale 3.
@@ -44,8 +45,8 @@ import TensorFile
     func authorsFiltersLoadAtScale3Only(_ file: String) throws {
         let path = referenceRoot!.appendingPathComponent(file).path
         #expect(try SRCNN(contentsOf: path, scale: 3).metadata["scale"] == "3")
-        #expect(throws: SRCNNError.self) { try SRCNN(contentsOf: path, scale: 2) }
-        #expect(throws: SRCNNError.self) { try SRCNN(contentsOf: path, scale: 4) }
+        #expect(throws: ModelFileError.self) { try SRCNN(contentsOf: path, scale: 2) }
+        #expect(throws: ModelFileError.self) { try SRCNN(contentsOf: path, scale: 4) }
     }
 
     @Test func shapesInferenceCannotRunAreRefused() throws {
@@ -87,7 +88,7 @@ import TensorFile
         model.metadata["scale"] = "2"
         #expect(model.parameters.allSatisfy { $0.allSatisfy(\.isFinite) })
         let low = SRCNNModelTests.randomPlane(width: 12, height: 10, seed: 3)
-        #expect(Set(model.upscale(lowRes: low, scale: 2).values) == [0]) // what the file would give
+        #expect(Set(model.resolver(scale: 2).upscale(lowRes: low).values) == [0]) // what the file would give
         let path = Self.temporaryModelPath()
         defer { try? FileManager.default.removeItem(atPath: path) }
         try model.write(to: path)

@@ -160,7 +160,7 @@ import LinearAlgebra
         defer { try? FileManager.default.removeItem(atPath: path) }
         try model.write(to: path)
         #expect(try SRCNN(contentsOf: path, scale: 3).parameters == model.parameters)
-        #expect(throws: SRCNNError.self) { try SRCNN(contentsOf: path, scale: 4) }
+        #expect(throws: ModelFileError.wrongScale(path: path, kind: "srcnn", trained: 3, requested: 4)) { try SRCNN(contentsOf: path, scale: 4) }
     }
 
     @Test func initialisationsHaveTheirStatedSpread() {

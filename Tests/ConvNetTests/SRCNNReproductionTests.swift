@@ -18,7 +18,7 @@ import Imaging
     @Test(.enabled(if: dataRoot != nil && referenceRoot != nil, "needs SRLAB_DATA and SRLAB_REFERENCE (or ../shared)"),
           arguments: cases)
     func authorsFiltersReproducePublishedPSNR(_ c: Case) throws {
-        let model = try SRCNN(contentsOf: referenceRoot!.appendingPathComponent(c.file).path)
+        let model = try SRCNN(contentsOf: referenceRoot!.appendingPathComponent(c.file).path, scale: 3).resolver(scale: 3)
         let folder = dataRoot!.appendingPathComponent(c.dataset)
         let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".bmp") }.sorted()
         #expect(files.count == 5)
@@ -26,7 +26,7 @@ import Imaging
         for name in files {
             let path = folder.appendingPathComponent(name).path
             let image = try PreparedImage(image: try ImageIO.read(path), name: name, scale: 3, path: path)
-            let (score, _) = SRProtocol.score(model.upscale(lowRes: image.lowRes, scale: 3), against: image)
+            let (score, _) = SRProtocol.score(model.upscale(lowRes: image.lowRes), against: image)
             print("\(c.file) \(name): PSNR \(String(format: "%.4f", score.psnr)) SSIM \(String(format: "%.4f", score.ssim))")
             psnrs.append(score.psnr)
             ssims.append(score.ssim)

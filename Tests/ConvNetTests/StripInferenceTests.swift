@@ -14,9 +14,9 @@ import Testing
             bytes.append(Quantize.uint8(120 + 100 * wave))
         } } }
         let image = Image8(width: 41, height: 70, channels: 3, bytes: bytes)
-        let network = SRCNN(architecture: architecture, heInitialisationSeed: 7)
-        let whole = try StripUpscale.upscale(image, scale: 3, with: network, coreRows: 70)
-        let strips = try StripUpscale.upscale(image, scale: 3, with: network, coreRows: 9)
+        let network = SRCNN(architecture: architecture, heInitialisationSeed: 7).resolver(scale: 3)
+        let whole = try StripUpscale.upscale(image, with: network, coreRows: 70)
+        let strips = try StripUpscale.upscale(image, with: network, coreRows: 9)
         let differing = zip(whole.bytes, strips.bytes).filter { $0 != $1 }.count
         let largest = zip(whole.bytes, strips.bytes).map { abs(Int($0) - Int($1)) }.max() ?? 0
         // Float32 sums over tiles placed differently may round a level apart, never more.

@@ -21,7 +21,7 @@ import TensorFile
         let file = Self.network().safeTensors()
         #expect(Self.refusal(file) == nil)
         #expect(try TrainableSparseCodingNetwork(file: file, path: "m", scale: 3).configuration.scale == 3)
-        #expect(throws: SparseCodingNetworkError.self) { try TrainableSparseCodingNetwork(file: file, path: "m", scale: 2) }
+        #expect(throws: ModelFileError.wrongScale(path: "m", kind: "scn", trained: 3, requested: 2)) { try TrainableSparseCodingNetwork(file: file, path: "m", scale: 2) }
         var unscaled = file
         unscaled.metadata["scale"] = nil
         #expect(Self.refusal(unscaled)?.contains("scale") == true)
@@ -59,15 +59,15 @@ import TensorFile
         try network.write(to: path)
         let loaded = try TrainableSparseCodingNetwork(contentsOf: path, scale: 3)
         let low = Plane(width: 10, height: 9, values: syntheticInputs(count: 1, side: 10, seed: 1).prefix(90).map { $0 })
-        #expect(loaded.upscale(lowRes: low, scale: 3).values.contains { !$0.isFinite })
+        #expect(loaded.upscale(lowRes: low).values.contains { !$0.isFinite })
         do {
-            _ = try loaded.checkedUpscale(lowRes: low, scale: 3, image: "synthetic")
+            _ = try loaded.checkedUpscale(lowRes: low, image: "synthetic")
             Issue.record("non-finite output accepted")
         } catch let error as SuperResolverError {
             #expect(error.description.hasPrefix(path) && error.description.contains("synthetic"))
         }
         let image = Image8.gray(eightBit: low.map { ($0 * 255).rounded() })
-        #expect(throws: SuperResolverError.self) { try SRProtocol.upscale(image, scale: 3, with: loaded) }
-        #expect(try Self.network().checkedUpscale(lowRes: low, scale: 3).values.allSatisfy(\.isFinite))
+        #expect(throws: SuperResolverError.self) { try SRProtocol.upscale(image, with: loaded) }
+        #expect(try Self.network().checkedUpscale(lowRes: low).values.allSatisfy(\.isFinite))
     }
 }

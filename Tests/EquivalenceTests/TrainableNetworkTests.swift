@@ -173,7 +173,7 @@ func syntheticInputs(count: Int, side: Int, seed: UInt64) -> [Double] {
         let loaded = try TrainableSparseCodingNetwork(contentsOf: path, scale: 3)
         #expect(loaded.parameters == network.parameters && loaded.configuration == network.configuration)
         #expect(loaded.metadata["kind"] == "scn" && loaded.metadata["departures"] != nil && loaded.metadata["seed"] == "4")
-        #expect(throws: SparseCodingNetworkError.self) { try TrainableSparseCodingNetwork(contentsOf: path, scale: 2) }
+        #expect(throws: ModelFileError.self) { try TrainableSparseCodingNetwork(contentsOf: path, scale: 2) }
         // A dictionary is not a network, and the error names the file.
         let other = folder.appendingPathComponent("dictionary.safetensors").path
         try SafeTensorsFile(tensors: ["Dh": Tensor(shape: [25, 2], floats: [Float](repeating: 0, count: 50))]).write(to: other)

@@ -24,7 +24,7 @@ struct BicubicProtocolTests {
 
     func evaluate(_ set: String, _ scale: Int) throws -> EvaluationReport {
         let images = try Evaluation.load(try DataRoot(option: dataRoot).dataset(set))
-        return try Evaluation.run(BicubicResolver(), images: images, scale: scale, dataset: set)
+        return try Evaluation.run(BicubicResolver(scale: scale), images: images, dataset: set)
     }
 
     @Test(arguments: 0..<6)

@@ -80,11 +80,11 @@ import Testing
         final class Counter: @unchecked Sendable { var count = 0 }
         let built = Counter()
         #expect(throws: HarnessError.self) {
-            try Comparison.run(s, cells: Cell.enumerate(s), dataRoot: root, makeResolver: { _ in built.count += 1; return BicubicResolver() })
+            try Comparison.run(s, cells: Cell.enumerate(s), dataRoot: root, makeResolver: { cell in built.count += 1; return BicubicResolver(scale: cell.scale) })
         }
         s = spec(); s.datasets = ["Nope"]; s.methods = [s.methods[0]]
         #expect(throws: ImageSetError.self) {
-            try Comparison.run(s, cells: Cell.enumerate(s), dataRoot: root, makeResolver: { _ in built.count += 1; return BicubicResolver() })
+            try Comparison.run(s, cells: Cell.enumerate(s), dataRoot: root, makeResolver: { cell in built.count += 1; return BicubicResolver(scale: cell.scale) })
         }
         #expect(built.count == 0)
     }

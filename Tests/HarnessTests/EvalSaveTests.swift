@@ -13,7 +13,7 @@ import Testing
     func checkSavedY(_ images: [LoadedImage], scale: Int) throws {
         let out = folder.appendingPathComponent("out")
         try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
-        let report = try Evaluation.run(BicubicResolver(), images: images, scale: scale, dataset: "t",
+        let report = try Evaluation.run(BicubicResolver(scale: scale), images: images, dataset: "t",
                                         save: Evaluation.saver(folder: out.path))
         for (loaded, result) in zip(images, report.images) {
             let prepared = try PreparedImage(image: loaded.image, name: loaded.name, scale: scale, path: loaded.path)

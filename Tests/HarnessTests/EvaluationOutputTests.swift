@@ -22,7 +22,7 @@ import Testing
         try writeImage("grey.png") { _, _ in 128 }
         try writeImage("dark.png") { _, _ in 20 }
         let source = try ImageSource(dataset: nil, dataRoot: nil, images: folder.path)
-        let report = try Evaluation.run(BicubicResolver(), images: try Evaluation.load(source.urls), scale: 2, dataset: source.name)
+        let report = try Evaluation.run(BicubicResolver(scale: 2), images: try Evaluation.load(source.urls), dataset: source.name)
         #expect(report.images.map(\.psnr) == [Evaluation.psnrCap, Evaluation.psnrCap])
         #expect(report.mean.psnr == Evaluation.psnrCap)
         let table = Evaluation.table(report)
@@ -37,7 +37,7 @@ import Testing
     @Test func aRealImageIsNotCapped() throws {
         defer { try? FileManager.default.removeItem(at: folder) }
         try writeImage("wave.png") { x, y in UInt8(128 + 60 * sin(Double(x) / 3) * cos(Double(y) / 4)) }
-        let report = try Evaluation.run(BicubicResolver(), images: try Evaluation.load(try ImageFolder.list(folder.path)), scale: 2, dataset: "w")
+        let report = try Evaluation.run(BicubicResolver(scale: 2), images: try Evaluation.load(try ImageFolder.list(folder.path)), dataset: "w")
         #expect(report.images[0].psnr < 60 && !Evaluation.table(report).contains(Evaluation.psnrCapNote))
     }
 
@@ -49,7 +49,7 @@ import Testing
         try writeImage("y.png") { x, y in UInt8(x + y) }
         let loaded = try Evaluation.load(try ImageFolder.list(folder.path))
         #expect(loaded.map(\.name) == ["x.jpg", "x.png", "y"])
-        let report = try Evaluation.run(BicubicResolver(), images: loaded, scale: 2, dataset: "xs")
+        let report = try Evaluation.run(BicubicResolver(scale: 2), images: loaded, dataset: "xs")
         #expect(Set(report.images.map(\.name)).count == 3)
         let saved = try Evaluation.savedFileNames(loaded.map(\.name), folder: "out")
         #expect(Set(saved).count == saved.count && saved.contains("x.jpg.png") && saved.contains("x.png_rgb.png"))

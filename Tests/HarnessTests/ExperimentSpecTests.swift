@@ -146,7 +146,7 @@ import Testing
         final class Counter: @unchecked Sendable { var count = 0 }
         let built = Counter()
         do {
-            _ = try Comparison.run(s, cells: allCells(), dataRoot: root, makeResolver: { _ in built.count += 1; return BicubicResolver() },
+            _ = try Comparison.run(s, cells: allCells(), dataRoot: root, makeResolver: { cell in built.count += 1; return BicubicResolver(scale: cell.scale) },
                                    specPath: "tiny.json")
             Issue.record("a crop of a missing image was accepted")
         } catch {

@@ -10,8 +10,9 @@ import Imaging
     struct OverflowingResolver: SuperResolver {
         var name: String { "overflowing" }
         var modelPath: String? { "models/overflow.safetensors" }
-        func upscale(lowRes: Plane, scale: Int) -> Plane {
-            var out = BicubicResolver().upscale(lowRes: lowRes, scale: scale)
+        var scale: Int { 2 }
+        func upscale(lowRes: Plane) -> Plane {
+            var out = BicubicResolver(scale: scale).upscale(lowRes: lowRes)
             out.values[out.values.count / 2] = .nan
             return out
         }
@@ -22,7 +23,7 @@ import Imaging
         let images = [LoadedImage(name: "ramp", path: "ramp.png", image: Image8.gray(eightBit: plane))]
         var saved = 0
         do {
-            _ = try Evaluation.run(OverflowingResolver(), images: images, scale: 2, dataset: "test",
+            _ = try Evaluation.run(OverflowingResolver(), images: images, dataset: "test",
                                    save: { _, _, _ in saved += 1 })
             Issue.record("non-finite output was scored")
         } catch let error as SuperResolverError {
@@ -31,6 +32,6 @@ import Imaging
         }
         #expect(saved == 0)
         // The same images through plain bicubic pass the check.
-        #expect(try Evaluation.run(BicubicResolver(), images: images, scale: 2, dataset: "test").images.count == 1)
+        #expect(try Evaluation.run(BicubicResolver(scale: 2), images: images, dataset: "test").images.count == 1)
     }
 }

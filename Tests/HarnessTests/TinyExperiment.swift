@@ -3,9 +3,8 @@ import Foundation
 import Imaging
 @testable import Harness
 
-/// The command line's vocabulary for specs, as `srlab compare` builds it.
-let cliVocabulary = ExperimentSpec.Vocabulary(methods: ["bicubic", "sc", "srcnn", "scn"], needingModel: ["sc", "srcnn", "scn"],
-                                              solvers: ["sc": ["homotopy", "feature-sign"]])
+/// The vocabulary `srlab compare` checks specs against: the registry's.
+let cliVocabulary = ExperimentSpec.Vocabulary.registry
 
 /// A tiny experiment for tests: three synthetic PNGs in a set "Tiny", bicubic and a tiny random
 /// SRCNN at x2 and x3, all under `folder` (a fresh temporary folder per test).
@@ -36,8 +35,8 @@ extension TinyExperiment {
     }
 
     var factory: Comparison.ResolverFactory { { cell in
-        if cell.method == "bicubic" { return BicubicResolver() }
-        return SRCNN(architecture: SRCNNArchitecture(f1: 3, f2: 1, f3: 3, n1: 4, n2: 2), seed: 7)
+        if cell.method == "bicubic" { return BicubicResolver(scale: cell.scale) }
+        return SRCNN(architecture: SRCNNArchitecture(f1: 3, f2: 1, f3: 3, n1: 4, n2: 2), seed: 7).resolver(scale: cell.scale)
     } }
 
     func run(_ cells: [Cell], root: DataRoot, shard: ShardLabel? = nil) throws -> ComparisonRun {

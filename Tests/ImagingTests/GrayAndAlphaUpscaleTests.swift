@@ -30,7 +30,7 @@ import Testing
     func grayImageGivesTheBicubicResult(scale: Int) throws {
         let plane = Self.grayPlane(width: 17, height: 12)
         let image = Image8.gray(eightBit: plane)
-        let out = try SRProtocol.upscale(image, scale: scale, with: BicubicResolver())
+        let out = try SRProtocol.upscale(image, with: BicubicResolver(scale: scale))
         let expected = Self.bicubic8(plane, scale: scale)
         #expect(out.channels == 1 && out.width == 17 * scale && out.height == 12 * scale)
         #expect(Self.maxDifference(out.channel(0), expected) <= 1)
@@ -51,7 +51,7 @@ import Testing
             return UInt8(value >> 8)
         }
         #expect(image.bytes == highBytes)
-        let out = try SRProtocol.upscale(image, scale: 2, with: BicubicResolver())
+        let out = try SRProtocol.upscale(image, with: BicubicResolver(scale: 2))
         #expect(Self.maxDifference(out.channel(0), Self.bicubic8(image.channel(0), scale: 2)) <= 1)
         #expect(out.bytes.max()! > 200)
     }
@@ -64,7 +64,7 @@ import Testing
         #expect(input.channels == 2 && input.hasAlpha)
         let decoded = try ImageIO.decode(try ImageIO.encode(input, as: .png))
         #expect(decoded == input) // gray+alpha is decoded with its alpha, not dropped
-        let out = try SRProtocol.upscale(decoded, scale: 3, with: BicubicResolver())
+        let out = try SRProtocol.upscale(decoded, with: BicubicResolver(scale: 3))
         #expect(out.channels == 2 && out.width == 36 && out.height == 30)
         #expect(Self.maxDifference(out.channel(0), Self.bicubic8(gray, scale: 3)) <= 1)
         let outAlpha = try #require(out.alpha)
@@ -83,8 +83,8 @@ import Testing
         } }
         let input = try ImageIO.decode(try ImageIO.encode(Image8(width: w, height: h, channels: 4, bytes: rgba), as: .png))
         #expect(input.channels == 4)
-        let out = try SRProtocol.upscale(input, scale: 2, with: BicubicResolver())
-        let colourOnly = try SRProtocol.upscale(Image8(width: w, height: h, channels: 3, bytes: rgb), scale: 2, with: BicubicResolver())
+        let out = try SRProtocol.upscale(input, with: BicubicResolver(scale: 2))
+        let colourOnly = try SRProtocol.upscale(Image8(width: w, height: h, channels: 3, bytes: rgb), with: BicubicResolver(scale: 2))
         try #require(out.channels == 4 && out.width == 2 * w && out.height == 2 * h)
         for i in 0..<(4 * w * h) {
             #expect(Array(out.bytes[(4 * i)..<(4 * i + 3)]) == Array(colourOnly.bytes[(3 * i)..<(3 * i + 3)]))

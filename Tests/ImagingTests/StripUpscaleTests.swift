@@ -22,9 +22,10 @@ import Testing
     /// A method that reads `radius` output rows around each pixel: bicubic, then a vertical box blur.
     struct BlurredBicubic: SuperResolver {
         let radius: Int
+        let scale: Int
         var name: String { "blurred bicubic" }
         var contextRadius: Int? { radius }
-        func upscale(lowRes: Plane, scale: Int) -> Plane {
+        func upscale(lowRes: Plane) -> Plane {
             let up = Resize.bicubic(lowRes, scale: Double(scale))
             var out = up
             for y in 0..<up.height { for x in 0..<up.width {
@@ -39,10 +40,10 @@ import Testing
     @Test(arguments: [1, 3], [2, 3, 4])
     func stripsEqualTheWholeImage(channels: Int, scale: Int) throws {
         let image = photo(width: 23, height: 61, channels: channels)
-        for method in [BicubicResolver() as SuperResolver, BlurredBicubic(radius: 7)] {
-            let whole = try StripUpscale.upscaleWhole(image, scale: scale, with: method)
+        for method in [BicubicResolver(scale: scale) as SuperResolver, BlurredBicubic(radius: 7, scale: scale)] {
+            let whole = try StripUpscale.upscaleWhole(image, with: method)
             let calls = Calls()
-            let strips = try StripUpscale.upscale(image, scale: scale, with: method, coreRows: 8) { done, total in calls.append(done, total) }
+            let strips = try StripUpscale.upscale(image, with: method, coreRows: 8) { done, total in calls.append(done, total) }
             #expect(strips == whole, "\(method.name) ×\(scale), \(channels) channels")
             #expect(calls.done == (1...8).map { min(61, 8 * $0) * scale })
             #expect(calls.totals == Set([61 * scale]))
@@ -55,16 +56,17 @@ import Testing
         struct Claims: SuperResolver {
             var name: String { "understated radius" }
             var contextRadius: Int? { 0 }
-            func upscale(lowRes: Plane, scale: Int) -> Plane { BlurredBicubic(radius: 12).upscale(lowRes: lowRes, scale: scale) }
+            var scale: Int { 2 }
+            func upscale(lowRes: Plane) -> Plane { BlurredBicubic(radius: 12, scale: scale).upscale(lowRes: lowRes) }
         }
-        let whole = try StripUpscale.upscaleWhole(image, scale: 2, with: Claims())
-        #expect(try StripUpscale.upscale(image, scale: 2, with: Claims(), coreRows: 8) != whole)
+        let whole = try StripUpscale.upscaleWhole(image, with: Claims())
+        #expect(try StripUpscale.upscale(image, with: Claims(), coreRows: 8) != whole)
     }
 
     /// A gray image comes out gray with its real levels, equal to bicubic on the plane.
     @Test func grayStaysGrayAtFullRange() throws {
         let image = photo(width: 20, height: 18, channels: 1)
-        let out = try StripUpscale.upscale(image, scale: 3, with: BicubicResolver())
+        let out = try StripUpscale.upscale(image, with: BicubicResolver(scale: 3))
         let direct = Image8.gray(unitScale: Resize.bicubic(image.channel(0).map { $0 / 255 }, scale: 3))
         #expect(out.channels == 1)
         #expect(out == direct)

@@ -12,32 +12,25 @@ import TensorFile
     }
 
     /// A dictionary is trained for one factor; one that does not say which is refused rather than
-    /// assumed to be ×2 (the release's converted files say so with `upscale`).
+    /// assumed to be ×2 (the release's converted files say so with `upscale`). The scale asked of
+    /// a dictionary is checked by the registry's loader (MethodsTests).
     @Test func theScaleMustBeStated() throws {
         let path = temporaryPath("unscaled.safetensors")
         try Self.withoutScale().write(to: path)
-        for scale in [2, 3] {
-            #expect(throws: DictionaryError.missingScale(path: path)) { _ = try ScSR(contentsOf: path, scale: scale) }
-        }
-        #expect(throws: DictionaryError.missingScale(path: path)) { _ = try CoupledDictionary(contentsOf: path) }
-        #expect(DictionaryError.missingScale(path: path).description.hasPrefix(path))
+        #expect(throws: ModelFileError.missingScale(path: path, kind: "sc-dictionary")) { _ = try CoupledDictionary(contentsOf: path) }
+        #expect(ModelFileError.missingScale(path: path, kind: "sc-dictionary").description.hasPrefix(path))
 
         var release = Self.withoutScale()
         release.metadata["upscale"] = "2"
         try release.write(to: path)
-        let loaded = try ScSR(contentsOf: path, scale: 2)
-        #expect(loaded.dictionary.metadata.scale == 2 && loaded.modelPath == path)
-        #expect(throws: DictionaryError.scaleMismatch(path: path, dictionaryScale: 2, requested: 3)) {
-            _ = try ScSR(contentsOf: path, scale: 3)
-        }
+        let loaded = try ScSR(file: try SafeTensorsFile(contentsOf: path), path: path)
+        #expect(loaded.scale == 2 && loaded.modelPath == path)
     }
 
     @Test(.enabled(if: referenceRoot() != nil, "needs SRLAB_REFERENCE (or ../shared/reference)"))
     func releasedDictionariesStateScale2() throws {
         for name in ["D_512_0.15_5.safetensors", "D_1024_0.15_5.safetensors"] {
-            let path = referenceRoot()! + "/" + name
-            #expect(try ScSR(contentsOf: path, scale: 2).dictionary.metadata.scale == 2)
-            #expect(throws: DictionaryError.self) { _ = try ScSR(contentsOf: path, scale: 3) }
+            #expect(try CoupledDictionary(contentsOf: referenceRoot()! + "/" + name).metadata.scale == 2)
         }
     }
 
@@ -45,7 +38,7 @@ import TensorFile
         func refusal(_ edit: (inout SafeTensorsFile) -> Void) -> String? {
             var file = smallDictionary().safeTensors()
             edit(&file)
-            do { _ = try ScSR(file: file, path: "d.safetensors", scale: 3); return nil } catch { return "\(error)" }
+            do { _ = try ScSR(file: file, path: "d.safetensors"); return nil } catch { return "\(error)" }
         }
         #expect(refusal { _ in } == nil)
         // No atoms but 2^62 rows: the row check multiplied 4 · 2^62 and trapped.

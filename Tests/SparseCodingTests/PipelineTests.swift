@@ -118,7 +118,7 @@ func referenceRoot() -> String? {
         let theirs = Color.luma(try ImageIO.read(root + "/Testing/result.bmp"))
         let x0 = 40, size = 24, margin = 8
         let sr = ScSR(dictionary: dictionary)
-        let out = Quantize.to8Bit(sr.upscale(lowRes: low.cropped(x: x0, y: x0, width: size, height: size), scale: 2))
+        let out = Quantize.to8Bit(sr.upscale(lowRes: low.cropped(x: x0, y: x0, width: size, height: size)))
         let side = 2 * size - 2 * margin
         let psnr = Metrics.psnr(out.cropped(x: margin, y: margin, width: side, height: side),
                                 theirs.cropped(x: 2 * x0 + margin, y: 2 * x0 + margin, width: side, height: side), shave: 0)
@@ -136,10 +136,10 @@ func referenceRoot() -> String? {
         for y in 0..<10 { for x in 0..<12 { low[x, y] = 0.5 + 0.4 * sin(Double(x) / 2) * cos(Double(y) / 3) } }
         let lock = NSLock()
         nonisolated(unsafe) var reports: [(Int, Int)] = []
-        let watched = sr.upscale(lowRes: low, scale: 2, progress: { done, total in lock.lock(); reports.append((done, total)); lock.unlock() })
+        let watched = sr.upscale(lowRes: low, progress: { done, total in lock.lock(); reports.append((done, total)); lock.unlock() })
         let patches = sr.patchSignals(midRes: Resize.bicubic(low.map { $0 * 255 }, scale: 2)).positions.count
         #expect(reports.count == (patches + 49) / 50)
         #expect(reports.allSatisfy { $0.1 == patches } && reports.last?.0 == patches)
-        #expect(watched.values == sr.upscale(lowRes: low, scale: 2).values)
+        #expect(watched.values == sr.upscale(lowRes: low).values)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Methods
 import Testing
 @testable import Upscaling
 
@@ -23,9 +24,9 @@ func touch(_ folder: URL, _ names: [String]) {
         #expect(models.best(scale: 3)?.label == "srcnn 9-1-5")
         #expect(models.best(scale: 4)?.label == "srcnn 9-5-5")
         #expect(models.best(scale: 4)?.path == folder.appendingPathComponent("srcnn_x4_9-5-5.safetensors").path)
-        #expect(models.best(scale: 3, method: "scn")?.path == folder.appendingPathComponent("scn_x3.safetensors").path)
-        #expect(models.best(scale: 3, method: "sc")?.method == "sc")
-        #expect(models.best(scale: 2, method: "srcnn") == nil)
+        #expect(models.best(scale: 3, method: .scn)?.path == folder.appendingPathComponent("scn_x3.safetensors").path)
+        #expect(models.best(scale: 3, method: .sc)?.method == .sc)
+        #expect(models.best(scale: 2, method: .srcnn) == nil)
         #expect(models.best(scale: 5) == nil)
     }
 
@@ -37,7 +38,7 @@ func touch(_ folder: URL, _ names: [String]) {
         let models = ShippedModels(folders: [first.path, second.path])
         #expect(models.best(scale: 3)?.path == first.appendingPathComponent("sc_x3.safetensors").path)
         #expect(models.best(scale: 2)?.path == second.appendingPathComponent("srcnn_x2_9-1-5.safetensors").path)
-        #expect(models.best(scale: 3, method: "srcnn")?.path == second.appendingPathComponent("srcnn_x3_9-5-5.safetensors").path)
+        #expect(models.best(scale: 3, method: .srcnn)?.path == second.appendingPathComponent("srcnn_x3_9-5-5.safetensors").path)
     }
 
     @Test func aFolderNamedLikeAModelIsNotOne() {
@@ -82,31 +83,31 @@ func touch(_ folder: URL, _ names: [String]) {
 
     @Test func noMethodTakesTheBestShippedModel() throws {
         let choice = try MethodChoice.resolve(method: nil, model: nil, scale: 3) { models }
-        #expect(choice.method == "srcnn" && choice.model?.hasSuffix("/srcnn_x3_9-5-5.safetensors") == true && choice.note == nil)
-        #expect(try MethodChoice.resolve(method: nil, model: nil, scale: 2) { models }.method == "sc")
+        #expect(choice.method == .srcnn && choice.model?.hasSuffix("/srcnn_x3_9-5-5.safetensors") == true && choice.note == nil)
+        #expect(try MethodChoice.resolve(method: nil, model: nil, scale: 2) { models }.method == .sc)
     }
 
     @Test func noShippedModelFallsBackToBicubicAndSaysSo() throws {
         let choice = try MethodChoice.resolve(method: nil, model: nil, scale: 5) { models }
-        #expect(choice.method == "bicubic" && choice.model == nil)
+        #expect(choice.method == .bicubic && choice.model == nil)
         #expect(choice.note?.contains("no shipped model for ×5") == true)
         #expect(choice.note?.contains(models.folders[0]) == true)
     }
 
     @Test func aMethodWithoutAModelTakesItsBestShippedModel() throws {
-        #expect(try MethodChoice.resolve(method: "srcnn", model: nil, scale: 3) { models }.model?.hasSuffix("/srcnn_x3_9-5-5.safetensors") == true)
-        #expect(try MethodChoice.resolve(method: "sc", model: nil, scale: 3) { models }.model?.hasSuffix("/sc_x3.safetensors") == true)
-        #expect(throws: MethodChoiceError.noShippedModel(method: "srcnn", scale: 2, searched: models.folders)) {
-            try MethodChoice.resolve(method: "srcnn", model: nil, scale: 2) { models }
+        #expect(try MethodChoice.resolve(method: .srcnn, model: nil, scale: 3) { models }.model?.hasSuffix("/srcnn_x3_9-5-5.safetensors") == true)
+        #expect(try MethodChoice.resolve(method: .sc, model: nil, scale: 3) { models }.model?.hasSuffix("/sc_x3.safetensors") == true)
+        #expect(throws: MethodChoiceError.noShippedModel(method: .srcnn, scale: 2, searched: models.folders)) {
+            try MethodChoice.resolve(method: .srcnn, model: nil, scale: 2) { models }
         }
     }
 
     @Test func explicitChoicesAreKeptAndTheModelsAreNotSearched() throws {
         let unused: () throws -> ShippedModels = { Issue.record("searched"); return models }
-        #expect(try MethodChoice.resolve(method: "scn", model: "m.safetensors", scale: 3, models: unused)
-                == MethodChoice(method: "scn", model: "m.safetensors"))
-        #expect(try MethodChoice.resolve(method: "bicubic", model: nil, scale: 3, models: unused) == MethodChoice(method: "bicubic", model: nil))
+        #expect(try MethodChoice.resolve(method: .scn, model: "m.safetensors", scale: 3, models: unused)
+                == MethodChoice(method: .scn, model: "m.safetensors"))
+        #expect(try MethodChoice.resolve(method: .bicubic, model: nil, scale: 3, models: unused) == MethodChoice(method: .bicubic, model: nil))
         #expect(throws: MethodChoiceError.modelWithoutMethod) { try MethodChoice.resolve(method: nil, model: "m", scale: 3, models: unused) }
-        #expect(throws: MethodChoiceError.modelWithBicubic) { try MethodChoice.resolve(method: "bicubic", model: "m", scale: 3, models: unused) }
+        #expect(throws: MethodChoiceError.modelNotTaken(method: .bicubic)) { try MethodChoice.resolve(method: .bicubic, model: "m", scale: 3, models: unused) }
     }
 }

@@ -83,9 +83,10 @@ import Testing
 
 /// A resolver that reports progress in three steps and upscales by pixel replication.
 struct SteppedResolver: SuperResolver {
+    let scale: Int
     var name: String { "stepped" }
-    func upscale(lowRes: Plane, scale: Int) -> Plane { upscale(lowRes: lowRes, scale: scale, progress: nil) }
-    func upscale(lowRes: Plane, scale: Int, progress: ProgressHook?) -> Plane {
+    func upscale(lowRes: Plane) -> Plane { upscale(lowRes: lowRes, progress: nil) }
+    func upscale(lowRes: Plane, progress: ProgressHook?) -> Plane {
         let counter = WorkCounter(total: 3, hook: progress)
         var out = Plane(width: lowRes.width * scale, height: lowRes.height * scale)
         for y in 0..<out.height { for x in 0..<out.width { out[x, y] = lowRes[x / scale, y / scale] } }
@@ -109,21 +110,21 @@ struct SteppedResolver: SuperResolver {
         let input = try writeImage("tiny.png", width: 3, height: 3)
         let output = folder.appendingPathComponent("out.png").path
         #expect(throws: ImageError.tooSmall(path: input, width: 3, height: 3, scale: 3)) {
-            try Upscaling.upscaleFile(input: input, output: output, scale: 3, resolver: BicubicResolver())
+            try Upscaling.upscaleFile(input: input, output: output, resolver: BicubicResolver(scale: 3))
         }
         #expect("\(ImageError.tooSmall(path: input, width: 3, height: 3, scale: 3))".hasSuffix(
             "3x3 is too small for scale 3 (needs at least 12 pixels per side)"))
         #expect(!FileManager.default.fileExists(atPath: output))
         // The smallest accepted image at ×3.
         let edge = try writeImage("edge.png", width: 12, height: 12)
-        #expect(try Upscaling.upscaleFile(input: edge, output: output, scale: 3, resolver: BicubicResolver()).width == 36)
+        #expect(try Upscaling.upscaleFile(input: edge, output: output, resolver: BicubicResolver(scale: 3)).width == 36)
     }
 
     @Test func theResultIsWrittenAndTheResolversProgressPassedOn() throws {
         let input = try writeImage("a.png", width: 10, height: 8)
         let output = folder.appendingPathComponent("a-x2.png").path
         let seen = Recorder()
-        let outcome = try Upscaling.upscaleFile(input: input, output: output, scale: 2, resolver: SteppedResolver(),
+        let outcome = try Upscaling.upscaleFile(input: input, output: output, resolver: SteppedResolver(scale: 2),
                                                 progress: { done, total in seen.written.append("\(done)/\(total)") })
         #expect(seen.written == ["1/3", "2/3", "3/3"])
         #expect(outcome.inputWidth == 10 && outcome.inputHeight == 8 && outcome.width == 20 && outcome.height == 16)

@@ -2,12 +2,15 @@ import Foundation
 import Testing
 import SeededRandom
 @testable import ConvNet
+import Imaging
 import SparseCoding
 import TensorFile
 @testable import Equivalence
+import Methods
 
 /// Seeded mutants of the real model files (results/models/*.safetensors, and the reference
-/// folder's SRCNN and ScSR files when present), each loaded through every model loader. A trap
+/// folder's SRCNN and ScSR files when present), each loaded as every method's model through the
+/// registry's one loader and the method's parser. A trap
 /// would end the test process, so finishing is the first check; beyond that every mutant must
 /// either throw one of the library's errors or load as the original model or another valid one,
 /// and mutants that break the format (or make the model unusable) must be refused.
@@ -37,30 +40,33 @@ import TensorFile
         var valid: Bool
     }
 
-    /// Loads through one loader at `scale`: nil for one of the library's errors; any other error
-    /// is recorded as an issue.
+    /// Loads as one method's model at `scale`, as `srlab` does (`ModelFile`, then the method):
+    /// nil for one of the library's errors; any other error is recorded as an issue.
     static func load(_ loader: Loader, _ file: SafeTensorsFile, path: String, scale: Int) -> Loaded? {
         do {
             switch loader {
             case .srcnn:
-                let m = try SRCNN(file: file, path: path, scale: scale)
+                let model = try ModelFile(contents: file, path: path, as: .srcnn, scale: scale)
+                let m = try #require(try MethodName.srcnn.resolver(file: model) as? SRCNNResolver).network
                 let counts = m.architecture.tensorShapes.map { $0.shape.reduce(1, *) }
                 let valid = m.parameters.map(\.count) == counts && m.parameters.allSatisfy { $0.allSatisfy(\.isFinite) }
                     && m.architecture.layers.allSatisfy { $0.kernel % 2 == 1 } && m.metadata["scale"] == "\(scale)"
                     && SRCNN.overflowingLayer(m.architecture, m.parameters) == nil
                 return Loaded(parameters: m.parameters.map { $0.map(Double.init) }, valid: valid)
             case .scsr:
-                let d = try ScSR(file: file, path: path, scale: scale).dictionary
+                let model = try ModelFile(contents: file, path: path, as: .scDictionary, scale: scale)
+                let d = try #require(try MethodName.sc.resolver(file: model) as? ScSR).dictionary
                 let valid = d.metadata.scale == scale && d.atoms > 0 && d.low.rows == 4 * d.high.rows
                     && d.metadata.patchSize > 4 && (d.high.elements + d.low.elements).allSatisfy(\.isFinite)
                 return Loaded(parameters: [d.high.elements, d.low.elements], valid: valid)
             case .scn:
-                let n = try TrainableSparseCodingNetwork(file: file, path: path, scale: scale)
+                let model = try ModelFile(contents: file, path: path, as: .scn, scale: scale)
+                let n = try #require(try MethodName.scn.resolver(file: model) as? TrainableSparseCodingNetwork)
                 let valid = n.configuration.scale == scale && n.parameters.map(\.count) == n.configuration.parameterCounts
                     && n.parameters.allSatisfy { $0.allSatisfy(\.isFinite) }
                 return Loaded(parameters: n.parameters.map { $0.map(Double.init) }, valid: valid)
             }
-        } catch is SafeTensorsError, is SRCNNError, is DictionaryError, is SparseCodingNetworkError {
+        } catch is SafeTensorsError, is ModelFileError, is SRCNNError, is DictionaryError, is SparseCodingNetworkError {
             return nil
         } catch {
             Issue.record("\(path) via \(loader): error outside the library's types: \(error)")
