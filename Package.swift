@@ -40,8 +40,9 @@ let package = Package(
         .target(name: "Equivalence", dependencies: ["SparseCoding", "ConvNet", "Imaging", "LinearAlgebra", "TensorFile"],
                 exclude: ["README.md"], swiftSettings: fastInDebugToo),
 
+        .target(name: "NearestNeighbour", dependencies: ["Imaging"], swiftSettings: fast),
         // The method registry: every method's name, model file kind and how it is built.
-        .target(name: "Methods", dependencies: ["Imaging", "TensorFile", "SparseCoding", "ConvNet", "Equivalence"],
+        .target(name: "Methods", dependencies: ["Imaging", "TensorFile", "NearestNeighbour", "SparseCoding", "ConvNet", "Equivalence"],
                 exclude: ["README.md"]),
 
         // `upscale` on people's files: shipped models, batches, progress.
@@ -67,6 +68,7 @@ let package = Package(
         .testTarget(name: "AtomicIOTests", dependencies: ["AtomicIO"]),
         .testTarget(name: "UpscalingTests", dependencies: ["Upscaling", "Imaging", "Methods"]),
         .testTarget(name: "MethodsTests", dependencies: ["Methods", "Imaging", "TensorFile", "SparseCoding", "ConvNet", "Equivalence", "SeededRandom"]),
+        .testTarget(name: "NearestNeighbourTests", dependencies: ["NearestNeighbour", "Imaging", "SeededRandom"]),
         .testTarget(name: "HarnessTests", dependencies: ["Harness", "Imaging", "ConvNet", "Methods", "TensorFile"]),
         .testTarget(name: "ConvNetTests", dependencies: ["SeededRandom", "ConvNet", "Imaging", "TensorFile", "LinearAlgebra"]),
         .testTarget(name: "SparseCodingTests", dependencies: ["SeededRandom", "SparseCoding", "LinearAlgebra", "Imaging", "TensorFile"]),

@@ -1,6 +1,7 @@
 import ConvNet
 import Equivalence
 import Imaging
+import NearestNeighbour
 import SparseCoding
 import TensorFile
 
@@ -8,7 +9,7 @@ import TensorFile
 /// code lives in its own module; adding one is a case here and its entry in `entry` below (and,
 /// if it reads a model file, its `kind` in that module's writer).
 public enum MethodName: String, CaseIterable, Sendable, Codable {
-    case bicubic, sc, srcnn, scn
+    case bicubic, nearest, sc, srcnn, scn
 
     /// What the registry knows of the method: the one table.
     public var entry: MethodEntry {
@@ -16,6 +17,10 @@ public enum MethodName: String, CaseIterable, Sendable, Codable {
         case .bicubic:
             .withoutModel("MATLAB imresize bicubic, the baseline every table starts with") { scale in
                 BicubicResolver(scale: scale)
+            }
+        case .nearest:
+            .withoutModel("nearest-neighbour, each LR pixel an s×s block") { scale in
+                NearestNeighbour(scale: scale)
             }
         case .sc:
             .withModel("sparse coding, ScSR (Yang et al. 2010), with a coupled dictionary", .scDictionary,

@@ -13,6 +13,7 @@ import Testing
     @Test func specsAreCheckedAgainstTheRegistry() {
         let vocabulary = ExperimentSpec.Vocabulary.registry
         #expect(vocabulary.methods == Set(MethodName.allCases.map(\.rawValue)))
+        #expect(vocabulary.methods.contains("nearest") && !vocabulary.needingModel.contains("nearest"))
         #expect(vocabulary.needingModel == ["sc", "srcnn", "scn"])
         #expect(vocabulary.solvers == ["sc": ["homotopy", "feature-sign"]])
     }
@@ -22,10 +23,11 @@ import Testing
         let root = try makeData()
         let spec = ExperimentSpec(name: "tiny", description: nil, methods: [
             .init(label: "Bicubic", method: "bicubic", models: nil, optional: nil, published: nil, curves: nil, solver: nil),
+            .init(label: "Nearest", method: "nearest", models: nil, optional: nil, published: nil, curves: nil, solver: nil),
         ], datasets: ["Tiny"], scales: [2, 3], crops: nil)
         try spec.validate(path: "tiny.json")
         let result = try Comparison.run(spec, cells: Cell.enumerate(spec), dataRoot: root)
-        #expect(result.cells.map(\.report.method) == ["bicubic", "bicubic"])
+        #expect(result.cells.map(\.report.method) == ["bicubic", "nearest", "bicubic", "nearest"])
         let images = try Evaluation.load(try root.dataset("Tiny"))
         for cell in result.cells {
             let direct = try Evaluation.run(try MethodName(rawValue: cell.cell.method)!.resolver(model: nil, scale: cell.cell.scale),
@@ -33,6 +35,8 @@ import Testing
             #expect(cell.report.images.map(\.psnr) == direct.images.map(\.psnr))
             #expect(cell.report.scale == cell.cell.scale)
         }
+        // Nearest-neighbour blocks score below bicubic on smooth images.
+        #expect(result.cells[1].report.mean.psnr < result.cells[0].report.mean.psnr)
     }
 
     /// A model file of the wrong kind stops the run before any cell, with the loader's error.

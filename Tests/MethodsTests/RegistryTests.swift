@@ -1,5 +1,6 @@
 import Foundation
 import Imaging
+import NearestNeighbour
 import SparseCoding
 import TensorFile
 import Testing
@@ -9,7 +10,7 @@ import Testing
     /// A resolver carries the scale it was built for, and upscales by it.
     @Test func everyResolverKnowsItsScale() throws {
         let low = Plane(width: 7, height: 5, values: (0..<35).map { Double($0) / 35 })
-        for method in [MethodName.bicubic] {
+        for method in [MethodName.bicubic, .nearest] {
             for scale in SRProtocol.scales {
                 let resolver = try method.resolver(model: nil, scale: scale)
                 let out = resolver.upscale(lowRes: low)
@@ -27,8 +28,8 @@ import Testing
         #expect(throws: ModelFileError.modelRequired(method: "sc", example: "results/models/sc_x2.safetensors")) {
             try MethodName.sc.resolver(model: nil, scale: 2)
         }
-        #expect(throws: ModelFileError.modelNotTaken(method: "bicubic", path: "m.safetensors")) {
-            try MethodName.bicubic.resolver(model: "m.safetensors", scale: 3)
+        #expect(throws: ModelFileError.modelNotTaken(method: "nearest", path: "m.safetensors")) {
+            try MethodName.nearest.resolver(model: "m.safetensors", scale: 3)
         }
     }
 

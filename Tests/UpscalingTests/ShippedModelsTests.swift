@@ -109,5 +109,7 @@ func touch(_ folder: URL, _ names: [String]) {
         #expect(try MethodChoice.resolve(method: .bicubic, model: nil, scale: 3, models: unused) == MethodChoice(method: .bicubic, model: nil))
         #expect(throws: MethodChoiceError.modelWithoutMethod) { try MethodChoice.resolve(method: nil, model: "m", scale: 3, models: unused) }
         #expect(throws: MethodChoiceError.modelNotTaken(method: .bicubic)) { try MethodChoice.resolve(method: .bicubic, model: "m", scale: 3, models: unused) }
+        #expect(throws: MethodChoiceError.modelNotTaken(method: .nearest)) { try MethodChoice.resolve(method: .nearest, model: "m", scale: 3, models: unused) }
+        #expect(try MethodChoice.resolve(method: .nearest, model: nil, scale: 3, models: unused) == MethodChoice(method: .nearest, model: nil))
     }
 }
