@@ -33,7 +33,7 @@ let package = Package(
         .target(name: "ConvNet", dependencies: ["LinearAlgebra", "Imaging", "TensorFile", "SeededRandom"],
                 exclude: ["README.md"], swiftSettings: fast + [.unsafeFlags(["-O"], .when(configuration: .debug))]),
 
-        .target(name: "Harness", dependencies: ["LinearAlgebra", "Imaging", "AtomicIO", "Methods"],
+        .target(name: "Harness", dependencies: ["LinearAlgebra", "Imaging", "AtomicIO", "Methods", "SparseCoding", "ConvNet", "TensorFile"],
                 swiftSettings: fast),
         .target(name: "SparseCoding", dependencies: ["LinearAlgebra", "Imaging", "TensorFile", "AtomicIO", "SeededRandom"],
                 exclude: ["README.md"], swiftSettings: fastInDebugToo),

@@ -122,6 +122,14 @@ public struct SRCNN: Sendable {
         self.init(architecture: architecture, parameters: params, metadata: ["seed": "\(seed)"])
     }
 
+    /// The first `count` first-layer filters (patch extraction), for figures.
+    public func firstLayerTiles(count: Int) -> [Tile] {
+        let f = architecture.f1, w = parameters[0] // conv1.weight, HWIO with O fastest
+        return (0..<min(count, architecture.n1)).map { o in
+            Tile(size: f, values: (0..<(f * f)).map { Double(w[$0 * architecture.n1 + o]) })
+        }
+    }
+
     /// The network run at `scale`.
     public func resolver(scale: Int) -> SRCNNResolver { SRCNNResolver(self, scale: scale) }
 }

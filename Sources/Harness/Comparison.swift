@@ -1,6 +1,7 @@
 import AtomicIO
 import Foundation
 import Imaging
+import LinearAlgebra
 import Methods
 
 /// A crop of one image's 8-bit Y, kept so the side-by-side figure can be drawn after a run
@@ -67,6 +68,15 @@ public struct ShardLabel: Sendable, Equatable {
     }
 
     public var text: String { "shard-\(index)-of-\(count)" }
+
+    /// `compare --shard I/N`'s argument, with 1 ≤ I ≤ N; `spec` names the experiment in the error.
+    public init(argument: String, spec: String) throws {
+        let parts = argument.split(separator: "/", omittingEmptySubsequences: false).map { Int($0) }
+        guard parts.count == 2, let i = parts[0], let n = parts[1], n >= 1, (1...n).contains(i) else {
+            throw HarnessError.invalidSpec(path: spec, reason: "--shard must be I/N with 1 ≤ I ≤ N, got '\(argument)'")
+        }
+        self.init(index: i, count: n)
+    }
 }
 
 public enum Comparison {
@@ -142,6 +152,18 @@ public enum Comparison {
         let crop = plane.cropped(x: x, y: y, width: size, height: size)
         return CropSample(image: image, label: label, size: size,
                           pixels: Data(crop.values.map { UInt8(max(0, min(255, $0))) }).base64EncodedString(), psnr: psnr)
+    }
+
+    /// Reads the shard files `srlab compare --shard` wrote, naming the file that is not one.
+    public static func readShards(_ paths: [String]) throws -> [ComparisonRun] {
+        try paths.map { path in
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw HarnessError.invalidSpec(path: path, reason: "cannot read the shard file")
+            }
+            do { return try JSONDecoder().decode(ComparisonRun.self, from: data) } catch {
+                throw HarnessError.invalidSpec(path: path, reason: "not a shard file written by srlab compare")
+            }
+        }
     }
 
     /// Combines the shard results of one spec. Fails when a part is not a shard, when shards

@@ -1,5 +1,6 @@
 import Foundation
 import Imaging
+import LinearAlgebra
 import AtomicIO
 
 public struct ImageResult: Codable, Sendable, Equatable {
@@ -25,12 +26,6 @@ public struct EvaluationReport: Codable, Sendable {
     public var environment: RunEnvironment
 }
 
-public struct LoadedImage: Sendable {
-    public let name: String
-    public let path: String
-    public let image: Image8
-}
-
 public enum Evaluation {
     /// PSNR is recorded at most this high. An output equal to the ground truth after rounding
     /// (MSE 0, e.g. a flat image) has PSNR +∞, which JSON cannot hold and which makes every mean
@@ -47,9 +42,7 @@ public enum Evaluation {
 
     /// Reads every image first so a corrupt file stops the run before any work or output.
     public static func load(_ urls: [URL]) throws -> [LoadedImage] {
-        try zip(urls, ImageFolder.names(urls)).map { url, name in
-            LoadedImage(name: name, path: url.path, image: try ImageIO.read(url.path))
-        }
+        try ImageFolder.load(urls)
     }
 
     /// The files `eval --save` writes for these image names (`<name>.png`, `<name>_rgb.png`);

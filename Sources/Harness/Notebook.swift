@@ -1,4 +1,5 @@
 import AtomicIO
+import Imaging
 import Foundation
 
 /// Markdown notebooks whose numbers come from commands written in them. A command block is a
@@ -61,8 +62,10 @@ public struct Notebook {
     }
 
     /// Runs a command with `/bin/sh` in `directory`, with `binDirectory` first on PATH so `srlab`
-    /// is the build being checked. Returns stdout with trailing blank lines trimmed.
-    public static func execute(_ command: String, in directory: String, binDirectory: String) throws -> String {
+    /// is the build being checked, and `environment` set over the process's own. Returns stdout
+    /// with trailing blank lines trimmed.
+    public static func execute(_ command: String, in directory: String, binDirectory: String,
+                               environment: [String: String] = [:]) throws -> String {
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("srlab-nb-\(getpid())-\(UUID().uuidString)").path
         guard FileManager.default.createFile(atPath: out, contents: nil), let handle = FileHandle(forWritingAtPath: out) else {
             throw HarnessError.unwritableFolder(path: out, reason: "cannot create a temporary file")
@@ -74,6 +77,7 @@ public struct Notebook {
         p.currentDirectoryURL = URL(fileURLWithPath: directory)
         var env = ProcessInfo.processInfo.environment
         env["PATH"] = binDirectory + ":" + (env["PATH"] ?? "/usr/bin:/bin")
+        env.merge(environment) { _, set in set }
         p.environment = env
         p.standardOutput = handle
         try p.run()
@@ -108,7 +112,8 @@ public struct Notebook {
     /// The quick cells whose fresh output differs from the notebook's, as messages. The commands
     /// run in a scratch copy of `directory` (see `CheckWorkspace`), so a check rewrites nothing:
     /// a cell that draws a figure into the notebooks' folder draws it into the copy.
-    public func check(in directory: String, binDirectory: String, progress: (String) -> Void) throws -> [String] {
+    public func check(in directory: String, binDirectory: String, environment: [String: String] = [:],
+                      progress: (String) -> Void) throws -> [String] {
         let absolute = URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: directory)).standardizedFileURL.path
         let base = URL(fileURLWithPath: directory).standardizedFileURL.path + "/"
         let folder = absolute.hasPrefix(base) ? String(absolute.dropFirst(base.count).split(separator: "/").first ?? "") : ""
@@ -118,7 +123,7 @@ public struct Notebook {
         for cell in cells where cell.quick {
             progress("\(path):\(cell.commandLine): \(cell.command)")
             let fresh: String
-            do { fresh = try Self.execute(cell.command, in: workspace.path, binDirectory: binDirectory) } catch {
+            do { fresh = try Self.execute(cell.command, in: workspace.path, binDirectory: binDirectory, environment: environment) } catch {
                 failures.append("\(path):\(cell.commandLine): \(error)"); continue
             }
             if cell.outputLines == nil {
@@ -129,6 +134,25 @@ public struct Notebook {
             }
         }
         return failures
+    }
+
+    /// Checks the quick cells of every notebook at `path` (a file or a folder) with the image sets
+    /// of `dataRoot`, which the cells see as `$SRLAB_DATA`. Every quick cell reads the sets, so
+    /// without them nothing is run and the error says so once. Returns the number of quick cells
+    /// and the failures.
+    public static func checkAll(_ path: String, dataRoot: DataRoot, in directory: String, binDirectory: String,
+                                progress: (String) -> Void) throws -> (checked: Int, failures: [String]) {
+        guard dataRoot.has("Set5") else {
+            throw HarnessError.invalidSpec(path: dataRoot.path, reason: "no image sets here (Set5/ is missing), so no notebook cell can be checked; give --data or \(DataRoot.environmentVariable), or run `srlab fetch-data`")
+        }
+        let environment = [DataRoot.environmentVariable: URL(fileURLWithPath: dataRoot.path).standardizedFileURL.path]
+        var checked = 0, failures: [String] = []
+        for file in try files(path) {
+            let notebook = try Notebook(path: file)
+            checked += notebook.cells.filter(\.quick).count
+            failures += try notebook.check(in: directory, binDirectory: binDirectory, environment: environment, progress: progress)
+        }
+        return (checked, failures)
     }
 
     /// The notebooks of a folder (or one file), sorted.

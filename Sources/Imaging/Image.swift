@@ -56,6 +56,18 @@ public struct Image8: Sendable, Equatable {
 
     /// A gray image from a plane on the [0, 1] scale (a method's output): `uint8(v·255)`, as
     /// `Color.rgb` does for colour. The scale is in the name because a plane does not carry it.
+    /// The centre `side`×`side` of the image (the whole image along a shorter side).
+    public func centreCropped(side: Int) -> Image8 {
+        let w = min(side, width), h = min(side, height)
+        let x0 = (width - w) / 2, y0 = (height - h) / 2, c = channels
+        var out = [UInt8](repeating: 0, count: w * h * c)
+        for y in 0..<h {
+            let src = ((y0 + y) * width + x0) * c
+            out.replaceSubrange((y * w * c)..<((y + 1) * w * c), with: bytes[src..<(src + w * c)])
+        }
+        return Image8(width: w, height: h, channels: c, bytes: out)
+    }
+
     public static func gray(unitScale plane: Plane) -> Image8 {
         Image8(width: plane.width, height: plane.height, channels: 1, bytes: plane.values.map { Quantize.uint8($0 * 255) })
     }

@@ -53,6 +53,19 @@ public struct DataRoot: Sendable, Equatable {
     }
 }
 
+/// An image read from a set, under the name results give it (`ImageFolder.names`).
+public struct LoadedImage: Sendable {
+    public let name: String
+    public let path: String
+    public let image: Image8
+
+    public init(name: String, path: String, image: Image8) {
+        self.name = name
+        self.path = path
+        self.image = image
+    }
+}
+
 /// The one way SRLab lists a folder of images: the BMP, PNG and JPEG files directly in it (by
 /// extension, any case), hidden files and subfolders skipped, sorted by file name.
 public enum ImageFolder {
@@ -75,6 +88,13 @@ public enum ImageFolder {
         }.sorted().map { (folder as NSString).appendingPathComponent($0) }.filter { !isFolder($0) }
         guard !paths.isEmpty else { throw ImageSetError.noImages(folder: folder) }
         return paths
+    }
+
+    /// Reads every image, named as results name them; the first unreadable file is the error.
+    public static func load(_ urls: [URL]) throws -> [LoadedImage] {
+        try zip(urls, names(urls)).map { url, name in
+            LoadedImage(name: name, path: url.path, image: try ImageIO.read(url.path))
+        }
     }
 
     /// A file's stem: `baby_GT.bmp` → `baby_GT`.

@@ -1,4 +1,5 @@
 import Foundation
+import Imaging
 import LinearAlgebra
 import TensorFile
 
@@ -137,6 +138,15 @@ public struct CoupledDictionary: Sendable {
             guard squares > 0, squares.isFinite else {
                 throw DictionaryError.wrongShape(path: path, reason: "Dl atom \(j) is \(squares > 0 ? "too large (its norm overflows)" : "all zeros"); every atom needs a finite, nonzero norm")
             }
+        }
+    }
+
+    /// The first `count` HR atoms as square patches, for figures (MATLAB's column-major patch
+    /// order: element r + p·c of an atom is row r, column c).
+    public func highAtomTiles(count: Int) -> [Tile] {
+        let p = metadata.patchSize
+        return (0..<min(count, atoms)).map { j in
+            Tile(size: p, values: (0..<(p * p)).map { i in high[(i % p) * p + i / p, j] })
         }
     }
 

@@ -40,3 +40,43 @@ public enum Upscaling {
                               droppedAlpha: image.hasAlpha && !format.keepsAlpha)
     }
 }
+
+extension Upscaling {
+    /// What became of one job of a run.
+    public enum JobResult {
+        case written(UpscaleOutcome)
+        case failed(any Error)
+    }
+
+    /// Runs `jobs` (all checked by `UpscalePlan`) into `folder`, made if missing. In a batch a job
+    /// that fails is reported and the others go on, and a folder made here is removed again when
+    /// every job failed; a single job's failure is thrown. `reporter` gives job i its progress
+    /// display (nil: none); `finished` hears each job as it ends. Returns the inputs that failed.
+    public static func run(_ jobs: [UpscaleJob], into folder: String, batch: Bool, resolver: SuperResolver,
+                           maxPixels: Int = ImageIO.defaultMaxPixels, options: ImageWriteOptions = .init(),
+                           reporter: (Int, UpscaleJob) -> ProgressReporter?,
+                           finished: (Int, UpscaleJob, JobResult) -> Void) throws -> [String] {
+        let folderExisted = FileManager.default.fileExists(atPath: folder)
+        do { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) } catch {
+            throw ImageError.unwritable(path: folder, reason: "cannot create the folder")
+        }
+        var failed: [String] = []
+        for (i, job) in jobs.enumerated() {
+            let progress = reporter(i, job)
+            do {
+                let done = try upscaleFile(input: job.input, output: job.output, resolver: resolver, maxPixels: maxPixels,
+                                           options: options, progress: progress?.hook)
+                progress?.finish()
+                finished(i, job, .written(done))
+            } catch {
+                progress?.finish()
+                guard batch else { throw error }
+                finished(i, job, .failed(error))
+                failed.append(job.input)
+            }
+        }
+        // A folder made for this run and left empty is not left behind.
+        if batch && !folderExisted && !jobs.isEmpty && failed.count == jobs.count { rmdir(folder) }
+        return failed
+    }
+}

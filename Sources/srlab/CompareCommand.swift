@@ -17,15 +17,8 @@ struct CompareCommand: ParsableCommand {
         try reportingErrors {
             let spec = try ExperimentSpec.load(experiment)
             var cells = Cell.enumerate(spec)
-            var shardLabel: ShardLabel?
-            if let shard {
-                let parts = shard.split(separator: "/", omittingEmptySubsequences: false).map { Int($0) }
-                guard parts.count == 2, let i = parts[0], let n = parts[1], n >= 1, (1...n).contains(i) else {
-                    throw HarnessError.invalidSpec(path: experiment, reason: "--shard must be I/N with 1 ≤ I ≤ N, got '\(shard)'")
-                }
-                cells = Comparison.shard(cells, index: i, count: n)
-                shardLabel = ShardLabel(index: i, count: n)
-            }
+            let shardLabel = try shard.map { try ShardLabel(argument: $0, spec: experiment) }
+            if let shardLabel { cells = Comparison.shard(cells, index: shardLabel.index, count: shardLabel.count) }
             // Checked before any work: a folder srlab may not write must fail at once.
             let folder = try ResultsFolder(output ?? "results/\(spec.name)")
             note("\(spec.name): \(cells.count) cells")
@@ -53,14 +46,7 @@ struct MergeCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let parts = try shards.map { path -> ComparisonRun in
-                guard let data = FileManager.default.contents(atPath: path) else {
-                    throw HarnessError.invalidSpec(path: path, reason: "cannot read the shard file")
-                }
-                do { return try JSONDecoder().decode(ComparisonRun.self, from: data) } catch {
-                    throw HarnessError.invalidSpec(path: path, reason: "not a shard file written by srlab compare")
-                }
-            }
+            let parts = try Comparison.readShards(shards)
             let merged = try Comparison.merge(parts, paths: shards, allowPartial: partial)
             try merged.spec.validate(path: shards[0])
             let folder = try ResultsFolder(output ?? "results/\(merged.spec.name)")

@@ -37,21 +37,9 @@ struct NotebookCommand: ParsableCommand {
 
         func run() throws {
             try reportingErrors {
-                // Every quick cell reads the image sets: without them each would fail for the same reason.
-                let root = DataRoot(option: data)
-                var isDir: ObjCBool = false
-                guard FileManager.default.fileExists(atPath: (root.path as NSString).appendingPathComponent("Set5"), isDirectory: &isDir),
-                      isDir.boolValue else {
-                    throw HarnessError.invalidSpec(path: root.path, reason: "no image sets here (Set5/ is missing), so no notebook cell can be checked; give --data or SRLAB_DATA, or run `srlab fetch-data`")
-                }
-                setenv("SRLAB_DATA", URL(fileURLWithPath: root.path).standardizedFileURL.path, 1)
-                var failures: [String] = []
-                var checked = 0
-                for file in try Notebook.files(path) {
-                    let nb = try Notebook(path: file)
-                    checked += nb.cells.filter(\.quick).count
-                    failures += try nb.check(in: FileManager.default.currentDirectoryPath, binDirectory: NotebookCommand.binDirectory, progress: note)
-                }
+                let (checked, failures) = try Notebook.checkAll(path, dataRoot: DataRoot(option: data),
+                                                                in: FileManager.default.currentDirectoryPath,
+                                                                binDirectory: NotebookCommand.binDirectory, progress: note)
                 for f in failures { note(f) }
                 print("\(checked - failures.count) passed, \(failures.count) failed")
                 if !failures.isEmpty { throw ExitCode.failure }

@@ -1,7 +1,6 @@
 import ArgumentParser
 import AtomicIO
 import Foundation
-import Harness
 import Imaging
 import Methods
 import Upscaling
@@ -51,33 +50,22 @@ struct UpscaleCommand: ParsableCommand {
             let resolver = try choice.method.resolver(model: choice.model, scale: s)
             let methodText = "\(resolver.name)" + (choice.model.map { " (\($0))" } ?? "") + " ×\(s)"
             let folder = batch ? output : URL(fileURLWithPath: output).deletingLastPathComponent().path
-            let folderExisted = FileManager.default.fileExists(atPath: folder)
-            try ensureWritableFolder(folder)
-
-            var failed: [String] = []
-            for (i, job) in jobs.enumerated() {
-                let name = URL(fileURLWithPath: job.input).lastPathComponent
-                let label = (jobs.count > 1 ? "[\(i + 1)/\(jobs.count)] " : "") + name
-                let reporter = ProgressReporter.standardError(label: label, forced: progress, quiet: quiet)
-                do {
-                    let done = try Upscaling.upscaleFile(input: job.input, output: job.output,
-                                                         resolver: resolver, maxPixels: files.maxPixels,
-                                                         options: files.writeOptions, progress: reporter?.hook)
-                    reporter?.finish()
+            let failed = try Upscaling.run(jobs, into: folder, batch: batch, resolver: resolver, maxPixels: files.maxPixels,
+                                           options: files.writeOptions, reporter: { i, job in
+                let label = (jobs.count > 1 ? "[\(i + 1)/\(jobs.count)] " : "") + URL(fileURLWithPath: job.input).lastPathComponent
+                return ProgressReporter.standardError(label: label, forced: progress, quiet: quiet)
+            }) { _, job, result in
+                switch result {
+                case .written(let done):
                     if done.droppedAlpha { note("\(job.output): JPEG has no alpha channel; the alpha is dropped") }
                     // Unbuffered, so each line shows as its image is done even through a pipe.
                     FileHandle.standardOutput.write(Data(("\(job.input) → \(job.output): \(done.inputWidth)x\(done.inputHeight) → "
                         + "\(done.width)x\(done.height), \(methodText), \(String(format: "%.2f s (writing %.2f s)", done.seconds, done.writeSeconds))\n").utf8))
-                } catch {
-                    reporter?.finish()
-                    guard batch else { throw error }
+                case .failed(let error):
                     note("srlab: error: \(error)")
-                    failed.append(job.input)
                 }
             }
             guard failed.isEmpty else {
-                // A folder made for this run and left empty is not left behind.
-                if batch && !folderExisted && failed.count == jobs.count { rmdir(folder) }
                 note("srlab: \(failed.count) of \(jobs.count) images failed: \(failed.joined(separator: ", "))")
                 throw ExitCode.failure
             }

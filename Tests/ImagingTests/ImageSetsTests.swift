@@ -59,3 +59,29 @@ import Testing
         #expect(SRProtocol.scalesInWords == "a whole number from 2 to 8")
     }
 }
+
+@Suite struct TileGridTests {
+    /// Five 2×2 tiles at zoom 3: a 3×2 grid of 6-pixel squares with 2-pixel white gaps; each
+    /// tile stretched to its own range, a flat tile mid-gray.
+    @Test func tilesAreLaidOutAndStretched() {
+        let ramp = Tile(size: 2, values: [0, 1, 2, 3]), flat = Tile(size: 2, values: [5, 5, 5, 5])
+        let image = TileGrid.image([ramp, flat, ramp, ramp, ramp], zoom: 3)
+        #expect(image.width == 3 * 8 + 2 && image.height == 2 * 8 + 2 && image.channels == 1)
+        func pixel(_ x: Int, _ y: Int) -> UInt8 { image.bytes[y * image.width + x] }
+        #expect(pixel(0, 0) == 255 && pixel(1, 5) == 255)                      // gap
+        #expect(pixel(2, 2) == 0 && pixel(7, 2) == 85 && pixel(2, 7) == 170 && pixel(7, 7) == 255) // ramp: 0, 1/3, 2/3, 1
+        #expect(pixel(10, 2) == 127)                                             // flat tile: 0.5
+        #expect(pixel(18 + 2, 10 + 2) == 255)                                    // no sixth tile: white
+    }
+}
+
+@Suite struct CentreCropTests {
+    @Test func theCentreIsKeptAndAShortSideWhole() {
+        let image = Image8(width: 5, height: 3, channels: 2, bytes: (0..<30).map { UInt8($0) })
+        let crop = image.centreCropped(side: 3)
+        #expect(crop.width == 3 && crop.height == 3 && crop.channels == 2)
+        // Columns 1…3 of each row: bytes (y·5 + x)·2 + c.
+        #expect(crop.bytes == [2, 3, 4, 5, 6, 7, 12, 13, 14, 15, 16, 17, 22, 23, 24, 25, 26, 27])
+        #expect(image.centreCropped(side: 9) == image)
+    }
+}

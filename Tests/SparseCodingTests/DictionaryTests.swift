@@ -89,3 +89,17 @@ func temporaryPath(_ name: String) -> String {
         for j in 0..<8 { #expect(abs(d.high.column(j).reduce(0, +)) < 1e-9) }
     }
 }
+
+@Suite struct AtomTilesTests {
+    /// Atom j's tile at row r, column c is Dh[r + p·c, j] (MATLAB's column-major patch order).
+    @Test func tilesAreTheAtomsInPatchOrder() {
+        let d = smallDictionary()
+        let p = d.metadata.patchSize
+        let tiles = d.highAtomTiles(count: 3)
+        #expect(tiles.count == 3 && tiles.allSatisfy { $0.size == p })
+        for (j, tile) in tiles.enumerated() {
+            for r in 0..<p { for c in 0..<p { #expect(tile.values[r * p + c] == d.high[r + p * c, j]) } }
+        }
+        #expect(d.highAtomTiles(count: 100).count == d.atoms)
+    }
+}

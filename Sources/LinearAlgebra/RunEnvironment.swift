@@ -1,7 +1,8 @@
 import Foundation
-import LinearAlgebra
 
-/// What every results file records about the machine and code that produced it.
+/// What every results file records about the machine and code that produced it: the BLAS
+/// runtime (kernel, threads, CPU) and the commit. Here, beside `BLASRuntime`, so that every
+/// library that writes results (Harness, Equivalence, the training stack) can record it.
 public struct RunEnvironment: Codable, Sendable {
     public var blas_kernel: String
     public var threads: Int
