@@ -2,6 +2,7 @@ import SeededRandom
 import Foundation
 import Imaging
 import LinearAlgebra
+import Training
 
 /// Speed only, on synthetic inputs (no data needed): what `srlab bench` reports for SRCNN.
 /// Medians, because the machine is shared.
@@ -28,13 +29,10 @@ public enum SRCNNBenchmark {
     public static func trainingSamplesPerSecond(architecture: SRCNNArchitecture = .srcnn915, batch: Int = 128,
                                                 steps: Int = 20, optimizer: any Optimizer = SGDMomentum(),
                                                 threads: Int = 2, shards: Int = 2) -> Double {
-        let p = SRCNNTrainingSet.defaultPatchSize
+        let p = SubImageSet.defaultPatchSize
         let net = SRCNNShardedBackprop(architecture: architecture, batchCapacity: batch, shards: shards)
         // Shards on their own threads run their layers and BLAS on one thread each, as the trainer does.
-        let layerThreads = ConvNetThreads.count
-        ConvNetThreads.count = shards > 1 ? 1 : threads
-        defer { ConvNetThreads.count = layerThreads }
-        return BLASThreads.with(shards > 1 ? 1 : threads) {
+        return ConvNetThreads.with(shards > 1 ? 1 : threads) { BLASThreads.with(shards > 1 ? 1 : threads) {
             var params = SRCNN(architecture: architecture, seed: 1).parameters
             var state = params.map { [[Float]](repeating: [Float](repeating: 0, count: $0.count), count: optimizer.stateCount) }
             var rng = Xoshiro256(seed: 3)
@@ -56,7 +54,7 @@ public enum SRCNNBenchmark {
                 if s >= 3 { times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9) }
             }
             return Double(batch) / median(times)
-        }
+        } }
     }
 
     /// Median single-thread CPU milliseconds of the middle layer's forward (with ReLU) and backward
@@ -65,7 +63,7 @@ public enum SRCNNBenchmark {
     public static func middleLayerCPUMilliseconds(architecture: SRCNNArchitecture = .srcnn955, algorithms: [ConvAlgorithm],
                                                   crops: Int = 64, repeats: Int = 15) -> [(forward: Double, backward: Double)] {
         let layer = architecture.layers[1]
-        let side = SRCNNTrainingSet.defaultPatchSize - architecture.f1 + 1, outSide = side - layer.kernel + 1
+        let side = SubImageSet.defaultPatchSize - architecture.f1 + 1, outSide = side - layer.kernel + 1
         var rng = Xoshiro256(seed: 4)
         let x = (0..<(crops * side * side * layer.inChannels)).map { _ in Float(rng.nextUniform()) }
         let w = (0..<(layer.kernel * layer.kernel * layer.inChannels * layer.outChannels)).map { _ in Float(rng.nextUniform() - 0.5) * 0.05 }

@@ -1,6 +1,7 @@
 // Quick SRCNN speed check for development; `srlab bench` calls the same SRCNNBenchmark functions.
 import SeededRandom
 import ConvNet
+import Training
 import Foundation
 import Imaging
 import LinearAlgebra
@@ -72,7 +73,7 @@ try BLASThreads.with(threads ?? BLASThreads.count) {
         // (valid convolutions, centre label), to compare trained models with the authors' filters.
         let a = Array(args)
         let model = try SRCNN(contentsOf: a[1])
-        let set = try SRCNNTrainingSet(imageFiles: try SRCNNTrainingSet.imageFiles(in: a[2]), scale: 3)
+        let set = try SubImageSet(imageFiles: try SubImageSet.imageFiles(in: a[2]), scale: 3)
         let batch = 128
         let net = SRCNNBackprop<Float>(architecture: model.architecture, batchCapacity: batch)
         let l = net.labelSize
@@ -101,7 +102,7 @@ try BLASThreads.with(threads ?? BLASThreads.count) {
         // srcnn-bench dead MODEL T91: how many layer-1 and layer-2 maps never fire on 1,024 sub-images.
         let a = Array(args)
         let model = try SRCNN(contentsOf: a[1])
-        let set = try SRCNNTrainingSet(imageFiles: try SRCNNTrainingSet.imageFiles(in: a[2]), scale: 3)
+        let set = try SubImageSet(imageFiles: try SubImageSet.imageFiles(in: a[2]), scale: 3)
         let n = 1024, arch = model.architecture
         var x = [Float](repeating: 0, count: n * 33 * 33), lab = [Float](repeating: 0, count: n)
         x.withUnsafeMutableBufferPointer { xp in lab.withUnsafeMutableBufferPointer { yp in

@@ -5,6 +5,7 @@ import Harness
 import Imaging
 import LinearAlgebra
 import SparseCoding
+import Training
 import AtomicIO
 
 /// The speed table: SRLab's own figures and, with `--peers-python`, the peers' measured in the

@@ -1,9 +1,9 @@
 import ArgumentParser
-import ConvNet
 import Foundation
+import Training
 
 /// The options `srlab train srcnn` and `srlab train scn` share — data, schedule, optimiser,
-/// seed, resume — declared once, so both networks read them the same way through SRCNN's trainer.
+/// seed, resume — declared once, so both networks read them the same way into `TrainingOptions`.
 /// Options whose defaults differ per network (batch, learning rates, threads) stay in each command.
 struct NetworkTrainingArguments: ParsableArguments {
     @Option(help: "Data root holding T91/ and Set5/ (default: $SRLAB_DATA, else ./data).") var data: String?
@@ -22,14 +22,13 @@ struct NetworkTrainingArguments: ParsableArguments {
     @Option(help: "Start from this model file's weights (same network and scale) instead of a random initialisation.")
     var initModel: String?
     @Option(help: "Pieces each batch is cut into and run in parallel; results depend on it.") var shards = 2
-    @Option(help: "Resume from this checkpoint.safetensors; its stored options apply (except --epochs, --threads).") var resume: String?
+    @Option(help: "Resume from this checkpoint.safetensors, writing beside it; its stored options apply (except --epochs, --threads, --lr-milestones, and --data, which says where its training and validation folders are now).") var resume: String?
 
     /// Training options for a fresh run from these arguments and the command's own ones.
-    func options(architecture: String, scale: Int, defaultOutput: String, batch: Int, learningRate: Double,
-                 lastLayerLearningRate: Double, threads: Int, progressInterval: Int) throws -> SRCNNTrainingOptions {
+    func options(scale: Int, defaultOutput: String, batch: Int, learningRate: Double,
+                 lastLayerLearningRate: Double, threads: Int, progressInterval: Int) throws -> TrainingOptions {
         let root = data ?? ProcessInfo.processInfo.environment["SRLAB_DATA"] ?? "data"
-        var o = SRCNNTrainingOptions()
-        o.architecture = architecture
+        var o = TrainingOptions()
         o.scale = scale
         o.trainingFolder = train ?? (root as NSString).appendingPathComponent("T91")
         let set5 = (root as NSString).appendingPathComponent("Set5")
@@ -37,7 +36,7 @@ struct NetworkTrainingArguments: ParsableArguments {
         o.outputFolder = output ?? defaultOutput
         o.epochs = epochs ?? 100
         o.batchSize = batch
-        guard let name = SRCNNTrainingOptions.OptimizerName(rawValue: optimizer) else {
+        guard let name = TrainingOptions.OptimizerName(rawValue: optimizer) else {
             throw ValidationError("--optimizer must be adam or sgd, not '\(optimizer)'")
         }
         o.optimizer = name
@@ -57,7 +56,7 @@ struct NetworkTrainingArguments: ParsableArguments {
 
     func downscaleFactors() throws -> [Double] {
         guard let downscales else { return [] }
-        // The range is checked with the other options (SRCNNTrainingOptions.validateCommon).
+        // The range is checked with the other options (TrainingOptions.validate).
         let values = downscales.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
         guard values.allSatisfy({ $0 != nil }) else {
             throw ValidationError("--downscales must be numbers separated by commas, e.g. 0.9,0.8,0.7,0.6")

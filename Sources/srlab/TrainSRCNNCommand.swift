@@ -1,6 +1,7 @@
 import ArgumentParser
 import ConvNet
 import Foundation
+import Training
 
 /// `srlab train srcnn …`: SRCNN training under the paper's protocol (T91 33×33 sub-images at
 /// stride 14, valid convolutions, per-layer learning rates), validated on Set5 every epoch.
@@ -26,50 +27,27 @@ struct TrainSRCNNCommand: ParsableCommand {
             let trainer: SRCNNTrainer
             if let resume = common.resume {
                 trainer = try SRCNNTrainer(resumingFrom: resume, epochs: common.epochs, threads: threads,
-                                           learningRateMilestones: try common.milestones())
+                                           learningRateMilestones: try common.milestones(), dataRoot: common.data)
                 log("resumed \(resume) at epoch \(trainer.epoch) of \(trainer.options.epochs)")
             } else {
-                trainer = try SRCNNTrainer(options: try options())
+                let network = try SRCNNTrainable(architecture: arch, heInitialisation: heInit, initialStandardDeviation: initStd)
+                trainer = try SRCNNTrainer(network: network, options: try options())
             }
             let o = trainer.options
             log("SRCNN \(trainer.architecture) x\(o.scale): \(trainer.batchesPerEpoch) batches of \(o.batchSize) per epoch, "
-                + "\(o.optimizerDescription), seed \(o.seed), output \(o.outputFolder)")
-            try trainer.run(events: Self.report)
+                + "\(o.optimizerDescription(groups: trainer.network.networkDescription.learningRateGroups)), seed \(o.seed), output \(o.outputFolder)")
+            try trainer.run { log($0.description) }
         } catch {
             log("srlab: error: \(error)")
             throw ExitCode.failure
         }
     }
 
-    func options() throws -> SRCNNTrainingOptions {
-        var o = try common.options(architecture: arch, scale: scale, defaultOutput: "runs/srcnn_x\(scale)_\(arch)",
-                                   batch: batch, learningRate: lr, lastLayerLearningRate: lastLayerLr,
-                                   threads: threads ?? 2, progressInterval: progressInterval)
-        o.initialStandardDeviation = initStd
-        o.heInitialisation = heInit
-        return o
+    func options() throws -> TrainingOptions {
+        try common.options(scale: scale, defaultOutput: "runs/srcnn_x\(scale)_\(arch)",
+                           batch: batch, learningRate: lr, lastLayerLearningRate: lastLayerLr,
+                           threads: threads ?? 2, progressInterval: progressInterval)
     }
 
-    /// The progress lines of every `srlab train` network (stderr).
-    static func report(_ event: SRCNNTrainingEvent) {
-        switch event {
-        case let .progress(epoch, epochs, batch, batches, mse, rate, eta):
-            log(String(format: "epoch %d/%d batch %d/%d  mse %.3e  %.0f samples/s  ETA %@",
-                       epoch, epochs, batch, batches, mse, rate, duration(eta)))
-        case let .epochEnd(r):
-            let psnr = r.validationPSNR.map { String(format: "  validation %.4f dB%@", $0, r.isBest ? " (best)" : "") } ?? ""
-            log(String(format: "epoch %d done: train mse %.4e%@  %.1f s, %.0f samples/s",
-                       r.epoch, r.trainMSE, psnr, r.seconds, r.samplesPerSecond))
-        }
-    }
-
-    static func log(_ line: String) { FileHandle.standardError.write(Data((line + "\n").utf8)) }
-
-    private func log(_ line: String) { Self.log(line) }
-
-    private static func duration(_ seconds: Double) -> String {
-        guard seconds.isFinite else { return "?" }
-        let s = Int(seconds)
-        return s >= 3600 ? "\(s / 3600)h\(String(format: "%02d", s % 3600 / 60))m" : "\(s / 60)m\(String(format: "%02d", s % 60))s"
-    }
+    private func log(_ line: String) { FileHandle.standardError.write(Data((line + "\n").utf8)) }
 }

@@ -1,15 +1,16 @@
 import Foundation
 import Imaging
 
-/// SRCNN's training sub-images, made as the authors' released `generate_train.m` makes them:
+/// Training sub-images under SRCNN's protocol (the one every network here trains on), made as
+/// SRCNN's authors' released `generate_train.m` makes them:
 /// Y of `rgb2ycbcr` (8-bit) / 255 → modcrop to a multiple of the scale → the input is
 /// `imresize(imresize(Y, 1/s, 'bicubic'), [h w], 'bicubic')` → 33×33 sub-images at stride 14,
 /// rows outer, from the bicubic image and the same place in the original. (The script keeps only
 /// the centre 21×21 of the original; this keeps all 33×33 so any architecture and any
-/// flip/rotation can take its centre later: `label(for:)`.)
+/// flip/rotation can take its centre later: `copy`.)
 ///
 /// With T91 at ×3 this gives 21,884 sub-images, the count of the released script.
-public struct SRCNNTrainingSet: Sendable {
+public struct SubImageSet: Sendable {
     public static let defaultPatchSize = 33
     public static let defaultStride = 14
 
@@ -61,7 +62,7 @@ public struct SRCNNTrainingSet: Sendable {
     }
 
     /// The training set `options` name: its folder, scale and downscaled copies.
-    public init(options: SRCNNTrainingOptions) throws {
+    public init(options: TrainingOptions) throws {
         try self.init(imageFiles: try Self.imageFiles(in: options.trainingFolder), scale: options.scale,
                       downscales: options.downscales)
     }
@@ -70,10 +71,10 @@ public struct SRCNNTrainingSet: Sendable {
     public static func imageFiles(in folder: String) throws -> [String] {
         let names: [String]
         do { names = try FileManager.default.contentsOfDirectory(atPath: folder) } catch {
-            throw SRCNNError.invalidData(path: folder, reason: "cannot list the folder")
+            throw TrainingError.invalidData(path: folder, reason: "cannot list the folder")
         }
         let images = names.filter { ImageIO.extensions.contains(($0 as NSString).pathExtension.lowercased()) }.sorted()
-        guard !images.isEmpty else { throw SRCNNError.invalidData(path: folder, reason: "no images in the folder") }
+        guard !images.isEmpty else { throw TrainingError.invalidData(path: folder, reason: "no images in the folder") }
         return images.map { (folder as NSString).appendingPathComponent($0) }
     }
 

@@ -1,13 +1,15 @@
 import Foundation
 import ConvNet
+import Equivalence
 import LinearAlgebra
 import SparseCoding
+import Training
 
 /// The sparse-coding network trained end to end: LISTA (Gregor & LeCun, "Learning Fast
 /// Approximations of Sparse Coding", ICML 2010) inside the ScSR network of `SparseCodingNetwork`,
 /// as in Wang, Liu, Yang, Han, Huang, "Deep Networks for Image Super-Resolution with Sparse Prior"
 /// (SCN, ICCV 2015): initialised from a coupled dictionary, the unrolled ISTA iterations become
-/// layers with their own weights, and everything is trained with SRCNN's trainer and protocol.
+/// layers with their own weights, and everything is trained on SRCNN's protocol (`NetworkTrainer`).
 ///
 /// Layers, on the bicubic-upscaled Y on [0, 1] (n atoms, K iterations; learned unless "fixed"):
 /// 1. layer 1: a 9×9 convolution 1 → n, initialised to the composed filters Dlᵀ ∘ features
@@ -82,7 +84,7 @@ public struct TrainableSparseCodingNetwork: Sendable {
     /// `samples` sub-images spread evenly over the training set; multiplies the weights by it,
     /// records it as metadata `gain`, and returns it.
     @discardableResult
-    public mutating func calibrateGain(on set: SRCNNTrainingSet, samples: Int = 2048, batch: Int = 64) -> Double {
+    public mutating func calibrateGain(on set: SubImageSet, samples: Int = 2048, batch: Int = 64) -> Double {
         let p = set.patchSize, label = p - SparseCodingNetworkConfiguration.shrink
         let backprop = SparseCodingNetworkBackprop<Float>(configuration: configuration, batchCapacity: batch, inputSize: p)
         var zeroed = parameters
@@ -149,7 +151,7 @@ public struct SparseCodingNetworkConfiguration: Sendable, Equatable, Codable {
     /// Input side minus output side: 8 for layer 1, 4 for the reconstruction.
     public static let shrink = layerOneShrink + 4
     /// SRCNN's sub-images; the output is their 21×21 centre.
-    public static let trainingInputSize = SRCNNTrainingSet.defaultPatchSize
+    public static let trainingInputSize = SubImageSet.defaultPatchSize
     /// The dictionary's features and atoms are on the 0–255 scale, the network's input on [0, 1].
     public var pixelScale: Double { 255 }
     /// Averaging over the 25 patches that cover each output pixel, and 0–255 → [0, 1].

@@ -7,6 +7,9 @@ import SparseCoding
 import ConvNet
 import TensorFile
 @testable import Equivalence
+@testable import SCN
+import Training
+import _TestSupport
 
 /// Smooth values on [0, 1] with some noise: N images of side × side, row-major.
 func syntheticInputs(count: Int, side: Int, seed: UInt64) -> [Double] {
@@ -170,7 +173,8 @@ func syntheticInputs(count: Int, side: Int, seed: UInt64) -> [Double] {
         }
     }
 
-    /// The SRCNN trainer drives this network too, and resuming from a checkpoint continues bit-identically.
+    /// The training stack drives this network as it drives SRCNN, and resuming from a checkpoint
+    /// continues bit-identically.
     @Test func resumeContinuesBitIdentically() throws {
         let planes = (0..<2).map { k in
             Plane(width: 61, height: 61, values: (0..<(61 * 61)).map { i in
@@ -178,12 +182,11 @@ func syntheticInputs(count: Int, side: Int, seed: UInt64) -> [Double] {
                 return 0.5 + 0.4 * sin(x / Double(3 + k)) * cos(y / Double(4 + k))
             })
         }
-        let set = SRCNNTrainingSet(lumaPlanes: planes, scale: 3)
+        let set = SubImageSet(lumaPlanes: planes, scale: 3)
         var network = TrainableSparseCodingNetwork(dictionary: randomDictionary(atoms: 6, seed: 5), iterations: 2)
         network.calibrateGain(on: set, samples: 8)
-        func options(_ folder: URL, epochs: Int) -> SRCNNTrainingOptions {
-            var o = SRCNNTrainingOptions()
-            o.architecture = "scn"
+        func options(_ folder: URL, epochs: Int) -> TrainingOptions {
+            var o = TrainingOptions()
             o.batchSize = 4
             o.epochs = epochs
             o.learningRate = 1e-3
@@ -204,9 +207,7 @@ func syntheticInputs(count: Int, side: Int, seed: UInt64) -> [Double] {
         let firstLeg = try SparseCodingNetworkTrainer(network: network, options: options(b, epochs: 1), trainingSet: set, validation: [])
         try firstLeg.run()
         let checkpoint = firstLeg.checkpointPath
-        let resumed = try SparseCodingNetworkTrainer(resumingFrom: checkpoint, epochs: 3, trainingSet: set, validation: []) { file, _ in
-            try TrainableSparseCodingNetwork(checkpoint: file, path: checkpoint)
-        }
+        let resumed = try SparseCodingNetworkTrainer(resumingFrom: checkpoint, epochs: 3, trainingSet: set, validation: [])
         #expect(resumed.epoch == 1 && resumed.parameters == firstLeg.parameters)
         try resumed.run()
         #expect(resumed.parameters == straight.parameters && resumed.optimizerState == straight.optimizerState)
@@ -214,14 +215,48 @@ func syntheticInputs(count: Int, side: Int, seed: UInt64) -> [Double] {
         let last = try TrainableSparseCodingNetwork(contentsOf: a.appendingPathComponent("last.safetensors").path)
         #expect(last.parameters == straight.parameters && last.metadata["epochs"] == "3")
         #expect(last.configuration == network.configuration && last.metadata["gain"] == network.metadata["gain"])
+        #expect(last.metadata["optimiser"] == "Adam (0.9, 0.999, 1e-8), lr 0.001 (layer 1, LISTA) / 0.001 (reconstruction), batch 4")
         // A resumed run's model files carry provenance, not the checkpoint's trainer state.
         let resumedLast = try TrainableSparseCodingNetwork(contentsOf: b.appendingPathComponent("last.safetensors").path)
         #expect(resumedLast.metadata["rng_state"] == nil && resumedLast.metadata["epoch"] == nil)
         #expect(resumedLast.metadata["epochs"] == "3" && resumedLast.metadata["gain"] == network.metadata["gain"])
         // An SRCNN checkpoint is not this network's, nor the other way round.
-        #expect(throws: (any Error).self) { try SRCNNTrainer(resumingFrom: checkpoint, trainingSet: set, validation: []) }
-        #expect(throws: SRCNNError.self) {
+        #expect(throws: TrainingError.self) { try SRCNNTrainer(resumingFrom: checkpoint, trainingSet: set, validation: []) }
+        #expect(throws: TrainingError.self) {
             try TrainableSparseCodingNetwork(checkpoint: SafeTensorsFile(metadata: ["kind": "srcnn-training-checkpoint"]), path: "x")
         }
+    }
+
+    /// A fresh run from its settings: the dictionary must suit the run's scale, and the calibrated
+    /// network is written as initial.safetensors before any training.
+    @Test func aFreshRunStartsFromTheDictionary() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("scn-fresh-\(UUID())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let images = folder.appendingPathComponent("images")
+        try FileManager.default.createDirectory(at: images, withIntermediateDirectories: true)
+        for k in 0..<2 {
+            let bytes = (0..<(61 * 61)).map { (i: Int) -> UInt8 in
+                let x = Double(i % 61), y = Double(i / 61)
+                return UInt8(128 + 100 * sin(x / Double(3 + k)) * cos(y / 4))
+            }
+            try ImageIO.writePNG(Image8(width: 61, height: 61, channels: 1, bytes: bytes), to: images.appendingPathComponent("\(k).png").path)
+        }
+        let dictionary = folder.appendingPathComponent("d.safetensors").path
+        try randomDictionary(atoms: 6, seed: 5).write(to: dictionary)
+        var settings = SparseCodingNetworkSettings()
+        settings.dictionary = dictionary
+        settings.iterations = 2
+        var options = TrainingOptions()
+        options.trainingFolder = images.path
+        options.outputFolder = folder.appendingPathComponent("run").path
+        options.batchSize = 4
+        let trainer = try SparseCodingNetworkTrainer.fresh(settings: settings, options: options)
+        let initial = try TrainableSparseCodingNetwork(contentsOf: options.outputFolder + "/initial.safetensors", scale: 3)
+        #expect(initial.parameters == trainer.parameters && initial.metadata["dictionary"] == "d.safetensors")
+        options.scale = 2
+        #expect(throws: DictionaryError.self) { try SparseCodingNetworkTrainer.fresh(settings: settings, options: options) }
+        settings.dictionary = nil
+        #expect(throws: TrainingError.self) { try SparseCodingNetworkTrainer.fresh(settings: settings, options: options) }
     }
 }

@@ -35,17 +35,17 @@ public final class ShardedBackprop<Shard: BatchBackprop> {
                                        labels: labels + bounds[k] * l * l, batch: size, lossBatch: batch)
                 * Double(size)
         }
-        let savedThreads = ConvNetThreads.count
-        ConvNetThreads.count = 1
-        if threads > 1 && n > 1 {
-            errors.withUnsafeMutableBufferPointer { e in
-                let task = UncheckedSendable((run, e.baseAddress!))
-                DispatchQueue.concurrentPerform(iterations: n) { k in task.value.1[k] = task.value.0(k) }
+        // Each shard on its own thread runs its own loops on one.
+        Shard.withLoopThreads(1) {
+            if threads > 1 && n > 1 {
+                errors.withUnsafeMutableBufferPointer { e in
+                    let task = UncheckedSendable((run, e.baseAddress!))
+                    DispatchQueue.concurrentPerform(iterations: n) { k in task.value.1[k] = task.value.0(k) }
+                }
+            } else {
+                for k in 0..<n { errors[k] = run(k) }
             }
-        } else {
-            for k in 0..<n { errors[k] = run(k) }
         }
-        ConvNetThreads.count = savedThreads
         for t in gradients.indices {
             gradients[t] = shards[0].gradients[t]
             for k in 1..<n where bounds[k + 1] > bounds[k] {
@@ -59,13 +59,9 @@ public final class ShardedBackprop<Shard: BatchBackprop> {
     }
 }
 
-/// SRCNN's sharded training step.
-public typealias SRCNNShardedBackprop = ShardedBackprop<SRCNNBackprop<Float>>
-
-extension ShardedBackprop where Shard == SRCNNBackprop<Float> {
-    public convenience init(architecture: SRCNNArchitecture, batchCapacity: Int, shards: Int = 2) {
-        self.init(batchCapacity: batchCapacity, shards: shards) {
-            SRCNNBackprop<Float>(architecture: architecture, batchCapacity: $0)
-        }
-    }
+/// Carries a value across the shards' thread hop; safe because each shard writes only its own
+/// slot and reads what no thread writes.
+private struct UncheckedSendable<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
 }

@@ -4,36 +4,17 @@ import Imaging
 import LinearAlgebra
 import TensorFile
 
-/// What the trainer reports while it runs; printing and logging are the caller's business.
-public enum SRCNNTrainingEvent: Sendable {
-    /// Every `progressInterval` batches: running mean training MSE of this epoch so far.
-    case progress(epoch: Int, epochs: Int, batch: Int, batches: Int, meanSquaredError: Double,
-                  samplesPerSecond: Double, etaSeconds: Double)
-    /// After each epoch's validation and checkpoint.
-    case epochEnd(SRCNNEpochRecord)
-}
-
-public struct SRCNNEpochRecord: Codable, Sendable, Equatable {
-    public var epoch: Int
-    public var trainMSE: Double
-    /// Mean PSNR (dB) on the validation images under the SR protocol; nil without validation.
-    public var validationPSNR: Double?
-    public var seconds: Double
-    public var samplesPerSecond: Double
-    public var isBest: Bool
-}
-
-/// The training loop of SRCNN's protocol for any `TrainableNetwork`: T91 33×33 sub-images, loss
-/// on the centre the network's valid convolutions leave, seeded shuffling each epoch, optional
-/// dihedral augmentation, per-tensor learning rates (layer-wise and last layer), validation PSNR
-/// each epoch, best model kept, checkpoints written atomically after every epoch, and resume that
-/// continues bit-identically (same seed and shard count → same bytes).
+/// The training loop of SRCNN's protocol for any `TrainableNetwork`: T91 33×33 sub-images
+/// (`SubImageSet`), loss on the centre the network's valid convolutions leave, seeded shuffling
+/// each epoch, optional dihedral augmentation, per-tensor learning rates (the last layer's apart),
+/// validation PSNR each epoch, best model kept, checkpoints written atomically after every epoch,
+/// and resume that continues bit-identically (same seed and shard count → same bytes).
 ///
 /// Files in `outputFolder`: `checkpoint.safetensors` (parameters, optimiser state, RNG state,
 /// epoch, options, history), `best.safetensors` and `last.safetensors` (the network's model
 /// files), `log.csv`.
 public final class NetworkTrainer<Network: TrainableNetwork> {
-    public let options: SRCNNTrainingOptions
+    public let options: TrainingOptions
     public let network: Network
     public private(set) var parameters: [[Float]]
     public private(set) var optimizerState: [[[Float]]]   // [tensor][slot][element]
@@ -41,33 +22,49 @@ public final class NetworkTrainer<Network: TrainableNetwork> {
     /// Epochs completed and optimiser steps taken.
     public private(set) var epoch = 0
     public private(set) var step = 0
-    public private(set) var history: [SRCNNEpochRecord] = []
+    public private(set) var history: [EpochRecord] = []
     public private(set) var bestPSNR: Double?
 
-    let trainingSet: SRCNNTrainingSet
+    let trainingSet: SubImageSet
     let validation: [PreparedImage]
     let optimizer: any Optimizer
     let backprop: ShardedBackprop<Network.Backprop>
+    /// Per tensor: trained at the last layer's learning rate.
+    let usesLastLayerRate: [Bool]
 
     /// A fresh run on data already in memory, from the network's initial parameters (or from
     /// `options.initialModel`'s).
-    public convenience init(network: Network, options: SRCNNTrainingOptions, trainingSet: SRCNNTrainingSet,
+    public convenience init(network: Network, options: TrainingOptions, trainingSet: SubImageSet,
                             validation: [PreparedImage]) throws {
         try self.init(network: network, options: options, trainingSet: trainingSet, validation: validation, resuming: false)
     }
 
+    /// A fresh run reading the training and validation folders named in `options`.
+    public convenience init(network: Network, options: TrainingOptions) throws {
+        try options.validate()
+        try self.init(network: network, options: options, trainingSet: try SubImageSet(options: options),
+                      validation: try Self.loadValidation(options.validationFolder, scale: options.scale))
+    }
+
     /// `resuming`: the parameters will come from a checkpoint, so an initial model is not read.
-    init(network: Network, options: SRCNNTrainingOptions, trainingSet: SRCNNTrainingSet,
+    init(network: Network, options: TrainingOptions, trainingSet: SubImageSet,
          validation: [PreparedImage], resuming: Bool) throws {
         var options = options
-        try options.validateCommon()
+        try options.validate()
+        let description = network.networkDescription
+        if let scale = description.scale, scale != options.scale {
+            throw TrainingError.invalidOptions("the \(description.kind) network \(description.name) is for x\(scale), the run trains x\(options.scale)")
+        }
+        guard trainingSet.patchSize > description.shrink else {
+            throw TrainingError.invalidOptions("a \(trainingSet.patchSize)×\(trainingSet.patchSize) sub-image is too small for \(description.kind) \(description.name), whose valid convolutions take \(description.shrink) pixels off")
+        }
         if let model = options.initialModel, options.initialModelProvenance == nil {
             // Read once and kept in the options (so in every checkpoint): a resumed run, on any
             // machine, describes its start without the initial model's file.
-            options.initialModelProvenance = SRCNNTrainingOptions.provenance(ofModel: model)
+            options.initialModelProvenance = TrainingOptions.provenance(ofModel: model)
         }
         guard trainingSet.count >= options.batchSize else {
-            throw SRCNNError.invalidOptions("\(trainingSet.count) sub-images are fewer than one batch of \(options.batchSize)")
+            throw TrainingError.invalidOptions("\(trainingSet.count) sub-images are fewer than one batch of \(options.batchSize)")
         }
         self.network = network
         self.options = options
@@ -77,17 +74,19 @@ public final class NetworkTrainer<Network: TrainableNetwork> {
         if let model = options.initialModel, !resuming {
             parameters = try network.parameters(fromModel: model, scale: options.scale)
         } else {
-            parameters = network.initialParameters(options: options)
+            parameters = network.initialParameters(seed: options.seed)
         }
-        precondition(parameters.map(\.count) == network.parameterNames.map(\.count),
+        precondition(parameters.map(\.count) == description.parameters.map(\.count),
                      "initial parameters do not match the network's tensors")
+        usesLastLayerRate = description.parameters.map { description.lastLayerTensors.contains($0.name) }
         let slots = optimizer.stateCount
         optimizerState = parameters.map { [[Float]](repeating: [Float](repeating: 0, count: $0.count), count: slots) }
         backprop = ShardedBackprop(batchCapacity: options.batchSize, shards: options.shards) {
             network.makeBackprop(batchCapacity: $0)
         }
-        guard backprop.shards[0].inputSize == trainingSet.patchSize else {
-            throw SRCNNError.invalidOptions("the network takes \(backprop.shards[0].inputSize)² inputs, the training set has \(trainingSet.patchSize)²")
+        guard backprop.shards[0].inputSize == trainingSet.patchSize,
+              backprop.labelSize == trainingSet.patchSize - description.shrink else {
+            throw TrainingError.invalidOptions("the network takes \(backprop.shards[0].inputSize)² inputs to \(backprop.labelSize)² outputs, the training set has \(trainingSet.patchSize)² sub-images and the description a shrink of \(description.shrink)")
         }
         // Initialisation draws from its own generator (seeded by options.seed); training from this one.
         rng = Xoshiro256(seed: options.seed ^ 0x5EED_5EED_5EED_5EED)
@@ -96,7 +95,7 @@ public final class NetworkTrainer<Network: TrainableNetwork> {
     /// The validation images in `folder` (none when nil), prepared under the SR protocol.
     public static func loadValidation(_ folder: String?, scale: Int) throws -> [PreparedImage] {
         guard let folder else { return [] }
-        return try SRCNNTrainingSet.imageFiles(in: folder).map { path in
+        return try SubImageSet.imageFiles(in: folder).map { path in
             try PreparedImage(image: try ImageIO.read(path), name: (path as NSString).lastPathComponent,
                               scale: scale, path: path)
         }
@@ -107,20 +106,21 @@ public final class NetworkTrainer<Network: TrainableNetwork> {
     // MARK: - Training
 
     /// Trains until `options.epochs` epochs are done, checkpointing after each.
-    public func run(events: (SRCNNTrainingEvent) -> Void = { _ in }) throws {
+    public func run(events: (TrainingEvent) -> Void = { _ in }) throws {
         // Shards run one per thread with one BLAS thread each; validation uses the layers' threads.
         // One BLAS thread for the whole run also keeps a resumed run bit-identical: OpenBLAS sums
         // in another order on another thread count.
-        ConvNetThreads.count = options.threads
-        try BLASThreads.with(1) { try runEpochs(events: events) }
+        try Network.Backprop.withLoopThreads(options.threads) {
+            try BLASThreads.with(1) { try runEpochs(events: events) }
+        }
     }
 
-    private func runEpochs(events: (SRCNNTrainingEvent) -> Void) throws {
+    private func runEpochs(events: (TrainingEvent) -> Void) throws {
         try FileManager.default.createDirectory(atPath: options.outputFolder, withIntermediateDirectories: true)
         while epoch < options.epochs {
             let record = trainEpoch(events: events)
             guard record.trainMSE.isFinite else {
-                throw SRCNNError.invalidOptions("training diverged (loss \(record.trainMSE)) in epoch \(record.epoch); lower the learning rate. The checkpoint of epoch \(record.epoch - 1) is untouched.")
+                throw TrainingError.invalidOptions("training diverged (loss \(record.trainMSE)) in epoch \(record.epoch); lower the learning rate. The checkpoint of epoch \(record.epoch - 1) is untouched.")
             }
             history.append(record)
             try writeOutputs(record)
@@ -129,7 +129,7 @@ public final class NetworkTrainer<Network: TrainableNetwork> {
     }
 
     /// One epoch: shuffle, then every full batch once (the remainder waits for a later shuffle).
-    func trainEpoch(events: (SRCNNTrainingEvent) -> Void) -> SRCNNEpochRecord {
+    func trainEpoch(events: (TrainingEvent) -> Void) -> EpochRecord {
         let batch = options.batchSize, label = backprop.labelSize, p = trainingSet.patchSize
         var order = Array(0..<trainingSet.count)
         rng.shuffle(&order)
@@ -169,7 +169,7 @@ public final class NetworkTrainer<Network: TrainableNetwork> {
         let psnr = validationPSNR()
         let isBest = psnr.map { p in bestPSNR.map { p > $0 } ?? true } ?? false
         if isBest { bestPSNR = psnr }
-        return SRCNNEpochRecord(epoch: epoch, trainMSE: sumMSE / Double(batches), validationPSNR: psnr,
+        return EpochRecord(epoch: epoch, trainMSE: sumMSE / Double(batches), validationPSNR: psnr,
                                 seconds: seconds, samplesPerSecond: Double(batches * batch) / seconds, isBest: isBest)
     }
 
@@ -179,7 +179,7 @@ public final class NetworkTrainer<Network: TrainableNetwork> {
         let gradients = backprop.gradients
         for t in parameters.indices {
             let factor = options.learningRateFactor(epoch: epoch + 1)
-            let rate = Float((network.usesLastLayerRate(tensor: t) ? options.lastLayerLearningRate : options.learningRate) * factor)
+            let rate = Float((usesLastLayerRate[t] ? options.lastLayerLearningRate : options.learningRate) * factor)
             optimizer.update(parameters: &parameters[t], gradients: gradients[t], state: &optimizerState[t],
                              learningRate: rate, step: step)
         }
@@ -198,7 +198,8 @@ public final class NetworkTrainer<Network: TrainableNetwork> {
 
     // MARK: - Files
 
-    var modelMetadata: [String: String] {
+    /// What the model files written now say about the network and its training.
+    public var modelMetadata: [String: String] {
         var meta = network.modelMetadata(options: options, trainingSet: trainingSet, epochs: epoch,
                                          samplesPerEpoch: batchesPerEpoch * options.batchSize)
         meta["validation_psnr"] = bestPSNR.map { String(format: "%.4f", $0) } ?? ""
@@ -207,7 +208,7 @@ public final class NetworkTrainer<Network: TrainableNetwork> {
 
     public var checkpointPath: String { (options.outputFolder as NSString).appendingPathComponent("checkpoint.safetensors") }
 
-    func writeOutputs(_ record: SRCNNEpochRecord) throws {
+    func writeOutputs(_ record: EpochRecord) throws {
         let folder = options.outputFolder as NSString
         var meta = modelMetadata
         meta["validation_psnr"] = record.validationPSNR.map { String(format: "%.4f", $0) } ?? ""
@@ -224,20 +225,20 @@ public final class NetworkTrainer<Network: TrainableNetwork> {
     }
 
     /// Everything a resumed run needs, bit for bit.
-    func checkpoint() -> SafeTensorsFile {
+    func checkpoint() throws -> SafeTensorsFile {
         var tensors: [String: Tensor] = [:]
-        for (t, name) in network.parameterNames.map(\.name).enumerated() {
-            tensors["param.\(name)"] = Tensor(shape: [parameters[t].count], floats: parameters[t])
+        for (t, tensor) in network.networkDescription.parameters.enumerated() {
+            tensors["param.\(tensor.name)"] = Tensor(shape: [parameters[t].count], floats: parameters[t])
             for s in optimizerState[t].indices {
-                tensors["optimizer\(s).\(name)"] = Tensor(shape: [parameters[t].count], floats: optimizerState[t][s])
+                tensors["optimizer\(s).\(tensor.name)"] = Tensor(shape: [parameters[t].count], floats: optimizerState[t][s])
             }
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         var meta = modelMetadata
-        meta["kind"] = network.checkpointKind
-        meta["options"] = String(decoding: try! encoder.encode(options), as: UTF8.self)
-        meta["history"] = String(decoding: try! encoder.encode(history), as: UTF8.self)
+        meta["kind"] = network.networkDescription.checkpointKind
+        meta["options"] = String(decoding: try encoder.encode(RunSettings(options: options, network: network)), as: UTF8.self)
+        meta["history"] = String(decoding: try encoder.encode(history), as: UTF8.self)
         meta["epoch"] = "\(epoch)"
         meta["step"] = "\(step)"
         meta["rng_state"] = rng.stateWords.map { String($0, radix: 16) }.joined(separator: ",")
@@ -249,22 +250,37 @@ public final class NetworkTrainer<Network: TrainableNetwork> {
     /// `learningRateMilestones` may add future decays (all after the checkpoint's epoch, so the
     /// epochs already done are exactly those of a run that had them from the start); every other
     /// option is the checkpoint's own, so the continuation is the same computation as an
-    /// uninterrupted run with those options. `network` rebuilds the network from the checkpoint
-    /// (its metadata and options); its parameters then come from the checkpoint's tensors.
+    /// uninterrupted run with those options. The run goes on in the checkpoint's folder, wherever
+    /// it has been moved; `dataRoot` finds its training and validation folders (by their names)
+    /// under another root than the one they were read from. The network is rebuilt from the
+    /// checkpoint (`TrainableNetwork.init(checkpoint:path:)`), its parameters from its tensors.
     public convenience init(resumingFrom path: String, epochs: Int? = nil, threads: Int? = nil,
-                            learningRateMilestones: [Int]? = nil,
-                            trainingSet: SRCNNTrainingSet? = nil, validation: [PreparedImage]? = nil,
-                            network: (SafeTensorsFile, SRCNNTrainingOptions) throws -> Network) throws {
+                            learningRateMilestones: [Int]? = nil, dataRoot: String? = nil,
+                            trainingSet: SubImageSet? = nil, validation: [PreparedImage]? = nil) throws {
         let file = try SafeTensorsFile(contentsOf: path)
-        func fail(_ reason: String) -> SRCNNError { .invalidCheckpoint(path: path, reason: reason) }
+        func fail(_ reason: String) -> TrainingError { .invalidCheckpoint(path: path, reason: reason) }
+        let decoder = JSONDecoder()
+        decoder.userInfo[TrainingOptions.defaultsKey] = TrainingOptions.checkpointDefaults
         guard file.metadata["kind"]?.hasSuffix("-training-checkpoint") == true,
               let optionsJSON = file.metadata["options"],
-              var options = try? JSONDecoder().decode(SRCNNTrainingOptions.self, from: Data(optionsJSON.utf8)) else {
+              var options = try? decoder.decode(TrainingOptions.self, from: Data(optionsJSON.utf8)) else {
             throw fail("not a training checkpoint (kind '\(file.metadata["kind"] ?? "none")'); resume from a run folder's checkpoint.safetensors")
         }
-        let net = try network(file, options)
-        guard file.metadata["kind"] == net.checkpointKind else {
-            throw fail("it is a \(file.metadata["kind"] ?? "?"), not a \(net.checkpointKind)")
+        let net = try Network(checkpoint: file, path: path)
+        let kind = net.networkDescription.checkpointKind
+        guard file.metadata["kind"] == kind else {
+            throw fail("it is a \(file.metadata["kind"] ?? "?"), not a \(kind)")
+        }
+        let folder = (path as NSString).deletingLastPathComponent
+        options.outputFolder = folder.isEmpty ? "." : folder
+        if options.initialModel != nil, options.initialModelProvenance == nil {
+            // Checkpoints from before the provenance was kept in the options: their metadata has it,
+            // and the initial model's file may be gone.
+            options.initialModelProvenance = file.metadata["initialisation"]
+        }
+        if let root = dataRoot as NSString? {
+            options.trainingFolder = root.appendingPathComponent((options.trainingFolder as NSString).lastPathComponent)
+            options.validationFolder = options.validationFolder.map { root.appendingPathComponent(($0 as NSString).lastPathComponent) }
         }
         if let epochs { options.epochs = epochs }
         if let threads { options.threads = threads }
@@ -277,9 +293,9 @@ public final class NetworkTrainer<Network: TrainableNetwork> {
             }
             options.learningRateMilestones = (kept + milestones.filter { $0 > done }).sorted()
         }
-        let set: SRCNNTrainingSet
+        let set: SubImageSet
         if let trainingSet { set = trainingSet } else {
-            set = try SRCNNTrainingSet(options: options)
+            set = try SubImageSet(options: options)
         }
         try self.init(network: net, options: options, trainingSet: set,
                       validation: try validation ?? Self.loadValidation(options.validationFolder, scale: options.scale),
@@ -289,7 +305,7 @@ public final class NetworkTrainer<Network: TrainableNetwork> {
               let rngText = file.metadata["rng_state"] else { throw fail("epoch, step or RNG state missing") }
         let words = rngText.split(separator: ",").compactMap { UInt64($0, radix: 16) }
         guard words.count == 4, words.contains(where: { $0 != 0 }) else { throw fail("RNG state '\(rngText)' is malformed") }
-        for (t, name) in net.parameterNames.map(\.name).enumerated() {
+        for (t, name) in net.networkDescription.parameters.map(\.name).enumerated() {
             let count = parameters[t].count
             parameters[t] = try file.floats("param.\(name)", shape: [count], path: path)
             for slot in optimizerState[t].indices {
@@ -301,8 +317,20 @@ public final class NetworkTrainer<Network: TrainableNetwork> {
         rng = Xoshiro256(stateWords: words)
         if let bits = file.metadata["best_psnr"].flatMap({ UInt64($0) }) { bestPSNR = Double(bitPattern: bits) }
         if let h = file.metadata["history"],
-           let records = try? JSONDecoder().decode([SRCNNEpochRecord].self, from: Data(h.utf8)) {
+           let records = try? JSONDecoder().decode([EpochRecord].self, from: Data(h.utf8)) {
             history = records
         }
+    }
+}
+
+/// A checkpoint's `options` entry and a run's config file: the options and the network's own
+/// settings as one flat JSON object.
+struct RunSettings<Network: TrainableNetwork>: Encodable {
+    let options: TrainingOptions
+    let network: Network
+
+    func encode(to encoder: Encoder) throws {
+        try options.encode(to: encoder)
+        try network.encodeSettings(to: encoder)
     }
 }

@@ -50,11 +50,10 @@ extension TrainableSparseCodingNetwork: SuperResolver {
                     }
                 }
                 if threads == 1 { work(0); return }
-                let saved = ConvNetThreads.count
-                ConvNetThreads.count = 1
                 let task = UncheckedSendable(work)
-                BLASThreads.with(1) { DispatchQueue.concurrentPerform(iterations: threads) { task.value($0) } }
-                ConvNetThreads.count = saved
+                ConvNetThreads.with(1) {
+                    BLASThreads.with(1) { DispatchQueue.concurrentPerform(iterations: threads) { task.value($0) } }
+                }
             }
         }
         return output

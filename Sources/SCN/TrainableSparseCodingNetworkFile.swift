@@ -80,7 +80,7 @@ extension TrainableSparseCodingNetwork {
         var meta = metadata.merging(configurationMetadata) { _, new in new }
         meta["kind"] = Self.fileKind
         meta["departures"] = Self.departures
-        meta["format"] = "trainable sparse-coding network (LISTA/SCN) on bicubic Y in [0,1]; HWIO cross-correlation; see Sources/Equivalence/TrainableSparseCodingNetwork.swift"
+        meta["format"] = "trainable sparse-coding network (LISTA/SCN) on bicubic Y in [0,1]; HWIO cross-correlation; see Sources/SCN/TrainableSparseCodingNetwork.swift"
         return SafeTensorsFile(tensors: tensors, metadata: meta)
     }
 

@@ -3,6 +3,9 @@ import Testing
 import Imaging
 import TensorFile
 @testable import Equivalence
+@testable import SCN
+import Training
+import _TestSupport
 
 /// SCN model files whose metadata cannot describe a network, and a network that loads but overflows.
 @Suite struct SparseCodingNetworkFileTests {

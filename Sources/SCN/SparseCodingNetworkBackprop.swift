@@ -1,6 +1,8 @@
 import ConvNet
+import Equivalence
 import LinearAlgebra
 import SparseCoding
+import Training
 
 /// The trainable sparse-coding network's forward and backward passes on a batch (layers and
 /// parameters: `TrainableSparseCodingNetwork`). Generic so the gradient check runs it in Double.
@@ -302,4 +304,8 @@ func boxSum<T: BinaryFloatingPoint>(_ x: [T], batch: Int, height h: Int, width w
 }
 
 /// The trainer runs the network in Float.
-extension SparseCodingNetworkBackprop: BatchBackprop where T == Float {}
+extension SparseCodingNetworkBackprop: BatchBackprop where T == Float {
+    public static func withLoopThreads<R>(_ threads: Int, _ body: () throws -> R) rethrows -> R {
+        try ConvNetThreads.with(threads, body)
+    }
+}

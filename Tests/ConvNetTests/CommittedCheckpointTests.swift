@@ -1,0 +1,64 @@
+import Foundation
+import Testing
+import Imaging
+import TensorFile
+import Training
+@testable import ConvNet
+
+/// The committed SRCNN run folders were written before the training stack left ConvNet; each
+/// checkpoint must still resume: its options and SRCNN settings read back, its parameters,
+/// optimiser state and counters loaded, and the model files a resumed run writes must describe
+/// the run as the checkpoint does.
+@Suite struct CommittedCheckpointTests {
+    static let runsFolder = packageRoot.appendingPathComponent("results/models/checkpoints")
+
+    static var checkpoints: [URL] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: runsFolder.path)) ?? []).sorted()
+            .map { runsFolder.appendingPathComponent($0).appendingPathComponent("checkpoint.safetensors") }
+            .filter { FileManager.default.fileExists(atPath: $0.path) }
+    }
+
+    /// Enough synthetic sub-images for any committed batch size (128), at the run's scale.
+    static func syntheticSet(scale: Int) -> SubImageSet {
+        let side = 173
+        let planes = (0..<2).map { k in
+            Plane(width: side, height: side, values: (0..<(side * side)).map { (i: Int) -> Double in
+                let x = Double(i % side), y = Double(i / side)
+                return 0.5 + 0.4 * sin(x / Double(3 + k)) * cos(y / Double(4 + k))
+            })
+        }
+        return SubImageSet(lumaPlanes: planes, scale: scale)
+    }
+
+    @Test func thereAreCommittedCheckpoints() {
+        #expect(Self.checkpoints.count >= 6, "\(Self.checkpoints)")
+    }
+
+    @Test(arguments: checkpoints)
+    func aCommittedCheckpointResumes(_ checkpoint: URL) throws {
+        // A copy, so that nothing can touch the committed run folder.
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("committed-\(UUID())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let copy = folder.appendingPathComponent("checkpoint.safetensors")
+        try FileManager.default.copyItem(at: checkpoint, to: copy)
+        let file = try SafeTensorsFile(contentsOf: copy.path)
+        let scale = try #require(Int(file.metadata["scale"] ?? ""))
+        let trainer = try SRCNNTrainer(resumingFrom: copy.path, trainingSet: Self.syntheticSet(scale: scale), validation: [])
+        #expect(trainer.epoch == Int(file.metadata["epoch"] ?? "") && trainer.step == Int(file.metadata["step"] ?? ""))
+        #expect(trainer.architecture.description == file.metadata["arch"])
+        #expect(trainer.options.outputFolder == folder.path && trainer.options.scale == scale)
+        for (t, tensor) in trainer.network.networkDescription.parameters.enumerated() {
+            #expect(trainer.parameters[t] == (try file.floats("param.\(tensor.name)", shape: [tensor.count], path: copy.path)))
+            for slot in trainer.optimizerState[t].indices {
+                #expect(trainer.optimizerState[t][slot]
+                        == (try file.floats("optimizer\(slot).\(tensor.name)", shape: [tensor.count], path: copy.path)))
+            }
+        }
+        #expect(trainer.history.count == trainer.epoch)
+        let written = trainer.modelMetadata
+        for key in ["arch", "scale", "seed", "optimiser", "augmentation", "initialisation", "validation_psnr"] {
+            #expect(written[key] == file.metadata[key], "\(key)")
+        }
+    }
+}
