@@ -51,11 +51,6 @@ let package = Package(
             "LinearAlgebra", "Imaging", "TensorFile", "AtomicIO", "Harness", "Training", "ConvNet", "SparseCoding", "Equivalence", "SCN",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: fast),
-        .executableTarget(name: "srcnn-bench", dependencies: ["SeededRandom", "Training", "ConvNet", "LinearAlgebra", "Imaging"], swiftSettings: fast),
-        .executableTarget(name: "srcnn-train", dependencies: [
-            "Training", "ConvNet", "LinearAlgebra",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ], swiftSettings: fast),
 
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "CSTBImage"]),

@@ -6,7 +6,10 @@ set -e
 export OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-SkylakeX}
 mkdir -p results/models/checkpoints
 swift build -c release --product srlab
-.build/release/srlab train sc --scale 2 --atoms 1024 --samples 100000 --rounds 40 --lambda 0.15 --seed 0 \
+# Run a copy, so rebuilding the package while training does not touch the running binary.
+mkdir -p runs/bin
+cp .build/release/srlab runs/bin/srlab-train-sc
+runs/bin/srlab-train-sc train sc --scale 2 --atoms 1024 --samples 100000 --rounds 40 --lambda 0.15 --seed 0 \
     --dataset T91 --output results/models/sc_x2.safetensors \
     --checkpoint results/models/checkpoints/sc_x2.checkpoint --resume \
     2>&1 | tee results/models/sc_x2.log
