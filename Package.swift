@@ -56,7 +56,7 @@ let package = Package(
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "CSTBImage"]),
         .testTarget(name: "TensorFileTests", dependencies: ["TensorFile"]),
         // Runs the built srlab on hostile inputs (it needs the executable built beside the tests).
-        .testTarget(name: "CLITests", dependencies: ["Imaging", "SeededRandom"]),
+        .testTarget(name: "CLITests", dependencies: ["Imaging", "SeededRandom", "TensorFile"]),
         .testTarget(name: "HarnessTests", dependencies: ["Harness", "Imaging", "ConvNet"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Imaging", "TensorFile", "SeededRandom"]),
         .testTarget(name: "ConvNetTests", dependencies: ["SeededRandom", "Training", "ConvNet", "Imaging", "TensorFile", "LinearAlgebra"]),

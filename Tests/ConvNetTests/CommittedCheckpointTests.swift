@@ -5,12 +5,13 @@ import TensorFile
 import Training
 @testable import ConvNet
 
-/// The committed SRCNN run folders were written before the training stack left ConvNet; each
-/// checkpoint must still resume: its options and SRCNN settings read back, its parameters,
-/// optimiser state and counters loaded, and the model files a resumed run writes must describe
-/// the run as the checkpoint does.
+/// The committed SRCNN run folders (experiments/runs/, formerly results/models/checkpoints/) were
+/// written before the training stack left ConvNet; each checkpoint must still resume: its options
+/// and SRCNN settings read back, its parameters, optimiser state and counters loaded, and the
+/// model files a resumed run writes must describe the run as the checkpoint does. Each run's
+/// config.json must say what its checkpoint says.
 @Suite struct CommittedCheckpointTests {
-    static let runsFolder = packageRoot.appendingPathComponent("results/models/checkpoints")
+    static let runsFolder = packageRoot.appendingPathComponent("experiments/runs")
 
     static var checkpoints: [URL] {
         ((try? FileManager.default.contentsOfDirectory(atPath: runsFolder.path)) ?? []).sorted()
@@ -60,5 +61,23 @@ import Training
         for key in ["arch", "scale", "seed", "optimiser", "augmentation", "initialisation", "validation_psnr"] {
             #expect(written[key] == file.metadata[key], "\(key)")
         }
+    }
+
+    /// A fresh run from the config repeats the checkpoint's run: the same options apart from where
+    /// things are (folders, the initial model's folder) and the thread count, and the same network.
+    @Test(arguments: checkpoints)
+    func theRunsConfigSaysWhatItsCheckpointSays(_ checkpoint: URL) throws {
+        let config = try Data(contentsOf: checkpoint.deletingLastPathComponent().appendingPathComponent("config.json"))
+        let stored = Data(try #require(try SafeTensorsFile(contentsOf: checkpoint.path).metadata["options"]).utf8)
+        func comparable(_ json: Data) throws -> (TrainingOptions, SRCNNTrainable) {
+            var o = try JSONDecoder().decode(TrainingOptions.self, from: json)
+            o.trainingFolder = ""; o.validationFolder = nil; o.outputFolder = ""; o.threads = 1
+            o.initialModel = o.initialModel.map { ($0 as NSString).lastPathComponent }
+            return (o, try JSONDecoder().decode(SRCNNTrainable.self, from: json))
+        }
+        let (fromConfig, networkFromConfig) = try comparable(config)
+        let (fromCheckpoint, networkFromCheckpoint) = try comparable(stored)
+        #expect(fromConfig == fromCheckpoint)
+        #expect(networkFromConfig == networkFromCheckpoint)
     }
 }
