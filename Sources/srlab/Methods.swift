@@ -1,6 +1,6 @@
 import ArgumentParser
 import ConvNet
-import Equivalence
+import SCN
 import Harness
 import Imaging
 import SparseCoding

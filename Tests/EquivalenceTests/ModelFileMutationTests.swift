@@ -4,7 +4,7 @@ import SeededRandom
 @testable import ConvNet
 import SparseCoding
 import TensorFile
-@testable import Equivalence
+@testable import SCN
 
 /// Seeded mutants of the real model files (results/models/*.safetensors, and the reference
 /// folder's SRCNN and ScSR files when present), each loaded through every model loader. A trap
