@@ -100,12 +100,16 @@ public struct NetworkSpec: Sendable, Equatable, Codable {
         }
     }
 
+    /// Bounds on a layer's settings, far beyond any SR network's, so that sizes computed from a
+    /// spec read from a file cannot overflow.
+    public static let maximumKernel = 64, maximumChannels = 4096, maximumFactor = 16
+
     /// Checks every layer's settings and that channels chain; returns each layer's output channels.
     @discardableResult
     public func validate() throws -> [Int] {
         guard !layers.isEmpty else { throw NetworkSpecError.empty(network: name) }
-        guard inputChannels >= 1 else {
-            throw NetworkSpecError.invalidLayer(network: name, layer: 0, summary: "input", reason: "the input needs at least one channel, not \(inputChannels)")
+        guard inputChannels >= 1, inputChannels <= Self.maximumChannels else {
+            throw NetworkSpecError.invalidLayer(network: name, layer: 0, summary: "input", reason: "the input needs 1...\(Self.maximumChannels) channels, not \(inputChannels)")
         }
         var channels = inputChannels
         var result: [Int] = []
@@ -119,25 +123,31 @@ public struct NetworkSpec: Sendable, Equatable, Codable {
                                                            expected: expected, given: channels)
                 }
             }
+            func sizes(kernel k: Int, channels: [Int]) throws {
+                guard (1...Self.maximumKernel).contains(k) else { throw invalid("the kernel side must be in 1...\(Self.maximumKernel), not \(k)") }
+                guard channels.allSatisfy((1...Self.maximumChannels).contains) else {
+                    throw invalid("channel counts must be in 1...\(Self.maximumChannels)")
+                }
+            }
             switch layer {
             case let .conv(k, c, o, p):
-                guard k >= 1, c >= 1, o >= 1 else { throw invalid("kernel and channel counts must be at least 1") }
+                try sizes(kernel: k, channels: [c, o])
                 guard p >= 0, p < k else { throw invalid("padding must be in 0..<\(k) (the kernel side), not \(p)") }
                 try takes(c)
                 channels = o
             case let .prelu(c):
-                guard c >= 1 else { throw invalid("needs at least one channel") }
+                try sizes(kernel: 1, channels: [c])
                 try takes(c)
             case .tanh, .relu:
                 break
             case let .deconv(k, c, o, s, p):
-                guard k >= 1, c >= 1, o >= 1 else { throw invalid("kernel and channel counts must be at least 1") }
-                guard s >= 1 else { throw invalid("the stride must be at least 1, not \(s)") }
+                try sizes(kernel: k, channels: [c, o])
+                guard (1...Self.maximumFactor).contains(s) else { throw invalid("the stride must be in 1...\(Self.maximumFactor), not \(s)") }
                 guard p >= 0, p < k else { throw invalid("padding must be in 0..<\(k) (the kernel side), not \(p)") }
                 try takes(c)
                 channels = o
             case let .pixelShuffle(r):
-                guard r >= 1 else { throw invalid("the factor must be at least 1, not \(r)") }
+                guard (1...Self.maximumFactor).contains(r) else { throw invalid("the factor must be in 1...\(Self.maximumFactor), not \(r)") }
                 guard channels % (r * r) == 0 else {
                     throw invalid("its input's \(channels) channels are not a multiple of \(r * r) (the factor squared)")
                 }

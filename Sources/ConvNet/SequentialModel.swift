@@ -94,7 +94,34 @@ public struct SequentialModel: SuperResolver {
                 parameters.append(Self.fromFileLayout(layer, tensorIndex: k, values))
             }
         }
+        if let layer = Self.overflowingLayer(spec, parameters) {
+            throw fail("its weights are so large that layer \(layer) (\(spec.layers[layer - 1].summary)) can overflow float32 (NaN or infinity in the output)")
+        }
         self.init(spec: spec, parameters: parameters, metadata: file.metadata)
+    }
+
+    /// The first layer (1-based) whose activations can exceed float32's range for an input in
+    /// [−1, 2], by the bound |b| + Σ|w|·(previous bound) per output map (a deconvolution's pixel
+    /// sums only some of its taps, so this over-estimates it); nil if none can.
+    static func overflowingLayer(_ spec: NetworkSpec, _ parameters: [[Float]]) -> Int? {
+        var bound = 2.0
+        for (l, layer) in spec.layers.enumerated() {
+            switch layer {
+            case let .conv(_, _, o, _), let .deconv(_, _, o, _, _):
+                let first = spec.firstTensorIndex[l]!
+                var sums = [Double](repeating: 0, count: o)
+                for (i, w) in parameters[first].enumerated() { sums[i % o] += Double(abs(w)) }   // O innermost in both layouts
+                bound = zip(sums, parameters[first + 1]).map { $0 * bound + Double(abs($1)) }.max() ?? 0
+            case .prelu:
+                bound *= max(1, parameters[spec.firstTensorIndex[l]!].map { Double(abs($0)) }.max() ?? 0)
+            case .tanh:
+                bound = min(bound, 1)
+            case .relu, .pixelShuffle:
+                break
+            }
+            if !(bound < Double(Float.greatestFiniteMagnitude) / 2) { return l + 1 }
+        }
+        return nil
     }
 
     /// The model as a safetensors file in PyTorch's layouts, with `metadata` plus `kind`, `spec`

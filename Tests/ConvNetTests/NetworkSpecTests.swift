@@ -69,7 +69,10 @@ import Training
         #expect(message([.conv(kernel: 3, inChannels: 1, outChannels: 6, padding: 1), .pixelShuffle(factor: 2)])
                 == "network test, layer 2 (pixel shuffle ×2): its input's 6 channels are not a multiple of 4 (the factor squared)")
         #expect(message([conv, .deconv(kernel: 9, inChannels: 4, outChannels: 1, stride: 0, padding: 3)])
-                == "network test, layer 2 (deconv 9×9 4→1 stride 0 pad 3): the stride must be at least 1, not 0")
+                == "network test, layer 2 (deconv 9×9 4→1 stride 0 pad 3): the stride must be in 1...16, not 0")
+        #expect(message([.conv(kernel: 1 << 40, inChannels: 1, outChannels: 4, padding: 0)])
+                == "network test, layer 1 (conv \(1 << 40)×\(1 << 40) 1→4 pad 0): the kernel side must be in 1...64, not \(1 << 40)")
+        #expect(message([conv, .prelu(channels: 1 << 62)]) == "network test, layer 2 (prelu \(1 << 62)): channel counts must be in 1...4096")
         #expect(message([.conv(kernel: 3, inChannels: 1, outChannels: 4, padding: 3)])
                 == "network test, layer 1 (conv 3×3 1→4 pad 3): padding must be in 0..<3 (the kernel side), not 3")
         #expect(message([conv, .conv(kernel: 5, inChannels: 4, outChannels: 1, padding: 0)], height: 4, width: 9)
@@ -190,4 +193,8 @@ import Training
         let final = net.step(parameters: params, inputs: lr, labels: hr, batch: batch)
         #expect(final < 0.5 * losses[0], "losses \(losses) → \(final)")
     }
+}
+
+extension NetworkSpec: CustomTestStringConvertible {
+    public var testDescription: String { "\(name) (\(padding.rawValue) padding)" }
 }

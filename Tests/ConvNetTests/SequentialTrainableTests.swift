@@ -56,6 +56,11 @@ import TensorFile
         var badSpec = model.safeTensors()
         badSpec.metadata["spec"] = badSpec.metadata["spec"]!.replacingOccurrences(of: "\"outChannels\":4", with: "\"outChannels\":5")
         #expect(try refusal(badSpec).contains("takes 4 channels but its input has 5"))
+        var huge = params
+        let w4 = Self.spec.firstTensorIndex[4]!   // layers.4: conv 3×3 4→4
+        huge[w4] = huge[w4].map { $0 * 3e37 }     // finite, but the bound overflows
+        #expect(try refusal(SequentialModel(spec: Self.spec, parameters: huge).safeTensors())
+                == "\(path): not a usable network model: its weights are so large that layer 5 (conv 3×3 4→4 pad 1) can overflow float32 (NaN or infinity in the output)")
         // Fine-tuning from a model of another network is refused.
         try model.write(to: path)
         let other = try SequentialTrainable(spec: .fsrcnnSmall(scale: 3), inputSize: 7)
