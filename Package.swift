@@ -29,50 +29,57 @@ let package = Package(
         .target(name: "AtomicIO"),
         .target(name: "SeededRandom"),
         .target(name: "TensorFile", dependencies: ["AtomicIO"]),
+        // The method-neutral training stack: loop, options, sub-images, optimisers, checkpoints.
+        .target(name: "Training", dependencies: ["LinearAlgebra", "Imaging", "TensorFile", "AtomicIO", "SeededRandom"],
+                exclude: ["README.md"], swiftSettings: fastInDebugToo),
         // Optimised in debug builds too: its tests run the network on whole images.
-        .target(name: "ConvNet", dependencies: ["LinearAlgebra", "Imaging", "TensorFile", "SeededRandom"],
+        .target(name: "ConvNet", dependencies: ["LinearAlgebra", "Imaging", "TensorFile", "SeededRandom", "Training"],
                 exclude: ["README.md"], swiftSettings: fast + [.unsafeFlags(["-O"], .when(configuration: .debug))]),
 
         .target(name: "Harness", dependencies: ["LinearAlgebra", "Imaging", "AtomicIO", "Methods", "SparseCoding", "ConvNet", "TensorFile"],
                 swiftSettings: fast),
         .target(name: "SparseCoding", dependencies: ["LinearAlgebra", "Imaging", "TensorFile", "AtomicIO", "SeededRandom"],
                 exclude: ["README.md"], swiftSettings: fastInDebugToo),
-        .target(name: "Equivalence", dependencies: ["SparseCoding", "ConvNet", "Imaging", "LinearAlgebra", "TensorFile"],
+        // SRCNN's claim that ScSR is a CNN, shown: the network built from a dictionary, and the check.
+        .target(name: "Equivalence", dependencies: ["SparseCoding", "ConvNet", "Imaging", "LinearAlgebra"],
+                exclude: ["README.md"], swiftSettings: fastInDebugToo),
+        // SCN: that network trained end to end (LISTA layers), by the training stack.
+        .target(name: "SCN", dependencies: ["Equivalence", "SparseCoding", "ConvNet", "Training", "Imaging", "LinearAlgebra", "TensorFile"],
                 exclude: ["README.md"], swiftSettings: fastInDebugToo),
 
         .target(name: "NearestNeighbour", dependencies: ["Imaging"], swiftSettings: fast),
         // The method registry: every method's name, model file kind and how it is built.
-        .target(name: "Methods", dependencies: ["Imaging", "TensorFile", "NearestNeighbour", "SparseCoding", "ConvNet", "Equivalence"],
+        .target(name: "Methods", dependencies: ["Imaging", "TensorFile", "NearestNeighbour", "SparseCoding", "ConvNet", "SCN"],
                 exclude: ["README.md"]),
 
         // `upscale` on people's files: shipped models, batches, progress.
         .target(name: "Upscaling", dependencies: ["Imaging", "AtomicIO", "Methods"]),
 
         .executableTarget(name: "srlab", dependencies: [
-            "LinearAlgebra", "Imaging", "TensorFile", "AtomicIO", "Harness", "ConvNet", "SparseCoding", "Equivalence", "Upscaling", "Methods",
+            "LinearAlgebra", "Imaging", "TensorFile", "AtomicIO", "Harness", "Training", "ConvNet", "SparseCoding", "Equivalence", "SCN", "Upscaling", "Methods",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: fast),
-        .executableTarget(name: "srcnn-bench", dependencies: ["SeededRandom", "ConvNet", "LinearAlgebra", "Imaging"], swiftSettings: fast),
         // Holds an atomic write open until signalled: the subject of AtomicIOTests' interrupt test.
         .executableTarget(name: "atomic-write-probe", dependencies: ["AtomicIO"], path: "Tests/Probes/atomic-write-probe"),
-        .executableTarget(name: "srcnn-train", dependencies: [
-            "ConvNet", "LinearAlgebra",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ], swiftSettings: fast),
 
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "CSTBImage"]),
         .testTarget(name: "TensorFileTests", dependencies: ["TensorFile"]),
         // Runs the built srlab on hostile inputs (it needs the executable built beside the tests).
-        .testTarget(name: "CLITests", dependencies: ["Imaging", "SeededRandom"]),
+        .testTarget(name: "CLITests", dependencies: ["Imaging", "SeededRandom", "TensorFile"]),
         .testTarget(name: "AtomicIOTests", dependencies: ["AtomicIO"]),
         .testTarget(name: "UpscalingTests", dependencies: ["Upscaling", "Imaging", "Methods"]),
-        .testTarget(name: "MethodsTests", dependencies: ["Methods", "Imaging", "TensorFile", "SparseCoding", "ConvNet", "Equivalence", "SeededRandom"]),
+        .testTarget(name: "MethodsTests", dependencies: ["Methods", "Imaging", "TensorFile", "SparseCoding", "ConvNet", "SCN", "SeededRandom"]),
         .testTarget(name: "NearestNeighbourTests", dependencies: ["NearestNeighbour", "Imaging", "SeededRandom"]),
         .testTarget(name: "HarnessTests", dependencies: ["Harness", "Imaging", "ConvNet", "Methods", "TensorFile"]),
-        .testTarget(name: "ConvNetTests", dependencies: ["SeededRandom", "ConvNet", "Imaging", "TensorFile", "LinearAlgebra"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Imaging", "TensorFile", "SeededRandom"]),
+        .testTarget(name: "ConvNetTests", dependencies: ["SeededRandom", "Training", "ConvNet", "Imaging", "TensorFile", "LinearAlgebra"]),
         .testTarget(name: "SparseCodingTests", dependencies: ["SeededRandom", "SparseCoding", "LinearAlgebra", "Imaging", "TensorFile"]),
-        .testTarget(name: "EquivalenceTests", dependencies: ["SeededRandom", "Equivalence", "SparseCoding", "ConvNet", "Imaging", "LinearAlgebra"]),
+        // Fixtures shared by test targets (test-only, hence the underscore).
+        .target(name: "_TestSupport", dependencies: ["SeededRandom", "SparseCoding", "LinearAlgebra", "Imaging"],
+                path: "Tests/_TestSupport"),
+        .testTarget(name: "EquivalenceTests", dependencies: ["_TestSupport", "SeededRandom", "Equivalence", "SCN", "SparseCoding", "ConvNet", "Imaging", "LinearAlgebra", "TensorFile"]),
+        .testTarget(name: "SCNTests", dependencies: ["_TestSupport", "SeededRandom", "SCN", "Equivalence", "SparseCoding", "Training", "ConvNet", "Imaging", "LinearAlgebra", "TensorFile"]),
     ]
 )
 

@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
-# The 9-5-5 ×3 model's training curve across its two stages (train_srcnn_x3_9-5-5.sh for epochs
-# 1–244 of 21,872 sub-images, then train_srcnn_x3_9-5-5_ft.sh, whose epochs are 69,120 sub-images
+# The 9-5-5 ×3 model's training curve across its two stages (run srcnn_x3_9-5-5 for epochs
+# 1–244 of 21,872 sub-images, then run srcnn_x3_9-5-5_ft, whose epochs are 69,120 sub-images
 # of the scale-augmented set). `epoch` counts T91 epochs (samples seen / 21,872), so both stages
 # and the other SRCNN curves share one axis; `stage` and `stage_epoch` give each row's own run.
-# Writes results/models/srcnn_x3_9-5-5.log.csv atomically.
+# Writes experiments/runs/srcnn_x3_9-5-5_ft/log_both_stages.csv atomically.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-STAGE1=results/models/checkpoints/srcnn_x3_9-5-5/log.csv
-STAGE2=results/models/checkpoints/srcnn_x3_9-5-5_ft/log.csv
-OUT=results/models/srcnn_x3_9-5-5.log.csv
+STAGE1=experiments/runs/srcnn_x3_9-5-5/log.csv
+STAGE2=experiments/runs/srcnn_x3_9-5-5_ft/log.csv
+OUT=experiments/runs/srcnn_x3_9-5-5_ft/log_both_stages.csv
 STAGE1_EPOCHS=244
 awk -F, -v last1="$STAGE1_EPOCHS" '
   BEGIN { OFS = ","; print "epoch,stage,stage_epoch,samples,train_mse,validation_psnr,seconds,samples_per_second" }

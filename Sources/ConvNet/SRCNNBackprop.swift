@@ -1,5 +1,6 @@
 import Foundation
 import LinearAlgebra
+import Training
 
 /// One SRCNN training step's arithmetic: forward with VALID convolutions (as the paper's Caffe
 /// training: a 33×33 input gives a (33 − Σ(k−1))² output), Caffe's EuclideanLoss
@@ -20,7 +21,7 @@ public final class SRCNNBackprop<T: BLASScalar> {
     let workspace = Workspace<T>()
     private var a1: [T], a2: [T], out: [T], dOut: [T], da2: [T], da1: [T]
 
-    public init(architecture: SRCNNArchitecture, batchCapacity: Int, inputSize: Int = SRCNNTrainingSet.defaultPatchSize) {
+    public init(architecture: SRCNNArchitecture, batchCapacity: Int, inputSize: Int = SubImageSet.defaultPatchSize) {
         self.architecture = architecture
         self.batchCapacity = batchCapacity
         self.inputSize = inputSize
@@ -144,4 +145,19 @@ public final class SRCNNBackprop<T: BLASScalar> {
 }
 
 /// The trainer runs SRCNN in Float; Double exists for the gradient checks.
-extension SRCNNBackprop: BatchBackprop where T == Float {}
+extension SRCNNBackprop: BatchBackprop where T == Float {
+    public static func withLoopThreads<R>(_ threads: Int, _ body: () throws -> R) rethrows -> R {
+        try ConvNetThreads.with(threads, body)
+    }
+}
+
+/// SRCNN's sharded training step.
+public typealias SRCNNShardedBackprop = ShardedBackprop<SRCNNBackprop<Float>>
+
+extension ShardedBackprop where Shard == SRCNNBackprop<Float> {
+    public convenience init(architecture: SRCNNArchitecture, batchCapacity: Int, shards: Int = 2) {
+        self.init(batchCapacity: batchCapacity, shards: shards) {
+            SRCNNBackprop<Float>(architecture: architecture, batchCapacity: $0)
+        }
+    }
+}

@@ -2,6 +2,7 @@ import SeededRandom
 import Foundation
 import Imaging
 import LinearAlgebra
+import Training
 
 /// Speed only, on synthetic inputs (no data needed): what `srlab bench` reports for SRCNN.
 /// Medians, because the machine is shared.
@@ -23,18 +24,58 @@ public enum SRCNNBenchmark {
         return median(times)
     }
 
+    /// Single-thread CPU milliseconds (median, min) of the network on one size×size plane:
+    /// robust to other processes on the machine, unlike wall time.
+    public static func inferenceCPUMilliseconds(architecture: SRCNNArchitecture = .srcnn915, size: Int = 256,
+                                                repeats: Int = 20) -> (median: Double, min: Double) {
+        ConvNetThreads.with(1) { BLASThreads.with(1) {
+            var model = SRCNN(architecture: architecture, seed: 1, standardDeviation: 0.05)
+            model.tileSize = max(1024, size)
+            let input = Plane(width: size, height: size, repeating: 0.5)
+            _ = model.apply(to: input)
+            let times = (0..<repeats).map { _ in threadCPUMilliseconds { _ = model.apply(to: input) } }
+            return (median(times), times.min() ?? .nan)
+        } }
+    }
+
+    /// A ×3 upscale of a random plane to about side×side: the output's size, the seconds it took,
+    /// and the process's peak resident memory in MiB afterwards (tiling bounds it by the tile width).
+    public static func upscaleMemory(architecture: SRCNNArchitecture = .srcnn955, side: Int = 2048)
+        -> (width: Int, height: Int, seconds: Double, peakMiB: Double) {
+        let model = SRCNN(architecture: architecture, seed: 1, standardDeviation: 0.05)
+        var rng = Xoshiro256(seed: 5)
+        let n = side / 3 + 1
+        let low = Plane(width: n, height: n, values: (0..<(n * n)).map { _ in rng.nextUniform() })
+        let start = DispatchTime.now().uptimeNanoseconds
+        let out = model.resolver(scale: 3).upscale(lowRes: low)
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        var usage = rusage()
+        getrusage(0, &usage)  // RUSAGE_SELF
+        return (out.width, out.height, seconds, Double(usage.ru_maxrss) / 1024)
+    }
+
+    /// `trainingSamplesPerSecond` (10 timed steps after 3 warm-up ones) and the same steps'
+    /// samples per CPU-second of the whole process: with two shards at once, how much the second
+    /// one costs beside the first (memory contention).
+    public static func trainingCPURate(architecture: SRCNNArchitecture = .srcnn915, batch: Int = 128,
+                                       threads: Int = 1, shards: Int = 2) -> (wall: Double, perCPUSecond: Double) {
+        var t0 = timespec(), t1 = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t0)
+        let wall = trainingSamplesPerSecond(architecture: architecture, batch: batch, steps: 10, threads: threads, shards: shards)
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t1)
+        let cpu = Double(t1.tv_sec - t0.tv_sec) + Double(t1.tv_nsec - t0.tv_nsec) / 1e9
+        return (wall, Double(13 * batch) / cpu)
+    }
+
     /// Median training throughput (samples/s) of full steps — forward, backward and optimiser
     /// update — on random 33×33 batches, as the peers' PyTorch benchmark times them.
     public static func trainingSamplesPerSecond(architecture: SRCNNArchitecture = .srcnn915, batch: Int = 128,
                                                 steps: Int = 20, optimizer: any Optimizer = SGDMomentum(),
                                                 threads: Int = 2, shards: Int = 2) -> Double {
-        let p = SRCNNTrainingSet.defaultPatchSize
+        let p = SubImageSet.defaultPatchSize
         let net = SRCNNShardedBackprop(architecture: architecture, batchCapacity: batch, shards: shards)
         // Shards on their own threads run their layers and BLAS on one thread each, as the trainer does.
-        let layerThreads = ConvNetThreads.count
-        ConvNetThreads.count = shards > 1 ? 1 : threads
-        defer { ConvNetThreads.count = layerThreads }
-        return BLASThreads.with(shards > 1 ? 1 : threads) {
+        return ConvNetThreads.with(shards > 1 ? 1 : threads) { BLASThreads.with(shards > 1 ? 1 : threads) {
             var params = SRCNN(architecture: architecture, seed: 1).parameters
             var state = params.map { [[Float]](repeating: [Float](repeating: 0, count: $0.count), count: optimizer.stateCount) }
             var rng = Xoshiro256(seed: 3)
@@ -56,7 +97,7 @@ public enum SRCNNBenchmark {
                 if s >= 3 { times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9) }
             }
             return Double(batch) / median(times)
-        }
+        } }
     }
 
     /// Median single-thread CPU milliseconds of the middle layer's forward (with ReLU) and backward
@@ -64,8 +105,15 @@ public enum SRCNNBenchmark {
     /// so that load on the machine hits them alike.
     public static func middleLayerCPUMilliseconds(architecture: SRCNNArchitecture = .srcnn955, algorithms: [ConvAlgorithm],
                                                   crops: Int = 64, repeats: Int = 15) -> [(forward: Double, backward: Double)] {
+        ConvNetThreads.with(1) { BLASThreads.with(1) {
+            middleLayerTimes(architecture: architecture, algorithms: algorithms, crops: crops, repeats: repeats)
+        } }
+    }
+
+    static func middleLayerTimes(architecture: SRCNNArchitecture, algorithms: [ConvAlgorithm],
+                                 crops: Int, repeats: Int) -> [(forward: Double, backward: Double)] {
         let layer = architecture.layers[1]
-        let side = SRCNNTrainingSet.defaultPatchSize - architecture.f1 + 1, outSide = side - layer.kernel + 1
+        let side = SubImageSet.defaultPatchSize - architecture.f1 + 1, outSide = side - layer.kernel + 1
         var rng = Xoshiro256(seed: 4)
         let x = (0..<(crops * side * side * layer.inChannels)).map { _ in Float(rng.nextUniform()) }
         let w = (0..<(layer.kernel * layer.kernel * layer.inChannels * layer.outChannels)).map { _ in Float(rng.nextUniform() - 0.5) * 0.05 }

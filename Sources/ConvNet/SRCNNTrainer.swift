@@ -2,27 +2,95 @@ import Foundation
 import Imaging
 import LinearAlgebra
 import TensorFile
+import Training
 
 /// SRCNN as `NetworkTrainer` sees it: the paper's three convolutions, Gaussian or He
 /// initialisation, layer 3 at its own learning rate, model files in the authors' layout.
-public struct SRCNNTrainable: TrainableNetwork {
+///
+/// Its settings (architecture, initialisation) sit in a run's config and in every checkpoint's
+/// `options` beside the `TrainingOptions`, under the keys SRCNN checkpoints have always used:
+/// `architecture` ("9-1-5", "9-5-5:64-32"), `heInitialisation`, `initialStandardDeviation`.
+public struct SRCNNTrainable: TrainableNetwork, Codable, Equatable {
     public let architecture: SRCNNArchitecture
-    /// The factor it is trained for (its validation runs at it).
-    public let scale: Int
+    /// He initialisation (std √(2/fan-in) per layer) instead of `initialStandardDeviation`.
+    public var heInitialisation: Bool
+    /// Standard deviation of the Gaussian initial weights (paper: 0.001).
+    public var initialStandardDeviation: Double
 
-    public init(architecture: SRCNNArchitecture, scale: Int) { self.architecture = architecture; self.scale = scale }
-
-    public var checkpointKind: String { "srcnn-training-checkpoint" }
-
-    public var parameterNames: [(name: String, count: Int)] {
-        architecture.tensorShapes.map { ($0.name, $0.shape.reduce(1, *)) }
+    public init(architecture: SRCNNArchitecture, heInitialisation: Bool = false, initialStandardDeviation: Double = 0.001) {
+        self.architecture = architecture
+        self.heInitialisation = heInitialisation
+        self.initialStandardDeviation = initialStandardDeviation
     }
 
-    public func initialParameters(options: SRCNNTrainingOptions) -> [[Float]] {
-        options.heInitialisation
-            ? SRCNN(architecture: architecture, heInitialisationSeed: options.seed).parameters
-            : SRCNN(architecture: architecture, seed: options.seed,
-                    standardDeviation: options.initialStandardDeviation).parameters
+    /// From the settings' text form; throws `TrainingError.invalidOptions` for a malformed
+    /// architecture or a standard deviation that is not positive.
+    public init(architecture text: String, heInitialisation: Bool = false, initialStandardDeviation: Double = 0.001) throws {
+        guard let architecture = SRCNNArchitecture(text) else {
+            throw TrainingError.invalidOptions("architecture '\(text)' is not of the form 9-5-5 or 9-5-5:64-32")
+        }
+        guard initialStandardDeviation > 0 else {
+            throw TrainingError.invalidOptions("the initial standard deviation must be positive, not \(initialStandardDeviation)")
+        }
+        self.init(architecture: architecture, heInitialisation: heInitialisation,
+                  initialStandardDeviation: initialStandardDeviation)
+    }
+
+    /// The keys SRCNN adds to a run's config.
+    public static var keys: Set<String> { Set(CodingKeys.allCases.map(\.stringValue)) }
+
+    enum CodingKeys: String, CodingKey, CaseIterable { case architecture, heInitialisation, initialStandardDeviation }
+
+    /// Keys the JSON lacks keep the values of `decoder.userInfo[defaultsKey]` (else 9-1-5,
+    /// Gaussian 0.001); other keys are the options'.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let base = decoder.userInfo[Self.defaultsKey] as? SRCNNTrainable ?? SRCNNTrainable(architecture: .srcnn915)
+        try self.init(architecture: try c.decodeIfPresent(String.self, forKey: .architecture) ?? base.architecture.description,
+                      heInitialisation: try c.decodeIfPresent(Bool.self, forKey: .heInitialisation) ?? base.heInitialisation,
+                      initialStandardDeviation: try c.decodeIfPresent(Double.self, forKey: .initialStandardDeviation)
+                          ?? base.initialStandardDeviation)
+    }
+
+    public static let defaultsKey = CodingUserInfoKey(rawValue: "SRCNNTrainable.defaults")!
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(architecture.description, forKey: .architecture)
+        try c.encode(heInitialisation, forKey: .heInitialisation)
+        try c.encode(initialStandardDeviation, forKey: .initialStandardDeviation)
+    }
+
+    public func encodeSettings(to encoder: Encoder) throws { try encode(to: encoder) }
+
+    public static let checkpointKind = "srcnn-training-checkpoint"
+
+    /// From a checkpoint's `options` (the keys above; every SRCNN checkpoint has them).
+    public init(checkpoint file: SafeTensorsFile, path: String) throws {
+        guard file.metadata["kind"] == Self.checkpointKind else {
+            throw TrainingError.invalidCheckpoint(path: path, reason: "it is a \(file.metadata["kind"] ?? "file without a kind"), not a \(Self.checkpointKind)")
+        }
+        do {
+            self = try JSONDecoder().decode(SRCNNTrainable.self, from: Data((file.metadata["options"] ?? "").utf8))
+        } catch let error as TrainingError {
+            throw TrainingError.invalidCheckpoint(path: path, reason: "\(error)")
+        } catch {
+            throw TrainingError.invalidCheckpoint(path: path, reason: "its options are not JSON")
+        }
+    }
+
+    public var networkDescription: NetworkDescription {
+        let tensors = architecture.tensorShapes.map { ParameterTensor(name: $0.name, shape: $0.shape) }
+        return NetworkDescription(kind: "srcnn", name: architecture.description, scale: nil,
+                                  shrink: architecture.validShrink, parameters: tensors,
+                                  lastLayerTensors: ["conv3.weight", "conv3.bias"],   // the paper's 1e-5 layer
+                                  learningRateGroups: ("layers 1-2", "layer 3"))
+    }
+
+    public func initialParameters(seed: UInt64) -> [[Float]] {
+        heInitialisation
+            ? SRCNN(architecture: architecture, heInitialisationSeed: seed).parameters
+            : SRCNN(architecture: architecture, seed: seed, standardDeviation: initialStandardDeviation).parameters
     }
 
     public func parameters(fromModel path: String, scale: Int) throws -> [[Float]] {
@@ -37,10 +105,7 @@ public struct SRCNNTrainable: TrainableNetwork {
         SRCNNBackprop<Float>(architecture: architecture, batchCapacity: batchCapacity)
     }
 
-    /// conv3.weight and conv3.bias, the paper's 1e-5 layer.
-    public func usesLastLayerRate(tensor: Int) -> Bool { tensor >= 4 }
-
-    public func resolver(parameters: [[Float]]) -> any SuperResolver {
+    public func resolver(parameters: [[Float]], scale: Int) -> any SuperResolver {
         SRCNN(architecture: architecture, parameters: parameters).resolver(scale: scale)
     }
 
@@ -48,7 +113,7 @@ public struct SRCNNTrainable: TrainableNetwork {
         try SRCNN(architecture: architecture, parameters: parameters, metadata: metadata).write(to: path)
     }
 
-    public func modelMetadata(options: SRCNNTrainingOptions, trainingSet: SRCNNTrainingSet, epochs: Int,
+    public func modelMetadata(options: TrainingOptions, trainingSet: SubImageSet, epochs: Int,
                               samplesPerEpoch: Int) -> [String: String] {
         [
             "arch": architecture.description,
@@ -56,15 +121,15 @@ public struct SRCNNTrainable: TrainableNetwork {
             "seed": "\(options.seed)",
             "training_set": options.trainingSetDescription(count: trainingSet.count),
             "epochs": "\(epochs)",
-            "optimiser": options.optimizerDescription,
+            "optimiser": options.optimizerDescription(groups: networkDescription.learningRateGroups),
             "augmentation": options.augment ? "random flips and 90-degree rotations" : "none",
             "initialisation": options.initialModelProvenance
-                ?? (options.heInitialisation ? "He normal, std sqrt(2/fan_in), zero biases"
-                    : "Gaussian std \(options.initialStandardDeviation), zero biases"),
+                ?? (heInitialisation ? "He normal, std sqrt(2/fan_in), zero biases"
+                    : "Gaussian std \(initialStandardDeviation), zero biases"),
             "notes": "Trained by SRLab ConvNet: valid convolutions on 33x33 sub-images, Caffe EuclideanLoss sum/(2*batch); "
                 + "departures from the paper: \(options.optimizer == .adam ? "Adam instead of SGD, " : "")"
                 + "\(options.initialModel != nil ? "fine-tuned from a trained model (see initialisation), " : "")"
-                + "\(options.heInitialisation && options.initialModel == nil ? "He initialisation instead of std 0.001, " : "")"
+                + "\(heInitialisation && options.initialModel == nil ? "He initialisation instead of std 0.001, " : "")"
                 + "\(options.downscales.isEmpty ? "" : "scale augmentation (downscaled copies of the training images), ")"
                 + "\(options.batchSize != 128 ? "batch \(options.batchSize) instead of 128, " : "")"
                 + "\(epochs) epochs of \(samplesPerEpoch) samples (the paper ran ~8e8 backpropagations), "
@@ -80,28 +145,4 @@ extension NetworkTrainer where Network == SRCNNTrainable {
     public var architecture: SRCNNArchitecture { network.architecture }
 
     public var model: SRCNN { SRCNN(architecture: architecture, parameters: parameters, metadata: modelMetadata) }
-
-    /// A fresh run on data already in memory.
-    public convenience init(options: SRCNNTrainingOptions, trainingSet: SRCNNTrainingSet, validation: [PreparedImage]) throws {
-        let architecture = try options.validated()
-        try self.init(network: SRCNNTrainable(architecture: architecture, scale: options.scale), options: options,
-                      trainingSet: trainingSet, validation: validation)
-    }
-
-    /// A fresh run reading the training and validation folders named in `options`.
-    public convenience init(options: SRCNNTrainingOptions) throws {
-        _ = try options.validated()
-        try self.init(options: options, trainingSet: try SRCNNTrainingSet(options: options),
-                      validation: try Self.loadValidation(options.validationFolder, scale: options.scale))
-    }
-
-    /// Resumes an SRCNN run (see the generic initialiser).
-    public convenience init(resumingFrom path: String, epochs: Int? = nil, threads: Int? = nil,
-                            learningRateMilestones: [Int]? = nil,
-                            trainingSet: SRCNNTrainingSet? = nil, validation: [PreparedImage]? = nil) throws {
-        try self.init(resumingFrom: path, epochs: epochs, threads: threads, learningRateMilestones: learningRateMilestones,
-                      trainingSet: trainingSet, validation: validation) { _, options in
-            SRCNNTrainable(architecture: try options.validated(), scale: options.scale)
-        }
-    }
 }

@@ -1,17 +1,12 @@
 import TensorFile
 
+/// A model file that is not a usable SRCNN. (Training's errors are `TrainingError`.)
 public enum SRCNNError: Error, CustomStringConvertible {
     case invalidModel(path: String, reason: String)
-    case invalidCheckpoint(path: String, reason: String)
-    case invalidData(path: String, reason: String)
-    case invalidOptions(String)
 
     public var description: String {
         switch self {
         case .invalidModel(let path, let reason): return "\(path): not a usable SRCNN model: \(reason)"
-        case .invalidCheckpoint(let path, let reason): return "\(path): cannot resume from this checkpoint: \(reason)"
-        case .invalidData(let path, let reason): return "\(path): \(reason)"
-        case .invalidOptions(let reason): return "srcnn training: \(reason)"
         }
     }
 }

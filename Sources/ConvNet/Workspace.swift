@@ -47,6 +47,14 @@ final class WorkspacePool: @unchecked Sendable {
 public enum ConvNetThreads {
     nonisolated(unsafe) public static var count: Int = min(2, ProcessInfo.processInfo.activeProcessorCount)
 
+    /// Runs `body` with `threads` loop threads and puts the earlier count back afterwards.
+    public static func with<T>(_ threads: Int, _ body: () throws -> T) rethrows -> T {
+        let saved = count
+        count = max(1, threads)
+        defer { count = saved }
+        return try body()
+    }
+
     /// Runs `body` over `0..<total` split into at most `count` contiguous ranges; serially when the
     /// work (`total × costPerItem`) is too small to pay for a thread hand-off.
     static func forEachRange(_ total: Int, costPerItem: Int = 1, _ body: (Range<Int>) -> Void) {

@@ -79,7 +79,7 @@ public struct SparseCodingNetwork: Sendable {
     }
 
     /// Columns scaled to unit norm, as `ScSR` does before coding (same loop, same rounding).
-    static func normalisedColumns(_ low: Matrix<Double>) -> Matrix<Double> {
+    public static func normalisedColumns(_ low: Matrix<Double>) -> Matrix<Double> {
         var low = low
         for j in 0..<low.columns {
             var norm = 0.0

@@ -47,7 +47,30 @@ extension ImageIO {
     /// JPEG drops alpha (it has none); a gray JPEG or BMP is stored as RGB with equal channels,
     /// as stb_image_write writes them.
     public static func write(_ image: Image8, to path: String, options: ImageWriteOptions = .init()) throws {
-        try writeAtomically(try encode(image, as: try ImageFormat(outputPath: path), options: options, path: path), to: path)
+        let format = try ImageFormat(outputPath: path)
+        guard format == .png else {
+            try writeAtomically(try encode(image, as: format, options: options, path: path), to: path)
+            return
+        }
+        // PNG goes straight into the temporary file, so the encoded file is never held in memory
+        // beside the image (115 MB for a 12000×8000 photo).
+        guard ImageWriteOptions.pngLevels.contains(options.pngLevel) else {
+            throw ImageError.unwritable(path: path, reason: "PNG level \(options.pngLevel) is outside \(ImageWriteOptions.pngLevels)")
+        }
+        let rowBytes = image.width * image.channels
+        do {
+            try AtomicFile.write(to: path) { file in
+                try image.bytes.withUnsafeBufferPointer { pixels in
+                    try PNGEncoder.encode(width: image.width, height: image.height, channels: image.channels, level: options.pngLevel,
+                                          row: { pixels.baseAddress! + $0 * rowBytes },
+                                          write: { fwrite($0.baseAddress, 1, $0.count, file) == $0.count })
+                }
+            }
+        } catch let e as AtomicWriteError {
+            throw ImageError.unwritable(path: path, reason: e.reason)
+        } catch let e as PNGEncoderError {
+            throw ImageError.unwritable(path: path, reason: "PNG encoder: \(e.message)")
+        }
     }
 
     /// Writes a PNG atomically, whatever the extension (for callers that name their own files).

@@ -17,7 +17,7 @@ public enum StripUpscale {
     }
 
     /// Core rows per strip: about `pixelBudget` output pixels per strip, at least 8 input rows.
-    public static func coreRows(width: Int, scale: Int, pixelBudget: Int = 3_000_000) -> Int {
+    public static func coreRows(width: Int, scale: Int, pixelBudget: Int = 2_000_000) -> Int {
         max(8, pixelBudget / max(1, width * scale * scale))
     }
 

@@ -1,5 +1,5 @@
 import ConvNet
-import Equivalence
+import SCN
 import SparseCoding
 import TensorFile
 

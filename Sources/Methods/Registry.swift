@@ -1,7 +1,7 @@
 import ConvNet
-import Equivalence
 import Imaging
 import NearestNeighbour
+import SCN
 import SparseCoding
 import TensorFile
 

@@ -65,12 +65,12 @@ public final class DictionaryTrainer {
         self.configuration = configuration
         let kept = pairs.pruned(varianceThreshold: configuration.varianceThreshold)
         guard kept.count >= configuration.atoms else {
-            throw TrainingError.tooFewPatches(kept: kept.count, sampled: pairs.sampled, needed: configuration.atoms,
+            throw DictionaryTrainingError.tooFewPatches(kept: kept.count, sampled: pairs.sampled, needed: configuration.atoms,
                                               threshold: configuration.varianceThreshold)
         }
         signals = kept.jointSignals()
         guard signals.columns >= configuration.atoms else {
-            throw TrainingError.tooFewPatches(kept: signals.columns, sampled: pairs.sampled, needed: configuration.atoms,
+            throw DictionaryTrainingError.tooFewPatches(kept: signals.columns, sampled: pairs.sampled, needed: configuration.atoms,
                                               threshold: configuration.varianceThreshold)
         }
         sampledPairs = pairs.sampled
@@ -187,16 +187,16 @@ public final class DictionaryTrainer {
     func loadCheckpoint(_ path: String) throws -> (Matrix<Double>, [Double], Int) {
         let file = try SafeTensorsFile(contentsOf: path)
         guard file.metadata["format"] == "srlab-scsr-checkpoint-1" else {
-            throw TrainingError.checkpointMismatch(path: path, reason: "not an srlab ScSR training checkpoint")
+            throw DictionaryTrainingError.checkpointMismatch(path: path, reason: "not an srlab ScSR training checkpoint")
         }
         guard file.metadata["configuration"] == configurationJSON() else {
-            throw TrainingError.checkpointMismatch(path: path, reason: "it was made with other settings: \(file.metadata["configuration"] ?? "none")")
+            throw DictionaryTrainingError.checkpointMismatch(path: path, reason: "it was made with other settings: \(file.metadata["configuration"] ?? "none")")
         }
         guard file.metadata["signals"] == fingerprint else {
-            throw TrainingError.checkpointMismatch(path: path, reason: "its training signals differ (data or sampling changed)")
+            throw DictionaryTrainingError.checkpointMismatch(path: path, reason: "its training signals differ (data or sampling changed)")
         }
         guard let done = file.metadata["completed_rounds"].flatMap(Int.init), done >= 0, done <= configuration.rounds else {
-            throw TrainingError.checkpointMismatch(path: path, reason: "bad completed_rounds")
+            throw DictionaryTrainingError.checkpointMismatch(path: path, reason: "bad completed_rounds")
         }
         let b = try file.tensor("B", shape: [signals.rows, configuration.atoms], path: path)
         let m = try file.tensor("multipliers", shape: [configuration.atoms], path: path)
@@ -211,7 +211,7 @@ public enum ScSRTraining {
     public static func run(images: [Plane], trainingSet: String, configuration: TrainingConfiguration,
                            output: String, checkpoint: String, resume: Bool,
                            log: (String) -> Void) throws -> CoupledDictionary {
-        guard !images.isEmpty else { throw TrainingError.noImages(source: trainingSet) }
+        guard !images.isEmpty else { throw DictionaryTrainingError.noImages(source: trainingSet) }
         let pairs = TrainingPairs.sample(images: images, scale: configuration.scale, patchSize: configuration.patchSize,
                                          count: configuration.samples, seed: configuration.seed)
         let trainer = try DictionaryTrainer(configuration: configuration, pairs: pairs, trainingSet: trainingSet)

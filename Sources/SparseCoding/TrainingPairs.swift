@@ -3,7 +3,7 @@ import Foundation
 import Imaging
 import LinearAlgebra
 
-public enum TrainingError: Error, CustomStringConvertible, Equatable {
+public enum DictionaryTrainingError: Error, CustomStringConvertible, Equatable {
     case noImages(source: String)
     case tooFewPatches(kept: Int, sampled: Int, needed: Int, threshold: Double)
     case checkpointMismatch(path: String, reason: String)

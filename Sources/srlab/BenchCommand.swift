@@ -6,13 +6,22 @@ import Methods
 import Imaging
 import LinearAlgebra
 import SparseCoding
+import Training
 import AtomicIO
 
-/// The speed table: SRLab's own figures and, with `--peers-python`, the peers' measured in the
-/// same invocation, with ratios. Release builds only; medians throughout.
+/// `srlab bench`: the speed table (the default), and SRCNN's development measurements.
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
+        abstract: "Speed: the table of every method beside its peers (default), or one SRCNN measurement (bench srcnn).",
+        subcommands: [BenchTableCommand.self, BenchSRCNNCommand.self], defaultSubcommand: BenchTableCommand.self)
+}
+
+/// The speed table: SRLab's own figures and, with `--peers-python`, the peers' measured in the
+/// same invocation, with ratios. Release builds only; medians throughout.
+struct BenchTableCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "table",
         abstract: "Speed table: methods per image, sparse-coding patches/s, SRCNN inference and training, sgemm; peers side by side.")
 
     @Option(help: "Data root for the per-method timings on Set5 (default: $SRLAB_DATA, else ./data).") var data: String?

@@ -1,6 +1,7 @@
 import ArgumentParser
 import ConvNet
 import Foundation
+import Training
 
 /// `srlab train srcnn …`: SRCNN training under the paper's protocol (T91 33×33 sub-images at
 /// stride 14, valid convolutions, per-layer learning rates), validated on Set5 every epoch.
@@ -10,66 +11,65 @@ struct TrainSRCNNCommand: ParsableCommand {
         commandName: "srcnn",
         abstract: "Train SRCNN (paper protocol) with checkpoints, best-model keeping and bit-identical resume.")
 
-    @Option(help: "Architecture f1-f2-f3, optionally :n1-n2 (9-1-5, 9-3-5, 9-5-5).") var arch = "9-1-5"
-    @Option(help: "Scale factor.") var scale = 3
+    @Option(help: "Architecture f1-f2-f3, optionally :n1-n2 (9-1-5, 9-3-5, 9-5-5; default 9-1-5).") var arch: String?
+    @Option(help: "Scale factor (default 3).") var scale: Int?
     @OptionGroup var common: NetworkTrainingArguments
-    @Option(help: "Sub-images per batch.") var batch = 128
-    @Option(help: "Learning rate of layers 1 and 2.") var lr = 1e-4
-    @Option(help: "Learning rate of layer 3.") var lastLayerLr = 1e-5
-    @Option(help: "Standard deviation of the Gaussian initial weights.") var initStd = 0.001
-    @Flag(help: "He initialisation (std √(2/fan-in) per layer) instead of --init-std.") var heInit = false
+    @Option(help: "Sub-images per batch (default 128).") var batch: Int?
+    @Option(help: "Learning rate of layers 1 and 2 (default 1e-4).") var lr: Double?
+    @Option(help: "Learning rate of layer 3 (default 1e-5).") var lastLayerLr: Double?
+    @Option(help: "Standard deviation of the Gaussian initial weights (default 0.001).") var initStd: Double?
+    @Flag(inversion: .prefixedNo, help: "He initialisation (std √(2/fan-in) per layer) instead of --init-std (default: no).") var heInit: Bool?
     @Option(help: "Threads; results do not depend on it (default 2; with --resume, the checkpoint's).") var threads: Int?
-    @Option(help: "Batches between progress lines.") var progressInterval = 20
+    @Option(help: "Batches between progress lines (default 20).") var progressInterval: Int?
 
-    func run() throws {
-        do {
-            let trainer: SRCNNTrainer
-            if let resume = common.resume {
-                trainer = try SRCNNTrainer(resumingFrom: resume, epochs: common.epochs, threads: threads,
-                                           learningRateMilestones: try common.milestones())
-                log("resumed \(resume) at epoch \(trainer.epoch) of \(trainer.options.epochs)")
-            } else {
-                trainer = try SRCNNTrainer(options: try options())
-            }
-            let o = trainer.options
-            log("SRCNN \(trainer.architecture) x\(o.scale): \(trainer.batchesPerEpoch) batches of \(o.batchSize) per epoch, "
-                + "\(o.optimizerDescription), seed \(o.seed), output \(o.outputFolder)")
-            try trainer.run(events: Self.report)
-        } catch {
-            log("srlab: error: \(error)")
-            throw ExitCode.failure
-        }
-    }
-
-    func options() throws -> SRCNNTrainingOptions {
-        var o = try common.options(architecture: arch, scale: scale, defaultOutput: "runs/srcnn_x\(scale)_\(arch)",
-                                   batch: batch, learningRate: lr, lastLayerLearningRate: lastLayerLr,
-                                   threads: threads ?? 2, progressInterval: progressInterval)
-        o.initialStandardDeviation = initStd
-        o.heInitialisation = heInit
+    /// The command's defaults: the paper's settings.
+    static var defaults: TrainingOptions {
+        var o = TrainingOptions()
+        o.batchSize = 128
+        o.learningRate = 1e-4
+        o.lastLayerLearningRate = 1e-5
+        o.threads = 2
+        o.progressInterval = 20
         return o
     }
 
-    /// The progress lines of every `srlab train` network (stderr).
-    static func report(_ event: SRCNNTrainingEvent) {
-        switch event {
-        case let .progress(epoch, epochs, batch, batches, mse, rate, eta):
-            log(String(format: "epoch %d/%d batch %d/%d  mse %.3e  %.0f samples/s  ETA %@",
-                       epoch, epochs, batch, batches, mse, rate, duration(eta)))
-        case let .epochEnd(r):
-            let psnr = r.validationPSNR.map { String(format: "  validation %.4f dB%@", $0, r.isBest ? " (best)" : "") } ?? ""
-            log(String(format: "epoch %d done: train mse %.4e%@  %.1f s, %.0f samples/s",
-                       r.epoch, r.trainMSE, psnr, r.seconds, r.samplesPerSecond))
+    func run() throws {
+        try reportingErrors {
+            let trainer: SRCNNTrainer
+            if let resume = common.resume {
+                trainer = try SRCNNTrainer(resumingFrom: resume, epochs: common.epochs, threads: threads,
+                                           learningRateMilestones: try common.milestones(), dataRoot: common.data)
+                note("resumed \(resume) at epoch \(trainer.epoch) of \(trainer.options.epochs)")
+            } else {
+                let config = try common.configFile(networkKeys: SRCNNTrainable.keys)
+                let network = try self.network(config: config)
+                let options = try common.options(defaults: Self.defaults, config: config, commandOptions: { o in
+                    if let scale { o.scale = scale }
+                    if let batch { o.batchSize = batch }
+                    if let lr { o.learningRate = lr }
+                    if let lastLayerLr { o.lastLayerLearningRate = lastLayerLr }
+                    if let threads { o.threads = threads }
+                    if let progressInterval { o.progressInterval = progressInterval }
+                }, defaultOutput: { "runs/srcnn_x\($0.scale)_\(network.architecture)" })
+                trainer = try SRCNNTrainer(network: network, options: options)
+            }
+            let o = trainer.options
+            note("SRCNN \(trainer.architecture) x\(o.scale): \(trainer.batchesPerEpoch) batches of \(o.batchSize) per epoch, "
+                 + "\(o.optimizerDescription(groups: trainer.network.networkDescription.learningRateGroups)), seed \(o.seed), output \(o.outputFolder)")
+            try trainer.run { note($0.description) }
         }
     }
 
-    static func log(_ line: String) { FileHandle.standardError.write(Data((line + "\n").utf8)) }
-
-    private func log(_ line: String) { Self.log(line) }
-
-    private static func duration(_ seconds: Double) -> String {
-        guard seconds.isFinite else { return "?" }
-        let s = Int(seconds)
-        return s >= 3600 ? "\(s / 3600)h\(String(format: "%02d", s % 3600 / 60))m" : "\(s / 60)m\(String(format: "%02d", s % 60))s"
+    /// The architecture and initialisation: 9-1-5 with the paper's Gaussian, then the config's, then these options.
+    func network(config: ConfigFile?) throws -> SRCNNTrainable {
+        var network = try config?.decode(SRCNNTrainable.self) ?? SRCNNTrainable(architecture: .srcnn915)
+        if let arch { network = try SRCNNTrainable(architecture: arch, heInitialisation: network.heInitialisation,
+                                                  initialStandardDeviation: network.initialStandardDeviation) }
+        if let heInit { network.heInitialisation = heInit }
+        if let initStd {
+            network = try SRCNNTrainable(architecture: network.architecture.description, heInitialisation: network.heInitialisation,
+                                         initialStandardDeviation: initStd)
+        }
+        return network
     }
 }

@@ -2,28 +2,31 @@ import Foundation
 import Testing
 import Imaging
 import LinearAlgebra
+import TensorFile
+@testable import Training
 @testable import ConvNet
 
 @Suite struct TrainerTests {
     /// Smooth synthetic "images" so a tiny network has something learnable.
-    static func syntheticSet() -> SRCNNTrainingSet {
+    static func syntheticSet() -> SubImageSet {
         let planes = (0..<3).map { k in
             Plane(width: 61, height: 61, values: (0..<(61 * 61)).map { i in
                 let x = Double(i % 61), y = Double(i / 61)
                 return 0.5 + 0.4 * sin(x / Double(3 + k)) * cos(y / Double(4 + k))
             })
         }
-        return SRCNNTrainingSet(lumaPlanes: planes, scale: 3)
+        return SubImageSet(lumaPlanes: planes, scale: 3)
     }
 
-    static func options(_ folder: URL, epochs: Int) -> SRCNNTrainingOptions {
-        var o = SRCNNTrainingOptions()
-        o.architecture = "5-1-3:4-3"
+    /// A tiny SRCNN, Gaussian-initialised.
+    static let network = SRCNNTrainable(architecture: SRCNNArchitecture("5-1-3:4-3")!, initialStandardDeviation: 0.1)
+
+    static func options(_ folder: URL, epochs: Int) -> TrainingOptions {
+        var o = TrainingOptions()
         o.batchSize = 4
         o.epochs = epochs
         o.learningRate = 1e-3
         o.lastLayerLearningRate = 1e-4
-        o.initialStandardDeviation = 0.1
         o.augment = true
         o.seed = 42
         o.outputFolder = folder.path
@@ -41,16 +44,15 @@ import LinearAlgebra
         let set = Self.syntheticSet()
         let a = try Self.temporaryFolder(), b = try Self.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: a); try? FileManager.default.removeItem(at: b) }
-        let first = try SRCNNTrainer(options: Self.options(a, epochs: 1), trainingSet: set, validation: [])
+        let first = try SRCNNTrainer(network: Self.network, options: Self.options(a, epochs: 1), trainingSet: set, validation: [])
         try first.run()
         var o = Self.options(b, epochs: 1)
         o.initialModel = a.appendingPathComponent("last.safetensors").path
-        let tuned = try SRCNNTrainer(options: o, trainingSet: set, validation: [])
+        let tuned = try SRCNNTrainer(network: Self.network, options: o, trainingSet: set, validation: [])
         #expect(tuned.parameters == first.parameters && tuned.epoch == 0)
         #expect(tuned.model.metadata["initialisation"]?.hasPrefix("fine-tuned from last.safetensors (") == true)
-        var other = o
-        other.architecture = "5-3-3:4-3"
-        #expect(throws: SRCNNError.self) { try SRCNNTrainer(options: other, trainingSet: set, validation: []) }
+        let other = SRCNNTrainable(architecture: SRCNNArchitecture("5-3-3:4-3")!, initialStandardDeviation: 0.1)
+        #expect(throws: SRCNNError.self) { try SRCNNTrainer(network: other, options: o, trainingSet: set, validation: []) }
         // A resume needs neither the initial model's file nor its parameters: the checkpoint has both.
         try tuned.run()
         try FileManager.default.removeItem(at: a.appendingPathComponent("last.safetensors"))
@@ -64,9 +66,9 @@ import LinearAlgebra
         #expect(set.count == 3 * 4)
         let a = try Self.temporaryFolder(), b = try Self.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: a); try? FileManager.default.removeItem(at: b) }
-        let straight = try SRCNNTrainer(options: Self.options(a, epochs: 3), trainingSet: set, validation: [])
+        let straight = try SRCNNTrainer(network: Self.network, options: Self.options(a, epochs: 3), trainingSet: set, validation: [])
         try straight.run()
-        let firstLeg = try SRCNNTrainer(options: Self.options(b, epochs: 1), trainingSet: set, validation: [])
+        let firstLeg = try SRCNNTrainer(network: Self.network, options: Self.options(b, epochs: 1), trainingSet: set, validation: [])
         try firstLeg.run()
         let resumed = try SRCNNTrainer(resumingFrom: firstLeg.checkpointPath, epochs: 3, trainingSet: set, validation: [])
         #expect(resumed.epoch == 1 && resumed.parameters == firstLeg.parameters)
@@ -87,11 +89,11 @@ import LinearAlgebra
         defer { try? FileManager.default.removeItem(at: a); try? FileManager.default.removeItem(at: b) }
         var withMilestone = Self.options(a, epochs: 3)
         withMilestone.learningRateMilestones = [3]
-        let straight = try SRCNNTrainer(options: withMilestone, trainingSet: set, validation: [])
+        let straight = try SRCNNTrainer(network: Self.network, options: withMilestone, trainingSet: set, validation: [])
         try straight.run()
-        let firstLeg = try SRCNNTrainer(options: Self.options(b, epochs: 1), trainingSet: set, validation: [])
+        let firstLeg = try SRCNNTrainer(network: Self.network, options: Self.options(b, epochs: 1), trainingSet: set, validation: [])
         try firstLeg.run()
-        #expect(throws: SRCNNError.self) {
+        #expect(throws: TrainingError.self) {
             try SRCNNTrainer(resumingFrom: firstLeg.checkpointPath, epochs: 3, learningRateMilestones: [1],
                              trainingSet: set, validation: [])
         }
@@ -102,14 +104,14 @@ import LinearAlgebra
         #expect(withMilestone.learningRateFactor(epoch: 2) == 1 && withMilestone.learningRateFactor(epoch: 3) == 0.1)
     }
 
-    @Test(arguments: [SRCNNTrainingOptions.OptimizerName.adam, .sgd])
-    func trainingLowersTheLoss(_ optimizer: SRCNNTrainingOptions.OptimizerName) throws {
+    @Test(arguments: [TrainingOptions.OptimizerName.adam, .sgd])
+    func trainingLowersTheLoss(_ optimizer: TrainingOptions.OptimizerName) throws {
         let folder = try Self.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         var o = Self.options(folder, epochs: 12)
         o.optimizer = optimizer
         if optimizer == .sgd { o.learningRate = 1e-3; o.lastLayerLearningRate = 1e-3 } else { o.learningRate = 0.01; o.lastLayerLearningRate = 0.01 }
-        let trainer = try SRCNNTrainer(options: o, trainingSet: Self.syntheticSet(), validation: [])
+        let trainer = try SRCNNTrainer(network: Self.network, options: o, trainingSet: Self.syntheticSet(), validation: [])
         var losses: [Double] = []
         try trainer.run { if case .epochEnd(let r) = $0 { losses.append(r.trainMSE) } }
         #expect(losses.count == 12)
@@ -123,7 +125,7 @@ import LinearAlgebra
         o.optimizer = .sgd
         o.learningRate = 1e12
         o.lastLayerLearningRate = 1e12
-        let trainer = try SRCNNTrainer(options: o, trainingSet: Self.syntheticSet(), validation: [])
+        let trainer = try SRCNNTrainer(network: Self.network, options: o, trainingSet: Self.syntheticSet(), validation: [])
         do {
             try trainer.run()
             Issue.record("a learning rate of 1e12 trained without diverging")
@@ -134,12 +136,27 @@ import LinearAlgebra
     }
 
     @Test func badOptionsAreRejected() {
-        var o = SRCNNTrainingOptions()
-        o.architecture = "9-5"
-        #expect(throws: SRCNNError.self) { try o.validated() }
-        o.architecture = "9-5-5"
+        #expect(throws: TrainingError.self) { try SRCNNTrainable(architecture: "9-5") }
+        #expect(throws: TrainingError.self) { try SRCNNTrainable(architecture: "9-5-5", initialStandardDeviation: 0) }
+        #expect((try? SRCNNTrainable(architecture: "9-5-5:64-32"))?.architecture == .srcnn955)
+        var o = TrainingOptions()
         o.batchSize = 0
-        #expect(throws: SRCNNError.self) { try o.validated() }
+        #expect(throws: TrainingError.self) { try o.validate() }
+    }
+
+    /// SRCNN's settings are read from the keys its checkpoints and configs have always used, and
+    /// written back under them.
+    @Test func srcnnSettingsUseTheCheckpointsKeys() throws {
+        let json = #"{"architecture":"9-5-5","batchSize":16,"heInitialisation":true,"initialStandardDeviation":0.001}"#
+        let network = try JSONDecoder().decode(SRCNNTrainable.self, from: Data(json.utf8))
+        #expect(network == SRCNNTrainable(architecture: .srcnn955, heInitialisation: true))
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        #expect(String(decoding: try encoder.encode(network), as: UTF8.self)
+                == #"{"architecture":"9-5-5","heInitialisation":true,"initialStandardDeviation":0.001}"#)
+        #expect(throws: TrainingError.self) {
+            try JSONDecoder().decode(SRCNNTrainable.self, from: Data(#"{"architecture":"9-5"}"#.utf8))
+        }
     }
 }
 

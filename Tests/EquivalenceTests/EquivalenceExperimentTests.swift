@@ -1,6 +1,7 @@
 import Foundation
 import Imaging
 import Testing
+import _TestSupport
 @testable import Equivalence
 
 /// `srlab equivalence`'s experiment as a library: the per-image comparison and the report.

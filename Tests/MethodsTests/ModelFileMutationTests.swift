@@ -5,7 +5,7 @@ import SeededRandom
 import Imaging
 import SparseCoding
 import TensorFile
-@testable import Equivalence
+@testable import SCN
 import Methods
 
 /// Seeded mutants of the real model files (results/models/*.safetensors, and the reference

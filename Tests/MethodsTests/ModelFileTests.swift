@@ -1,11 +1,11 @@
 import ConvNet
-import Equivalence
 import Foundation
 import Imaging
+@testable import Methods
+import SCN
 import SparseCoding
 import TensorFile
 import Testing
-@testable import Methods
 
 /// The one loader: kind (stated, or recognised by the tensors), tensors and scale, with one error type.
 @Suite struct ModelFileTests {

@@ -1,7 +1,7 @@
 import ConvNet
-import Equivalence
 import Foundation
 import LinearAlgebra
+import SCN
 import SeededRandom
 import SparseCoding
 import TensorFile

@@ -39,7 +39,7 @@ func syntheticImages(count: Int, width: Int = 48, height: Int = 40, seed: UInt64
     @Test func flatImagesLeaveTooFewPatches() {
         let flat = [Plane(width: 40, height: 40, repeating: 90), Plane(width: 50, height: 30, repeating: 10)]
         let pairs = TrainingPairs.sample(images: flat, scale: 2, count: 500, seed: 0)
-        #expect(throws: TrainingError.tooFewPatches(kept: 0, sampled: pairs.sampled, needed: 16, threshold: 10)) {
+        #expect(throws: DictionaryTrainingError.tooFewPatches(kept: 0, sampled: pairs.sampled, needed: 16, threshold: 10)) {
             _ = try DictionaryTrainer(configuration: TrainingConfiguration(scale: 2, atoms: 16, samples: 500), pairs: pairs,
                                       trainingSet: "flat")
         }
@@ -93,6 +93,6 @@ func syntheticImages(count: Int, width: Int = 48, height: Int = 40, seed: UInt64
         // a checkpoint from other settings is refused
         let other = try DictionaryTrainer(configuration: TrainingConfiguration(scale: 2, atoms: 24, samples: 1500, rounds: 5, seed: 3),
                                           pairs: pairs, trainingSet: "synthetic")
-        #expect(throws: TrainingError.self) { _ = try other.train(checkpoint: checkpoint, resume: true) }
+        #expect(throws: DictionaryTrainingError.self) { _ = try other.train(checkpoint: checkpoint, resume: true) }
     }
 }

@@ -1,0 +1,92 @@
+// Padding for 'same'-size layers and the adjoints the backward passes need. Shapes as in
+// Conv2D.swift: input N × H × W × C, output N × (H+top+bottom) × (W+left+right) × C.
+// Two rules: edge replication (`replicatePad`, Padding.swift: the authors' MATLAB imfilter(…,
+// 'replicate'), what SRCNN's inference uses) and zeros (PyTorch's Conv2d(padding:)).
+
+/// Which values a 'same' convolution reads beyond the image border.
+public enum PaddingMode: String, Sendable, Codable, Equatable {
+    /// Copies of the nearest edge pixel (MATLAB `imfilter(…, 'replicate')`, the authors' code).
+    case replicate
+    /// Zeros (PyTorch's `Conv2d(padding:)`).
+    case zero
+}
+
+/// Writes the input surrounded by zeros. `output` is overwritten.
+public func zeroPad<T: BinaryFloatingPoint>(
+    output: UnsafeMutablePointer<T>, input: UnsafePointer<T>, batch: Int,
+    height: Int, width: Int, channels: Int, top: Int, bottom: Int, left: Int, right: Int
+) {
+    let outH = height + top + bottom, outW = width + left + right
+    output.update(repeating: 0, count: batch * outH * outW * channels)
+    for n in 0..<batch {
+        for y in 0..<height {
+            (output + ((n * outH + y + top) * outW + left) * channels)
+                .update(from: input + (n * height + y) * width * channels, count: width * channels)
+        }
+    }
+}
+
+/// The adjoint of `zeroPad`: the interior of the padded gradient. `dInput` is overwritten.
+public func zeroPadBackward<T: BinaryFloatingPoint>(
+    dInput: UnsafeMutablePointer<T>, dOutput: UnsafePointer<T>, batch: Int,
+    height: Int, width: Int, channels: Int, top: Int, bottom: Int, left: Int, right: Int
+) {
+    let outH = height + top + bottom, outW = width + left + right
+    for n in 0..<batch {
+        for y in 0..<height {
+            (dInput + (n * height + y) * width * channels)
+                .update(from: dOutput + ((n * outH + y + top) * outW + left) * channels, count: width * channels)
+        }
+    }
+}
+
+/// The adjoint of `replicatePad`: each input pixel receives the gradients of itself and of every
+/// padded copy of it (an edge pixel's copies, a corner pixel's whole corner block).
+/// `dInput` is overwritten; images run in parallel, each summed in row-major order.
+public func replicatePadBackward<T: BinaryFloatingPoint>(
+    dInput: UnsafeMutablePointer<T>, dOutput: UnsafePointer<T>, batch: Int,
+    height: Int, width: Int, channels: Int, top: Int, bottom: Int, left: Int, right: Int
+) {
+    let outH = height + top + bottom, outW = width + left + right
+    ConvNetThreads.forEachRange(batch, costPerItem: outH * outW * channels) { part in
+        for n in part {
+            let image = dInput + n * height * width * channels
+            image.update(repeating: 0, count: height * width * channels)
+            for y in 0..<outH {
+                let sy = min(max(y - top, 0), height - 1)
+                let src = dOutput + (n * outH + y) * outW * channels
+                for x in 0..<outW {
+                    let sx = min(max(x - left, 0), width - 1)
+                    let dst = image + (sy * width + sx) * channels, from = src + x * channels
+                    for c in 0..<channels { dst[c] += from[c] }
+                }
+            }
+        }
+    }
+}
+
+/// Pads by `mode`.
+func pad<T: BinaryFloatingPoint>(_ mode: PaddingMode, output: UnsafeMutablePointer<T>, input: UnsafePointer<T>,
+                                 batch: Int, height: Int, width: Int, channels: Int, by p: Int) {
+    switch mode {
+    case .replicate:
+        replicatePad(output: output, input: input, batch: batch, height: height, width: width, channels: channels,
+                     top: p, bottom: p, left: p, right: p)
+    case .zero:
+        zeroPad(output: output, input: input, batch: batch, height: height, width: width, channels: channels,
+                top: p, bottom: p, left: p, right: p)
+    }
+}
+
+/// The adjoint of `pad`.
+func padBackward<T: BinaryFloatingPoint>(_ mode: PaddingMode, dInput: UnsafeMutablePointer<T>, dOutput: UnsafePointer<T>,
+                                         batch: Int, height: Int, width: Int, channels: Int, by p: Int) {
+    switch mode {
+    case .replicate:
+        replicatePadBackward(dInput: dInput, dOutput: dOutput, batch: batch, height: height, width: width,
+                             channels: channels, top: p, bottom: p, left: p, right: p)
+    case .zero:
+        zeroPadBackward(dInput: dInput, dOutput: dOutput, batch: batch, height: height, width: width,
+                        channels: channels, top: p, bottom: p, left: p, right: p)
+    }
+}

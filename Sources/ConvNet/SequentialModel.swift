@@ -1,0 +1,196 @@
+import Foundation
+import Imaging
+import TensorFile
+
+/// A model file that is not a usable network of the kind asked for.
+public enum SequentialModelError: Error, CustomStringConvertible {
+    case invalidModel(path: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .invalidModel(let path, let reason): return "\(path): not a usable network model: \(reason)"
+        }
+    }
+}
+
+/// A trained `NetworkSpec` with its parameters: what the trainer writes and validation runs.
+///
+/// File (safetensors): the spec as JSON in the `spec` metadata entry, `kind` "sequential", the
+/// `scale`, and one tensor per parameter under `spec.parameterTensors`' names in PyTorch's
+/// layouts, so that files move to and from PyTorch by name: convolution weights OIHW [O, C, k, k]
+/// (nn.Conv2d), transposed-convolution weights [C, O, k, k] (nn.ConvTranspose2d), biases [O],
+/// PReLU slopes [C] (nn.PReLU(C)). In memory the layers' layouts (HWIO, [C, k, k, O]).
+///
+/// As a `SuperResolver` it runs the whole LR image at once with every activation kept: enough for
+/// validation on Set5/Set14 and for tests; streaming tiled inference is still to come.
+public struct SequentialModel: SuperResolver {
+    public static let fileKind = "sequential"
+
+    public var spec: NetworkSpec
+    public var parameters: [[Float]]
+    public var metadata: [String: String]
+    public var modelPath: String?
+    public var deconvolutionAlgorithm: DeconvolutionAlgorithm = .gemm
+
+    public init(spec: NetworkSpec, parameters: [[Float]], metadata: [String: String] = [:]) {
+        let tensors = spec.parameterTensors
+        precondition(parameters.map(\.count) == tensors.map(\.count), "parameters do not match \(spec.name)'s tensors")
+        self.spec = spec
+        self.parameters = parameters
+        self.metadata = metadata
+    }
+
+    public var name: String { spec.name }
+
+    /// The factor its layers upscale by, fixed by the spec.
+    public var scale: Int { spec.scale }
+
+    /// The HR Y for the LR Y on [0, 1].
+    public func upscale(lowRes: Plane) -> Plane {
+        let net: SequentialNetwork<Float>
+        do {
+            net = try SequentialNetwork<Float>(spec: spec, batchCapacity: 1, inputHeight: lowRes.height, inputWidth: lowRes.width)
+        } catch {
+            preconditionFailure("\(error)")
+        }
+        net.deconvolutionAlgorithm = deconvolutionAlgorithm
+        let out = net.forward(parameters: parameters, inputs: lowRes.values.map(Float.init), batch: 1)
+        let shape = net.outputShape
+        return Plane(width: shape.width, height: shape.height, values: out.map(Double.init))
+    }
+
+    // MARK: - Files
+
+    /// Loads a model for use at `scale`, checking the spec, every tensor's name and shape, finite
+    /// values and the stated scale; each problem is reported with the file's path.
+    public init(contentsOf path: String, scale: Int) throws {
+        try self.init(file: try SafeTensorsFile(contentsOf: path), path: path)
+        guard spec.scale == scale, metadata["scale"] == "\(scale)" else {
+            throw SequentialModelError.invalidModel(path: path, reason: "it is \(spec.name), for x\(spec.scale) (metadata scale '\(metadata["scale"] ?? "none")'), not x\(scale)")
+        }
+        modelPath = path
+    }
+
+    public init(file: SafeTensorsFile, path: String = "<memory>") throws {
+        func fail(_ reason: String) -> SequentialModelError { .invalidModel(path: path, reason: reason) }
+        guard let text = file.metadata["spec"] else { throw fail("its metadata has no 'spec' (the network's layers)") }
+        let spec: NetworkSpec
+        do { spec = try JSONDecoder().decode(NetworkSpec.self, from: Data(text.utf8)) } catch {
+            throw fail("its 'spec' metadata is not a network spec")
+        }
+        do { try spec.validate() } catch { throw fail("\(error)") }
+        let tensors = spec.parameterTensors
+        let expected = Set(tensors.map(\.name)), present = Set(file.tensors.keys)
+        let missing = expected.subtracting(present).sorted(), extra = present.subtracting(expected).sorted()
+        guard missing.isEmpty else { throw fail("missing tensor(s) \(missing.joined(separator: ", ")) of \(spec.name)") }
+        guard extra.isEmpty else {
+            throw fail("unexpected tensor(s) \(extra.joined(separator: ", ")) for \(spec.name)")
+        }
+        var parameters: [[Float]] = []
+        for (l, layer) in spec.layers.enumerated() {
+            guard let first = spec.firstTensorIndex[l] else { continue }
+            for k in 0..<layer.tensorShapes.count {
+                let tensor = tensors[first + k]
+                let fileShape = Self.fileShape(layer, tensor.shape)
+                let values = try file.floats(tensor.name, shape: fileShape, path: path)
+                parameters.append(Self.fromFileLayout(layer, tensorIndex: k, values))
+            }
+        }
+        if let layer = Self.overflowingLayer(spec, parameters) {
+            throw fail("its weights are so large that layer \(layer) (\(spec.layers[layer - 1].summary)) can overflow float32 (NaN or infinity in the output)")
+        }
+        self.init(spec: spec, parameters: parameters, metadata: file.metadata)
+    }
+
+    /// The first layer (1-based) whose activations can exceed float32's range for an input in
+    /// [−1, 2], by the bound |b| + Σ|w|·(previous bound) per output map (a deconvolution's pixel
+    /// sums only some of its taps, so this over-estimates it); nil if none can.
+    static func overflowingLayer(_ spec: NetworkSpec, _ parameters: [[Float]]) -> Int? {
+        var bound = 2.0
+        for (l, layer) in spec.layers.enumerated() {
+            switch layer {
+            case let .conv(_, _, o, _), let .deconv(_, _, o, _, _):
+                let first = spec.firstTensorIndex[l]!
+                var sums = [Double](repeating: 0, count: o)
+                for (i, w) in parameters[first].enumerated() { sums[i % o] += Double(abs(w)) }   // O innermost in both layouts
+                bound = zip(sums, parameters[first + 1]).map { $0 * bound + Double(abs($1)) }.max() ?? 0
+            case .prelu:
+                bound *= max(1, parameters[spec.firstTensorIndex[l]!].map { Double(abs($0)) }.max() ?? 0)
+            case .tanh:
+                bound = min(bound, 1)
+            case .relu, .pixelShuffle:
+                break
+            }
+            if !(bound < Double(Float.greatestFiniteMagnitude) / 2) { return l + 1 }
+        }
+        return nil
+    }
+
+    /// The model as a safetensors file in PyTorch's layouts, with `metadata` plus `kind`, `spec`
+    /// and `scale`.
+    public func safeTensors() -> SafeTensorsFile {
+        var tensors: [String: Tensor] = [:]
+        let shapes = spec.parameterTensors
+        for (l, layer) in spec.layers.enumerated() {
+            guard let first = spec.firstTensorIndex[l] else { continue }
+            for k in 0..<layer.tensorShapes.count {
+                let t = shapes[first + k]
+                tensors[t.name] = Tensor(shape: Self.fileShape(layer, t.shape),
+                                                        floats: Self.toFileLayout(layer, tensorIndex: k, parameters[first + k]))
+            }
+        }
+        var meta = metadata
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        meta["kind"] = Self.fileKind
+        meta["spec"] = String(decoding: (try? encoder.encode(spec)) ?? Data(), as: UTF8.self)
+        meta["scale"] = "\(spec.scale)"
+        meta["format"] = "layers of 'spec' in order; weights OIHW (conv), [in, out, k, k] (deconv), cross-correlation; input LR Y in [0,1], output HR Y"
+        return SafeTensorsFile(tensors: tensors, metadata: meta)
+    }
+
+    /// Writes the model atomically.
+    public func write(to path: String) throws { try safeTensors().write(to: path) }
+
+    /// A tensor's shape in files: PyTorch's.
+    static func fileShape(_ layer: LayerSpec, _ shape: [Int]) -> [Int] {
+        switch layer {
+        case let .conv(k, c, o, _) where shape.count == 4: return [o, c, k, k]
+        case let .deconv(k, c, o, _, _) where shape.count == 4: return [c, o, k, k]
+        default: return shape
+        }
+    }
+
+    static func toFileLayout(_ layer: LayerSpec, tensorIndex: Int, _ values: [Float]) -> [Float] {
+        guard tensorIndex == 0 else { return values }
+        switch layer {
+        case let .conv(k, c, o, _):
+            return WeightLayout.oihw(fromHWIO: values, outChannels: o, inChannels: c, kernel: k)
+        case let .deconv(k, c, o, _, _):
+            // [C, k, k, O] → [C, O, k, k]
+            var out = [Float](repeating: 0, count: values.count)
+            for ci in 0..<c { for dy in 0..<k { for dx in 0..<k { for oc in 0..<o {
+                out[((ci * o + oc) * k + dy) * k + dx] = values[((ci * k + dy) * k + dx) * o + oc]
+            } } } }
+            return out
+        default:
+            return values
+        }
+    }
+
+    static func fromFileLayout(_ layer: LayerSpec, tensorIndex: Int, _ values: [Float]) -> [Float] {
+        guard tensorIndex == 0 else { return values }
+        switch layer {
+        case let .conv(k, c, o, _):
+            return WeightLayout.hwio(fromOIHW: values, outChannels: o, inChannels: c, kernel: k)
+        case let .deconv(k, c, o, _, _):
+            var out = [Float](repeating: 0, count: values.count)
+            for ci in 0..<c { for dy in 0..<k { for dx in 0..<k { for oc in 0..<o {
+                out[((ci * k + dy) * k + dx) * o + oc] = values[((ci * o + oc) * k + dy) * k + dx]
+            } } } }
+            return out
+        default:
+            return values
+        }
+    }
+}

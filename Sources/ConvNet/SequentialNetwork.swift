@@ -1,0 +1,224 @@
+import LinearAlgebra
+import Training
+
+/// Which fast path a network's transposed convolutions take (both tested against the naive loops).
+public enum DeconvolutionAlgorithm: String, Sendable, Codable, CaseIterable {
+    /// One GEMM X·W, then each HR pixel gathers its taps (`conv2dTransposeForward`).
+    case gemm
+    /// One convolution on the LR grid to O·s² maps, then a pixel shuffle (`conv2dTransposeForwardSubPixel`).
+    case subPixel
+}
+
+/// Runs any valid `NetworkSpec` forward and backward on batches of a fixed input size: the layer
+/// functions in the spec's order, every activation kept for the backward pass.
+///
+/// Buffers (NHWC, shapes from `NetworkSpec.shapes`), for B ≤ `batchCapacity` images:
+/// `activation[0]` is a copy of the input, `activation[l + 1]` layer l's output; a padded
+/// convolution also keeps its padded input. Gradients mirror them. Parameters arrive as one array
+/// per tensor in `spec.parameterTensors` order and layout; `gradients` has the same shapes.
+/// Generic so that gradient checks run it in Double; the trainer runs it in Float.
+public final class SequentialNetwork<T: BLASScalar> {
+    public let spec: NetworkSpec
+    public let batchCapacity: Int
+    /// Input and every layer's output, per image.
+    public let shapes: [ActivationShape]
+    public var deconvolutionAlgorithm: DeconvolutionAlgorithm = .gemm
+    /// Gradients of the loss after `step` or `backward`, in the parameters' order and layout.
+    public private(set) var gradients: [[T]]
+
+    let workspace = Workspace<T>()
+    private let tensorIndex: [Int?]
+    private let tensorOffsets: [Int]
+    private let parameterStorage: UnsafeMutablePointer<T>
+    private let gradientStorage: UnsafeMutablePointer<T>
+    private let parameterCount: Int
+    private let activations: [UnsafeMutablePointer<T>]
+    private let dActivations: [UnsafeMutablePointer<T>]
+    /// Per layer: the padded input of a convolution with padding > 0, and its gradient.
+    private let padded: [UnsafeMutablePointer<T>?]
+    private let dPadded: [UnsafeMutablePointer<T>?]
+
+    /// Throws `NetworkSpecError` when the spec is inconsistent or the input too small for it.
+    public init(spec: NetworkSpec, batchCapacity: Int, inputHeight: Int, inputWidth: Int) throws {
+        precondition(batchCapacity >= 1, "batch capacity must be at least 1")
+        self.spec = spec
+        self.batchCapacity = batchCapacity
+        shapes = try spec.shapes(height: inputHeight, width: inputWidth)
+        let tensors = spec.parameterTensors
+        tensorIndex = spec.firstTensorIndex
+        var offsets: [Int] = []
+        var total = 0
+        for t in tensors { offsets.append(total); total += t.count }
+        tensorOffsets = offsets
+        parameterCount = total
+        parameterStorage = .allocate(capacity: max(1, total))
+        gradientStorage = .allocate(capacity: max(1, total))
+        gradientStorage.initialize(repeating: 0, count: max(1, total))
+        gradients = tensors.map { [T](repeating: 0, count: $0.count) }
+        let n = batchCapacity
+        activations = shapes.map { UnsafeMutablePointer<T>.allocate(capacity: n * $0.count) }
+        dActivations = shapes.map { UnsafeMutablePointer<T>.allocate(capacity: n * $0.count) }
+        var pads: [UnsafeMutablePointer<T>?] = [], dPads: [UnsafeMutablePointer<T>?] = []
+        for (l, layer) in spec.layers.enumerated() {
+            if case let .conv(_, c, _, p) = layer, p > 0 {
+                let count = n * (shapes[l].height + 2 * p) * (shapes[l].width + 2 * p) * c
+                pads.append(.allocate(capacity: count))
+                dPads.append(.allocate(capacity: count))
+            } else {
+                pads.append(nil); dPads.append(nil)
+            }
+        }
+        padded = pads
+        dPadded = dPads
+    }
+
+    deinit {
+        parameterStorage.deallocate()
+        gradientStorage.deallocate()
+        for b in activations + dActivations { b.deallocate() }
+        for b in padded + dPadded { b?.deallocate() }
+    }
+
+    public var inputShape: ActivationShape { shapes[0] }
+    public var outputShape: ActivationShape { shapes.last! }
+
+    /// The network's output for `batch` inputs (each `inputShape`), each `outputShape`.
+    public func forward(parameters: [[T]], inputs: UnsafePointer<T>, batch: Int) -> [T] {
+        runForward(parameters, inputs, batch)
+        return Array(UnsafeBufferPointer(start: activations.last!, count: batch * outputShape.count))
+    }
+
+    /// Gradients of Σ dOutput ⊙ output with respect to every parameter, after a `forward` on the
+    /// same batch; returns the gradient with respect to the input (each `inputShape`).
+    @discardableResult
+    public func backward(dOutput: UnsafePointer<T>, batch: Int) -> [T] {
+        dActivations.last!.update(from: dOutput, count: batch * outputShape.count)
+        runBackward(batch, inputGradient: true)
+        return Array(UnsafeBufferPointer(start: dActivations[0], count: batch * inputShape.count))
+    }
+
+    /// Forward and backward on one batch under Caffe's EuclideanLoss Σ(ŷ − y)²/(2·lossBatch)
+    /// (`lossBatch` defaults to `batch`; it is the whole batch's size when this is one shard);
+    /// returns the mean squared error of the output and leaves the gradients in `gradients`.
+    @discardableResult
+    public func step(parameters: [[T]], inputs: UnsafePointer<T>, labels: UnsafePointer<T>, batch: Int,
+                     lossBatch: Int? = nil) -> Double {
+        runForward(parameters, inputs, batch)
+        let count = batch * outputShape.count
+        let mse = mseForward(prediction: activations.last!, target: labels, count: count)
+        squaredErrorBackward(dPrediction: dActivations.last!, prediction: activations.last!, target: labels,
+                             count: count, scale: 1 / T(lossBatch ?? batch))
+        runBackward(batch, inputGradient: false)
+        return mse
+    }
+
+    // MARK: - Layers
+
+    private func runForward(_ parameters: [[T]], _ inputs: UnsafePointer<T>, _ batch: Int) {
+        precondition(batch >= 1 && batch <= batchCapacity, "batch \(batch) is not in 1...\(batchCapacity)")
+        precondition(parameters.map(\.count) == gradients.map(\.count),
+                     "parameters do not match \(spec.name)'s tensors")
+        for (t, values) in parameters.enumerated() {
+            values.withUnsafeBufferPointer { (parameterStorage + tensorOffsets[t]).update(from: $0.baseAddress!, count: $0.count) }
+        }
+        activations[0].update(from: inputs, count: batch * inputShape.count)
+        for (l, layer) in spec.layers.enumerated() {
+            forward(layer: layer, index: l, batch: batch)
+        }
+    }
+
+    private func tensor(_ layer: Int, _ k: Int) -> UnsafeMutablePointer<T> { parameterStorage + tensorOffsets[tensorIndex[layer]! + k] }
+    private func gradient(_ layer: Int, _ k: Int) -> UnsafeMutablePointer<T> { gradientStorage + tensorOffsets[tensorIndex[layer]! + k] }
+
+    private func forward(layer: LayerSpec, index l: Int, batch: Int) {
+        let x = activations[l], y = activations[l + 1], shape = shapes[l]
+        let pixels = batch * shape.height * shape.width
+        switch layer {
+        case let .conv(k, c, o, p):
+            var source = UnsafePointer(x)
+            if let buffer = padded[l] {
+                pad(spec.padding, output: buffer, input: x, batch: batch, height: shape.height, width: shape.width,
+                    channels: c, by: p)
+                source = UnsafePointer(buffer)
+            }
+            conv2dForward(output: y, input: source, weight: tensor(l, 0), bias: tensor(l, 1), batch: batch,
+                          inChannels: c, outChannels: o, height: shape.height + 2 * p, width: shape.width + 2 * p,
+                          kernel: k, workspace: workspace)
+        case let .prelu(c):
+            preluForward(output: y, input: x, slope: tensor(l, 0), pixels: pixels, channels: c)
+        case .tanh:
+            tanhForward(output: y, input: x, count: pixels * shape.channels)
+        case .relu:
+            reluForward(output: y, input: x, count: pixels * shape.channels)
+        case let .deconv(k, c, o, s, p):
+            switch deconvolutionAlgorithm {
+            case .gemm:
+                conv2dTransposeForward(output: y, input: x, weight: tensor(l, 0), bias: tensor(l, 1), batch: batch,
+                                       inChannels: c, outChannels: o, height: shape.height, width: shape.width,
+                                       kernel: k, stride: s, padding: p, workspace: workspace)
+            case .subPixel:
+                conv2dTransposeForwardSubPixel(output: y, input: x, weight: tensor(l, 0), bias: tensor(l, 1), batch: batch,
+                                               inChannels: c, outChannels: o, height: shape.height, width: shape.width,
+                                               kernel: k, stride: s, padding: p, workspace: workspace)
+            }
+        case let .pixelShuffle(r):
+            pixelShuffleForward(output: y, input: x, batch: batch, height: shape.height, width: shape.width,
+                                outChannels: shape.channels / (r * r), factor: r)
+        }
+    }
+
+    /// Backward from `dActivations.last`, zeroing the gradients first. Layer 0's input gradient is
+    /// computed only when asked for (training needs none).
+    private func runBackward(_ batch: Int, inputGradient: Bool) {
+        gradientStorage.update(repeating: 0, count: parameterCount)
+        for l in spec.layers.indices.reversed() {
+            backward(layer: spec.layers[l], index: l, batch: batch, needsInputGradient: l > 0 || inputGradient)
+        }
+        for t in gradients.indices {
+            let start = gradientStorage + tensorOffsets[t]
+            gradients[t].withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: start, count: $0.count) }
+        }
+    }
+
+    private func backward(layer: LayerSpec, index l: Int, batch: Int, needsInputGradient: Bool) {
+        let x = activations[l], y = activations[l + 1], dx = dActivations[l], dy = dActivations[l + 1]
+        let shape = shapes[l], pixels = batch * shape.height * shape.width
+        switch layer {
+        case let .conv(k, c, o, p):
+            let source = padded[l] ?? x
+            let dSource = needsInputGradient ? (dPadded[l] ?? dx) : nil
+            conv2dBackward(dInput: dSource, dWeight: gradient(l, 0), dBias: gradient(l, 1), dOutput: dy, input: source,
+                           weight: tensor(l, 0), batch: batch, inChannels: c, outChannels: o,
+                           height: shape.height + 2 * p, width: shape.width + 2 * p, kernel: k, workspace: workspace)
+            if needsInputGradient, let dBuffer = dPadded[l] {
+                padBackward(spec.padding, dInput: dx, dOutput: dBuffer, batch: batch, height: shape.height,
+                            width: shape.width, channels: c, by: p)
+            }
+        case let .prelu(c):
+            preluBackward(dInput: dx, dSlope: gradient(l, 0), dOutput: dy, input: x, slope: tensor(l, 0),
+                          pixels: pixels, channels: c)
+        case .tanh:
+            if needsInputGradient { tanhBackward(dInput: dx, dOutput: dy, output: y, count: pixels * shape.channels) }
+        case .relu:
+            if needsInputGradient { reluBackward(dInput: dx, dOutput: dy, output: y, count: pixels * shape.channels) }
+        case let .deconv(k, c, o, s, p):
+            switch deconvolutionAlgorithm {
+            case .gemm:
+                conv2dTransposeBackward(dInput: needsInputGradient ? dx : nil, dWeight: gradient(l, 0), dBias: gradient(l, 1),
+                                        dOutput: dy, input: x, weight: tensor(l, 0), batch: batch, inChannels: c,
+                                        outChannels: o, height: shape.height, width: shape.width, kernel: k, stride: s,
+                                        padding: p, workspace: workspace)
+            case .subPixel:
+                conv2dTransposeBackwardSubPixel(dInput: needsInputGradient ? dx : nil, dWeight: gradient(l, 0),
+                                                dBias: gradient(l, 1), dOutput: dy, input: x, weight: tensor(l, 0),
+                                                batch: batch, inChannels: c, outChannels: o, height: shape.height,
+                                                width: shape.width, kernel: k, stride: s, padding: p, workspace: workspace)
+            }
+        case let .pixelShuffle(r):
+            if needsInputGradient {
+                pixelShuffleBackward(dInput: dx, dOutput: dy, batch: batch, height: shape.height, width: shape.width,
+                                     outChannels: shape.channels / (r * r), factor: r)
+            }
+        }
+    }
+}

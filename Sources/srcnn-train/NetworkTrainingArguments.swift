@@ -1,1 +1,0 @@
-../srlab/NetworkTrainingArguments.swift

@@ -1,1 +1,0 @@
-../srlab/TrainSRCNNCommand.swift
