@@ -3,56 +3,57 @@ import LinearAlgebra
 /// ANR's and A+'s inference: the anchor of a feature f is the atom k* = argmax_k |Dl[:,k]·f|
 /// (the first on ties), and its detail is PP_k*·f with that atom's P × d regressor.
 ///
-/// The fast path scores all patches of a block with one GEMM (Dlᵀ·F), sorts the patches by anchor
-/// (a stable counting sort) and runs one GEMM per anchor group. `anchorsNaive` and
-/// `detailsPerPatch` are the per-patch twins the tests hold it to.
+/// The fast path scores the patches of a block by GEMMs (Dlᵀ·F, a tile of columns at a time),
+/// sorts the patches by anchor (a stable counting sort) and runs one GEMM per anchor group.
+/// `anchorsNaive` and `detailsPerPatch` are the per-patch twins the tests hold it to (they sum in
+/// Double). Single precision: the scores and regressions are the bulk of the method's work.
 public struct AnchoredRegressors: Sendable {
+    public typealias Scalar = Float
     /// Dl (d × K): the anchors.
-    public let anchors: Matrix<Double>
-    /// One P × d regressor per atom.
-    public let regressors: [Matrix<Double>]
+    public let anchors: Matrix<Scalar>
+    /// One P × d regressor per atom, all in one buffer (atom k's column-major P × d block at
+    /// k·P·d), so that a group's GEMM reads it in place.
+    let regressorStorage: [Scalar]
+    public let patchLength: Int
 
-    public init(anchors: Matrix<Double>, regressors: [Matrix<Double>]) {
+    public init(anchors: Matrix<Scalar>, regressors: [Matrix<Scalar>]) {
         precondition(regressors.count == anchors.columns, "one regressor per anchor")
         precondition(regressors.allSatisfy { $0.columns == anchors.rows && $0.rows == regressors[0].rows },
                      "regressors must all be P × d")
         self.anchors = anchors
-        self.regressors = regressors
+        patchLength = regressors[0].rows
+        regressorStorage = regressors.flatMap(\.elements)
     }
 
-    public var patchLength: Int { regressors[0].rows }
+    public var pcaDimension: Int { anchors.rows }
 
-    /// k* for each column of `features` (d × n), from one GEMM.
-    public func anchors(for features: Matrix<Double>) -> [Int] {
-        let scores = matmul(anchors, transposeA: true, features)
-        return Self.argmaxAbs(scores)
+    /// Atom k's regressor (P × d).
+    public func regressor(_ k: Int) -> Matrix<Scalar> {
+        let size = patchLength * pcaDimension
+        return Matrix(rows: patchLength, columns: pcaDimension, elements: Array(regressorStorage[(k * size)..<((k + 1) * size)]))
     }
 
-    /// Per column of `scores` (K × n), the row of the largest magnitude, the first on ties.
-    static func argmaxAbs(_ scores: Matrix<Double>) -> [Int] {
-        let k = scores.rows
-        return scores.elements.withUnsafeBufferPointer { s in
-            (0..<scores.columns).map { n in
-                let column = s.baseAddress! + n * k
-                var best = 0, bestValue = abs(column[0])
-                for i in 1..<k where abs(column[i]) > bestValue {
-                    best = i
-                    bestValue = abs(column[i])
-                }
-                return best
+    /// k* for each column of `features` (d × n), the scores from GEMMs over tiles of columns.
+    public func anchors(for features: Matrix<Scalar>) -> [Int] {
+        var chosen = [Int](repeating: 0, count: features.columns)
+        let k = anchors.columns
+        chosen.withUnsafeMutableBufferPointer { out in
+            DictionaryScores.forEachTile(anchors, features) { first, count, scores in
+                for n in 0..<count { out[first + n] = DictionaryScores.argmaxAbs(scores + n * k, count: k) }
             }
         }
+        return chosen
     }
 
-    /// The details (P × n) of the features (d × n): scores by GEMM, then one GEMM per anchor group.
-    public func details(for features: Matrix<Double>) -> Matrix<Double> {
+    /// The details (P × n) of the features (d × n): anchors, then one GEMM per anchor group.
+    public func details(for features: Matrix<Scalar>) -> Matrix<Scalar> {
         details(for: features, anchors: anchors(for: features))
     }
 
     /// The details given each column's anchor.
-    public func details(for features: Matrix<Double>, anchors chosen: [Int]) -> Matrix<Double> {
-        let d = features.rows, n = features.columns, p = patchLength, k = regressors.count
-        precondition(chosen.count == n && d == anchors.rows)
+    public func details(for features: Matrix<Scalar>, anchors chosen: [Int]) -> Matrix<Scalar> {
+        let d = features.rows, n = features.columns, p = patchLength, k = anchors.columns
+        precondition(chosen.count == n && d == pcaDimension)
         // Stable counting sort of the patches by anchor.
         var start = [Int](repeating: 0, count: k + 1)
         for a in chosen { start[a + 1] += 1 }
@@ -63,9 +64,8 @@ public struct AnchoredRegressors: Sendable {
             order[next[a]] = column
             next[a] += 1
         }
-        var out = Matrix<Double>(rows: p, columns: n)
-        var gathered = [Double](repeating: 0, count: d * n)
-        var produced = [Double](repeating: 0, count: p * n)
+        var gathered = [Scalar](repeating: 0, count: d * n)
+        var produced = [Scalar](repeating: 0, count: p * n)
         features.elements.withUnsafeBufferPointer { f in
             gathered.withUnsafeMutableBufferPointer { g in
                 for (slot, column) in order.enumerated() {
@@ -73,17 +73,18 @@ public struct AnchoredRegressors: Sendable {
                 }
             }
         }
-        gathered.withUnsafeBufferPointer { g in
-            produced.withUnsafeMutableBufferPointer { y in
-                for a in 0..<k where start[a + 1] > start[a] {
-                    let first = start[a], members = start[a + 1] - start[a]
-                    regressors[a].elements.withUnsafeBufferPointer { r in
-                        Double.gemm(false, false, p, members, d, 1, r.baseAddress!, p,
+        regressorStorage.withUnsafeBufferPointer { r in
+            gathered.withUnsafeBufferPointer { g in
+                produced.withUnsafeMutableBufferPointer { y in
+                    for a in 0..<k where start[a + 1] > start[a] {
+                        let first = start[a], members = start[a + 1] - start[a]
+                        Scalar.gemm(false, false, p, members, d, 1, r.baseAddress! + a * p * d, p,
                                     g.baseAddress! + first * d, d, 0, y.baseAddress! + first * p, p)
                     }
                 }
             }
         }
+        var out = Matrix<Scalar>(rows: p, columns: n)
         produced.withUnsafeBufferPointer { y in
             out.elements.withUnsafeMutableBufferPointer { o in
                 for (slot, column) in order.enumerated() {
@@ -94,27 +95,28 @@ public struct AnchoredRegressors: Sendable {
         return out
     }
 
-    /// The anchors one patch at a time with plain loops (the twin of `anchors(for:)`).
-    public func anchorsNaive(for features: Matrix<Double>) -> [Int] {
+    /// The anchors one patch at a time with plain loops summed in Double (the twin of `anchors(for:)`).
+    public func anchorsNaive(for features: Matrix<Scalar>) -> [Int] {
         (0..<features.columns).map { n in
             var best = 0, bestValue = -1.0
             for atom in 0..<anchors.columns {
                 var dot = 0.0
-                for i in 0..<anchors.rows { dot += anchors[i, atom] * features[i, n] }
+                for i in 0..<anchors.rows { dot += Double(anchors[i, atom]) * Double(features[i, n]) }
                 if abs(dot) > bestValue { best = atom; bestValue = abs(dot) }
             }
             return best
         }
     }
 
-    /// The details one patch at a time with plain loops (the twin of `details(for:anchors:)`).
-    public func detailsPerPatch(for features: Matrix<Double>, anchors chosen: [Int]) -> Matrix<Double> {
+    /// The details one patch at a time with plain loops summed in Double (the twin of
+    /// `details(for:anchors:)`).
+    public func detailsPerPatch(for features: Matrix<Scalar>, anchors chosen: [Int]) -> Matrix<Double> {
         var out = Matrix<Double>(rows: patchLength, columns: features.columns)
         for n in 0..<features.columns {
-            let r = regressors[chosen[n]]
+            let r = regressor(chosen[n])
             for i in 0..<r.rows {
                 var sum = 0.0
-                for j in 0..<r.columns { sum += r[i, j] * features[j, n] }
+                for j in 0..<r.columns { sum += Double(r[i, j]) * Double(features[j, n]) }
                 out[i, n] = sum
             }
         }
@@ -155,8 +157,8 @@ public enum RidgeRegressors {
     /// stable descending sort (so k itself comes first).
     public static func neighbourhoods(_ c: ZeydeConfiguration, size: Int = 40) -> [[Int]] {
         let gram = matmul(c.lowDictionary, transposeA: true, c.lowDictionary)
-        return (0..<c.atoms).map { k in
-            StableTopK.largestMagnitudes(gram.elements[(k * c.atoms)..<((k + 1) * c.atoms)], count: size)
+        return gram.elements.withUnsafeBufferPointer { g in
+            (0..<c.atoms).map { k in StableTopK.largestMagnitudes(g.baseAddress! + k * c.atoms, length: c.atoms, count: size) }
         }
     }
 
@@ -165,24 +167,5 @@ public enum RidgeRegressors {
         try neighbourhoods(c, size: neighbours).map { n in
             try ridge(low: c.lowDictionary.columns(n), high: c.highDictionary.columns(n), lambda: lambda, gain: 1 + lambda)
         }
-    }
-}
-
-/// Indices of the `count` largest magnitudes of a sequence in a stable descending order: equal
-/// magnitudes keep their index order (NumPy's stable argsort of −|v|, MATLAB's `sort(…, 'descend')`).
-enum StableTopK {
-    static func largestMagnitudes<C: Collection>(_ values: C, count: Int) -> [Int] where C.Element == Double {
-        var chosen: [(index: Int, magnitude: Double)] = []
-        chosen.reserveCapacity(count + 1)
-        for (index, value) in values.enumerated() {
-            let m = abs(value)
-            if chosen.count == count, m <= chosen[count - 1].magnitude { continue }
-            // After every kept magnitude ≥ m: a later equal value ranks below earlier ones.
-            var at = chosen.count
-            while at > 0 && chosen[at - 1].magnitude < m { at -= 1 }
-            chosen.insert((index, m), at: at)
-            if chosen.count > count { chosen.removeLast() }
-        }
-        return chosen.map(\.index)
     }
 }

@@ -37,7 +37,10 @@ public enum ZeydeFeatures {
     /// column index) or down columns: a true convolution (the kernel flipped) with zero padding,
     /// keeping full-convolution samples from ⌊m/2⌋ on, so y[i] = Σₖ h[k]·x[i + ⌊m/2⌋ − k].
     public static func conv2Same(_ image: Plane, kernel: [Double], alongRows: Bool) -> Plane {
-        let m = kernel.count, half = m / 2
+        let half = kernel.count / 2
+        // The taps that are not zero, as (offset of the input sample from i, weight).
+        let taps = kernel.indices.filter { kernel[$0] != 0 }.map { (offset: half - $0, weight: kernel[$0]) }
+        let reach = taps.map { abs($0.offset) }.max() ?? 0
         var out = Plane(width: image.width, height: image.height)
         let (n, other) = alongRows ? (image.width, image.height) : (image.height, image.width)
         image.values.withUnsafeBufferPointer { x in
@@ -47,9 +50,12 @@ public enum ZeydeFeatures {
                     let (base, stride) = alongRows ? (line * image.width, 1) : (line, image.width)
                     for i in 0..<n {
                         var sum = 0.0
-                        for k in 0..<m where kernel[k] != 0 {
-                            let j = i + half - k
-                            if j >= 0 && j < n { sum += kernel[k] * x[base + j * stride] }
+                        if i >= reach && i < n - reach {
+                            for t in taps { sum += t.weight * x[base + (i + t.offset) * stride] }
+                        } else {
+                            for t in taps where i + t.offset >= 0 && i + t.offset < n {
+                                sum += t.weight * x[base + (i + t.offset) * stride]
+                            }
                         }
                         y[base + i * stride] = sum
                     }
@@ -64,36 +70,60 @@ public enum ZeydeFeatures {
         filters.enumerated().map { conv2Same(midRes, kernel: $0.element, alongRows: $0.offset % 2 == 0) }
     }
 
-    /// Raw features of patches `first..<first + count` of `grid`, as the columns of an F × count
-    /// column-major buffer.
-    public static func raw(_ filtered: [Plane], grid: PatchGrid, first: Int, count: Int,
-                           into out: UnsafeMutablePointer<Double>) {
-        let w = grid.patchSide, block = w * w, length = filtered.count * block
-        for (f, image) in filtered.enumerated() {
-            image.values.withUnsafeBufferPointer { x in
-                for n in 0..<count {
-                    let (r, c) = grid.corner(first + n)
-                    let column = out + n * length + f * block
-                    for dc in 0..<w {
-                        for dr in 0..<w { column[dr + w * dc] = x[(r + dr) * image.width + c + dc] }
-                    }
+    /// The filtered images in the method's precision and column-major (a patch's column is then
+    /// contiguous), one after another: image f's pixel (row r, column c) at f·H·W + r + H·c.
+    @_specialize(exported: true, where T == Float)
+    @_specialize(exported: true, where T == Double)
+    public static func columnMajor<T: BLASScalar>(_ filtered: [Plane], as: T.Type) -> [T] {
+        guard let first = filtered.first else { return [] }
+        let (h, w) = (first.height, first.width)
+        var out = [T](repeating: 0, count: filtered.count * h * w)
+        out.withUnsafeMutableBufferPointer { o in
+            for (f, image) in filtered.enumerated() {
+                image.values.withUnsafeBufferPointer { x in
+                    let base = o.baseAddress! + f * h * w
+                    for r in 0..<h { for c in 0..<w { base[r + h * c] = T(x[r * w + c]) } }
                 }
+            }
+        }
+        return out
+    }
+
+    /// Raw features of patches `first..<first + count` of `grid`, as the columns of an F × count
+    /// column-major buffer, from `columnMajor` filtered images.
+    @_specialize(exported: true, where T == Float)
+    @_specialize(exported: true, where T == Double)
+    public static func raw<T: BLASScalar>(_ images: UnsafePointer<T>, grid: PatchGrid, first: Int, count: Int,
+                                          into out: UnsafeMutablePointer<T>) {
+        let w = grid.patchSide, block = w * w, length = 4 * block, plane = grid.width * grid.height
+        for n in 0..<count {
+            let (r, c) = grid.corner(first + n)
+            for f in 0..<4 {
+                let source = images + f * plane + r + grid.height * c
+                let column = out + n * length + f * block
+                for dc in 0..<w { (column + w * dc).update(from: source + grid.height * dc, count: w) }
             }
         }
     }
 
     /// Raw features of every patch as an F × N matrix (for tests and small images).
-    public static func raw(_ midRes: Plane, configuration: ZeydeConfiguration) -> Matrix<Double> {
+    public static func raw<T: BLASScalar>(_ midRes: Plane, configuration: ZeydeConfiguration, as: T.Type = Double.self) -> Matrix<T> {
         let grid = PatchGrid(width: midRes.width, height: midRes.height, scale: configuration.scale)
-        let images = filtered(midRes, filters: configuration.filters)
-        var x = Matrix<Double>(rows: configuration.featureLength, columns: grid.count)
-        x.elements.withUnsafeMutableBufferPointer { raw(images, grid: grid, first: 0, count: grid.count, into: $0.baseAddress!) }
+        let images = columnMajor(filtered(midRes, filters: configuration.filters), as: T.self)
+        var x = Matrix<T>(rows: configuration.featureLength, columns: grid.count)
+        images.withUnsafeBufferPointer { i in
+            x.elements.withUnsafeMutableBufferPointer { raw(i.baseAddress!, grid: grid, first: 0, count: grid.count, into: $0.baseAddress!) }
+        }
         return x
     }
 
     /// f = V_pcaᵀ·x for each column of `x` (no mean removal, no normalisation).
+    public static func project<T: BLASScalar>(_ x: Matrix<T>, pca: Matrix<T>) -> Matrix<T> {
+        matmul(pca, transposeA: true, x)
+    }
+
     public static func project(_ x: Matrix<Double>, configuration: ZeydeConfiguration) -> Matrix<Double> {
-        matmul(configuration.pca, transposeA: true, x)
+        project(x, pca: configuration.pca)
     }
 }
 
@@ -112,7 +142,9 @@ public struct OverlapAdd {
     }
 
     /// Adds the details (P × n, column-major patches) of patches `first..<first + n`.
-    public mutating func add(details: UnsafePointer<Double>, first: Int, count n: Int) {
+    @_specialize(exported: true, where T == Float)
+    @_specialize(exported: true, where T == Double)
+    public mutating func add<T: BLASScalar>(details: UnsafePointer<T>, first: Int, count n: Int) {
         let w = grid.patchSide, width = grid.width
         sum.withUnsafeMutableBufferPointer { s in
             count.withUnsafeMutableBufferPointer { k in
@@ -122,7 +154,7 @@ public struct OverlapAdd {
                     for dc in 0..<w {
                         for dr in 0..<w {
                             let at = (r + dr) * width + c + dc
-                            s[at] += detail[dr + w * dc]
+                            s[at] += Double(detail[dr + w * dc])
                             k[at] += 1
                         }
                     }

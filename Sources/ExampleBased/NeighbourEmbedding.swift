@@ -17,27 +17,40 @@ public struct NeighbourEmbedding: Sendable {
         self.neighbours = neighbours
     }
 
-    /// The details (P × n) of the features (d × n); |Dlᵀf| for all columns is one GEMM.
+    /// The details (P × n) of the features (d × n); |Dlᵀf| comes from GEMMs over tiles of columns.
     public func details(for features: Matrix<Double>) -> Matrix<Double> {
-        let scores = matmul(low, transposeA: true, features)
-        let atoms = low.columns, d = low.rows, k = neighbours
-        var out = Matrix<Double>(rows: high.rows, columns: features.columns)
-        for n in 0..<features.columns {
-            let chosen = StableTopK.largestMagnitudes(scores.elements[(n * atoms)..<((n + 1) * atoms)], count: k)
-            var z = low.columns(chosen)
-            for j in 0..<k { for i in 0..<d { z[i, j] -= features[i, n] } }
-            var c = matmul(z, transposeA: true, z)
-            var trace = 0.0
-            for i in 0..<k { trace += c[i, i] }
-            let ridge = trace == 0 ? 1e-4 : 1e-4 * trace
-            for i in 0..<k { c[i, i] += ridge }
-            guard let solved = try? Cholesky(c).solve([Double](repeating: 1, count: k)) else {
-                preconditionFailure("NE+LLE: ZᵀZ + ridge is not positive definite (non-finite features?)")
-            }
-            let total = solved.reduce(0, +)
-            for (j, atom) in chosen.enumerated() {
-                let weight = solved[j] / total
-                for i in 0..<high.rows { out[i, n] += high[i, atom] * weight }
+        let atoms = low.columns, d = low.rows, k = neighbours, p = high.rows
+        var out = Matrix<Double>(rows: p, columns: features.columns)
+        // Raw work buffers: Z (d × k), C (k × k), the weights (k).
+        let z = UnsafeMutablePointer<Double>.allocate(capacity: d * k)
+        let c = UnsafeMutablePointer<Double>.allocate(capacity: k * k)
+        let weights = UnsafeMutablePointer<Double>.allocate(capacity: k)
+        defer { z.deallocate(); c.deallocate(); weights.deallocate() }
+        out.elements.withUnsafeMutableBufferPointer { result in
+            DictionaryScores.forEachTile(low, features) { first, count, scores in
+                for n in first..<(first + count) {
+                    let chosen = StableTopK.largestMagnitudes(scores + (n - first) * atoms, length: atoms, count: k)
+                    for (j, atom) in chosen.enumerated() {
+                        for i in 0..<d { z[i + j * d] = low[i, atom] - features[i, n] }
+                    }
+                    Double.gemm(true, false, k, k, d, 1, z, d, z, d, 0, c, k) // C = ZᵀZ
+                    var trace = 0.0
+                    for i in 0..<k { trace += c[i + i * k] }
+                    let ridge = trace == 0 ? 1e-4 : 1e-4 * trace
+                    for i in 0..<k { c[i + i * k] += ridge }
+                    weights.update(repeating: 1, count: k)
+                    // C is symmetric positive definite (ZᵀZ plus a positive ridge): C·w = 1 by Cholesky.
+                    guard Double.potrf(k, c, k) == 0, Double.potrs(k, 1, c, k, weights, k) == 0 else {
+                        preconditionFailure("NE+LLE: ZᵀZ + ridge is not positive definite (non-finite features?)")
+                    }
+                    var total = 0.0
+                    for j in 0..<k { total += weights[j] }
+                    let column = result.baseAddress! + n * p
+                    for (j, atom) in chosen.enumerated() {
+                        let weight = weights[j] / total
+                        for i in 0..<p { column[i] += high[i, atom] * weight }
+                    }
+                }
             }
         }
         return out

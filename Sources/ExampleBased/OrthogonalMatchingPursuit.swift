@@ -35,21 +35,24 @@ public struct OrthogonalMatchingPursuit: Sendable {
 
     /// The codes of every column of `signals` (d × n).
     public func codes(for signals: Matrix<Double>) -> [Code] {
-        let correlations = matmul(dictionary, transposeA: true, signals) // Dᵀx, K × n
         let k = dictionary.columns, t = sparsity
-        var alpha = [Double](repeating: 0, count: k)
-        var selected = [Bool](repeating: false, count: k)
+        var codes = [Code](repeating: Code(), count: signals.columns)
+        // Raw buffers: the K-long loops below then vectorise (no copy-on-write checks per element).
+        let alpha = UnsafeMutablePointer<Double>.allocate(capacity: k)
+        let selected = UnsafeMutablePointer<Bool>.allocate(capacity: k)
+        selected.initialize(repeating: false, count: k)
+        defer { alpha.deallocate(); selected.deallocate() }
         var factor = [Double](repeating: 0, count: t * t) // L, row-major t × t
         var w = [Double](repeating: 0, count: t)
-        return correlations.elements.withUnsafeBufferPointer { all in
-            gram.elements.withUnsafeBufferPointer { g in
-                (0..<signals.columns).map { n in
-                    let initial = all.baseAddress! + n * k
-                    for i in 0..<k { alpha[i] = initial[i] }
+        gram.elements.withUnsafeBufferPointer { g in
+            DictionaryScores.forEachTile(dictionary, signals) { first, count, correlations in
+                for n in 0..<count {
+                    let initial = correlations + n * k // Dᵀx
+                    alpha.update(from: initial, count: k)
                     var code = Code()
                     while code.atoms.count < t {
                         let i = code.atoms.count
-                        let pos = Self.argmaxAbs(alpha)
+                        let pos = DictionaryScores.argmaxAbs(alpha, count: k)
                         if selected[pos] || alpha[pos] * alpha[pos] < Self.tolerance { break }
                         if i > 0 {
                             // w = L⁻¹·G(I, pos), then the pivot 1 − ‖w‖².
@@ -71,17 +74,18 @@ public struct OrthogonalMatchingPursuit: Sendable {
                         code.coefficients = Self.choleskySolve(factor, size: i + 1, stride: t,
                                                                rhs: code.atoms.map { initial[$0] })
                         // Dᵀr = Dᵀx − G_I·γ.
-                        for j in 0..<k { alpha[j] = initial[j] }
+                        alpha.update(from: initial, count: k)
                         for (atom, c) in zip(code.atoms, code.coefficients) {
                             let column = g.baseAddress! + atom * k
                             for j in 0..<k { alpha[j] -= column[j] * c }
                         }
                     }
                     for atom in code.atoms { selected[atom] = false }
-                    return code
+                    codes[first + n] = code
                 }
             }
         }
+        return codes
     }
 
     /// One signal, with the residual formed explicitly (r = x − D_I·γ, then Dᵀr by loops).
@@ -95,7 +99,7 @@ public struct OrthogonalMatchingPursuit: Sendable {
         var code = Code()
         var factor = [[Double]]()
         while code.atoms.count < t {
-            let pos = Self.argmaxAbs(alpha)
+            let pos = alpha.withUnsafeBufferPointer { DictionaryScores.argmaxAbs($0.baseAddress!, count: k) }
             if code.atoms.contains(pos) || alpha[pos] * alpha[pos] < Self.tolerance { break }
             var row = [Double]()
             for (r, atom) in code.atoms.enumerated() {
@@ -117,16 +121,6 @@ public struct OrthogonalMatchingPursuit: Sendable {
             alpha = correlations(residual)
         }
         return code
-    }
-
-    /// The first index of the largest magnitude.
-    static func argmaxAbs(_ v: [Double]) -> Int {
-        var best = 0, bestValue = abs(v[0])
-        for i in 1..<v.count where abs(v[i]) > bestValue {
-            best = i
-            bestValue = abs(v[i])
-        }
-        return best
     }
 
     /// Solves L·Lᵀ·γ = rhs for the lower factor L (row-major, leading dimension `stride`).
