@@ -27,8 +27,9 @@ import LinearAlgebra
 ///   1e-4 dB, and every mean here equals the reference's to its 4 printed decimals.
 /// - Border: pixels no patch covers (the outer s) are B; the release leaves them 0 and the
 ///   s-pixel shave removes them, so scores are the same.
-/// - Batch-OMP (correlations updated through the Gram matrix) where OMPBox, given no Gram matrix,
-///   recomputes Dᵀr; the two are equal to rounding (tests hold them to 1e-10).
+/// - OMP as Batch-OMP (correlations updated through the Gram matrix), the form OMPBox runs when
+///   given the Gram matrix; without it OMPBox recomputes Dᵀr from the residual. The two are equal
+///   to rounding (tests hold them to 1e-12).
 /// - GR's and ANR's regressors are derived at load time (well under a second), not read.
 public struct ExampleBasedSR: Sendable {
     public let method: ExampleBasedMethod

@@ -63,7 +63,8 @@ struct FastPathTests {
         #expect(worst < 1e-6, "A+ fast and per-patch images differ by up to \(worst)")
     }
 
-    /// Batch-OMP (Gram updates) vs OMP with explicit residuals: same atoms, coefficients to 1e-10.
+    /// Batch-OMP (Gram updates) vs OMP with explicit residuals: same atoms, coefficients to 1e-12
+    /// relative (measured: 7e-16).
     @Test(arguments: [2, 3, 4])
     func batchOMPEqualsPerPatchOMP(scale: Int) throws {
         let c = try configuration(scale: scale)
@@ -79,8 +80,9 @@ struct FastPathTests {
             let scale = naive.coefficients.map(abs).max() ?? 1
             for (a, b) in zip(code.coefficients, naive.coefficients) { worst = max(worst, abs(a - b) / max(scale, 1e-300)) }
         }
+        print("x\(scale) Batch-OMP vs per-patch OMP on \(subset.columns) patches: \(atomMismatches) atom mismatches, coefficients within \(worst) relative")
         #expect(atomMismatches == 0)
-        #expect(worst < 1e-10, "coefficients differ by \(worst) relative")
+        #expect(worst < 1e-12, "coefficients differ by \(worst) relative")
         #expect(batch.contains { $0.atoms.count == 3 })
     }
 

@@ -5,7 +5,7 @@ import TensorFile
 @testable import ExampleBased
 
 /// GR's map, ANR's neighbourhoods and regressors from the authors' dictionaries against the
-/// reference's (float64, `derived_x{s}.safetensors`).
+/// reference's (float64, `derived_x{s}.safetensors`): 1e-12 relative (measured: 5e-14).
 @Suite(.enabled(if: aplusRoot != nil, "needs SRLAB_REFERENCE with aplus/"))
 struct RegressorTests {
     @Test(arguments: [2, 3, 4])
@@ -14,7 +14,8 @@ struct RegressorTests {
         let golden = try derivedMatrix(try derived(scale: scale), "gr_PP")
         #expect(pp.rows == golden.rows && pp.columns == golden.columns)
         let difference = relativeDifference(pp.elements, golden.elements)
-        #expect(difference < 1e-9, "gr_PP differs by \(difference) relative")
+        print("x\(scale) gr_PP: max relative difference \(difference)")
+        #expect(difference < 1e-12, "gr_PP differs by \(difference) relative")
     }
 
     @Test(arguments: [2, 3, 4])
@@ -31,10 +32,13 @@ struct RegressorTests {
         let ours = try RidgeRegressors.anchored(try configuration(scale: scale))
         let t = try derived(scale: scale).tensor("anr_PP_first8")
         let (p, d) = (t.shape[1], t.shape[2])
+        var worst = 0.0
+        defer { print("x\(scale) anr_PP_first8: max relative difference \(worst)") }
         for atom in 0..<8 {
             let golden = Matrix.fromRowMajor(rows: p, columns: d, Array(t.values[(atom * p * d)..<((atom + 1) * p * d)]))
             let difference = relativeDifference(ours[atom].elements, golden.elements)
-            #expect(difference < 1e-9, "ANR regressor \(atom) differs by \(difference) relative")
+            worst = max(worst, difference)
+            #expect(difference < 1e-12, "ANR regressor \(atom) differs by \(difference) relative")
         }
     }
 
