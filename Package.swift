@@ -47,6 +47,10 @@ let package = Package(
         .target(name: "SCN", dependencies: ["Equivalence", "SparseCoding", "ConvNet", "Training", "Imaging", "LinearAlgebra", "TensorFile"],
                 exclude: ["README.md"], swiftSettings: fastInDebugToo),
 
+        // Zeyde, GR, ANR, NE+LLE and A+ on Zeyde et al.'s shared front end (the authors' data).
+        .target(name: "ExampleBased", dependencies: ["LinearAlgebra", "Imaging", "TensorFile"],
+                exclude: ["README.md"], swiftSettings: fastInDebugToo),
+
         // `upscale` on people's files: shipped models, batches, progress.
         .target(name: "Upscaling", dependencies: ["Imaging", "AtomicIO"]),
 
@@ -67,6 +71,7 @@ let package = Package(
         .testTarget(name: "HarnessTests", dependencies: ["Harness", "Imaging", "ConvNet"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Imaging", "TensorFile", "SeededRandom"]),
         .testTarget(name: "ConvNetTests", dependencies: ["SeededRandom", "Training", "ConvNet", "Imaging", "TensorFile", "LinearAlgebra"]),
+        .testTarget(name: "ExampleBasedTests", dependencies: ["ExampleBased", "LinearAlgebra", "Imaging", "TensorFile", "SeededRandom"]),
         .testTarget(name: "SparseCodingTests", dependencies: ["SeededRandom", "SparseCoding", "LinearAlgebra", "Imaging", "TensorFile"]),
         // Fixtures shared by test targets (test-only, hence the underscore).
         .target(name: "_TestSupport", dependencies: ["SeededRandom", "SparseCoding", "LinearAlgebra", "Imaging"],
