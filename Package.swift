@@ -51,6 +51,9 @@ let package = Package(
         // The method registry: every method's name, model file kind and how it is built.
         .target(name: "Methods", dependencies: ["Imaging", "TensorFile", "NearestNeighbour", "SparseCoding", "ConvNet", "SCN"],
                 exclude: ["README.md"]),
+        // Zeyde, GR, ANR, NE+LLE and A+ on Zeyde et al.'s shared front end (the authors' data).
+        .target(name: "ExampleBased", dependencies: ["LinearAlgebra", "Imaging", "TensorFile"],
+                exclude: ["README.md"], swiftSettings: fastInDebugToo),
 
         // `upscale` on people's files: shipped models, batches, progress.
         .target(name: "Upscaling", dependencies: ["Imaging", "AtomicIO", "Methods"]),
@@ -74,6 +77,7 @@ let package = Package(
         .testTarget(name: "HarnessTests", dependencies: ["Harness", "Imaging", "ConvNet", "Methods", "TensorFile"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Imaging", "TensorFile", "SeededRandom"]),
         .testTarget(name: "ConvNetTests", dependencies: ["SeededRandom", "Training", "ConvNet", "Imaging", "TensorFile", "LinearAlgebra"]),
+        .testTarget(name: "ExampleBasedTests", dependencies: ["ExampleBased", "LinearAlgebra", "Imaging", "TensorFile", "SeededRandom"]),
         .testTarget(name: "SparseCodingTests", dependencies: ["SeededRandom", "SparseCoding", "LinearAlgebra", "Imaging", "TensorFile"]),
         // Fixtures shared by test targets (test-only, hence the underscore).
         .target(name: "_TestSupport", dependencies: ["SeededRandom", "SparseCoding", "LinearAlgebra", "Imaging"],

@@ -48,6 +48,22 @@ public struct Matrix<Scalar: BLASScalar>: Sendable, Equatable {
         return out
     }
 
+    /// A matrix filled from row-major values (the order of safetensors and NumPy).
+    public static func fromRowMajor(rows: Int, columns: Int, _ values: [Scalar]) -> Matrix {
+        precondition(values.count == rows * columns,
+                     "Matrix(\(rows)x\(columns)) needs \(rows * columns) elements, got \(values.count)")
+        var m = Matrix(rows: rows, columns: columns)
+        for i in 0..<rows { for j in 0..<columns { m[i, j] = values[i * columns + j] } }
+        return m
+    }
+
+    /// The elements in row-major order.
+    public var rowMajor: [Scalar] {
+        var out = [Scalar](repeating: 0, count: rows * columns)
+        for i in 0..<rows { for j in 0..<columns { out[i * columns + j] = self[i, j] } }
+        return out
+    }
+
     public var transposed: Matrix {
         var t = Matrix(rows: columns, columns: rows)
         for j in 0..<columns { for i in 0..<rows { t[j, i] = self[i, j] } }

@@ -161,19 +161,3 @@ public struct CoupledDictionary: Sendable {
         try safeTensors().write(to: path)
     }
 }
-
-extension Matrix where Scalar == Double {
-    /// A matrix filled from row-major values (safetensors' order).
-    static func fromRowMajor(rows: Int, columns: Int, _ values: [Double]) -> Matrix<Double> {
-        var m = Matrix<Double>(rows: rows, columns: columns)
-        for i in 0..<rows { for j in 0..<columns { m[i, j] = values[i * columns + j] } }
-        return m
-    }
-
-    /// The elements in row-major order.
-    var rowMajor: [Double] {
-        var out = [Double](repeating: 0, count: rows * columns)
-        for i in 0..<rows { for j in 0..<columns { out[i * columns + j] = self[i, j] } }
-        return out
-    }
-}

@@ -7,18 +7,24 @@ import Foundation
 /// NumPy users can open them too.
 public struct Tensor: Sendable, Equatable {
     public enum DType: String, Sendable {
-        case f32 = "F32", f64 = "F64"
+        /// I32 holds integer settings (sizes, a scale, atom indices), as the A+ release's data
+        /// files store them. Its values are read only through `integers(_:)`: the float
+        /// accessors refuse it, so a weight stored as I32 is never taken for a number.
+        case f32 = "F32", f64 = "F64", i32 = "I32"
         /// Bytes per element in a file.
-        public var width: Int { self == .f32 ? 4 : 8 }
+        public var width: Int { self == .f64 ? 8 : 4 }
+        public var isFloatingPoint: Bool { self != .i32 }
     }
     public var dtype: DType
     public var shape: [Int]
-    /// The values, widened to Double whatever the stored dtype (F32 → Double is exact).
+    /// The values, widened to Double whatever the stored dtype (F32 and I32 → Double are exact).
     public var values: [Double]
 
     public init(dtype: DType = .f32, shape: [Int], values: [Double]) {
         precondition(Tensor.elementCount(shape) == values.count,
                      "tensor of shape \(shape) needs \(Tensor.elementCount(shape).map(String.init) ?? "too many") values, got \(values.count)")
+        precondition(dtype.isFloatingPoint || values.allSatisfy { Int32(exactly: $0) != nil },
+                     "an I32 tensor holds whole numbers within Int32's range")
         self.dtype = dtype
         self.shape = shape
         self.values = values
@@ -38,6 +44,7 @@ public enum SafeTensorsError: Error, CustomStringConvertible, Equatable {
     case wrongShape(path: String, name: String, expected: [Int], found: [Int])
     case notFinite(path: String, name: String)
     case beyondFloat32(path: String, name: String)
+    case wrongDType(path: String, name: String, expected: String, found: String)
 
     public var description: String {
         switch self {
@@ -48,6 +55,8 @@ public enum SafeTensorsError: Error, CustomStringConvertible, Equatable {
             return "\(path): tensor '\(name)' has shape \(found), expected \(expected)"
         case .notFinite(let path, let name): return "\(path): tensor '\(name)' contains NaN or infinity"
         case .beyondFloat32(let path, let name): return "\(path): tensor '\(name)' has values beyond float32's range"
+        case .wrongDType(let path, let name, let expected, let found):
+            return "\(path): tensor '\(name)' is \(found), expected \(expected)"
         }
     }
 }
@@ -84,7 +93,7 @@ public struct SafeTensorsFile: Sendable {
         try self.init(data: data, path: path)
     }
 
-    /// Parses a file's bytes; `path` names it in errors. Only F32 and F64 tensors are decoded.
+    /// Parses a file's bytes; `path` names it in errors. Only F32, F64 and I32 tensors are decoded.
     public init(data: Data, path: String = "<memory>") throws {
         var tensors: [String: Tensor] = [:]
         var metadata: [String: String] = [:]
@@ -93,13 +102,14 @@ public struct SafeTensorsFile: Sendable {
             metadata = layout.metadata
             for entry in layout.entries {
                 guard let dtype = Tensor.DType(rawValue: entry.dtype) else {
-                    throw SafeTensorsError.corrupt(path: path, reason: "tensor '\(entry.name)' has dtype \(entry.dtype); SRLab reads F32 and F64 only")
+                    throw SafeTensorsError.corrupt(path: path, reason: "tensor '\(entry.name)' has dtype \(entry.dtype); SRLab reads F32, F64 and I32 only")
                 }
                 let base = layout.dataStart + entry.begin
                 let count = (entry.end - entry.begin) / dtype.width
                 let values: [Double] = switch dtype {
                 case .f32: (0..<count).map { Double(Float(bitPattern: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: base + 4 * $0, as: UInt32.self)))) }
                 case .f64: (0..<count).map { Double(bitPattern: UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: base + 8 * $0, as: UInt64.self))) }
+                case .i32: (0..<count).map { Double(Int32(bitPattern: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: base + 4 * $0, as: UInt32.self)))) }
                 }
                 tensors[entry.name] = Tensor(dtype: dtype, shape: entry.shape, values: values)
             }
@@ -108,8 +118,27 @@ public struct SafeTensorsFile: Sendable {
         self.metadata = metadata
     }
 
-    /// The named tensor, checked for shape (nil entries in `shape` match any size) and finiteness.
+    /// The named floating-point tensor, checked for shape (nil entries in `shape` match any size)
+    /// and finiteness. An I32 tensor is refused (read it with `integers(_:shape:path:)`).
     public func tensor(_ name: String, shape expected: [Int?]? = nil, path: String = "<memory>") throws -> Tensor {
+        let t = try anyTensor(name, shape: expected, path: path)
+        guard t.dtype.isFloatingPoint else {
+            throw SafeTensorsError.wrongDType(path: path, name: name, expected: "F32 or F64", found: t.dtype.rawValue)
+        }
+        guard t.values.allSatisfy({ $0.isFinite }) else { throw SafeTensorsError.notFinite(path: path, name: name) }
+        return t
+    }
+
+    /// The named I32 tensor's values, checked for shape; a floating-point tensor is refused.
+    public func integers(_ name: String, shape expected: [Int?]? = nil, path: String = "<memory>") throws -> [Int] {
+        let t = try anyTensor(name, shape: expected, path: path)
+        guard t.dtype == .i32 else {
+            throw SafeTensorsError.wrongDType(path: path, name: name, expected: "I32", found: t.dtype.rawValue)
+        }
+        return t.values.map { Int($0) }
+    }
+
+    private func anyTensor(_ name: String, shape expected: [Int?]?, path: String) throws -> Tensor {
         guard let t = tensors[name] else { throw SafeTensorsError.missingTensor(path: path, name: name) }
         if let expected {
             let matches = expected.count == t.shape.count
@@ -119,7 +148,6 @@ public struct SafeTensorsFile: Sendable {
                                                   expected: expected.map { $0 ?? -1 }, found: t.shape)
             }
         }
-        guard t.values.allSatisfy({ $0.isFinite }) else { throw SafeTensorsError.notFinite(path: path, name: name) }
         return t
     }
 
@@ -157,6 +185,12 @@ public struct SafeTensorsFile: Sendable {
                 bits.withUnsafeMutableBytes { out.append(contentsOf: $0) }
             case .f64:
                 var bits = t.values.map { $0.bitPattern.littleEndian }
+                bits.withUnsafeMutableBytes { out.append(contentsOf: $0) }
+            case .i32:
+                var bits = t.values.map { value -> Int32 in
+                    guard let whole = Int32(exactly: value) else { preconditionFailure("I32 tensor '\(name)' holds \(value)") }
+                    return whole.littleEndian
+                }
                 bits.withUnsafeMutableBytes { out.append(contentsOf: $0) }
             }
         }

@@ -18,7 +18,7 @@ enum SafeTensorsLayout {
     /// The reference implementation's limit; SRLab's headers are a few KB.
     static let maximumHeaderLength: UInt64 = 100_000_000
 
-    /// Bytes per element of every dtype the format defines. SRLab decodes F32 and F64; the others
+    /// Bytes per element of every dtype the format defines. SRLab decodes F32, F64 and I32; the others
     /// are still checked for layout so the error is about the dtype, not a bogus byte range.
     static let dtypeWidths: [String: Int] = [
         "BOOL": 1, "U8": 1, "I8": 1, "F8_E5M2": 1, "F8_E4M3": 1,

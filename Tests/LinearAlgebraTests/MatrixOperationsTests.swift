@@ -13,6 +13,13 @@ import LinearAlgebra
         #expect(m.converted().converted() == m)
     }
 
+    @Test func rowMajorConversionsAreInverse() {
+        let m = Matrix<Float>.fromRowMajor(rows: 2, columns: 3, [1, 2, 3, 4, 5, 6])
+        #expect(m[0, 1] == 2 && m[1, 0] == 4)
+        #expect(m.elements == [1, 4, 2, 5, 3, 6])
+        #expect(m.rowMajor == [1, 2, 3, 4, 5, 6])
+    }
+
     @Test(arguments: BLASScalarTests.transposes)
     func gemmAccumulatesIntoC(_ t: (Bool, Bool)) {
         let a: Matrix<Double> = t.0 ? testMatrix(4, 3, seed: 11) : testMatrix(3, 4, seed: 11)

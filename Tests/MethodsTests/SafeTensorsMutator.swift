@@ -177,7 +177,11 @@ struct SafeTensorsMutator {
         case "dtype":
             let old = es[t].dtype
             es[t].dtype = pick(Self.dtypes)
-            return Mutant(kind: kind, bytes: file(es), breaksFormat: es[t].dtype != old)
+            // I32 has F32's width, so F32 → I32 keeps the layout valid; the loaders, which read
+            // weights as floats, must refuse it instead.
+            let reinterpreted = old == "F32" && es[t].dtype == "I32"
+            return Mutant(kind: kind, bytes: file(es), breaksFormat: es[t].dtype != old && !reinterpreted,
+                          unusableModel: reinterpreted)
         case "metadata":
             return metadataMutant(es, rng: &rng)
         case "data value":

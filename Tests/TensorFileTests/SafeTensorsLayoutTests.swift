@@ -106,8 +106,8 @@ func rejection(_ data: Data) -> String? {
         invalidUTF8[at] = 0xFF
         #expect(rejection(invalidUTF8)?.contains("UTF-8") == true)
         // A known dtype SRLab does not decode is named as such.
-        let int32 = rawFile(#"{"w":{"dtype":"I32","shape":[1],"data_offsets":[0,4]}}"#, dataBytes: 4)
-        #expect(rejection(int32)?.contains("F32 and F64 only") == true)
+        let int16 = rawFile(#"{"w":{"dtype":"I16","shape":[2],"data_offsets":[0,4]}}"#, dataBytes: 4)
+        #expect(rejection(int16)?.contains("F32, F64 and I32 only") == true)
     }
 
     @Test func valuesBeyondFloat32AreRefusedWhereFloatsAreUsed() throws {
