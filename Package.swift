@@ -36,7 +36,7 @@ let package = Package(
         .target(name: "ConvNet", dependencies: ["LinearAlgebra", "Imaging", "TensorFile", "SeededRandom", "Training"],
                 exclude: ["README.md"], swiftSettings: fast + [.unsafeFlags(["-O"], .when(configuration: .debug))]),
 
-        .target(name: "Harness", dependencies: ["LinearAlgebra", "Imaging", "AtomicIO", "Methods", "SparseCoding", "ConvNet", "TensorFile"],
+        .target(name: "Harness", dependencies: ["LinearAlgebra", "Imaging", "AtomicIO", "Methods", "SparseCoding", "ConvNet", "TensorFile", "Training"],
                 swiftSettings: fast),
         .target(name: "SparseCoding", dependencies: ["LinearAlgebra", "Imaging", "TensorFile", "AtomicIO", "SeededRandom"],
                 exclude: ["README.md"], swiftSettings: fastInDebugToo),
