@@ -67,16 +67,8 @@ public struct SRCNNTrainable: TrainableNetwork, Codable, Equatable {
 
     /// From a checkpoint's `options` (the keys above; every SRCNN checkpoint has them).
     public init(checkpoint file: SafeTensorsFile, path: String) throws {
-        guard file.metadata["kind"] == Self.checkpointKind else {
-            throw TrainingError.invalidCheckpoint(path: path, reason: "it is a \(file.metadata["kind"] ?? "file without a kind"), not a \(Self.checkpointKind)")
-        }
-        do {
-            self = try JSONDecoder().decode(SRCNNTrainable.self, from: Data((file.metadata["options"] ?? "").utf8))
-        } catch let error as TrainingError {
-            throw TrainingError.invalidCheckpoint(path: path, reason: "\(error)")
-        } catch {
-            throw TrainingError.invalidCheckpoint(path: path, reason: "its options are not JSON")
-        }
+        self = try decodeCheckpointSettings(SRCNNTrainable.self, kind: Self.checkpointKind, of: file, path: path,
+                                            unreadable: "its options are not JSON")
     }
 
     public var networkDescription: NetworkDescription {

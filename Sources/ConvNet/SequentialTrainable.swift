@@ -64,16 +64,8 @@ public struct SequentialTrainable: TrainableNetwork, Codable, Equatable {
 
     /// From a checkpoint's `options` (the keys above).
     public init(checkpoint file: SafeTensorsFile, path: String) throws {
-        guard file.metadata["kind"] == Self.checkpointKind else {
-            throw TrainingError.invalidCheckpoint(path: path, reason: "it is a \(file.metadata["kind"] ?? "file without a kind"), not a \(Self.checkpointKind)")
-        }
-        do {
-            self = try JSONDecoder().decode(SequentialTrainable.self, from: Data((file.metadata["options"] ?? "").utf8))
-        } catch let error as TrainingError {
-            throw TrainingError.invalidCheckpoint(path: path, reason: "\(error)")
-        } catch {
-            throw TrainingError.invalidCheckpoint(path: path, reason: "its options do not describe a network (networkSpec, lowResolutionPatchSize)")
-        }
+        self = try decodeCheckpointSettings(SequentialTrainable.self, kind: Self.checkpointKind, of: file, path: path,
+                                            unreadable: "its options do not describe a network (networkSpec, lowResolutionPatchSize)")
     }
 
     /// `shrink` here is the HR pixels valid convolutions take off the label side

@@ -64,9 +64,7 @@ extension TrainableSparseCodingNetwork: TrainableNetwork {
     /// Rebuilds the network from a training checkpoint (configuration and provenance from its
     /// metadata; the trainer then loads the parameters).
     public init(checkpoint file: SafeTensorsFile, path: String) throws {
-        guard file.metadata["kind"] == Self.checkpointKindName else {
-            throw TrainingError.invalidCheckpoint(path: path, reason: "it is a \(file.metadata["kind"] ?? "file without a kind"), not a \(Self.checkpointKindName)")
-        }
+        try requireCheckpointKind(Self.checkpointKindName, of: file, path: path)
         try self.init(file: file, path: path, tensorPrefix: "param.")
         // The trainer's own state is not provenance: model files written later would carry it stale.
         for key in ["kind", "options", "history", "epoch", "step", "rng_state", "best_psnr"] { metadata[key] = nil }

@@ -1,3 +1,4 @@
+import Foundation
 import Imaging
 import TensorFile
 
@@ -87,4 +88,26 @@ public protocol TrainableNetwork: Sendable {
     /// The network (not its parameters, which the trainer reads next) from one of its training
     /// checkpoints: from the settings beside the options and the metadata.
     init(checkpoint file: SafeTensorsFile, path: String) throws
+}
+
+/// What every network's `init(checkpoint:path:)` starts with: the file must be a training
+/// checkpoint of that network's kind.
+public func requireCheckpointKind(_ kind: String, of file: SafeTensorsFile, path: String) throws {
+    guard file.metadata["kind"] == kind else {
+        throw TrainingError.invalidCheckpoint(path: path, reason: "it is a \(file.metadata["kind"] ?? "file without a kind"), not a \(kind)")
+    }
+}
+
+/// A network's settings as its checkpoint's `options` entry holds them (beside the options),
+/// after `requireCheckpointKind`; `unreadable` says what the options should have described.
+public func decodeCheckpointSettings<Network: Decodable>(_ type: Network.Type, kind: String, of file: SafeTensorsFile,
+                                                          path: String, unreadable: String) throws -> Network {
+    try requireCheckpointKind(kind, of: file, path: path)
+    do {
+        return try JSONDecoder().decode(type, from: Data((file.metadata["options"] ?? "").utf8))
+    } catch let error as TrainingError {
+        throw TrainingError.invalidCheckpoint(path: path, reason: "\(error)")
+    } catch {
+        throw TrainingError.invalidCheckpoint(path: path, reason: unreadable)
+    }
 }
