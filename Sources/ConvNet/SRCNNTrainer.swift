@@ -107,14 +107,9 @@ public struct SRCNNTrainable: TrainableNetwork, Codable, Equatable {
 
     public func modelMetadata(options: TrainingOptions, trainingSet: SubImageSet, epochs: Int,
                               samplesPerEpoch: Int) -> [String: String] {
-        [
+        let own: [String: String] = [
             "arch": architecture.description,
             "scale": "\(options.scale)",
-            "seed": "\(options.seed)",
-            "training_set": options.trainingSetDescription(count: trainingSet.count),
-            "epochs": "\(epochs)",
-            "optimiser": options.optimizerDescription(groups: networkDescription.learningRateGroups),
-            "augmentation": options.augment ? "random flips and 90-degree rotations" : "none",
             "initialisation": options.initialModelProvenance
                 ?? (heInitialisation ? "He normal, std sqrt(2/fan_in), zero biases"
                     : "Gaussian std \(initialStandardDeviation), zero biases"),
@@ -127,6 +122,8 @@ public struct SRCNNTrainable: TrainableNetwork, Codable, Equatable {
                 + "\(epochs) epochs of \(samplesPerEpoch) samples (the paper ran ~8e8 backpropagations), "
                 + "shuffled each epoch with a seeded generator",
         ]
+        return options.provenance(trainingSet: trainingSet, epochs: epochs,
+                                  learningRateGroups: networkDescription.learningRateGroups).merging(own) { mine, _ in mine }
     }
 }
 

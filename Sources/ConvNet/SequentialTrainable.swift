@@ -115,18 +115,15 @@ public struct SequentialTrainable: TrainableNetwork, Codable, Equatable {
 
     public func modelMetadata(options: TrainingOptions, trainingSet: SubImageSet, epochs: Int,
                               samplesPerEpoch: Int) -> [String: String] {
-        [
+        let own: [String: String] = [
             "arch": spec.name,
-            "seed": "\(options.seed)",
-            "training_set": options.trainingSetDescription(count: trainingSet.count),
-            "epochs": "\(epochs)",
-            "optimiser": options.optimizerDescription(groups: networkDescription.learningRateGroups),
-            "augmentation": options.augment ? "random flips and 90-degree rotations" : "none",
             "initialisation": options.initialModelProvenance
                 ?? "He normal for convolutions (PReLU gain with slope 0.25), deconvolution N(0, 0.001^2), zero biases, PReLU slopes 0.25",
             "notes": "Trained by SRLab's NetworkTrainer: \(inputSize)x\(inputSize) LR sub-images to \(outputSize)x\(outputSize) HR labels, "
                 + "Caffe EuclideanLoss sum/(2*batch), \(epochs) epochs of \(samplesPerEpoch) samples, shuffled each epoch with a seeded generator",
         ]
+        return options.provenance(trainingSet: trainingSet, epochs: epochs,
+                                  learningRateGroups: networkDescription.learningRateGroups).merging(own) { mine, _ in mine }
     }
 }
 

@@ -47,11 +47,8 @@ extension TrainableSparseCodingNetwork: TrainableNetwork {
                               samplesPerEpoch: Int) -> [String: String] {
         var meta = metadata.merging(configurationMetadata) { _, new in new }
         meta["kind"] = Self.fileKind
-        meta["seed"] = "\(options.seed)"
-        meta["epochs"] = "\(epochs)"
-        meta["training_set"] = options.trainingSetDescription(count: trainingSet.count)
-        meta["optimiser"] = options.optimizerDescription(groups: networkDescription.learningRateGroups)
-        meta["augmentation"] = options.augment ? "random flips and 90-degree rotations" : "none"
+        meta.merge(options.provenance(trainingSet: trainingSet, epochs: epochs,
+                                      learningRateGroups: networkDescription.learningRateGroups)) { _, new in new }
         meta["initialisation"] = options.initialModelProvenance ?? "from the coupled dictionary \(metadata["dictionary"] ?? "") (ISTA with lambda \(configuration.lambda), step 1/L), reconstruction gain \(metadata["gain"] ?? "1") by least squares"
         meta["departures"] = Self.departures
         meta["notes"] = "Trained by SRLab's NetworkTrainer (Sources/Training): valid convolutions on 33x33 sub-images, loss on the centre 21x21, Caffe EuclideanLoss sum/(2*batch), \(epochs) epochs of \(samplesPerEpoch) samples, shuffled each epoch with a seeded generator"

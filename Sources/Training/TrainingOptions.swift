@@ -121,6 +121,16 @@ public struct TrainingOptions: Codable, Sendable, Equatable {
         }
     }
 
+    /// What every trained model records about its run, whatever the network: seed, epochs,
+    /// training set, optimiser (with the network's two learning-rate groups) and augmentation.
+    public func provenance(trainingSet: SubImageSet, epochs: Int,
+                           learningRateGroups: (main: String, last: String)) -> [String: String] {
+        ["seed": "\(seed)", "epochs": "\(epochs)",
+         "training_set": trainingSetDescription(count: trainingSet.count),
+         "optimiser": optimizerDescription(groups: learningRateGroups),
+         "augmentation": augment ? "random flips and 90-degree rotations" : "none"]
+    }
+
     /// One line for model metadata: what trained it, naming the network's two learning-rate groups.
     public func optimizerDescription(groups: (main: String, last: String)) -> String {
         let rates = "lr \(learningRate) (\(groups.main)) / \(lastLayerLearningRate) (\(groups.last)), batch \(batchSize)\(milestoneText)"
