@@ -27,7 +27,7 @@ public struct DatasetFetcher {
     /// folder or any folder above it, then beside the binary (`.build/…/release/srlab` lies in
     /// the repository), so `fetch-data` works from anywhere in the tree and from the built binary.
     public static func locateManifest(explicit: String?, currentFolder: String = FileManager.default.currentDirectoryPath,
-                                      executable: String? = runningExecutable()) throws -> String {
+                                      executable: String? = ProgramLocation.executable) throws -> String {
         if let explicit { return explicit }
         var searched: [String] = []
         for start in [currentFolder, executable.map { ($0 as NSString).deletingLastPathComponent }].compactMap({ $0 }) {
@@ -43,13 +43,6 @@ public struct DatasetFetcher {
         throw HarnessError.invalidSpec(path: manifestInRepository, reason: """
             not found in \(searched.joined(separator: " or ")) or any folder above; give --manifest FILE
             """)
-    }
-
-    /// This process's binary (Linux's /proc/self/exe), nil where that is not available.
-    public static func runningExecutable() -> String? {
-        guard let real = realpath("/proc/self/exe", nil) else { return nil }
-        defer { free(real) }
-        return String(cString: real)
     }
 
     public init(manifest path: String) throws {

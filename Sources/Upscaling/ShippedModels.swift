@@ -1,3 +1,4 @@
+import AtomicIO
 import Foundation
 import Methods
 
@@ -75,25 +76,5 @@ public struct ShippedModels: Sendable {
     static func isFolder(_ path: String) -> Bool {
         var isFolder: ObjCBool = false
         return FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) && isFolder.boolValue
-    }
-}
-
-/// Where the running program is.
-public enum ProgramLocation {
-    /// The running binary, symlinks resolved.
-    public static var executable: String? {
-        if let linked = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") { return linked }
-        return Bundle.main.executableURL?.resolvingSymlinksInPath().path
-    }
-
-    /// The nearest folder at or above `folder` that holds a Package.swift (a build's repository).
-    public static func enclosingPackage(of folder: String) -> String? {
-        var url = URL(fileURLWithPath: folder).standardizedFileURL
-        while true {
-            if FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) { return url.path }
-            let parent = url.deletingLastPathComponent()
-            if parent.path == url.path { return nil }
-            url = parent
-        }
     }
 }

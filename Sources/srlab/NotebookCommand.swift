@@ -1,4 +1,5 @@
 import ArgumentParser
+import AtomicIO
 import Foundation
 import Harness
 import Imaging
@@ -11,7 +12,7 @@ struct NotebookCommand: ParsableCommand {
 
     /// Where this srlab binary lives, so notebook commands call the same build.
     static var binDirectory: String {
-        URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent().path
+        ProgramLocation.folder ?? "."
     }
 
     struct Run: ParsableCommand {

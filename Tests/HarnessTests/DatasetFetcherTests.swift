@@ -1,3 +1,4 @@
+import AtomicIO
 import Foundation
 import Testing
 @testable import Harness
@@ -123,7 +124,7 @@ import Testing
 
     @Test func thisTestBinaryFindsTheRepositorysManifest() throws {
         // The test runner lies in this repository's .build, as srlab does.
-        let found = try DatasetFetcher.locateManifest(explicit: nil, currentFolder: "/", executable: DatasetFetcher.runningExecutable())
+        let found = try DatasetFetcher.locateManifest(explicit: nil, currentFolder: "/", executable: ProgramLocation.executable)
         #expect(found == OutputPath.resolve(packageRoot + "/" + DatasetFetcher.manifestInRepository))
     }
 }
