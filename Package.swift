@@ -49,7 +49,7 @@ let package = Package(
 
         .target(name: "NearestNeighbour", dependencies: ["Imaging"], swiftSettings: fast),
         // The method registry: every method's name, model file kind and how it is built.
-        .target(name: "Methods", dependencies: ["Imaging", "TensorFile", "NearestNeighbour", "SparseCoding", "ConvNet", "SCN"],
+        .target(name: "Methods", dependencies: ["Imaging", "TensorFile", "NearestNeighbour", "SparseCoding", "ConvNet", "SCN", "ExampleBased"],
                 exclude: ["README.md"]),
         // Zeyde, GR, ANR, NE+LLE and A+ on Zeyde et al.'s shared front end (the authors' data).
         .target(name: "ExampleBased", dependencies: ["LinearAlgebra", "Imaging", "TensorFile"],

@@ -1,6 +1,7 @@
 import Foundation
 import Imaging
 import LinearAlgebra
+import TensorFile
 
 /// The external example-based family on Zeyde et al.'s shared front end, as Timofte's A+ release
 /// (2014-09-01, with Zeyde's code and OMPBox) runs it at test time:
@@ -69,26 +70,37 @@ public struct ExampleBasedSR: Sendable {
         }
     }
 
-    /// The registry's entry point: loads and checks the configuration file (kind, scale, sizes)
-    /// and, for A+, the regressor file, before any work. Errors name the file.
+    /// Loads and checks the configuration file (kind, scale, sizes) and, for A+, the regressor
+    /// file, before any work. Errors name the file.
     public init(method: ExampleBasedMethod, configuration: URL, regressors: URL? = nil, scale: Int) throws {
         let c = try ZeydeConfiguration(contentsOf: configuration.path, scale: scale)
-        let minimumAtoms = method == .anr ? 40 : method == .neLLE ? 24 : 1
-        guard c.atoms >= minimumAtoms else {
-            throw ExampleBasedError.invalidFile(path: configuration.path,
-                                                reason: "\(method.displayName) needs at least \(minimumAtoms) atoms; dict_lores has \(c.atoms)")
-        }
         switch (method, regressors) {
         case (.aplus, nil):
             throw ExampleBasedError.regressorsRequired(method: method.displayName)
         case (.aplus, let file?):
-            let loaded = try AnchoredRegressorFile.load(contentsOf: file.path, for: c)
-            try self.init(method: method, configuration: c, aplusRegressors: loaded, modelPath: file.path)
+            try self.init(aplusRegressors: try SafeTensorsFile.readChecked(file.path), path: file.path, configuration: c)
         case (_, let file?):
             throw ExampleBasedError.regressorsUnused(method: method.displayName, path: file.path)
         case (_, nil):
-            try self.init(method: method, configuration: c)
+            try self.init(method: method, checking: c)
         }
+    }
+
+    /// Zeyde, GR, ANR or NE+LLE from a checked configuration: refuses one with fewer atoms than
+    /// the method's neighbourhood.
+    public init(method: ExampleBasedMethod, checking c: ZeydeConfiguration) throws {
+        let minimumAtoms = method == .anr ? 40 : method == .neLLE ? 24 : 1
+        guard c.atoms >= minimumAtoms else {
+            throw ExampleBasedError.invalidFile(path: c.path ?? "configuration",
+                                                reason: "\(method.displayName) needs at least \(minimumAtoms) atoms; dict_lores has \(c.atoms)")
+        }
+        try self.init(method: method, configuration: c)
+    }
+
+    /// A+ from a regressor file already read, over its configuration: shapes and scale checked.
+    public init(aplusRegressors file: SafeTensorsFile, path: String, configuration c: ZeydeConfiguration) throws {
+        let loaded = try AnchoredRegressorFile.load(file, path: path, for: c)
+        try self.init(method: .aplus, configuration: c, aplusRegressors: loaded, modelPath: path)
     }
 
     /// The HR Y of a LR Y (both on [0, 1]), `scale` times larger.

@@ -54,6 +54,15 @@ public struct ZeydeConfiguration: Sendable {
     /// The tensors that make a file a configuration; the others are settings.
     static let matrixNames = ["V_pca", "dict_lores", "dict_hires"]
     static let filterNames = ["filter_grad_row", "filter_grad_col", "filter_lap_row", "filter_lap_col"]
+    static let settingNames = ["window", "border", "overlap", "scale", "upsample_factor"]
+
+    /// The `kind` of configuration files srlab writes; the authors' files have none and are known
+    /// by their tensors.
+    public static let fileKind = "zeyde-configuration"
+    /// Tensors every configuration has: the filters and grid settings.
+    public static let requiredTensorNames = Set(filterNames + settingNames)
+    /// The matrices, each in single precision, double (`_f64`) or both (the parser needs one of each).
+    public static let optionalTensorNames = Set(matrixNames + matrixNames.map { $0 + "_f64" })
 
     /// Loads and checks a configuration file before any work: its kind (the three matrices are
     /// there), its scale (the `scale` tensor and metadata agree with `scale`), the grid settings
@@ -61,11 +70,7 @@ public struct ZeydeConfiguration: Sendable {
     /// the dimensions (F = 4·(3s)², P = (3s)², d and K consistent), the filters and unit-norm
     /// atoms (OMPBox's OMP relies on them). The `_f64` matrices are used where present.
     public init(contentsOf path: String, scale: Int) throws {
-        let file: SafeTensorsFile
-        do { file = try SafeTensorsFile(contentsOf: path) } catch let error as SafeTensorsError {
-            throw ExampleBasedError.invalidFile(path: path, reason: error.description)
-        }
-        try self.init(file: file, path: path, scale: scale)
+        try self.init(file: try SafeTensorsFile.readChecked(path), path: path, scale: scale)
     }
 
     public init(file: SafeTensorsFile, path: String, scale: Int) throws {
@@ -135,14 +140,36 @@ public struct ZeydeConfiguration: Sendable {
 public enum AnchoredRegressorFile {
     public static let tensorName = "Aplus_PPs"
 
+    /// The `kind` of regressor files srlab writes (the authors' file has none).
+    public static let fileKind = "aplus-regressors"
+    /// The metadata key naming the configuration a regressor file was trained on, relative to the
+    /// regressor file's folder.
+    public static let dictionaryKey = "dictionary"
+
     /// Reads the regressors for `configuration`, each as a P × d matrix. The file must be of the
     /// right kind, for the same scale, and match the configuration's K, P and d.
     public static func load(contentsOf path: String, for configuration: ZeydeConfiguration) throws -> [Matrix<Double>] {
-        func fail(_ reason: String) -> ExampleBasedError { .invalidFile(path: path, reason: reason) }
-        let file: SafeTensorsFile
-        do { file = try SafeTensorsFile(contentsOf: path) } catch let error as SafeTensorsError {
-            throw fail(error.description)
+        try load(try SafeTensorsFile.readChecked(path), path: path, for: configuration)
+    }
+
+    /// The configuration a regressor file goes with: the file its metadata names (relative to its
+    /// folder), else — the authors' release, which names none — `zeyde_conf_x<s>.safetensors`
+    /// beside it. Errors name both files.
+    public static func configurationPath(forRegressors path: String, metadata: [String: String], scale: Int) throws -> String {
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
+        let named = metadata[dictionaryKey]
+        let candidate = named.map { $0.hasPrefix("/") ? $0 : folder.appendingPathComponent($0).path }
+            ?? folder.appendingPathComponent("zeyde_conf_x\(scale).safetensors").path
+        guard FileManager.default.fileExists(atPath: candidate) else {
+            let why = named != nil ? "its metadata names its dictionary '\(named!)'" : "the authors' regressors go with zeyde_conf_x\(scale).safetensors beside them"
+            throw ExampleBasedError.invalidFile(path: path, reason: "\(why), but \(candidate) does not exist")
         }
+        return candidate
+    }
+
+    /// `load` on a file already read.
+    public static func load(_ file: SafeTensorsFile, path: String, for configuration: ZeydeConfiguration) throws -> [Matrix<Double>] {
+        func fail(_ reason: String) -> ExampleBasedError { .invalidFile(path: path, reason: reason) }
         guard let found = file.tensors[tensorName] else {
             if ZeydeConfiguration.matrixNames.contains(where: { file.tensors[$0] != nil || file.tensors[$0 + "_f64"] != nil }) {
                 throw fail("it is a Zeyde configuration (V_pca, dict_lores, dict_hires), not A+ regressors (\(tensorName))")
@@ -181,6 +208,15 @@ public enum ExampleBasedError: Error, CustomStringConvertible, Equatable {
         case .regressorsRequired(let method): return "\(method) needs a regressor file (the authors' Aplus_x{s}_….safetensors or one trained here)"
         case .regressorsUnused(let method, let path):
             return "\(path): \(method) derives its regressors from the dictionary and takes no regressor file"
+        }
+    }
+}
+
+extension SafeTensorsFile {
+    /// Reads `path`, a read failure reported as this family's file error naming the file.
+    static func readChecked(_ path: String) throws -> SafeTensorsFile {
+        do { return try SafeTensorsFile(contentsOf: path) } catch let error as SafeTensorsError {
+            throw ExampleBasedError.invalidFile(path: path, reason: error.description)
         }
     }
 }

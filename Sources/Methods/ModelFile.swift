@@ -1,4 +1,5 @@
 import ConvNet
+import ExampleBased
 import SCN
 import SparseCoding
 import TensorFile
@@ -8,16 +9,38 @@ import TensorFile
 /// metadata keys that state its scale. The names and tensors are the method modules' own.
 public struct ModelKind: Sendable, Hashable, CustomStringConvertible {
     public let name: String
+    /// Tensors every file of the kind has.
     public let tensorNames: Set<String>
+    /// Tensors it may have besides (a configuration's matrices in single and/or double precision);
+    /// the method's parser checks which it needs.
+    public let optionalTensorNames: Set<String>
     public let scaleKeys: [String]
 
     public var description: String { name }
+
+    public init(name: String, tensorNames: Set<String>, optionalTensorNames: Set<String> = [], scaleKeys: [String]) {
+        self.name = name
+        self.tensorNames = tensorNames
+        self.optionalTensorNames = optionalTensorNames
+        self.scaleKeys = scaleKeys
+    }
+
+    /// Whether a file with `tensors` has this kind's tensors and no others.
+    func fits(_ tensors: Set<String>) -> Bool {
+        tensors.isSuperset(of: tensorNames) && tensors.isSubset(of: tensorNames.union(optionalTensorNames))
+    }
 
     public static let scDictionary = ModelKind(name: CoupledDictionary.fileKind, tensorNames: CoupledDictionary.tensorNames,
                                                scaleKeys: CoupledDictionary.scaleKeys)
     public static let srcnn = ModelKind(name: SRCNN.fileKind, tensorNames: SRCNN.tensorNames, scaleKeys: ["scale"])
     public static let scn = ModelKind(name: TrainableSparseCodingNetwork.fileKind, tensorNames: TrainableSparseCodingNetwork.tensorNames,
                                       scaleKeys: ["scale"])
+    /// Zeyde's front end and coupled dictionary, which Zeyde, GR, ANR and NE+LLE read.
+    public static let zeydeConfiguration = ModelKind(name: ZeydeConfiguration.fileKind, tensorNames: ZeydeConfiguration.requiredTensorNames,
+                                                     optionalTensorNames: ZeydeConfiguration.optionalTensorNames, scaleKeys: ["scale"])
+    /// A+'s regressors, one per atom of the configuration they name (or sit beside).
+    public static let aplusRegressors = ModelKind(name: AnchoredRegressorFile.fileKind, tensorNames: [AnchoredRegressorFile.tensorName],
+                                                  scaleKeys: ["scale"])
 
     /// Every kind a method of the registry reads, in the registry's order.
     public static var all: [ModelKind] {
@@ -73,9 +96,9 @@ public struct ModelFile: Sendable {
         let known = ModelKind.all
         let tensors = Set(file.tensors.keys)
         func tensorsOf(_ kind: ModelKind) throws {
-            guard tensors == kind.tensorNames else {
+            guard kind.fits(tensors) else {
                 throw ModelFileError.wrongTensors(path: path, kind: kind.name, missing: kind.tensorNames.subtracting(tensors).sorted(),
-                                                  unexpected: tensors.subtracting(kind.tensorNames).sorted())
+                                                  unexpected: tensors.subtracting(kind.tensorNames.union(kind.optionalTensorNames)).sorted())
             }
         }
         if let stated = file.kind {
@@ -88,7 +111,7 @@ public struct ModelFile: Sendable {
             try tensorsOf(kind)
             return (kind, false)
         }
-        if let kind = known.first(where: { $0.tensorNames == tensors }) {
+        if let kind = known.first(where: { $0.fits(tensors) }) {
             if let expected, kind != expected {
                 throw ModelFileError.wrongKind(path: path, kind: kind.name, expected: expected.name, byTensors: true)
             }

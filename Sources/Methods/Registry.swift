@@ -1,4 +1,5 @@
 import ConvNet
+import ExampleBased
 import Imaging
 import NearestNeighbour
 import SCN
@@ -10,6 +11,7 @@ import TensorFile
 /// if it reads a model file, its `kind` in that module's writer).
 public enum MethodName: String, CaseIterable, Sendable, Codable {
     case bicubic, nearest, sc, srcnn, scn
+    case zeyde, gr, anr, neLLE = "ne-lle", aplus
 
     /// What the registry knows of the method: the one table.
     public var entry: MethodEntry {
@@ -38,6 +40,28 @@ public enum MethodName: String, CaseIterable, Sendable, Codable {
                 var network = try TrainableSparseCodingNetwork(file: file.contents, path: file.path)
                 network.modelPath = file.path
                 return network
+            }
+        case .zeyde:
+            .withModel("Zeyde et al. 2010: OMP (3 atoms) on a K-SVD dictionary over Zeyde's features", .zeydeConfiguration) { file, scale, _ in
+                try ExampleBasedSR.fromConfiguration(.zeyde, file: file, scale: scale)
+            }
+        case .gr:
+            .withModel("GR (Timofte et al. 2013): one global ridge regressor from Zeyde's dictionary", .zeydeConfiguration) { file, scale, _ in
+                try ExampleBasedSR.fromConfiguration(.gr, file: file, scale: scale)
+            }
+        case .anr:
+            .withModel("ANR (Timofte et al. 2013): a ridge regressor per atom over its 40 neighbours", .zeydeConfiguration) { file, scale, _ in
+                try ExampleBasedSR.fromConfiguration(.anr, file: file, scale: scale)
+            }
+        case .neLLE:
+            .withModel("NE+LLE (Chang et al. 2004, on Zeyde's dictionary): LLE weights over 24 atoms", .zeydeConfiguration) { file, scale, _ in
+                try ExampleBasedSR.fromConfiguration(.neLLE, file: file, scale: scale)
+            }
+        case .aplus:
+            .withModel("A+ (Timofte et al. 2014): ANR's anchors, regressors learned from samples", .aplusRegressors) { file, scale, _ in
+                let configuration = try AnchoredRegressorFile.configurationPath(forRegressors: file.path, metadata: file.contents.metadata, scale: scale)
+                return try ExampleBasedSR(aplusRegressors: file.contents, path: file.path,
+                                          configuration: ZeydeConfiguration(contentsOf: configuration, scale: scale))
             }
         }
     }
@@ -155,4 +179,11 @@ extension MethodName {
 
     /// Methods that read a model file, by name, for messages ("sc, srcnn or scn").
     public static var withModels: [MethodName] { allCases.filter { $0.entry.model != nil } }
+}
+
+extension ExampleBasedSR {
+    /// Zeyde, GR, ANR or NE+LLE from a configuration file the loader checked.
+    static func fromConfiguration(_ method: ExampleBasedMethod, file: ModelFile, scale: Int) throws -> ExampleBasedSR {
+        try ExampleBasedSR(method: method, checking: ZeydeConfiguration(file: file.contents, path: file.path, scale: scale))
+    }
 }

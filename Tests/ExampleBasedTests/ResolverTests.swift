@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import Imaging
+@testable import Imaging
 import LinearAlgebra
 import SeededRandom
 @testable import ExampleBased
@@ -95,4 +95,42 @@ final class Reports: @unchecked Sendable {
 
     var totals: Set<Int> { lock.lock(); defer { lock.unlock() }; return seenTotals }
     var largest: Int { lock.lock(); defer { lock.unlock() }; return seenLargest }
+}
+
+/// Large photos go through `srlab upscale` in strips: with the stated context, strips give the
+/// whole image's result (to float rounding in the GEMMs), and with too little they would not.
+@Suite struct StripTests {
+    static func photo(width: Int, height: Int) -> Image8 {
+        var rng = Xoshiro256(seed: 21)
+        return Image8(width: width, height: height, channels: 1,
+                      bytes: (0..<(width * height)).map { i in
+                          Quantize.uint8(128 + 80 * sin(Double(i % width) / 3.1) * cos(Double(i / width) / 2.3) + 20 * rng.nextUniform()) })
+    }
+
+    @Test(arguments: ExampleBasedMethod.allCases)
+    func stripsEqualTheWholeImage(method: ExampleBasedMethod) throws {
+        let sr = try ResolverTests.methods(ResolverTests.randomConfiguration(seed: 3)).first { $0.method == method }!
+        let image = Self.photo(width: 31, height: 67)
+        let whole = try StripUpscale.upscaleWhole(image, with: sr)
+        let strips = try StripUpscale.upscale(image, with: sr, coreRows: 9)
+        let differing = zip(whole.bytes, strips.bytes).filter { abs(Int($0) - Int($1)) > 1 }.count
+        let offByOne = zip(whole.bytes, strips.bytes).filter { $0 != $1 }.count
+        #expect(differing == 0, "\(method.rawValue): \(differing) pixels differ by more than one level")
+        #expect(offByOne <= whole.bytes.count / 1000, "\(method.rawValue): \(offByOne) pixels differ")
+    }
+
+    /// The context is needed: a resolver claiming none gives visible seams.
+    @Test func tooLittleContextShows() throws {
+        struct Understated: SuperResolver {
+            let inner: ExampleBasedSR
+            var name: String { "understated" }
+            var scale: Int { inner.scale }
+            var contextRadius: Int? { 0 }
+            func upscale(lowRes: Plane) -> Plane { inner.upscale(lowRes: lowRes) }
+        }
+        let sr = try ResolverTests.methods(ResolverTests.randomConfiguration(seed: 3)).first { $0.method == .anr }!
+        let image = Self.photo(width: 31, height: 67)
+        let claims = Understated(inner: sr)
+        #expect(try StripUpscale.upscale(image, with: claims, coreRows: 9) != StripUpscale.upscaleWhole(image, with: claims))
+    }
 }

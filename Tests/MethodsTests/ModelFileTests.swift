@@ -14,7 +14,7 @@ import Testing
         #expect(srcnnFile(scale: 3).kind == "srcnn")
         #expect(dictionary().safeTensors().kind == "sc-dictionary")
         #expect(scnFile().kind == "scn")
-        #expect(ModelKind.all.map(\.name) == ["sc-dictionary", "srcnn", "scn"])
+        #expect(ModelKind.all.map(\.name) == ["sc-dictionary", "srcnn", "scn", "zeyde-configuration", "aplus-regressors"])
     }
 
     /// Files without `kind` (the authors' filters, older files) are recognised by their tensors.
@@ -58,7 +58,7 @@ import Testing
             #expect("\(error)".contains("training checkpoint") && "\(error)".hasPrefix(checkpoint))
         }
         let other = try written(SafeTensorsFile(tensors: ["w": Tensor(shape: [1], floats: [1])]), "other.safetensors")
-        #expect(throws: ModelFileError.unrecognised(path: other, tensors: ["w"], known: ["sc-dictionary", "srcnn", "scn"])) {
+        #expect(throws: ModelFileError.unrecognised(path: other, tensors: ["w"], known: ["sc-dictionary", "srcnn", "scn", "zeyde-configuration", "aplus-regressors"])) {
             try ModelFile.inspect(other)
         }
     }
@@ -106,6 +106,52 @@ import Testing
         let loaded = try ModelFile.load(filters, as: .srcnn, scale: 3)
         #expect(loaded.recognisedByTensors)
         #expect(try MethodName.srcnn.resolver(model: filters, scale: 3).name == "srcnn 9-1-5")
+        // Timofte et al.'s release: the configuration serves four methods, the regressors A+ with
+        // the configuration beside them.
+        let aplus = referenceRoot!.appendingPathComponent("aplus")
+        let configuration = aplus.appendingPathComponent("zeyde_conf_x3.safetensors").path
+        #expect(try ModelFile.load(configuration, as: .zeydeConfiguration, scale: 3).recognisedByTensors)
+        for method in [MethodName.zeyde, .gr, .anr, .neLLE] {
+            #expect(try method.resolver(model: configuration, scale: 3).scale == 3)
+            #expect(throws: ModelFileError.wrongScale(path: configuration, kind: "zeyde-configuration", trained: 3, requested: 2)) {
+                try method.resolver(model: configuration, scale: 2)
+            }
+        }
+        let regressors = aplus.appendingPathComponent("aplus_x2_1024atoms2048nn_5mil.safetensors").path
+        let resolver = try MethodName.aplus.resolver(model: regressors, scale: 2)
+        #expect(resolver.name == "A+" && resolver.modelPath == regressors)
+        #expect(throws: ModelFileError.wrongKind(path: configuration, kind: "zeyde-configuration", expected: "aplus-regressors", byTensors: true)) {
+            try MethodName.aplus.resolver(model: configuration, scale: 3)
+        }
+        #expect(throws: ModelFileError.wrongKind(path: regressors, kind: "aplus-regressors", expected: "zeyde-configuration", byTensors: true)) {
+            try MethodName.anr.resolver(model: regressors, scale: 2)
+        }
+    }
+
+    /// A+ regressors find their configuration: the one their metadata names, relative to them, or
+    /// the authors' name beside them; a missing one is named.
+    @Test func regressorsFindTheirConfiguration() throws {
+        let aplus = referenceRoot!.appendingPathComponent("aplus")
+        let folder = URL(fileURLWithPath: try written(SafeTensorsFile(tensors: [:]), "placeholder.safetensors")).deletingLastPathComponent()
+        let authors = try SafeTensorsFile(contentsOf: aplus.appendingPathComponent("aplus_x2_1024atoms2048nn_5mil.safetensors").path)
+        var named = authors
+        named.metadata["kind"] = "aplus-regressors"
+        named.metadata["dictionary"] = "own-dictionary.safetensors"
+        let regressors = folder.appendingPathComponent("own-aplus.safetensors").path
+        try named.write(to: regressors)
+        do {
+            _ = try MethodName.aplus.resolver(model: regressors, scale: 2)
+            Issue.record("a missing configuration was not reported")
+        } catch {
+            #expect("\(error)".hasPrefix(regressors) && "\(error)".contains("own-dictionary.safetensors") && "\(error)".contains("does not exist"))
+        }
+        try FileManager.default.copyItem(atPath: aplus.appendingPathComponent("zeyde_conf_x2.safetensors").path,
+                                         toPath: folder.appendingPathComponent("own-dictionary.safetensors").path)
+        #expect(try MethodName.aplus.resolver(model: regressors, scale: 2).scale == 2)
+        // The configuration of another scale is refused, naming it.
+        named.metadata["dictionary"] = aplus.appendingPathComponent("zeyde_conf_x3.safetensors").path
+        try named.write(to: regressors)
+        #expect(throws: (any Error).self) { try MethodName.aplus.resolver(model: regressors, scale: 2) }
     }
 
     /// Every model SRLab ships loads through the registry at its scale (none has a `kind`: they
