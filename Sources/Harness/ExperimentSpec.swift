@@ -18,12 +18,16 @@ public struct ExperimentSpec: Codable, Sendable {
         public var optional: Bool?
         /// Published PSNR / SSIM per dataset and scale: `{"Set5": {"3": [32.39, 0.9033]}}`.
         public var published: [String: [String: [Double]]]?
+        /// Where the published values were printed (paper and table): papers reprint each other's
+        /// cells 0.01–0.03 dB apart, so a value means little without its source. Required with
+        /// `published`.
+        public var publishedIn: String?
         /// Training curve CSV (epoch, validation PSNR) per scale, drawn in the figures.
         public var curves: [String: String]?
         /// The sparse-coding solver for sc methods (homotopy or feature-sign; default homotopy).
         public var solver: String?
 
-        enum CodingKeys: String, CodingKey, CaseIterable { case label, method, models, optional, published, curves, solver }
+        enum CodingKeys: String, CodingKey, CaseIterable { case label, method, models, optional, published, publishedIn = "published_in", curves, solver }
     }
 
     public struct Crops: Codable, Sendable {
@@ -177,6 +181,9 @@ public struct ExperimentSpec: Codable, Sendable {
                     throw fail("\(place).published.\(dataset).\(key) must be [PSNR] or [PSNR, SSIM] (PSNR > 0 dB, SSIM from -1 to 1)")
                 }
             }
+        }
+        if m.published?.isEmpty == false, (m.publishedIn ?? "").trimmingCharacters(in: .whitespaces).isEmpty {
+            throw fail("\(place).published needs \(place).published_in: the paper and table the values come from")
         }
         for key in (m.curves ?? [:]).keys where !(Int(key).map(SRProtocol.scales.contains) ?? false) {
             throw fail("\(place).curves key '\(key)' is not a scale (\(SRProtocol.scalesInWords))")

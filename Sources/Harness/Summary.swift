@@ -51,6 +51,13 @@ public enum Summary {
                 cell(result, label, d, s).map { String(format: " %.3f |", $0.report.mean.seconds) } ?? " – |"
             }.joined() + "\n"
         }
+        let sources = labels.compactMap { label in
+            result.spec.methods.first { $0.label == label && $0.published?.isEmpty == false }.flatMap { m in m.publishedIn.map { (label, $0) } }
+        }
+        if !sources.isEmpty {
+            out += "\n## Where the published values come from\n\n"
+            out += sources.map { "- \($0.0): \($0.1)" }.joined(separator: "\n") + "\n"
+        }
         let figures = Figures.all(result).map(\.0)
         if !figures.isEmpty {
             out += "\n## Figures\n\n" + figures.map { "- [\($0)](\($0))" }.joined(separator: "\n") + "\n"

@@ -115,6 +115,8 @@ import Testing
             (method(0) { $0["published"] = ["Set5": ["3": [30.0, 0.9, 1.0]]] }, "published.Set5.3 must be"),
             (method(0) { $0["published"] = ["Set5": ["3": [30.0, 9.0]]] }, "published.Set5.3 must be"),
             (method(0) { $0["published"] = ["Set5": ["x3": [30.0]]] }, "key 'x3' is not a scale"),
+            (method(0) { $0["published"] = ["Set5": ["3": [30.39]]] }, "published needs methods[0].published_in"),
+            (method(0) { $0["published"] = ["Set5": ["3": [30.39]]]; $0["published_in"] = " " }, "published needs"),
             (method(0) { $0["curves"] = ["three": "c.csv"] }, "curves key 'three'"),
             (method(0) { $0["label"] = "" }, "label must be one non-empty line"),
         ]
