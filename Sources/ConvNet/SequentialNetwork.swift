@@ -1,3 +1,4 @@
+import Dispatch
 import LinearAlgebra
 import Training
 
@@ -23,6 +24,9 @@ public final class SequentialNetwork<T: BLASScalar> {
     /// Input and every layer's output, per image.
     public let shapes: [ActivationShape]
     public var deconvolutionAlgorithm: DeconvolutionAlgorithm = .gemm
+    /// When set, each forward adds every layer's wall-clock seconds to it (the bench's per-layer
+    /// breakdown); nil in normal use.
+    public var layerSeconds: [Double]?
     /// Gradients of the loss after `step` or `backward`, in the parameters' order and layout.
     public private(set) var gradients: [[T]]
 
@@ -123,7 +127,10 @@ public final class SequentialNetwork<T: BLASScalar> {
         }
         activations[0].update(from: inputs, count: batch * inputShape.count)
         for (l, layer) in spec.layers.enumerated() {
+            guard layerSeconds != nil else { forward(layer: layer, index: l, batch: batch); continue }
+            let start = DispatchTime.now().uptimeNanoseconds
             forward(layer: layer, index: l, batch: batch)
+            layerSeconds![l] += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         }
     }
 

@@ -69,4 +69,18 @@ public enum PeerBenchmarks {
             return Figure(name: "PyTorch \(key)", value: rate, unit: "samples/s")
         }
     }
+
+    /// Frames/s per network, frame size and layout, and training samples/s, from `bench_fast_sr.py`.
+    public static func parseFastSR(_ text: String) -> [Figure] {
+        text.split(separator: "\n").compactMap { line in
+            guard line.hasPrefix("FSRCNN") || line.hasPrefix("ESPCN") else { return nil }
+            let key = line.prefix { $0 != ":" }.split(separator: " ").joined(separator: " ")
+            for unit in ["fps", "samples/s"] {
+                guard let r = line.range(of: " \(unit)") else { continue }
+                guard let value = Double(line[..<r.lowerBound].split(separator: " ").last ?? "") else { return nil }
+                return Figure(name: "PyTorch \(key)", value: value, unit: unit == "fps" ? "frames/s" : unit)
+            }
+            return nil
+        }
+    }
 }

@@ -1,0 +1,98 @@
+import Dispatch
+import Foundation
+import LinearAlgebra
+import SeededRandom
+import Training
+
+/// Speed only, for `srlab bench`: the LR-space networks (FSRCNN, FSRCNN-s, ESPCN) as the peers'
+/// `bench_fast_sr.py` times them in PyTorch — one frame through the network, frames per second,
+/// and Adam training steps on batches of LR sub-images — plus where the time goes, layer by layer.
+/// Random weights: the work does not depend on their values. Not called by tests.
+public enum LRSpaceBenchmark {
+    public struct Inference: Sendable {
+        public var network: String
+        public var width: Int, height: Int, scale: Int
+        /// Median wall-clock milliseconds per frame, and frames per second from it.
+        public var milliseconds: Double
+        public var framesPerSecond: Double { 1000 / milliseconds }
+        /// Multiply-adds of one frame.
+        public var macs: Double
+        public var gflops: Double { 2 * macs / (milliseconds / 1000) / 1e9 }
+        /// Each layer's median milliseconds and its share of the FLOPs, in layer order.
+        public var layers: [(layer: String, milliseconds: Double, macs: Double)]
+    }
+
+    /// Multiply-adds of `layer` per input pixel of that layer (`shape`: its input).
+    static func macs(_ layer: LayerSpec, input shape: ActivationShape) -> Double {
+        let pixels = Double(shape.height * shape.width)
+        switch layer {
+        case let .conv(k, c, o, p):
+            // A valid convolution (p < k/2) computes fewer outputs; count those it does.
+            let h = Double(shape.height + 2 * p - k + 1), w = Double(shape.width + 2 * p - k + 1)
+            return h * w * Double(k * k * c * o)
+        case let .deconv(k, c, o, _, _):
+            return pixels * Double(k * k * c * o)
+        default:
+            return 0
+        }
+    }
+
+    /// One `width`×`height` LR frame through `spec`, `repeats` times after a warm-up; medians.
+    public static func inference(_ spec: NetworkSpec, width: Int, height: Int, repeats: Int = 15,
+                                 deconvolution: DeconvolutionAlgorithm = .gemm) throws -> Inference {
+        let net = try SequentialNetwork<Float>(spec: spec, batchCapacity: 1, inputHeight: height, inputWidth: width)
+        net.deconvolutionAlgorithm = deconvolution
+        let parameters = spec.initialParameters(seed: 1)
+        var rng = Xoshiro256(seed: 2)
+        let frame = (0..<(width * height)).map { _ in Float(rng.nextUniform()) }
+        var totals: [Double] = []
+        var perLayer = [[Double]](repeating: [], count: spec.layers.count)
+        frame.withUnsafeBufferPointer { x in
+            _ = net.forward(parameters: parameters, inputs: x.baseAddress!, batch: 1)   // warm-up
+            for _ in 0..<repeats {
+                net.layerSeconds = [Double](repeating: 0, count: spec.layers.count)
+                let start = DispatchTime.now().uptimeNanoseconds
+                _ = net.forward(parameters: parameters, inputs: x.baseAddress!, batch: 1)
+                totals.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+                for (l, seconds) in net.layerSeconds!.enumerated() { perLayer[l].append(seconds * 1000) }
+            }
+        }
+        let layerMacs = spec.layers.indices.map { macs(spec.layers[$0], input: net.shapes[$0]) }
+        return Inference(network: spec.name, width: width, height: height, scale: spec.scale,
+                         milliseconds: median(totals), macs: layerMacs.reduce(0, +),
+                         layers: spec.layers.indices.map { (spec.layers[$0].summary, median(perLayer[$0]), layerMacs[$0]) })
+    }
+
+    /// Median samples per second of Adam training steps (forward, backward, update) on random
+    /// batches of `lrSide`² LR sub-images with HR labels `scale` times larger, as the peers time them.
+    public static func trainingSamplesPerSecond(_ spec: NetworkSpec, batch: Int = 128, lrSide: Int = 11,
+                                                steps: Int = 15) throws -> Double {
+        let net = try SequentialNetwork<Float>(spec: spec, batchCapacity: batch, inputHeight: lrSide, inputWidth: lrSide)
+        var parameters = spec.initialParameters(seed: 1)
+        let optimizer = Adam()
+        var state = parameters.map { [[Float]](repeating: [Float](repeating: 0, count: $0.count), count: optimizer.stateCount) }
+        var rng = Xoshiro256(seed: 3)
+        let x = (0..<(batch * net.inputShape.count)).map { _ in Float(rng.nextUniform()) }
+        let y = (0..<(batch * net.outputShape.count)).map { _ in Float(rng.nextUniform()) }
+        var times: [Double] = []
+        for s in 0..<(steps + 3) {   // 3 warm-up steps
+            let start = DispatchTime.now().uptimeNanoseconds
+            x.withUnsafeBufferPointer { xp in
+                y.withUnsafeBufferPointer { yp in
+                    _ = net.step(parameters: parameters, inputs: xp.baseAddress!, labels: yp.baseAddress!, batch: batch)
+                }
+            }
+            for t in parameters.indices {
+                optimizer.update(parameters: &parameters[t], gradients: net.gradients[t], state: &state[t],
+                                 learningRate: 1e-4, step: s + 1)
+            }
+            if s >= 3 { times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9) }
+        }
+        return Double(batch) / median(times)
+    }
+
+    static func median(_ values: [Double]) -> Double {
+        let sorted = values.sorted()
+        return sorted.isEmpty ? .nan : sorted[sorted.count / 2]
+    }
+}
