@@ -62,8 +62,8 @@ func rowMajorGemm<T: BLASScalar>(transposeA: Bool = false, transposeB: Bool = fa
 /// (Exported specialisations: other modules' generic callers, like Equivalence's networks, would
 /// otherwise run the unspecialised loops.)
 /// `output` holds N·Ho·Wo·O elements and is overwritten.
-@_specialize(exported: true, where T == Float)
-@_specialize(exported: true, where T == Double)
+@_specialize(where T == Float)
+@_specialize(where T == Double)
 public func conv2dForward<T: BLASScalar>(
     output: UnsafeMutablePointer<T>, input: UnsafePointer<T>, weight: UnsafePointer<T>,
     bias: UnsafePointer<T>?, batch: Int, inChannels: Int, outChannels: Int,
@@ -272,8 +272,8 @@ func conv2dForwardPartialMaps<T: BLASScalar>(
 
 /// Gradients of a valid convolution. Accumulates dWeight (HWIO) and dBias; writes dInput unless nil.
 /// `dOutput` is the gradient at the convolution's output (after ReLU's backward, if any).
-@_specialize(exported: true, where T == Float)
-@_specialize(exported: true, where T == Double)
+@_specialize(where T == Float)
+@_specialize(where T == Double)
 public func conv2dBackward<T: BLASScalar>(
     dInput: UnsafeMutablePointer<T>?, dWeight: UnsafeMutablePointer<T>, dBias: UnsafeMutablePointer<T>?,
     dOutput: UnsafePointer<T>, input: UnsafePointer<T>, weight: UnsafePointer<T>,

@@ -8,8 +8,8 @@ enum DictionaryScores {
 
     /// Calls `body(first, count, scores)` for consecutive tiles of the columns of `features`
     /// (d × n), `scores` being Dᵀ·features[:, first..<first+count] (K × count, column-major).
-    @_specialize(exported: true, where T == Float)
-    @_specialize(exported: true, where T == Double)
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     static func forEachTile<T: BLASScalar>(_ dictionary: Matrix<T>, _ features: Matrix<T>,
                                            _ body: (_ first: Int, _ count: Int, _ scores: UnsafePointer<T>) -> Void) {
         let d = dictionary.rows, k = dictionary.columns

@@ -123,11 +123,12 @@ public struct ExampleBasedSR: Sendable {
     /// large anchor groups, i.e. few, large GEMMs. Within a block the raw features are made `featureBlock` patches at a
     /// time (F values each) and projected at once. The overlap-add then runs in patch order.
     // Debug builds compile file by file, so generic code is specialised across files only where
-    // asked, with `exported: true` (measured: unspecialised, the Float path ran 10 times slower).
-    @_specialize(exported: true, where Model == SparseCodingDetails)
-    @_specialize(exported: true, where Model == Matrix<Float>)
-    @_specialize(exported: true, where Model == AnchoredRegressors)
-    @_specialize(exported: true, where Model == NeighbourEmbedding)
+    // asked (measured: unspecialised, the Float path ran 10 times slower). Not `exported: true`:
+    // release (whole-module) builds then left the specialisations undefined at link time.
+    @_specialize(where Model == SparseCodingDetails)
+    @_specialize(where Model == Matrix<Float>)
+    @_specialize(where Model == AnchoredRegressors)
+    @_specialize(where Model == NeighbourEmbedding)
     func reconstruct<Model: DetailModel>(midRes: Plane, pca: Matrix<Model.Scalar>, model: Model,
                                          progress: ProgressHook?) -> Plane {
         typealias T = Model.Scalar

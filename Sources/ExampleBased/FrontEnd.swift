@@ -72,8 +72,8 @@ public enum ZeydeFeatures {
 
     /// The filtered images in the method's precision and column-major (a patch's column is then
     /// contiguous), one after another: image f's pixel (row r, column c) at f·H·W + r + H·c.
-    @_specialize(exported: true, where T == Float)
-    @_specialize(exported: true, where T == Double)
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public static func columnMajor<T: BLASScalar>(_ filtered: [Plane], as: T.Type) -> [T] {
         guard let first = filtered.first else { return [] }
         let (h, w) = (first.height, first.width)
@@ -91,8 +91,8 @@ public enum ZeydeFeatures {
 
     /// Raw features of patches `first..<first + count` of `grid`, as the columns of an F × count
     /// column-major buffer, from `columnMajor` filtered images.
-    @_specialize(exported: true, where T == Float)
-    @_specialize(exported: true, where T == Double)
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public static func raw<T: BLASScalar>(_ images: UnsafePointer<T>, grid: PatchGrid, first: Int, count: Int,
                                           into out: UnsafeMutablePointer<T>) {
         let w = grid.patchSide, block = w * w, length = 4 * block, plane = grid.width * grid.height
@@ -142,8 +142,8 @@ public struct OverlapAdd {
     }
 
     /// Adds the details (P × n, column-major patches) of patches `first..<first + n`.
-    @_specialize(exported: true, where T == Float)
-    @_specialize(exported: true, where T == Double)
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public mutating func add<T: BLASScalar>(details: UnsafePointer<T>, first: Int, count n: Int) {
         let w = grid.patchSide, width = grid.width
         sum.withUnsafeMutableBufferPointer { s in
