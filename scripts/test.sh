@@ -8,6 +8,9 @@ export SRLAB_DATA="${SRLAB_DATA:-$(cd .. && pwd)/shared/datasets}"
 export SRLAB_REFERENCE="${SRLAB_REFERENCE:-$(cd .. && pwd)/shared/reference}"
 swift build --build-tests
 swift test --skip-build
+# The benchmarks and long runs use the release build: it must build and link too (whole-module
+# builds have failed where debug builds passed).
+swift build -c release --product srlab
 # The notebooks' quick commands, re-run against the debug build just made (they need the image sets).
 if [ -d "$SRLAB_DATA/Set5" ]; then
   .build/debug/srlab notebook check notebooks-md
