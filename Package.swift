@@ -36,7 +36,7 @@ let package = Package(
         .target(name: "ConvNet", dependencies: ["LinearAlgebra", "Imaging", "TensorFile", "SeededRandom", "Training"],
                 exclude: ["README.md"], swiftSettings: fast + [.unsafeFlags(["-O"], .when(configuration: .debug))]),
 
-        .target(name: "Harness", dependencies: ["LinearAlgebra", "Imaging", "AtomicIO", "Methods", "SparseCoding", "ConvNet", "TensorFile", "Training"],
+        .target(name: "Harness", dependencies: ["LinearAlgebra", "Imaging", "AtomicIO", "Methods", "SparseCoding", "ConvNet", "TensorFile", "Training", "ExampleBased"],
                 swiftSettings: fast),
         .target(name: "SparseCoding", dependencies: ["LinearAlgebra", "Imaging", "TensorFile", "AtomicIO", "SeededRandom"],
                 exclude: ["README.md"], swiftSettings: fastInDebugToo),
@@ -59,7 +59,7 @@ let package = Package(
         .target(name: "Upscaling", dependencies: ["Imaging", "AtomicIO", "Methods"]),
 
         .executableTarget(name: "srlab", dependencies: [
-            "LinearAlgebra", "Imaging", "TensorFile", "AtomicIO", "Harness", "Training", "ConvNet", "SparseCoding", "Equivalence", "SCN", "Upscaling", "Methods",
+            "LinearAlgebra", "Imaging", "TensorFile", "AtomicIO", "Harness", "Training", "ConvNet", "SparseCoding", "Equivalence", "SCN", "Upscaling", "Methods", "ExampleBased",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: fast),
         // Holds an atomic write open until signalled: the subject of AtomicIOTests' interrupt test.
