@@ -104,7 +104,7 @@ public struct AnchoredRegressionExperiment: Sendable {
         }
         let n = Double(max(1, rows.count))
         return Report(command: command, method: method.rawValue, dictionary: dictionary, regressors: regressors, dataset: dataset,
-                      scale: scale, precision: precision.rawValue, layers: network.layers, composed_kernel: network.features.side,
+                      scale: scale, precision: precision.rawValue, layers: network.layers, composed_kernel: network.featureLayer.side,
                       bound: Self.bound, max_abs_diff: rows.map(\.max_abs_diff).max() ?? 0,
                       mean_abs_diff: totalDiff / Double(max(1, totalPixels)),
                       gates_agreeing: rows.map(\.gates_agreeing).reduce(0, +), patches: rows.map(\.patches).reduce(0, +),

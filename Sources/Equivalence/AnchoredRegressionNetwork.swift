@@ -18,7 +18,7 @@ import LinearAlgebra
 ///    filters' reach s on each side), stride s (`ComposedFeatureLayer`);
 /// 2. anchor scores: a 1×1 convolution d → K with weights Dlᵀ (`GatedExperts.gates`);
 /// 3. the gate: arg-max |score| opens one of K linear 1×1 convolutions d → P, atom k's
-///    regressor (`GatedExperts.experts`);
+///    regressor (`GatedExperts.details`);
 /// 4. overlap averaging: a transposed convolution P → 1 with stride s and a w×w one-hot kernel,
 ///    divided by the same transposed convolution of ones (the coverage count), plus B; B where
 ///    no patch reaches (`OverlapAveraging`).
@@ -32,8 +32,8 @@ import LinearAlgebra
 ///   (`ComposedFeatureLayer.apply`); the grid keeps every kernel inside the image.
 public struct AnchoredRegressionNetwork: Sendable {
     public let scale: Int
-    public let features: ComposedFeatureLayer
-    public let experts: GatedExperts
+    public let featureLayer: ComposedFeatureLayer
+    public let gatedExperts: GatedExperts
     public let averaging: OverlapAveraging
 
     /// The network of a configuration and its regressors (one P × d matrix per atom of Dl).
@@ -41,8 +41,8 @@ public struct AnchoredRegressionNetwork: Sendable {
         precondition(regressors.count == c.atoms && regressors.allSatisfy { $0.rows == c.patchLength && $0.columns == c.pcaDimension },
                      "regressors must be \(c.atoms) matrices of \(c.patchLength) × \(c.pcaDimension)")
         scale = c.scale
-        features = ComposedFeatureLayer(configuration: c)
-        experts = GatedExperts(lowDictionary: c.lowDictionary, regressors: regressors)
+        featureLayer = ComposedFeatureLayer(configuration: c)
+        gatedExperts = GatedExperts(lowDictionary: c.lowDictionary, regressors: regressors)
         averaging = OverlapAveraging(scale: c.scale)
     }
 
@@ -63,9 +63,9 @@ public struct AnchoredRegressionNetwork: Sendable {
         let grid = PatchGrid(width: b.width, height: b.height, scale: scale)
         guard grid.count > 0 else { return Output(image: b, gates: []) }
         let workspace = Workspace<T>()
-        let f = features.apply(midRes: b, grid: grid, as: T.self, workspace: workspace)
-        let gates = experts.gates(f, positions: grid.count, workspace: workspace)
-        let details = experts.experts(f, gates: gates, workspace: workspace)
+        let f = featureLayer.apply(midRes: b, grid: grid, as: T.self, workspace: workspace)
+        let gates = gatedExperts.gates(f, positions: grid.count, workspace: workspace)
+        let details = gatedExperts.details(f, gates: gates, workspace: workspace)
         let image = averaging.apply(details: details, grid: grid, midRes: b, workspace: workspace)
         // The maps are row-major over the grid (i·columnCount + j); the pipeline numbers patches
         // column-major (i + rowCount·j).
@@ -78,16 +78,16 @@ public struct AnchoredRegressionNetwork: Sendable {
     /// generous bound on the error of a sum of side² products of that size. Features below it are
     /// noise in the network (on a constant region the kernel's taps cancel only up to it).
     public func featureNoise<T: BLASScalar>(_: T.Type) -> Double {
-        let d = features.outputs
-        let largest = (0..<d).map { j in stride(from: j, to: features.kernel.count, by: d).map { abs(features.kernel[$0]) }.reduce(0, +) }.max() ?? 0
+        let d = featureLayer.outputs, kernel = featureLayer.kernel
+        let largest = (0..<d).map { j in stride(from: j, to: kernel.count, by: d).map { abs(kernel[$0]) }.reduce(0, +) }.max() ?? 0
         return 16 * Double(T.ulpOfOne) * largest
     }
 
     /// The layers in one line, e.g. "15×15 conv stride 3 (1 → 30) · 1×1 conv (30 → 1024) ·
     /// arg-max gate over 1024 experts, 1×1 (30 → 81) · 9×9 transposed conv stride 3 (81 → 1), ÷ coverage, + B".
     public var layers: String {
-        let s = scale, d = features.outputs, k = experts.atoms, p = experts.outputs, w = averaging.side
-        return "\(features.side)×\(features.side) conv stride \(s) (1 → \(d)) · 1×1 conv (\(d) → \(k)) · "
+        let s = scale, d = featureLayer.outputs, k = gatedExperts.atoms, p = gatedExperts.outputs, w = averaging.side
+        return "\(featureLayer.side)×\(featureLayer.side) conv stride \(s) (1 → \(d)) · 1×1 conv (\(d) → \(k)) · "
             + "arg-max gate over \(k) experts, 1×1 (\(d) → \(p)) · \(w)×\(w) transposed conv stride \(s) (\(p) → 1), ÷ coverage, + B"
     }
 }

@@ -60,7 +60,7 @@ public struct GatedExperts: Sendable {
     }
 
     /// The P-channel map: at each position, its gate's expert applied to its d features.
-    public func experts<T: BLASScalar>(_ features: [T], gates: [Int], workspace: Workspace<T> = Workspace<T>()) -> [T] {
+    public func details<T: BLASScalar>(_ features: [T], gates: [Int], workspace: Workspace<T> = Workspace<T>()) -> [T] {
         let positions = gates.count, d = inputs, p = outputs
         precondition(features.count == positions * d, "features are not \(positions) × \(d)")
         var members = [[Int]](repeating: [], count: atoms)
