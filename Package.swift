@@ -40,8 +40,9 @@ let package = Package(
                 swiftSettings: fast),
         .target(name: "SparseCoding", dependencies: ["LinearAlgebra", "Imaging", "TensorFile", "AtomicIO", "SeededRandom"],
                 exclude: ["README.md"], swiftSettings: fastInDebugToo),
-        // SRCNN's claim that ScSR is a CNN, shown: the network built from a dictionary, and the check.
-        .target(name: "Equivalence", dependencies: ["SparseCoding", "ConvNet", "Imaging", "LinearAlgebra"],
+        // SRCNN's claim that ScSR is a CNN, shown: the network built from a dictionary, and the check;
+        // likewise ANR / A+ as a CNN with a hard gate.
+        .target(name: "Equivalence", dependencies: ["SparseCoding", "ExampleBased", "ConvNet", "Imaging", "LinearAlgebra"],
                 exclude: ["README.md"], swiftSettings: fastInDebugToo),
         // SCN: that network trained end to end (LISTA layers), by the training stack.
         .target(name: "SCN", dependencies: ["Equivalence", "SparseCoding", "ConvNet", "Training", "Imaging", "LinearAlgebra", "TensorFile"],
@@ -82,7 +83,7 @@ let package = Package(
         // Fixtures shared by test targets (test-only, hence the underscore).
         .target(name: "_TestSupport", dependencies: ["SeededRandom", "SparseCoding", "LinearAlgebra", "Imaging"],
                 path: "Tests/_TestSupport"),
-        .testTarget(name: "EquivalenceTests", dependencies: ["_TestSupport", "SeededRandom", "Equivalence", "SCN", "SparseCoding", "ConvNet", "Imaging", "LinearAlgebra", "TensorFile"]),
+        .testTarget(name: "EquivalenceTests", dependencies: ["_TestSupport", "SeededRandom", "Equivalence", "ExampleBased", "Harness", "SCN", "SparseCoding", "ConvNet", "Imaging", "LinearAlgebra", "TensorFile"]),
         .testTarget(name: "SCNTests", dependencies: ["_TestSupport", "SeededRandom", "SCN", "Equivalence", "SparseCoding", "Training", "ConvNet", "Imaging", "LinearAlgebra", "TensorFile"]),
     ]
 )

@@ -6,11 +6,21 @@ import Imaging
 import Methods
 import SparseCoding
 
-/// `srlab equivalence`: the sparse-coding pipeline and its network form, run from the same
-/// dictionary with the same ISTA iterations, compared on every pixel (before back-projection).
+/// `srlab equivalence`: a patch pipeline and its network form, compared on every pixel. Without a
+/// subcommand name it is `sparse-coding` (the seed's check, whose command lines stay valid).
 struct EquivalenceCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "equivalence",
+        abstract: "Run a patch pipeline and its convolutional-network form; print their pixel difference.",
+        subcommands: [SparseCodingEquivalenceCommand.self, AnchoredRegressionEquivalenceCommand.self],
+        defaultSubcommand: SparseCodingEquivalenceCommand.self)
+}
+
+/// `srlab equivalence [sparse-coding]`: the sparse-coding pipeline and its network form, run from
+/// the same dictionary with the same ISTA iterations, compared on every pixel (before back-projection).
+struct SparseCodingEquivalenceCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sparse-coding",
         abstract: "Run ScSR (ISTA, K iterations) patch by patch and as a convolutional network; print their pixel difference and PSNRs.")
 
     @Option(help: "Coupled dictionary (safetensors), e.g. results/models/sc_x3.safetensors.") var model: String
