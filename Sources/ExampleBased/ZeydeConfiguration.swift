@@ -216,7 +216,9 @@ extension SafeTensorsFile {
     /// Reads `path`, a read failure reported as this family's file error naming the file.
     static func readChecked(_ path: String) throws -> SafeTensorsFile {
         do { return try SafeTensorsFile(contentsOf: path) } catch let error as SafeTensorsError {
-            throw ExampleBasedError.invalidFile(path: path, reason: error.description)
+            // The file's own errors already start with its path; name it once.
+            let text = error.description
+            throw ExampleBasedError.invalidFile(path: path, reason: text.hasPrefix(path + ": ") ? String(text.dropFirst(path.count + 2)) : text)
         }
     }
 }

@@ -94,5 +94,7 @@ struct FileCheckTests {
         #expect(scaled?.contains("unit-norm") == true, "\(scaled ?? "")")
         let missingFile = Self.message { _ = try ExampleBasedSR(method: .gr, configuration: URL(fileURLWithPath: "/nonexistent/conf.safetensors"), scale: 2) }
         #expect(missingFile?.contains("/nonexistent/conf.safetensors") == true)
+        // Named once, not "path: path: …".
+        #expect(missingFile?.components(separatedBy: "/nonexistent/conf.safetensors").count == 2, "\(missingFile ?? "")")
     }
 }
