@@ -167,6 +167,11 @@ public enum AnchoredRegressorFile {
         return candidate
     }
 
+    /// `configurationPath` of a regressor file not yet read.
+    public static func configurationPath(forRegressors path: String, scale: Int) throws -> String {
+        try configurationPath(forRegressors: path, metadata: SafeTensorsFile.readChecked(path).metadata, scale: scale)
+    }
+
     /// `load` on a file already read.
     public static func load(_ file: SafeTensorsFile, path: String, for configuration: ZeydeConfiguration) throws -> [Matrix<Double>] {
         func fail(_ reason: String) -> ExampleBasedError { .invalidFile(path: path, reason: reason) }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Equivalence
+import ExampleBased
 import Foundation
 import Harness
 import Imaging
@@ -13,7 +14,7 @@ struct AnchoredRegressionEquivalenceCommand: ParsableCommand {
         abstract: "Run ANR or A+ patch by patch and as a convolutional network with a hard gate; print their pixel difference and gate agreement.")
 
     @Option(help: "Scale factor, \(SRProtocol.scalesInWords).") var scale: ScaleOption
-    @Option(help: "Zeyde configuration (V_pca, dict_lores, dict_hires, filters), e.g. the authors' zeyde_conf_x3.safetensors.") var dictionary: String
+    @Option(help: "Zeyde configuration (V_pca, dict_lores, dict_hires, filters), e.g. the authors' zeyde_conf_x3.safetensors (default with --regressors: the one they name or sit beside).") var dictionary: String?
     @Option(help: "A+ regressors (Aplus_PPs) for that configuration; ANR derives its own and takes none.") var regressors: String?
     @Option(help: "anr or aplus (default: aplus with --regressors, else anr).") var method: AnchoredRegressionExperiment.Method?
     @Option(help: "Image set under the data root, e.g. Set5.") var dataset: String?
@@ -26,6 +27,9 @@ struct AnchoredRegressionEquivalenceCommand: ParsableCommand {
         guard (dataset == nil) != (images == nil) else {
             throw ValidationError("give exactly one of --dataset NAME or --images DIR")
         }
+        guard dictionary != nil || regressors != nil else {
+            throw ValidationError("give --dictionary FILE (ANR), or A+ --regressors FILE (their dictionary is the one they name or sit beside)")
+        }
     }
 
     func run() throws {
@@ -33,6 +37,7 @@ struct AnchoredRegressionEquivalenceCommand: ParsableCommand {
             let source = try ImageSource(dataset: dataset, dataRoot: data, images: images)
             if let json { try OutputPath.prepareFile(json, option: "--json") }
             let experiment = AnchoredRegressionExperiment(method: method ?? (regressors == nil ? .anr : .aplus), precision: precision)
+            let dictionary = try self.dictionary ?? AnchoredRegressorFile.configurationPath(forRegressors: regressors!, scale: scale.value)
             let report = try experiment.run(dictionary: dictionary, regressors: regressors, scale: scale.value,
                                             images: try Evaluation.load(source.urls), dataset: source.name,
                                             command: (["srlab"] + CommandLine.arguments.dropFirst()).joined(separator: " "),
