@@ -1,0 +1,145 @@
+import AtomicIO
+import Foundation
+import Imaging
+
+/// What an upscaled video became.
+public struct VideoOutcome: Sendable, Equatable {
+    public var frames: Int
+    public var inputWidth: Int, inputHeight: Int
+    public var width: Int, height: Int
+    public var seconds: Double
+}
+
+public enum VideoError: Error, CustomStringConvertible {
+    /// The method failed on one frame (e.g. a model whose output overflows).
+    case frame(source: String, number: Int, underlying: any Error)
+
+    public var description: String {
+        switch self {
+        case .frame(let source, let number, let underlying): return "\(source): frame \(number): \(underlying)"
+        }
+    }
+}
+
+/// Upscaling a Y4M video frame by frame, as `upscale` does an image: Y by the method, chroma by
+/// bicubic. One frame is held at a time, and each is written and flushed before the next is read.
+public enum VideoUpscale {
+    /// One frame made `method.scale` times larger. Video Y is already BT.601 studio-range luma,
+    /// the lab's Y, so a plane goes through the path of a gray image (`SRProtocol.upscale`): Y/255
+    /// to the method, chroma planes to bicubic, each rounded to 8 bits. A 4:2:0 chroma plane of
+    /// an odd-sized frame is upscaled by the same factor and its extra column or row dropped,
+    /// which keeps it aligned with Y where resizing it to the exact size would stretch it.
+    public static func upscale(_ frame: Y4MFrame, header: Y4MHeader, with method: SuperResolver,
+                               chroma: SuperResolver? = nil) throws -> Y4MFrame {
+        let chromaMethod = chroma ?? BicubicResolver(scale: method.scale)
+        let inSizes = header.planeSizes, outSizes = header.scaled(by: method.scale).planeSizes
+        var planes: [[UInt8]] = []
+        for (i, bytes) in frame.planes.enumerated() {
+            let image = Image8(width: inSizes[i].width, height: inSizes[i].height, channels: 1, bytes: bytes)
+            let up = try SRProtocol.upscale(image, with: i == 0 ? method : chromaMethod)
+            planes.append(topLeft(up, width: outSizes[i].width, height: outSizes[i].height))
+        }
+        return Y4MFrame(planes: planes, parameters: frame.parameters)
+    }
+
+    /// The bytes of `image`'s top-left `width`×`height` (a gray image).
+    static func topLeft(_ image: Image8, width: Int, height: Int) -> [UInt8] {
+        guard width != image.width || height != image.height else { return image.bytes }
+        var out: [UInt8] = []
+        out.reserveCapacity(width * height)
+        for y in 0..<height { out += image.bytes[(y * image.width)..<(y * image.width + width)] }
+        return out
+    }
+
+    /// Reads every frame of `reader`, upscales it and writes it to `writer` (whose header is the
+    /// reader's scaled). `frameDone` hears the count of frames written. An error names the stream
+    /// and the frame; the frames written before it are whole.
+    @discardableResult
+    public static func run(_ reader: Y4MReader, into writer: Y4MWriter, with method: SuperResolver,
+                           frameDone: (Int) -> Void = { _ in }) throws -> Int {
+        let chroma = BicubicResolver(scale: method.scale)
+        while let frame = try reader.next() {
+            let upscaled: Y4MFrame
+            do { upscaled = try upscale(frame, header: reader.header, with: method, chroma: chroma) } catch {
+                throw VideoError.frame(source: reader.source, number: reader.framesRead, underlying: error)
+            }
+            try writer.write(upscaled)
+            frameDone(writer.framesWritten)
+        }
+        return writer.framesWritten
+    }
+}
+
+extension Upscaling {
+    /// Upscales the video of `job`: from standard input or a .y4m file, to standard output (whole
+    /// frames, flushed one by one) or a .y4m file (written atomically: nothing is left on an
+    /// error). The header is checked before any frame: its frames must have at most `maxPixels`
+    /// pixels and be large enough for the scale. `progress` hears frames done and the expected
+    /// total (0 when unknown, as on a pipe).
+    public static func upscaleVideo(_ job: VideoJob, resolver: SuperResolver, maxPixels: Int = ImageIO.defaultMaxPixels,
+                                    progress: ((_ done: Int, _ total: Int) -> Void)? = nil,
+                                    clock: () -> Double = { ProgressReporter.monotonicSeconds() }) throws -> VideoOutcome {
+        let started = clock()
+        let input = try open(job.input)
+        defer { fclose(input) }
+        let reader = try Y4MReader(file: input, source: job.input.description)
+        let header = reader.header, scale = resolver.scale
+        guard header.width * header.height <= maxPixels else {
+            throw ImageError.tooLarge(path: reader.source, width: header.width, height: header.height, limit: maxPixels)
+        }
+        let side = minimumSide(scale: scale)
+        guard header.width >= side, header.height >= side else {
+            throw ImageError.tooSmall(path: reader.source, width: header.width, height: header.height, scale: scale)
+        }
+        let total = expectedFrames(input, header: header)
+        let stream = { (file: UnsafeMutablePointer<FILE>) throws -> Int in
+            let writer = try Y4MWriter(file: file, destination: job.output.description, header: header.scaled(by: scale))
+            return try VideoUpscale.run(reader, into: writer, with: resolver) { progress?($0, total) }
+        }
+        let frames: Int
+        switch job.output {
+        case .file(let path):
+            var count = 0
+            do { try AtomicFile.write(to: path) { count = try stream($0) } } catch let e as AtomicWriteError {
+                throw Y4MError.unwritable(destination: path, reason: e.reason)
+            }
+            frames = count
+        case .standardOutput, .standardInput:
+            guard let output = fdopen(dup(STDOUT_FILENO), "wb") else {
+                throw Y4MError.unwritable(destination: job.output.description, reason: String(cString: strerror(errno)))
+            }
+            defer { fclose(output) }
+            frames = try stream(output)
+        }
+        return VideoOutcome(frames: frames, inputWidth: header.width, inputHeight: header.height,
+                            width: header.width * scale, height: header.height * scale, seconds: clock() - started)
+    }
+
+    /// A stdio stream on the input: standard input (a stream of its own, so srlab's other reads of
+    /// it are untouched) or the file.
+    static func open(_ endpoint: VideoEndpoint) throws -> UnsafeMutablePointer<FILE> {
+        switch endpoint {
+        case .file(let path):
+            var isFolder: ObjCBool = false
+            if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue {
+                throw Y4MError.unreadable(source: path, reason: "is a folder")
+            }
+            guard let file = fopen(path, "rb") else { throw Y4MError.unreadable(source: path, reason: String(cString: strerror(errno))) }
+            return file
+        case .standardInput, .standardOutput:
+            guard let file = fdopen(dup(STDIN_FILENO), "rb") else {
+                throw Y4MError.unreadable(source: endpoint.description, reason: String(cString: strerror(errno)))
+            }
+            return file
+        }
+    }
+
+    /// Frames in the rest of a regular file (each at least its planes and `FRAME\n`); 0 for a pipe.
+    static func expectedFrames(_ file: UnsafeMutablePointer<FILE>, header: Y4MHeader) -> Int {
+        var status = stat()
+        guard fstat(fileno(file), &status) == 0, status.st_mode & 0o170000 == 0o100000 else { return 0 } // S_ISREG
+        let position = ftell(file)
+        guard position >= 0 else { return 0 }
+        return max(0, Int(status.st_size) - position) / (header.frameBytes + 6)
+    }
+}
