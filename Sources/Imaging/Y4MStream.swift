@@ -13,13 +13,16 @@ public struct Y4MFrame: Sendable, Equatable {
 }
 
 /// Reads a Y4M stream one frame at a time from a stdio stream (a file, or standard input), so a
-/// video of any length needs the memory of one frame.
+/// video of any length needs the memory of one frame. Raw planar video (the same planes with no
+/// stream header and no FRAME lines; ffmpeg's `-f rawvideo`) is read with a header the caller gives.
 public final class Y4MReader {
     public let header: Y4MHeader
     /// Names the stream in errors: a path or "standard input".
     public let source: String
     public private(set) var framesRead = 0
     private let file: UnsafeMutablePointer<FILE>
+    /// Whether frames start with a FRAME line (Y4M) or follow one another bare (raw).
+    public let framed: Bool
 
     /// Header and FRAME lines longer than this are not Y4M (ffmpeg writes under 100 bytes), and
     /// reading a binary file's "line" must stop somewhere.
@@ -29,6 +32,7 @@ public final class Y4MReader {
     public init(file: UnsafeMutablePointer<FILE>, source: String) throws {
         self.file = file
         self.source = source
+        framed = true
         let (bytes, ended) = try Self.readLine(file, source: source)
         let text = Self.latin1(bytes)
         guard text.hasPrefix(Y4MHeader.signature + " ") || text == Y4MHeader.signature else {
@@ -41,6 +45,14 @@ public final class Y4MReader {
         header = try Y4MHeader.parse(text, source: source)
     }
 
+    /// A reader of raw planar frames laid out as `header` says.
+    public init(rawFile file: UnsafeMutablePointer<FILE>, source: String, header: Y4MHeader) {
+        self.file = file
+        self.source = source
+        self.header = header
+        framed = false
+    }
+
     /// The next frame, or nil at the end of the stream (which must fall between frames).
     public func next() throws -> Y4MFrame? {
         let number = framesRead + 1
@@ -50,6 +62,25 @@ public final class Y4MReader {
             return nil
         }
         ungetc(first, file)
+        let parameters = framed ? try frameLine(number) : ""
+        var planes: [[UInt8]] = []
+        var got = 0
+        for size in header.planeSizes {
+            var plane = [UInt8](repeating: 0, count: size.width * size.height)
+            let count = plane.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, file) }
+            got += count
+            guard count == plane.count else {
+                if ferror(file) != 0 { throw Y4MError.unreadable(source: source, reason: String(cString: strerror(errno))) }
+                throw Y4MError.truncatedFrame(source: source, frame: number, got: got, expected: header.frameBytes)
+            }
+            planes.append(plane)
+        }
+        framesRead = number
+        return Y4MFrame(planes: planes, parameters: parameters)
+    }
+
+    /// Reads frame `number`'s FRAME line and returns its parameters.
+    private func frameLine(_ number: Int) throws -> String {
         let (bytes, ended) = try Self.readLine(file, source: source)
         let text = Self.latin1(bytes)
         let marker = "FRAME"
@@ -68,20 +99,7 @@ public final class Y4MReader {
             }
             throw Y4MError.truncatedFrame(source: source, frame: number, got: 0, expected: header.frameBytes)
         }
-        var planes: [[UInt8]] = []
-        var got = 0
-        for size in header.planeSizes {
-            var plane = [UInt8](repeating: 0, count: size.width * size.height)
-            let count = plane.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, file) }
-            got += count
-            guard count == plane.count else {
-                if ferror(file) != 0 { throw Y4MError.unreadable(source: source, reason: String(cString: strerror(errno))) }
-                throw Y4MError.truncatedFrame(source: source, frame: number, got: got, expected: header.frameBytes)
-            }
-            planes.append(plane)
-        }
-        framesRead = number
-        return Y4MFrame(planes: planes, parameters: String(text.dropFirst(marker.count).drop(while: { $0 == " " })))
+        return String(text.dropFirst(marker.count).drop(while: { $0 == " " }))
     }
 
     /// Bytes up to a newline (not included) and whether the newline came, reading at most
@@ -110,28 +128,39 @@ public final class Y4MReader {
 }
 
 /// Writes a Y4M stream frame by frame to a stdio stream, flushing after the header and after each
-/// frame so a reader at the other end of a pipe sees whole frames as they are made.
+/// frame so a reader at the other end of a pipe sees whole frames as they are made; or raw planar
+/// frames (no header, no FRAME lines).
 public final class Y4MWriter {
     public let header: Y4MHeader
     /// Names the stream in errors: a path or "standard output".
     public let destination: String
     public private(set) var framesWritten = 0
     private let file: UnsafeMutablePointer<FILE>
+    public let framed: Bool
 
     /// Writes the stream header. `file` stays the caller's to close.
     public init(file: UnsafeMutablePointer<FILE>, destination: String, header: Y4MHeader) throws {
         self.file = file
         self.destination = destination
         self.header = header
+        framed = true
         try put(Array(header.line.utf8))
         try flush()
+    }
+
+    /// A writer of raw planar frames laid out as `header` says.
+    public init(rawFile file: UnsafeMutablePointer<FILE>, destination: String, header: Y4MHeader) {
+        self.file = file
+        self.destination = destination
+        self.header = header
+        framed = false
     }
 
     public func write(_ frame: Y4MFrame) throws {
         let sizes = header.planeSizes
         precondition(frame.planes.count == sizes.count && zip(frame.planes, sizes).allSatisfy { $0.count == $1.width * $1.height },
                      "a frame's planes must match the stream header")
-        try put(Array(("FRAME" + (frame.parameters.isEmpty ? "" : " " + frame.parameters) + "\n").utf8))
+        if framed { try put(Array(("FRAME" + (frame.parameters.isEmpty ? "" : " " + frame.parameters) + "\n").utf8)) }
         for plane in frame.planes { try put(plane) }
         try flush()
         framesWritten += 1

@@ -1,4 +1,5 @@
 import Foundation
+import Imaging
 
 /// Where a video comes from or goes: standard input or output (`-` on the command line), or a
 /// `.y4m` file.
@@ -16,10 +17,48 @@ public enum VideoEndpoint: Equatable, Sendable, CustomStringConvertible {
     }
 }
 
-/// A video to upscale: one Y4M stream in, one out.
+/// A video to upscale: one Y4M stream in, one out; or raw planar frames in (`raw`), and out
+/// unless the output is a .y4m file.
 public struct VideoJob: Equatable, Sendable {
     public var input: VideoEndpoint
     public var output: VideoEndpoint
+    public var raw: RawVideoFormat?
+
+    public init(input: VideoEndpoint, output: VideoEndpoint, raw: RawVideoFormat? = nil) {
+        self.input = input
+        self.output = output
+        self.raw = raw
+    }
+
+    /// Whether the output is a Y4M stream (or raw frames).
+    public var writesY4M: Bool {
+        guard raw != nil else { return true }
+        if case .file(let path) = output { return VideoPlan.isY4MFile(path) }
+        return false
+    }
+}
+
+/// Raw planar frames as ffmpeg's `-f rawvideo -pix_fmt F -s WxH` carries them: the planes of a
+/// Y4M frame with no headers.
+public struct RawVideoFormat: Equatable, Sendable {
+    public var width: Int, height: Int
+    public var layout: Y4MColourSpace
+
+    /// ffmpeg's names for the layouts raw frames can have.
+    public static let pixelFormats: [(name: String, layout: Y4MColourSpace)] = [("yuv420p", .c420jpeg), ("yuv444p", .c444), ("gray", .mono)]
+
+    /// From `--raw-size WxH` and `--pix-fmt`; nil when either is not understood.
+    public init?(size: String, pixelFormat: String) {
+        let parts = size.lowercased().split(separator: "x", omittingEmptySubsequences: false)
+        guard parts.count == 2, let w = Int(parts[0]), let h = Int(parts[1]), w > 0, h > 0, w <= 1 << 20, h <= 1 << 20,
+              let layout = Self.pixelFormats.first(where: { $0.name == pixelFormat })?.layout else { return nil }
+        width = w
+        height = h
+        self.layout = layout
+    }
+
+    /// The header the frames would have as Y4M.
+    public var header: Y4MHeader { Y4MHeader(width: width, height: height, colourSpace: layout) }
 }
 
 public enum VideoPlanError: Error, CustomStringConvertible, Equatable {
@@ -28,6 +67,7 @@ public enum VideoPlanError: Error, CustomStringConvertible, Equatable {
     case videoToImage(input: String, output: String)
     case imageToVideo(input: String, output: String)
     case terminal(VideoEndpoint)
+    case rawFromY4M(input: String)
 
     public var description: String {
         switch self {
@@ -39,6 +79,8 @@ public enum VideoPlanError: Error, CustomStringConvertible, Equatable {
             return "\(input == VideoPlan.standardStream ? "standard input" : input) is a Y4M video: write it to -o - (standard output) or a .y4m file, not \(output)"
         case .imageToVideo(let input, let output):
             return "\(output): a .y4m output needs a Y4M input (- or a .y4m file); \(input) is an image"
+        case .rawFromY4M(let input):
+            return "\(input) is a Y4M file, which says its own size and layout; drop --raw-size and --pix-fmt"
         case .terminal(.standardOutput):
             return "standard output is a terminal, not the place for video: pipe it on (srlab upscale - … -o - | ffmpeg -i - out.mp4) or write a .y4m file"
         case .terminal(let endpoint):
@@ -53,8 +95,10 @@ public enum VideoPlan {
     public static let standardStream = "-"
 
     static func isVideo(_ argument: String) -> Bool {
-        argument == standardStream || (argument as NSString).pathExtension.lowercased() == "y4m"
+        argument == standardStream || isY4MFile(argument)
     }
+
+    static func isY4MFile(_ path: String) -> Bool { (path as NSString).pathExtension.lowercased() == "y4m" }
 
     /// Whether the arguments ask for a video: an input or the output is `-` or a `.y4m` file.
     public static func isVideo(inputs: [String], output: String) -> Bool {
@@ -63,10 +107,13 @@ public enum VideoPlan {
 
     /// The video job, checked before any frame is read: one input, video in and video out, and the
     /// output file is not the input.
-    public static func job(inputs: [String], output: String) throws -> VideoJob {
+    /// With `raw`, the input is raw frames (- or any file but a .y4m) and so is the output
+    /// (- or a file), except a .y4m output file.
+    public static func job(inputs: [String], output: String, raw: RawVideoFormat? = nil) throws -> VideoJob {
         guard inputs.count == 1 else { throw VideoPlanError.severalInputs(count: inputs.count) }
         let input = inputs[0]
-        switch (isVideo(input), isVideo(output)) {
+        if raw != nil && isY4MFile(input) { throw VideoPlanError.rawFromY4M(input: input) }
+        switch (raw != nil || isVideo(input), raw != nil || isVideo(output)) {
         case (true, true): break
         case (true, false): throw VideoPlanError.videoToImage(input: input, output: output)
         case (false, _) where output == standardStream: throw VideoPlanError.imageToStream(input: input)
@@ -76,7 +123,7 @@ public enum VideoPlan {
             try UpscalePlan.checkNoInputOverwritten([UpscaleJob(input: input, output: output)])
         }
         return VideoJob(input: input == standardStream ? .standardInput : .file(input),
-                        output: output == standardStream ? .standardOutput : .file(output))
+                        output: output == standardStream ? .standardOutput : .file(output), raw: raw)
     }
 
     /// Refuses to read video typed at a terminal (srlab would wait for it) or to print it on one.

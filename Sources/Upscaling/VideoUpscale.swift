@@ -71,7 +71,7 @@ public enum VideoUpscale {
 }
 
 extension Upscaling {
-    /// Upscales the video of `job`: from standard input or a .y4m file, to standard output (whole
+    /// Upscales the video of `job`: from standard input or a file, to standard output (whole
     /// frames, flushed one by one) or a .y4m file (written atomically: nothing is left on an
     /// error). The header is checked before any frame: its frames must have at most `maxPixels`
     /// pixels and be large enough for the scale. `progress` hears frames done and the expected
@@ -82,7 +82,8 @@ extension Upscaling {
         let started = clock()
         let input = try open(job.input)
         defer { fclose(input) }
-        let reader = try Y4MReader(file: input, source: job.input.description)
+        let reader = try job.raw.map { Y4MReader(rawFile: input, source: job.input.description, header: $0.header) }
+            ?? Y4MReader(file: input, source: job.input.description)
         let header = reader.header, scale = resolver.scale
         guard header.width * header.height <= maxPixels else {
             throw ImageError.tooLarge(path: reader.source, width: header.width, height: header.height, limit: maxPixels)
@@ -91,9 +92,11 @@ extension Upscaling {
         guard header.width >= side, header.height >= side else {
             throw ImageError.tooSmall(path: reader.source, width: header.width, height: header.height, scale: scale)
         }
-        let total = expectedFrames(input, header: header)
+        let total = expectedFrames(input, bytesPerFrame: header.frameBytes + (reader.framed ? 6 : 0))
         let stream = { (file: UnsafeMutablePointer<FILE>) throws -> Int in
-            let writer = try Y4MWriter(file: file, destination: job.output.description, header: header.scaled(by: scale))
+            let destination = job.output.description, scaled = header.scaled(by: scale)
+            let writer = job.writesY4M ? try Y4MWriter(file: file, destination: destination, header: scaled)
+                                       : Y4MWriter(rawFile: file, destination: destination, header: scaled)
             return try VideoUpscale.run(reader, into: writer, with: resolver) { progress?($0, total) }
         }
         let frames: Int
@@ -134,12 +137,12 @@ extension Upscaling {
         }
     }
 
-    /// Frames in the rest of a regular file (each at least its planes and `FRAME\n`); 0 for a pipe.
-    static func expectedFrames(_ file: UnsafeMutablePointer<FILE>, header: Y4MHeader) -> Int {
+    /// Frames in the rest of a regular file (each at least `bytesPerFrame`); 0 for a pipe.
+    static func expectedFrames(_ file: UnsafeMutablePointer<FILE>, bytesPerFrame: Int) -> Int {
         var status = stat()
         guard fstat(fileno(file), &status) == 0, status.st_mode & 0o170000 == 0o100000 else { return 0 } // S_ISREG
         let position = ftell(file)
         guard position >= 0 else { return 0 }
-        return max(0, Int(status.st_size) - position) / (header.frameBytes + 6)
+        return max(0, Int(status.st_size) - position) / bytesPerFrame
     }
 }

@@ -21,7 +21,9 @@ struct UpscaleCommand: ParsableCommand {
             Video: with - as the input, srlab reads a YUV4MPEG2 (Y4M) stream on standard input, 8-bit \
             4:2:0, 4:4:4 or mono, and with -o - writes the upscaled stream to standard output, frame by \
             frame: ffmpeg -i in.mp4 -f yuv4mpegpipe - | srlab upscale - --scale 3 -o - | ffmpeg -i - out.mp4. \
-            A .y4m file works as the input or output too. Progress and the summary go to stderr.
+            A .y4m file works as the input or output too. Progress and the summary go to stderr. Raw \
+            planar frames (ffmpeg -f rawvideo) are read with --raw-size WxH [--pix-fmt], and written raw \
+            unless the output is a .y4m file.
             """)
 
     @Argument(help: "Low-resolution images (BMP, PNG, JPEG), or folders of them; or one Y4M video: - (standard input) or a .y4m file.") var inputs: [String]
@@ -30,6 +32,8 @@ struct UpscaleCommand: ParsableCommand {
     @Option(help: "Model file (safetensors) for \(MethodName.withModels.map(\.rawValue).joined(separator: ", ")) (default: the method's best shipped model).") var model: String?
     @Option(name: .shortAndLong, help: "Output image (.png, .jpg/.jpeg or .bmp); for several inputs a folder (existing, or ending in /); for a video - (standard output) or a .y4m file.") var output: String
     @OptionGroup var files: ImageFileOptions
+    @Option(help: "The input is raw planar video frames of this size (WxH), not Y4M.") var rawSize: String?
+    @Option(help: "The layout of raw frames: \(RawVideoFormat.pixelFormats.map(\.name).joined(separator: ", ")) (default yuv420p).") var pixFmt: String?
     @Flag(help: "Replace images that already exist in the output folder.") var overwrite = false
     @Flag(help: "Show progress on stderr even when it is not a terminal.") var progress = false
     @Flag(help: "Show no progress.") var quiet = false
@@ -38,6 +42,15 @@ struct UpscaleCommand: ParsableCommand {
         if progress && quiet { throw ValidationError("--progress and --quiet contradict each other") }
         if output.isEmpty { throw ValidationError("-o needs an output file or folder") }
         if inputs.isEmpty || inputs.contains("") { throw ValidationError("give one or more input images or folders") }
+        if pixFmt != nil && rawSize == nil { throw ValidationError("--pix-fmt describes raw frames: it needs --raw-size") }
+        if let rawSize, rawFormat == nil {
+            throw ValidationError("--raw-size \(rawSize) --pix-fmt \(pixFmt ?? "yuv420p"): expected WxH (e.g. 426x240) and one of "
+                                  + RawVideoFormat.pixelFormats.map(\.name).joined(separator: ", "))
+        }
+    }
+
+    var rawFormat: RawVideoFormat? {
+        rawSize.flatMap { RawVideoFormat(size: $0, pixelFormat: pixFmt ?? "yuv420p") }
     }
 
     func run() throws {
@@ -45,7 +58,7 @@ struct UpscaleCommand: ParsableCommand {
         TemporaryFiles.handleInterrupts()
         try reportingErrors {
             let s = scale.value
-            if VideoPlan.isVideo(inputs: inputs, output: output) { return try runVideo(scale: s) }
+            if rawSize != nil || VideoPlan.isVideo(inputs: inputs, output: output) { return try runVideo(scale: s) }
             // Every path and the model are checked before any image is read.
             let batch = UpscalePlan.isBatch(inputs: inputs, output: output)
             let jobs = batch ? try UpscalePlan.batch(inputs: inputs, into: output, overwrite: overwrite)
@@ -81,7 +94,7 @@ struct UpscaleCommand: ParsableCommand {
     /// A Y4M video, frame by frame. Standard output carries only the video, so the summary goes to
     /// stderr when it does.
     func runVideo(scale s: Int) throws {
-        let job = try VideoPlan.job(inputs: inputs, output: output)
+        let job = try VideoPlan.job(inputs: inputs, output: output, raw: rawFormat)
         try VideoPlan.checkNoTerminal(job)
         let choice = try MethodChoice.resolve(method: method, model: model, scale: s, models: ShippedModels.located)
         if let message = choice.note { note(message) }

@@ -263,6 +263,24 @@ import Testing
         }
     }
 
+    /// Raw yuv420p frames in, raw frames out: the planes of the Y4M path, without headers.
+    @Test func rawFramesGoThroughAsTheY4MOnes() throws {
+        let frames = (1...2).map { Self.frame(header, seed: $0) }
+        let raw = ["upscale", "-", "--raw-size", "24x16", "--pix-fmt", "yuv420p", "--scale", "2", "--method", "bicubic", "-o", "-"]
+        let ran = try run(raw, stdin: frames.flatMap { $0.planes.flatMap { $0 } })
+        #expect(ran.status == 0, "\(ran.stderr)")
+        let viaY4M = try parse(try run(bicubic2, stdin: Self.bytes(header, frames)).stdout).frames
+        #expect(ran.stdout == viaY4M.flatMap { $0.planes.flatMap { $0 } })
+        let cut = try run(raw, stdin: Array(frames.flatMap { $0.planes.flatMap { $0 } }.dropLast(1)))
+        #expect(cut.status == 1 && cut.stderr.contains("standard input: frame 2 is truncated"), "\(cut.stderr)")
+        #expect(cut.stdout == viaY4M[0].planes.flatMap { $0 })
+        for arguments in [["--pix-fmt", "gray"], ["--raw-size", "24"], ["--raw-size", "24x16", "--pix-fmt", "nv12"]] {
+            let bad = try run(["upscale", "-", "--scale", "2", "-o", "-"] + arguments, stdin: [])
+            #expect(bad.status == 64 && bad.stdout.isEmpty && bad.stderr.contains(arguments.count == 2 && arguments[0] == "--pix-fmt" ? "needs --raw-size" : "expected WxH"),
+                    "\(arguments): \(bad.stderr)")
+        }
+    }
+
     static let ffmpeg: String? = ["/usr/bin/ffmpeg", "/usr/local/bin/ffmpeg"].first { FileManager.default.isExecutableFile(atPath: $0) }
 
     /// The pipeline of the issue, when ffmpeg is installed: ffmpeg's Y4M in, srlab's Y4M decoded by ffmpeg.

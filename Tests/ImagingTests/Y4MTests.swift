@@ -156,4 +156,32 @@ import Testing
         let (_, cutWord) = try readAll(Array(whole.prefix(whole.count - header.frameBytes - 1)))
         #expect(cutWord == .truncatedFrame(source: "standard input", frame: 3, got: 0, expected: header.frameBytes))
     }
+
+    /// Raw planar frames: the same planes, no header and no FRAME lines; a short last frame is
+    /// still named.
+    @Test func rawFramesRoundTripAndATruncatedOneIsNamed() throws {
+        let header = Y4MHeader(width: 5, height: 3, colourSpace: .c420jpeg)
+        let frames = [frame(header, seed: 1), frame(header, seed: 2)]
+        let path = folder.appendingPathComponent("raw.yuv").path
+        let file = try #require(fopen(path, "wb"))
+        let writer = Y4MWriter(rawFile: file, destination: path, header: header)
+        for f in frames { try writer.write(f) }
+        fclose(file)
+        let written = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        #expect(written == frames.flatMap { $0.planes.flatMap { $0 } })
+        func readRaw(_ bytes: [UInt8]) throws -> ([Y4MFrame], Y4MError?) {
+            try Data(bytes).write(to: URL(fileURLWithPath: path))
+            let file = try #require(fopen(path, "rb"))
+            defer { fclose(file) }
+            let reader = Y4MReader(rawFile: file, source: "standard input", header: header)
+            var read: [Y4MFrame] = []
+            do { while let f = try reader.next() { read.append(f) } } catch let e as Y4MError { return (read, e) }
+            return (read, nil)
+        }
+        let (read, error) = try readRaw(written)
+        #expect(read == frames && error == nil)
+        let (cut, cutError) = try readRaw(Array(written.dropLast(4)))
+        #expect(cut == [frames[0]])
+        #expect(cutError == .truncatedFrame(source: "standard input", frame: 2, got: header.frameBytes - 4, expected: header.frameBytes))
+    }
 }

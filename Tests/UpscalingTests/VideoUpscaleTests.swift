@@ -187,4 +187,28 @@ import Testing
         #expect(throws: VideoPlanError.terminal(.standardOutput)) { try VideoPlan.checkNoTerminal(both) { $0 == STDOUT_FILENO } }
         try VideoPlan.checkNoTerminal(VideoJob(input: .file("a.y4m"), output: .file("b.y4m"))) { _ in true }
     }
+
+    /// Raw frames: --raw-size and --pix-fmt in ffmpeg's words; raw out unless the output is a .y4m file.
+    @Test func rawFramesArePlannedAndUpscaled() throws {
+        let raw = try #require(RawVideoFormat(size: "12x10", pixelFormat: "yuv420p"))
+        #expect(raw.header == Y4MHeader(width: 12, height: 10, colourSpace: .c420jpeg))
+        #expect(RawVideoFormat(size: "12X10", pixelFormat: "gray")?.layout == .mono)
+        for (size, format) in [("12", "gray"), ("0x10", "gray"), ("12x10", "yuv422p"), ("axb", "gray"), ("12x10x1", "gray")] {
+            #expect(RawVideoFormat(size: size, pixelFormat: format) == nil, "\(size) \(format)")
+        }
+        #expect(try !VideoPlan.job(inputs: ["-"], output: "-", raw: raw).writesY4M)
+        #expect(try !VideoPlan.job(inputs: ["clip.yuv"], output: "big.yuv", raw: raw).writesY4M)
+        #expect(try VideoPlan.job(inputs: ["-"], output: "big.y4m", raw: raw).writesY4M)
+        #expect(throws: VideoPlanError.rawFromY4M(input: "a.y4m")) { try VideoPlan.job(inputs: ["a.y4m"], output: "-", raw: raw) }
+
+        let frames = (1...2).map { Self.frame(raw.header, seed: $0) }
+        let input = folder.appendingPathComponent("in.yuv").path, output = folder.appendingPathComponent("out.yuv").path
+        try Data(frames.flatMap { $0.planes.flatMap { $0 } }).write(to: URL(fileURLWithPath: input))
+        var heard: [[Int]] = []
+        let done = try Upscaling.upscaleVideo(VideoJob(input: .file(input), output: .file(output), raw: raw),
+                                              resolver: BicubicResolver(scale: 2), progress: { heard.append([$0, $1]) })
+        #expect(done.frames == 2 && heard == [[1, 2], [2, 2]])
+        let expected = try frames.flatMap { try VideoUpscale.upscale($0, header: raw.header, with: BicubicResolver(scale: 2)).planes.flatMap { $0 } }
+        #expect([UInt8](try Data(contentsOf: URL(fileURLWithPath: output))) == expected)
+    }
 }
