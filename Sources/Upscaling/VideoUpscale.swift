@@ -29,17 +29,45 @@ public enum VideoUpscale {
     /// to the method, chroma planes to bicubic, each rounded to 8 bits. A 4:2:0 chroma plane of
     /// an odd-sized frame is upscaled by the same factor and its extra column or row dropped,
     /// which keeps it aligned with Y where resizing it to the exact size would stretch it.
+    /// Chroma is upscaled beside Y, on a second thread: bicubic is single-threaded, and chroma was
+    /// 16 of the 42 ms of CPU a bicubic ×3 frame to 1080p took (release, 4:2:0 against mono).
     public static func upscale(_ frame: Y4MFrame, header: Y4MHeader, with method: SuperResolver,
                                chroma: SuperResolver? = nil) throws -> Y4MFrame {
         let chromaMethod = chroma ?? BicubicResolver(scale: method.scale)
         let inSizes = header.planeSizes, outSizes = header.scaled(by: method.scale).planeSizes
-        var planes: [[UInt8]] = []
-        for (i, bytes) in frame.planes.enumerated() {
-            let image = Image8(width: inSizes[i].width, height: inSizes[i].height, channels: 1, bytes: bytes)
+        let results = PlaneResults(count: frame.planes.count)
+        let plane = { @Sendable (i: Int) in
+            let image = Image8(width: inSizes[i].width, height: inSizes[i].height, channels: 1, bytes: frame.planes[i])
             let up = try SRProtocol.upscale(image, with: i == 0 ? method : chromaMethod)
-            planes.append(topLeft(up, width: outSizes[i].width, height: outSizes[i].height))
+            results.set(i, topLeft(up, width: outSizes[i].width, height: outSizes[i].height))
         }
-        return Y4MFrame(planes: planes, parameters: frame.parameters)
+        if frame.planes.count == 1 {
+            try plane(0)
+        } else {
+            // Part 0 is Y, part 1 the chroma planes one after the other.
+            DispatchQueue.concurrentPerform(iterations: 2) { part in
+                do { for i in part == 0 ? [0] : Array(1..<frame.planes.count) { try plane(i) } } catch { results.fail(error) }
+            }
+        }
+        return Y4MFrame(planes: try results.planes(), parameters: frame.parameters)
+    }
+
+    /// The planes of one frame as threads finish them, or the first error.
+    final class PlaneResults: @unchecked Sendable {
+        private let lock = NSLock()
+        private var done: [[UInt8]]
+        private var error: (any Error)?
+
+        init(count: Int) { done = Array(repeating: [], count: count) }
+
+        func set(_ i: Int, _ plane: [UInt8]) { lock.lock(); done[i] = plane; lock.unlock() }
+        func fail(_ e: any Error) { lock.lock(); if error == nil { error = e }; lock.unlock() }
+
+        func planes() throws -> [[UInt8]] {
+            lock.lock(); defer { lock.unlock() }
+            if let error { throw error }
+            return done
+        }
     }
 
     /// The bytes of `image`'s top-left `width`×`height` (a gray image).
