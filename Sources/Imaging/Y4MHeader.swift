@@ -124,11 +124,21 @@ public struct Y4MRatio: Sendable, Equatable, CustomStringConvertible {
     public var description: String { "\(numerator):\(denominator)" }
 }
 
-/// The 8-bit layouts srlab reads. The 4:2:0 variants differ only in where chroma is sited, which
-/// a uniform upscale keeps, so they are handled alike and written back as they came.
+/// The 8-bit layouts srlab reads. The 4:2:0 variants differ in where chroma is sited.
 public enum Y4MColourSpace: String, Sendable, CaseIterable {
     case c420jpeg = "420jpeg", c420paldv = "420paldv", c420mpeg2 = "420mpeg2", c420 = "420"
     case c444 = "444", mono
+
+    /// Where a chroma sample sits, in chroma samples from the centre of the luma it covers, as
+    /// ffmpeg reads the tags: 420jpeg and 420 centred, 420mpeg2 beside the left luma column
+    /// (MPEG-2, H.264), 420paldv on the top-left luma pixel.
+    public var chromaSiting: (x: Double, y: Double) {
+        switch self {
+        case .c420mpeg2: return (-0.25, 0)
+        case .c420paldv: return (-0.25, -0.25)
+        case .c420jpeg, .c420, .c444, .mono: return (0, 0)
+        }
+    }
 
     /// Width and height of each plane of a `width`×`height` frame, Y first; 4:2:0 chroma is
     /// half size rounded up.

@@ -147,7 +147,7 @@ import Testing
 
     /// Through SRCNN, a frame's Y is what `upscale` makes of the same Y saved as a gray image.
     @Test func aStreamsYEqualsTheImagePathThroughSRCNN() throws {
-        let header = Y4MHeader(width: 30, height: 27, colourSpace: .c420mpeg2)
+        let header = Y4MHeader(width: 30, height: 27, colourSpace: .c420jpeg)
         let lr = Self.frame(header, seed: 5)
         let ran = try run(["upscale", "-", "--scale", "3", "--method", "srcnn", "--model", Self.srcnn3, "-o", "-"],
                           stdin: Self.bytes(header, [lr]))

@@ -43,12 +43,12 @@ import Testing
         return Resize.bicubic(plane, scale: Double(scale)).values.map { Quantize.uint8($0 * 255) }
     }
 
-    /// Three 4:2:0 frames through bicubic ×2: Y and both chroma planes equal bicubic on each
-    /// plane, which is also what `upscale` writes for the plane as a gray image; the header keeps
-    /// rate, interlacing, aspect and colour space, and each frame its parameters.
+    /// Three 4:2:0 frames (centred chroma) through bicubic ×2: Y and both chroma planes equal
+    /// bicubic on each plane, which is also what `upscale` writes for the plane as a gray image;
+    /// the header keeps rate, interlacing, aspect and colour space, and each frame its parameters.
     @Test func threeFramesEqualThePerFrameImagePath() throws {
         let header = Y4MHeader(width: 24, height: 16, frameRate: Y4MRatio(numerator: 30000, denominator: 1001), interlacing: "p",
-                               aspect: Y4MRatio(numerator: 1, denominator: 1), colourSpace: .c420mpeg2, comments: ["COLORRANGE=LIMITED"])
+                               aspect: Y4MRatio(numerator: 1, denominator: 1), colourSpace: .c420jpeg, comments: ["COLORRANGE=LIMITED"])
         let frames = (1...3).map { Self.frame(header, seed: $0) }
         let input = try stream(header, frames, name: "in.y4m"), output = folder.appendingPathComponent("out.y4m").path
         var heard: [[Int]] = []
@@ -57,7 +57,7 @@ import Testing
         #expect(done.frames == 3 && done.width == 48 && done.height == 32)
         #expect(heard == [[1, 3], [2, 3], [3, 3]])
         let (outHeader, outFrames) = try read(output)
-        #expect(outHeader == header.scaled(by: 2) && outHeader.line.hasPrefix("YUV4MPEG2 W48 H32 F30000:1001 Ip A1:1 C420mpeg2 XCOLORRANGE"))
+        #expect(outHeader == header.scaled(by: 2) && outHeader.line.hasPrefix("YUV4MPEG2 W48 H32 F30000:1001 Ip A1:1 C420jpeg XCOLORRANGE"))
         #expect(outFrames.count == 3)
         for (f, (lr, hr)) in zip(frames, outFrames).enumerated() {
             #expect(hr.parameters == lr.parameters)
@@ -89,6 +89,29 @@ import Testing
         #expect(hr.planes[2] == bicubic(lr.planes[2], width: 12, height: 12, scale: 3))
         let mono = Y4MHeader(width: 12, height: 12, colourSpace: .mono)
         #expect(try VideoUpscale.upscale(Self.frame(mono, seed: 1), header: mono, with: Flat()).planes.count == 1)
+    }
+
+    /// Chroma stays where its tag sites it. Linear ramps across the frame, sampled where each
+    /// layout puts its chroma, come out (bicubic reproduces a line) as the same ramps sampled where
+    /// the output's chroma sits; a centred resize of co-sited chroma would be off by 8/3 levels.
+    @Test func chromaKeepsItsSiting() throws {
+        let s = 3
+        for space in [Y4MColourSpace.c420jpeg, .c420, .c420mpeg2, .c420paldv] {
+            let header = Y4MHeader(width: 24, height: 24, colourSpace: space)
+            let o = space.chromaSiting
+            // A chroma sample's luma coordinate (0 at the first luma pixel's centre): 2j + ½ + 2o.
+            let ramp = { (j: Int, offset: Double) in 40 + 8 * (2 * Double(j) + 0.5 + 2 * offset) }
+            let cb = (0..<144).map { UInt8(ramp($0 % 12, o.x)) }, cr = (0..<144).map { UInt8(ramp($0 / 12, o.y)) }
+            let lr = Y4MFrame(planes: [[UInt8](repeating: 100, count: 576), cb, cr])
+            let hr = try VideoUpscale.upscale(lr, header: header, with: BicubicResolver(scale: s))
+            // Output chroma m sits at output luma 2m + ½ + 2o, input luma (2m + 1 + 2o)/s − ½.
+            let expected = { (m: Int, offset: Double) in 40 + 8 * ((2 * Double(m) + 1 + 2 * offset) / Double(s) - 0.5) }
+            var worst = 0.0
+            for y in 6..<30 { for x in 6..<30 {
+                worst = max(worst, abs(Double(hr.planes[1][y * 36 + x]) - expected(x, o.x)), abs(Double(hr.planes[2][y * 36 + x]) - expected(y, o.y)))
+            } }
+            #expect(worst <= 0.5 + 1e-9, "\(space): off by \(worst)")
+        }
     }
 
     /// An odd-sized 4:2:0 frame: chroma is upscaled by the scale and cut to the output's chroma
