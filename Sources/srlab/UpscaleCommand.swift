@@ -8,7 +8,7 @@ import Upscaling
 struct UpscaleCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "upscale",
-        abstract: "Super-resolve low-resolution images (Y by the method, chroma and alpha by bicubic) into PNG, JPEG or BMP files.",
+        abstract: "Super-resolve low-resolution images (Y by the method, chroma and alpha by bicubic) into PNG, JPEG or BMP files, or a Y4M video frame by frame.",
         discussion: """
             Without --method, the best shipped model for the scale is used (\(MethodName.shippedRanking.map(\.label).joined(separator: ", then "))), \
             looked for in $SRLAB_MODELS, a models folder beside srlab, results/models here, then \
