@@ -68,6 +68,7 @@ public enum VideoPlanError: Error, CustomStringConvertible, Equatable {
     case imageToVideo(input: String, output: String)
     case terminal(VideoEndpoint)
     case rawFromY4M(input: String)
+    case outputIsFolder(String)
 
     public var description: String {
         switch self {
@@ -79,6 +80,7 @@ public enum VideoPlanError: Error, CustomStringConvertible, Equatable {
             return "\(input == VideoPlan.standardStream ? "standard input" : input) is a Y4M video: write it to -o - (standard output) or a .y4m file, not \(output)"
         case .imageToVideo(let input, let output):
             return "\(output): a .y4m output needs a Y4M input (- or a .y4m file); \(input) is an image"
+        case .outputIsFolder(let path): return "\(path): is a folder; a video is written to one file (or -o - for standard output)"
         case .rawFromY4M(let input):
             return "\(input) is a Y4M file, which says its own size and layout; drop --raw-size and --pix-fmt"
         case .terminal(.standardOutput):
@@ -119,6 +121,7 @@ public enum VideoPlan {
         case (false, _) where output == standardStream: throw VideoPlanError.imageToStream(input: input)
         case (false, _): throw VideoPlanError.imageToVideo(input: input, output: output)
         }
+        if output != standardStream && UpscalePlan.isFolder(output) { throw VideoPlanError.outputIsFolder(output) }
         if input != standardStream && output != standardStream {
             try UpscalePlan.checkNoInputOverwritten([UpscaleJob(input: input, output: output)])
         }

@@ -204,6 +204,10 @@ import Testing
         #expect(throws: VideoPlanError.videoToImage(input: "-", output: "b.png")) { try VideoPlan.job(inputs: ["-"], output: "b.png") }
         #expect(throws: VideoPlanError.severalInputs(count: 2)) { try VideoPlan.job(inputs: ["-", "a.y4m"], output: "-") }
         #expect(throws: UpscalePlanError.self) { try VideoPlan.job(inputs: ["a.y4m"], output: "./a.y4m") }
+        // A folder as the output is refused before any frame, not when the finished file is renamed.
+        let made = folder.appendingPathComponent("made.y4m").path
+        try FileManager.default.createDirectory(atPath: made, withIntermediateDirectories: true)
+        #expect(throws: VideoPlanError.outputIsFolder(made)) { try VideoPlan.job(inputs: ["-"], output: made) }
         #expect("\(VideoPlanError.videoToImage(input: "-", output: "b.png"))".hasPrefix("standard input is a Y4M video"))
         let both = VideoJob(input: .standardInput, output: .standardOutput)
         #expect(throws: VideoPlanError.terminal(.standardInput)) { try VideoPlan.checkNoTerminal(both) { $0 == STDIN_FILENO } }
