@@ -19,12 +19,20 @@ public enum Resize {
                 scaleX: Double(width) / Double(plane.width), scaleY: Double(height) / Double(plane.height))
     }
 
+    /// Enlarges by a whole `scale` into `width`×`height` (the top-left of the full enlargement when
+    /// smaller), with the output grid moved by `shiftX`, `shiftY` input samples: how a video's 4:2:0
+    /// chroma plane, sited off the centres of its 2×2 luma blocks, keeps its place beside Y.
+    public static func bicubic(_ plane: Plane, scale: Int, width: Int, height: Int,
+                               shiftX: Double = 0, shiftY: Double = 0) -> Plane {
+        bicubic(plane, width: width, height: height, scaleX: Double(scale), scaleY: Double(scale), shiftX: shiftX, shiftY: shiftY)
+    }
+
     static func bicubic(_ plane: Plane, width outWidth: Int, height outHeight: Int,
-                        scaleX: Double, scaleY: Double) -> Plane {
+                        scaleX: Double, scaleY: Double, shiftX: Double = 0, shiftY: Double = 0) -> Plane {
         precondition(plane.width > 0 && plane.height > 0 && outWidth > 0 && outHeight > 0,
                      "imresize needs non-empty input and output")
-        let vertical = Contributions(inLength: plane.height, outLength: outHeight, scale: scaleY)
-        let horizontal = Contributions(inLength: plane.width, outLength: outWidth, scale: scaleX)
+        let vertical = Contributions(inLength: plane.height, outLength: outHeight, scale: scaleY, shift: shiftY)
+        let horizontal = Contributions(inLength: plane.width, outLength: outWidth, scale: scaleX, shift: shiftX)
         // Height first: columns of the input are resampled into an outHeight × inWidth plane.
         var tall = Plane(width: plane.width, height: outHeight)
         plane.values.withUnsafeBufferPointer { src in
@@ -74,14 +82,15 @@ struct Contributions {
     private var weights: [Double] = []
     let tapCount: Int
 
-    init(inLength: Int, outLength: Int, scale: Double) {
+    /// `shift`: input samples the output grid is moved by (0 for MATLAB's imresize).
+    init(inLength: Int, outLength: Int, scale: Double, shift: Double = 0) {
         let antialias = scale < 1
         let kernelWidth = antialias ? 4.0 / scale : 4.0
         tapCount = Int(kernelWidth.rounded(.up)) + 2
         indices.reserveCapacity(outLength * tapCount)
         weights.reserveCapacity(outLength * tapCount)
         for x in 1...outLength {
-            let u = Double(x) / scale + 0.5 * (1 - 1 / scale)
+            let u = Double(x) / scale + 0.5 * (1 - 1 / scale) + shift
             let left = Int((u - kernelWidth / 2).rounded(.down))
             var row: [Double] = []
             row.reserveCapacity(tapCount)

@@ -85,9 +85,13 @@ public final class ProgressReporter: @unchecked Sendable {
         }
     }
 
-    /// The status text; rate and ETA once some work is done.
+    /// The status text; rate and ETA once some work is done. A total of 0 is unknown (frames
+    /// from a pipe): the count and rate only.
     public static func status(label: String, done: Int, total: Int, elapsed: Double) -> String {
-        let percent = total > 0 ? 100 * done / total : 0
+        guard total > 0 else {
+            return "\(label): \(compact(done))" + (done > 0 && elapsed > 0 ? ", \(compact(Double(done) / elapsed))/s" : "")
+        }
+        let percent = 100 * done / total
         var text = "\(label): \(percent)% (\(compact(done))/\(compact(total)))"
         if done > 0, elapsed > 0 {
             let rate = Double(done) / elapsed

@@ -58,6 +58,13 @@ final class Recorder: @unchecked Sendable {
         #expect(ProgressReporter.status(label: "x", done: 30, total: 90, elapsed: 100) == "x: 33% (30/90), 0.3/s, ETA 3 min 20 s")
     }
 
+    /// Frames from a pipe have no known total: the count and the rate only.
+    @Test func anUnknownTotalGivesTheCountAndRate() {
+        #expect(ProgressReporter.status(label: "frames of standard input", done: 120, total: 0, elapsed: 5)
+                == "frames of standard input: 120, 24/s")
+        #expect(ProgressReporter.status(label: "f", done: 0, total: 0, elapsed: 5) == "f: 0")
+    }
+
     @Test func numbersAndDurationsAreShort() {
         #expect(ProgressReporter.compact(950) == "950")
         #expect(ProgressReporter.compact(12_345) == "12k")
