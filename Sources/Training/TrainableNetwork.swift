@@ -39,8 +39,9 @@ public struct NetworkDescription: Sendable {
     public var name: String
     /// The scale factor the network is built for; nil when its tensors suit any (SRCNN before training).
     public var scale: Int?
-    /// Input side minus output side of its valid convolutions: a 33×33 sub-image gives a
-    /// (33 − shrink)² output, the centre the loss is taken on.
+    /// HR sub-image side minus the side of the centre the loss is taken on: under SRCNN's
+    /// protocol what its valid convolutions take off a 33×33 sub-image; for an LR-space network
+    /// the margin its loss leaves out on both sides.
     public var shrink: Int
     /// Parameter tensors in order (checkpoint keys `param.NAME` and `optimizer<slot>.NAME`).
     public var parameters: [ParameterTensor]
@@ -48,12 +49,16 @@ public struct NetworkDescription: Sendable {
     public var lastLayerTensors: Set<String>
     /// How the optimiser line in model files names the two learning-rate groups.
     public var learningRateGroups: (main: String, last: String)
+    /// What it takes for each sub-image: SRCNN's bicubic-upscaled Y, or the LR Y.
+    public var input: TrainingInput
 
     public init(kind: String, name: String, scale: Int?, shrink: Int, parameters: [ParameterTensor],
-                lastLayerTensors: Set<String>, learningRateGroups: (main: String, last: String)) {
+                lastLayerTensors: Set<String>, learningRateGroups: (main: String, last: String),
+                input: TrainingInput = .bicubicUpscaled) {
         self.kind = kind; self.name = name; self.scale = scale; self.shrink = shrink
         self.parameters = parameters; self.lastLayerTensors = lastLayerTensors
         self.learningRateGroups = learningRateGroups
+        self.input = input
     }
 
     /// The checkpoint's `kind` metadata; a resume refuses a checkpoint of another kind.
