@@ -62,8 +62,8 @@ private func forEachSubPixelTap(kernel k: Int, stride s: Int, padding p: Int,
 
 /// `conv2dTransposeForward` computed as a convolution on the zero-padded LR input to O·s² maps,
 /// then a pixel shuffle and the bias. `algorithm` picks the inner convolution's formulation.
-@_specialize(exported: true, where T == Float)
-@_specialize(exported: true, where T == Double)
+@_specialize(where T == Float)
+@_specialize(where T == Double)
 public func conv2dTransposeForwardSubPixel<T: BLASScalar>(
     output: UnsafeMutablePointer<T>, input: UnsafePointer<T>, weight: UnsafePointer<T>,
     bias: UnsafePointer<T>?, batch: Int, inChannels: Int, outChannels: Int,
@@ -89,8 +89,8 @@ public func conv2dTransposeForwardSubPixel<T: BLASScalar>(
 /// Gradients of the transposed convolution through the sub-pixel form: the output gradient
 /// unshuffled, the inner convolution's backward, its weight gradient mapped back to the kernel
 /// taps and its input gradient cropped. Accumulates dWeight and dBias; writes dInput unless nil.
-@_specialize(exported: true, where T == Float)
-@_specialize(exported: true, where T == Double)
+@_specialize(where T == Float)
+@_specialize(where T == Double)
 public func conv2dTransposeBackwardSubPixel<T: BLASScalar>(
     dInput: UnsafeMutablePointer<T>?, dWeight: UnsafeMutablePointer<T>, dBias: UnsafeMutablePointer<T>?,
     dOutput: UnsafePointer<T>, input: UnsafePointer<T>, weight: UnsafePointer<T>,

@@ -44,8 +44,8 @@ func checkTransposedConvolution(kernel: Int, stride: Int, padding: Int, height: 
 ///
 /// LR rows are taken in chunks: cols [rows·W × k²O] = X·W in one GEMM, then every HR row the
 /// chunk reaches gathers its taps (dy ≡ u + p mod s), one thread per HR row, in a fixed order.
-@_specialize(exported: true, where T == Float)
-@_specialize(exported: true, where T == Double)
+@_specialize(where T == Float)
+@_specialize(where T == Double)
 public func conv2dTransposeForward<T: BLASScalar>(
     output: UnsafeMutablePointer<T>, input: UnsafePointer<T>, weight: UnsafePointer<T>,
     bias: UnsafePointer<T>?, batch: Int, inChannels: Int, outChannels: Int,
@@ -102,8 +102,8 @@ public func conv2dTransposeForward<T: BLASScalar>(
 /// Gradients of `conv2dTransposeForward`. Accumulates dWeight ([C, k, k, O]) and dBias; writes
 /// dInput unless nil. With dCols[(n,i,j), (dy,dx,o)] = dY[n, i·s + dy − p, j·s + dx − p, o] (zero
 /// outside the output) — im2col of dY at stride s — dW += Xᵀ·dCols and dX = dCols·Wᵀ.
-@_specialize(exported: true, where T == Float)
-@_specialize(exported: true, where T == Double)
+@_specialize(where T == Float)
+@_specialize(where T == Double)
 public func conv2dTransposeBackward<T: BLASScalar>(
     dInput: UnsafeMutablePointer<T>?, dWeight: UnsafeMutablePointer<T>, dBias: UnsafeMutablePointer<T>?,
     dOutput: UnsafePointer<T>, input: UnsafePointer<T>, weight: UnsafePointer<T>,

@@ -50,7 +50,7 @@ struct LRSpaceTrainingArguments: ParsableArguments {
                                                                   learningRateMilestones: try common.milestones(),
                                                                   dataRoot: common.data)
                 guard trainer.network.spec.modelKind == kind else {
-                    throw ValidationError("\(resume) trains \(trainer.network.spec.name), not \(label); resume it with its own command")
+                    throw TrainingError.invalidCheckpoint(path: resume, reason: "it trains \(trainer.network.spec.name), not \(label); resume it with the srlab train command of its network")
                 }
                 note("resumed \(resume) at epoch \(trainer.epoch) of \(trainer.options.epochs)")
             } else {
