@@ -63,4 +63,15 @@ extension NetworkSpec {
 
     /// The model-file kinds of the three published networks (the registry's method names).
     public static let fsrcnnModelKind = "fsrcnn", fsrcnnSmallModelKind = "fsrcnn-s", espcnModelKind = "espcn"
+    public static let publishedKinds = [fsrcnnModelKind, fsrcnnSmallModelKind, espcnModelKind]
+
+    /// The published network of model-file kind `kind` at `scale`; nil for another kind.
+    public static func published(kind: String, scale: Int, padding: PaddingMode = .replicate) -> NetworkSpec? {
+        switch kind {
+        case fsrcnnModelKind: return .fsrcnn(scale: scale, padding: padding)
+        case fsrcnnSmallModelKind: return .fsrcnnSmall(scale: scale, padding: padding)
+        case espcnModelKind: return .espcn(scale: scale, padding: padding)
+        default: return nil
+        }
+    }
 }

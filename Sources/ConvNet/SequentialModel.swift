@@ -16,8 +16,8 @@ public enum SequentialModelError: Error, CustomStringConvertible {
 /// A trained `NetworkSpec` with its parameters: what the trainer writes and validation runs.
 ///
 /// File (safetensors): the spec as JSON in the `spec` metadata entry, `kind` the spec's
-/// `modelKind` ("fsrcnn", "fsrcnn-s", "espcn") or "sequential" for any other spec, the `scale`, and one tensor per parameter under `spec.parameterTensors`' names in PyTorch's
-/// layouts, so that files move to and from PyTorch by name: convolution weights OIHW [O, C, k, k]
+/// `modelKind` ("fsrcnn", "fsrcnn-s", "espcn") or "sequential" for any other spec, the `scale`,
+/// and one tensor per parameter under `spec.parameterTensors`' names in PyTorch's layouts, so that files move to and from PyTorch by name: convolution weights OIHW [O, C, k, k]
 /// (nn.Conv2d), transposed-convolution weights [C, O, k, k] (nn.ConvTranspose2d), biases [O],
 /// PReLU slopes [C] (nn.PReLU(C)). In memory the layers' layouts (HWIO, [C, k, k, O]).
 ///
@@ -171,12 +171,8 @@ public struct SequentialModel: SuperResolver {
         guard spec.scale == scale, metadata["scale"] == "\(scale)" else {
             throw fail("it is \(spec.name), for x\(spec.scale) (metadata scale '\(metadata["scale"] ?? "none")'), not x\(scale)")
         }
-        let published: NetworkSpec
-        switch kind {
-        case NetworkSpec.fsrcnnModelKind: published = .fsrcnn(scale: scale, padding: spec.padding)
-        case NetworkSpec.fsrcnnSmallModelKind: published = .fsrcnnSmall(scale: scale, padding: spec.padding)
-        case NetworkSpec.espcnModelKind: published = .espcn(scale: scale, padding: spec.padding)
-        default: throw fail("'\(kind)' is not a published network (fsrcnn, fsrcnn-s, espcn)")
+        guard let published = NetworkSpec.published(kind: kind, scale: scale, padding: spec.padding) else {
+            throw fail("'\(kind)' is not a published network (\(NetworkSpec.publishedKinds.joined(separator: ", ")))")
         }
         guard spec.layers == published.layers, spec.inputChannels == published.inputChannels else {
             throw fail("its spec \(spec.name) does not have the layers of \(published.name)")
@@ -184,15 +180,10 @@ public struct SequentialModel: SuperResolver {
         modelPath = path
     }
 
-    /// The tensor names of a published network's files (the same at every scale).
+    /// The tensor names of a published network's files (the same at every scale; none for
+    /// another kind).
     public static func tensorNames(ofKind kind: String) -> Set<String> {
-        let spec: NetworkSpec
-        switch kind {
-        case NetworkSpec.fsrcnnModelKind: spec = .fsrcnn(scale: 3)
-        case NetworkSpec.fsrcnnSmallModelKind: spec = .fsrcnnSmall(scale: 3)
-        default: spec = .espcn(scale: 3)
-        }
-        return Set(spec.parameterTensors.map(\.name))
+        Set(NetworkSpec.published(kind: kind, scale: 3)?.parameterTensors.map(\.name) ?? [])
     }
 
     /// Writes the model atomically.

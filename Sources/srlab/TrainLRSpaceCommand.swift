@@ -42,7 +42,7 @@ struct LRSpaceTrainingArguments: ParsableArguments {
     }
 
     /// Trains (or resumes) the published network `kind` ("fsrcnn", "fsrcnn-s", "espcn").
-    func run(kind: String, label: String, spec makeSpec: @escaping (Int, PaddingMode) -> NetworkSpec) throws {
+    func run(kind: String, label: String) throws {
         try reportingErrors {
             let trainer: NetworkTrainer<SequentialTrainable>
             if let resume = common.resume {
@@ -64,7 +64,7 @@ struct LRSpaceTrainingArguments: ParsableArguments {
                     if let threads { o.threads = threads }
                     if let progressInterval { o.progressInterval = progressInterval }
                 }, defaultOutput: { "runs/\(kind)_x\($0.scale)" })
-                let network = try self.network(config: config, scale: options.scale, kind: kind, label: label, spec: makeSpec)
+                let network = try self.network(config: config, scale: options.scale, kind: kind, label: label)
                 trainer = try NetworkTrainer(network: network, options: options)
             }
             let o = trainer.options, n = trainer.network
@@ -77,10 +77,11 @@ struct LRSpaceTrainingArguments: ParsableArguments {
 
     /// The network: the method's spec at the run's scale, sub-image settings from the config
     /// (whose `networkSpec`, if any, must be this method's at this scale), then these options.
-    func network(config: ConfigFile?, scale: Int, kind: String, label: String,
-                 spec makeSpec: (Int, PaddingMode) -> NetworkSpec) throws -> SequentialTrainable {
+    func network(config: ConfigFile?, scale: Int, kind: String, label: String) throws -> SequentialTrainable {
         let settings = try config?.decode(Settings.self) ?? Settings()
-        let spec = makeSpec(scale, settings.networkSpec?.padding ?? .replicate)
+        guard let spec = NetworkSpec.published(kind: kind, scale: scale, padding: settings.networkSpec?.padding ?? .replicate) else {
+            preconditionFailure("\(kind) is not a published network")
+        }
         if let given = settings.networkSpec, given != spec, let path = config?.path {
             throw ConfigFileError(path: path, reason: "its networkSpec is \(given.name), not \(spec.name) (the \(label) of this command at x\(scale))")
         }
@@ -109,7 +110,7 @@ struct TrainFSRCNNCommand: ParsableCommand {
         abstract: "Train FSRCNN(56,12,4) on LR sub-images, with checkpoints, best-model keeping and bit-identical resume.")
     @OptionGroup var arguments: LRSpaceTrainingArguments
     func run() throws {
-        try arguments.run(kind: NetworkSpec.fsrcnnModelKind, label: "FSRCNN") { .fsrcnn(scale: $0, padding: $1) }
+        try arguments.run(kind: NetworkSpec.fsrcnnModelKind, label: "FSRCNN")
     }
 }
 
@@ -119,7 +120,7 @@ struct TrainFSRCNNSmallCommand: ParsableCommand {
         abstract: "Train FSRCNN-s(32,5,1), FSRCNN's real-time model, as fsrcnn is trained.")
     @OptionGroup var arguments: LRSpaceTrainingArguments
     func run() throws {
-        try arguments.run(kind: NetworkSpec.fsrcnnSmallModelKind, label: "FSRCNN-s") { .fsrcnnSmall(scale: $0, padding: $1) }
+        try arguments.run(kind: NetworkSpec.fsrcnnSmallModelKind, label: "FSRCNN-s")
     }
 }
 
@@ -129,6 +130,6 @@ struct TrainESPCNCommand: ParsableCommand {
         abstract: "Train ESPCN (sub-pixel convolution) on LR sub-images, as fsrcnn is trained.")
     @OptionGroup var arguments: LRSpaceTrainingArguments
     func run() throws {
-        try arguments.run(kind: NetworkSpec.espcnModelKind, label: "ESPCN") { .espcn(scale: $0, padding: $1) }
+        try arguments.run(kind: NetworkSpec.espcnModelKind, label: "ESPCN")
     }
 }
