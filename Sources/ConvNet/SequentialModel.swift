@@ -41,7 +41,8 @@ public struct SequentialModel: SuperResolver {
         self.metadata = metadata
     }
 
-    public var name: String { spec.name }
+    /// As tables name it: the method ("fsrcnn", "espcn"; tables add the scale), else the spec's name.
+    public var name: String { spec.modelKind ?? spec.name }
 
     /// The factor its layers upscale by, fixed by the spec.
     public var scale: Int { spec.scale }

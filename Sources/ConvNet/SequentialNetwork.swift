@@ -30,6 +30,8 @@ public final class SequentialNetwork<T: BLASScalar> {
     public var deconvolutionAlgorithm: DeconvolutionAlgorithm = .gemm
     public let lossMargin: Int
     public let forwardOnly: Bool
+    /// `step`'s backward pass stops at this layer: the layers below it get no gradients (zero).
+    public var firstTrainedLayer = 0
     /// Gradients of the loss after `step` or `backward`, in the parameters' order and layout.
     public private(set) var gradients: [[T]]
 
@@ -227,8 +229,9 @@ public final class SequentialNetwork<T: BLASScalar> {
     /// computed only when asked for (training needs none).
     private func runBackward(_ batch: Int, inputGradient: Bool) {
         gradientStorage.update(repeating: 0, count: parameterCount)
-        for l in spec.layers.indices.reversed() {
-            backward(layer: spec.layers[l], index: l, batch: batch, needsInputGradient: l > 0 || inputGradient)
+        let first = inputGradient ? 0 : firstTrainedLayer
+        for l in spec.layers.indices.reversed() where l >= first {
+            backward(layer: spec.layers[l], index: l, batch: batch, needsInputGradient: l > first || inputGradient)
         }
         for t in gradients.indices {
             let start = gradientStorage + tensorOffsets[t]

@@ -153,10 +153,17 @@ public struct SequentialTrainable: TrainableNetwork, Codable, Equatable {
     }
 
     public func makeBackprop(batchCapacity: Int) -> SequentialNetwork<Float> {
+        makeBackprop(batchCapacity: batchCapacity, trainsOnlyLastLayer: false)
+    }
+
+    /// Training only the last layer, the backward pass stops there: the last layer's gradients
+    /// are the same, the others' are not computed (they stay zero).
+    public func makeBackprop(batchCapacity: Int, trainsOnlyLastLayer: Bool) -> SequentialNetwork<Float> {
         do {
             let net = try SequentialNetwork<Float>(spec: spec, batchCapacity: batchCapacity, inputHeight: inputSize,
                                                    inputWidth: inputSize, lossMargin: lossMargin)
             net.deconvolutionAlgorithm = deconvolutionAlgorithm
+            if trainsOnlyLastLayer { net.firstTrainedLayer = spec.firstTensorIndex.lastIndex { $0 != nil }! }
             return net
         } catch {
             preconditionFailure("\(error) (checked when the trainable was made)")

@@ -86,8 +86,9 @@ public final class NetworkTrainer<Network: TrainableNetwork> {
         usesLastLayerRate = description.parameters.map { description.lastLayerTensors.contains($0.name) }
         let slots = optimizer.stateCount
         optimizerState = parameters.map { [[Float]](repeating: [Float](repeating: 0, count: $0.count), count: slots) }
+        let onlyLastLayer = options.trainOnlyLastLayer
         backprop = ShardedBackprop(batchCapacity: options.batchSize, shards: options.shards) {
-            network.makeBackprop(batchCapacity: $0)
+            network.makeBackprop(batchCapacity: $0, trainsOnlyLastLayer: onlyLastLayer)
         }
         guard backprop.shards[0].inputSize == trainingSet.inputSize,
               backprop.labelSize == trainingSet.patchSize - description.shrink else {

@@ -78,6 +78,10 @@ public protocol TrainableNetwork: Sendable {
     /// throws, naming the file, when it is another network.
     func parameters(fromModel path: String, scale: Int) throws -> [[Float]]
     func makeBackprop(batchCapacity: Int) -> Backprop
+    /// The same for a run that trains only the last layer (`TrainingOptions.trainOnlyLastLayer`):
+    /// it may skip the backward pass below that layer, whose gradients the trainer drops (the
+    /// default does not).
+    func makeBackprop(batchCapacity: Int, trainsOnlyLastLayer: Bool) -> Backprop
     /// The model the parameters make, run at `scale` as the evaluation protocol runs it. The
     /// trainer passes the run's scale; a network built for one factor (`networkDescription.scale`)
     /// has been checked to match it.
@@ -93,6 +97,12 @@ public protocol TrainableNetwork: Sendable {
     /// The network (not its parameters, which the trainer reads next) from one of its training
     /// checkpoints: from the settings beside the options and the metadata.
     init(checkpoint file: SafeTensorsFile, path: String) throws
+}
+
+extension TrainableNetwork {
+    public func makeBackprop(batchCapacity: Int, trainsOnlyLastLayer: Bool) -> Backprop {
+        makeBackprop(batchCapacity: batchCapacity)
+    }
 }
 
 /// What every network's `init(checkpoint:path:)` starts with: the file must be a training

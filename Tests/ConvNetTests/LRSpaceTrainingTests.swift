@@ -53,6 +53,24 @@ import TensorFile
         #expect(abs(net.step(parameters: params, inputs: x, labels: labels, batch: 2) - 0.25 / 72) < 1e-15)
     }
 
+    /// Training only the last layer, the backward pass stops there with the same gradients.
+    @Test func theBackwardPassStopsAtTheOnlyTrainedLayer() throws {
+        let network = try Self.network()
+        let whole = network.makeBackprop(batchCapacity: 3), last = network.makeBackprop(batchCapacity: 3, trainsOnlyLastLayer: true)
+        #expect(last.firstTrainedLayer == 8 && whole.firstTrainedLayer == 0)
+        let params = Self.spec.initialParameters(seed: 4)
+        let x: [Float] = randomValues(3 * 49, seed: 5), y: [Float] = randomValues(3 * 15 * 15, seed: 6)
+        #expect(whole.step(parameters: params, inputs: x, labels: y, batch: 3) == last.step(parameters: params, inputs: x, labels: y, batch: 3))
+        let deconvolution = Self.spec.firstTensorIndex[8]!
+        for t in params.indices {
+            if t >= deconvolution {
+                #expect(last.gradients[t] == whole.gradients[t])
+            } else {
+                #expect(last.gradients[t].allSatisfy { $0 == 0 } && whole.gradients[t].contains { $0 != 0 }, "tensor \(t)")
+            }
+        }
+    }
+
     static func options(_ folder: URL, epochs: Int) -> TrainingOptions {
         var o = TrainerTests.options(folder, epochs: epochs)
         o.learningRate = 3e-3

@@ -107,6 +107,6 @@ import TensorFile
         let out = model.upscale(lowRes: lowRes)
         #expect(model.scale == 2)
         #expect(out.width == 18 && out.height == 12 && out.values.allSatisfy(\.isFinite))
-        #expect(model.name == "ESPCN x2")
+        #expect(model.name == "espcn")
     }
 }
