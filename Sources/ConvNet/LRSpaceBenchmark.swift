@@ -40,7 +40,7 @@ public enum LRSpaceBenchmark {
     /// One `width`×`height` LR frame through `spec`, `repeats` times after a warm-up; medians.
     public static func inference(_ spec: NetworkSpec, width: Int, height: Int, repeats: Int = 15,
                                  deconvolution: DeconvolutionAlgorithm = .gemm) throws -> Inference {
-        let net = try SequentialNetwork<Float>(spec: spec, batchCapacity: 1, inputHeight: height, inputWidth: width)
+        let net = try SequentialNetwork<Float>(spec: spec, batchCapacity: 1, inputHeight: height, inputWidth: width, forwardOnly: true)
         net.deconvolutionAlgorithm = deconvolution
         let parameters = spec.initialParameters(seed: 1)
         var rng = Xoshiro256(seed: 2)

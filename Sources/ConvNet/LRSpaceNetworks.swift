@@ -18,8 +18,11 @@
 //   (`padding: .zero` gives theirs).
 // - The deconvolution's padding is ⌊(9 − s)/2⌋ (TransposedConv2D.swift): the kernel centre on the
 //   LR pixel centre, output exactly s·H. PyTorch ports take padding 4, output_padding s − 1.
-// - The papers' Caffe training used valid convolutions on sub-images; what the trainer will use
-//   is for the training session to settle (a spec with `padding` 0 per layer describes it).
+// - Training keeps the 'same' convolutions (as the FSRCNN paper did, with zero padding) on LR
+//   sub-images larger than the paper's; the loss leaves out the deconvolution's edge margin
+//   (SequentialTrainable.swift's header).
+// - Model files name the network by `modelKind` ("fsrcnn", "fsrcnn-s", "espcn"); other specs
+//   (e.g. FSRCNN(8,4,1)) write kind "sequential", which the registry does not run.
 // - Initialisation (`NetworkSpec.initialParameters`): He for PReLU, N(0, 0.001²) for the
 //   deconvolution as in the FSRCNN paper, PReLU slopes 0.25.
 
@@ -35,13 +38,16 @@ extension NetworkSpec {
         layers += [.conv(kernel: 1, inChannels: s, outChannels: d, padding: 0), .prelu(channels: d),
                    .deconv(kernel: 9, inChannels: d, outChannels: 1, stride: scale,
                            padding: fsrcnnDeconvolutionPadding(kernel: 9, stride: scale))]
-        return NetworkSpec(name: "FSRCNN(\(d),\(s),\(m)) x\(scale)", layers: layers, padding: padding)
+        let published = (d, s, m) == (56, 12, 4)
+        return NetworkSpec(name: "FSRCNN(\(d),\(s),\(m)) x\(scale)", layers: layers, padding: padding,
+                           modelKind: published ? fsrcnnModelKind : nil)
     }
 
     /// FSRCNN-s: FSRCNN(32, 5, 1), the paper's real-time model.
     public static func fsrcnnSmall(scale: Int, padding: PaddingMode = .replicate) -> NetworkSpec {
         var spec = fsrcnn(d: 32, s: 5, m: 1, scale: scale, padding: padding)
         spec.name = "FSRCNN-s(32,5,1) x\(scale)"
+        spec.modelKind = fsrcnnSmallModelKind
         return spec
     }
 
@@ -52,6 +58,20 @@ extension NetworkSpec {
             .conv(kernel: 3, inChannels: 64, outChannels: 32, padding: 1), .tanh,
             .conv(kernel: 3, inChannels: 32, outChannels: scale * scale, padding: 1),
             .pixelShuffle(factor: scale),
-        ], padding: padding)
+        ], padding: padding, modelKind: espcnModelKind)
+    }
+
+    /// The model-file kinds of the three published networks (the registry's method names).
+    public static let fsrcnnModelKind = "fsrcnn", fsrcnnSmallModelKind = "fsrcnn-s", espcnModelKind = "espcn"
+    public static let publishedKinds = [fsrcnnModelKind, fsrcnnSmallModelKind, espcnModelKind]
+
+    /// The published network of model-file kind `kind` at `scale`; nil for another kind.
+    public static func published(kind: String, scale: Int, padding: PaddingMode = .replicate) -> NetworkSpec? {
+        switch kind {
+        case fsrcnnModelKind: return .fsrcnn(scale: scale, padding: padding)
+        case fsrcnnSmallModelKind: return .fsrcnnSmall(scale: scale, padding: padding)
+        case espcnModelKind: return .espcn(scale: scale, padding: padding)
+        default: return nil
+        }
     }
 }

@@ -83,9 +83,15 @@ public struct NetworkSpec: Sendable, Equatable, Codable {
     public var layers: [LayerSpec]
     /// What `.conv` layers read beyond the border.
     public var padding: PaddingMode
+    /// The model-file kind of the published network this spec is ("fsrcnn", "fsrcnn-s", "espcn":
+    /// the registry's names, whose files the registry loads); nil for any other spec, whose files
+    /// are of kind `SequentialModel.fileKind`.
+    public var modelKind: String?
 
-    public init(name: String, inputChannels: Int = 1, layers: [LayerSpec], padding: PaddingMode = .replicate) {
+    public init(name: String, inputChannels: Int = 1, layers: [LayerSpec], padding: PaddingMode = .replicate,
+                modelKind: String? = nil) {
         self.name = name; self.inputChannels = inputChannels; self.layers = layers; self.padding = padding
+        self.modelKind = modelKind
     }
 
     /// Output side over input side (the product of the deconvolution strides and shuffle factors),
@@ -98,6 +104,44 @@ public struct NetworkSpec: Sendable, Equatable, Codable {
             default: return scale
             }
         }
+    }
+
+    /// Whether `other` has the same layers but for the scale: deconvolution strides and crops,
+    /// shuffle factors and the name may differ, nothing else.
+    public func sameLayers(ignoringScale other: NetworkSpec) -> Bool {
+        func neutral(_ layer: LayerSpec) -> LayerSpec {
+            switch layer {
+            case let .deconv(k, c, o, _, _): return .deconv(kernel: k, inChannels: c, outChannels: o, stride: 1, padding: 0)
+            case .pixelShuffle: return .pixelShuffle(factor: 1)
+            default: return layer
+            }
+        }
+        return inputChannels == other.inputChannels && padding == other.padding && modelKind == other.modelKind
+            && layers.map(neutral) == other.layers.map(neutral)
+    }
+
+    /// How far an output pixel's inputs reach, in input (LR) pixels on each side: (k − 1)/2 per
+    /// convolution (in the units of its resolution, rounded up to LR pixels), and for a
+    /// transposed convolution the LR pixels whose k×k stamp covers it, ⌈max(p, k − 1 − p)/s⌉ + 1;
+    /// one LR pixel for a shuffle. An over-estimate by at most a pixel or two: what strips
+    /// must overlap by for their output to be the whole image's.
+    public var receptiveRadius: Int {
+        var radius = 0, factor = 1
+        for layer in layers {
+            switch layer {
+            case let .conv(k, _, _, _):
+                radius += ((k - 1) / 2 + factor - 1) / factor
+            case let .deconv(k, _, _, s, p):
+                radius += (max(p, k - 1 - p) + s - 1) / s + 1
+                factor *= s
+            case let .pixelShuffle(r):
+                radius += 1
+                factor *= r
+            case .prelu, .tanh, .relu:
+                break
+            }
+        }
+        return radius
     }
 
     /// Bounds on a layer's settings, far beyond any SR network's, so that sizes computed from a

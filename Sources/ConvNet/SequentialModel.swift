@@ -15,14 +15,15 @@ public enum SequentialModelError: Error, CustomStringConvertible {
 
 /// A trained `NetworkSpec` with its parameters: what the trainer writes and validation runs.
 ///
-/// File (safetensors): the spec as JSON in the `spec` metadata entry, `kind` "sequential", the
-/// `scale`, and one tensor per parameter under `spec.parameterTensors`' names in PyTorch's
-/// layouts, so that files move to and from PyTorch by name: convolution weights OIHW [O, C, k, k]
+/// File (safetensors): the spec as JSON in the `spec` metadata entry, `kind` the spec's
+/// `modelKind` ("fsrcnn", "fsrcnn-s", "espcn") or "sequential" for any other spec, the `scale`,
+/// and one tensor per parameter under `spec.parameterTensors`' names in PyTorch's layouts, so that files move to and from PyTorch by name: convolution weights OIHW [O, C, k, k]
 /// (nn.Conv2d), transposed-convolution weights [C, O, k, k] (nn.ConvTranspose2d), biases [O],
 /// PReLU slopes [C] (nn.PReLU(C)). In memory the layers' layouts (HWIO, [C, k, k, O]).
 ///
-/// As a `SuperResolver` it runs the whole LR image at once with every activation kept: enough for
-/// validation on Set5/Set14 and for tests; streaming tiled inference is still to come.
+/// As a `SuperResolver` it runs the whole LR image at once, forward only (two activation buffers);
+/// `contextRadius` lets `StripUpscale` cut large photos into strips that overlap by the
+/// network's receptive field, so memory stays bounded.
 public struct SequentialModel: SuperResolver {
     public static let fileKind = "sequential"
 
@@ -40,16 +41,22 @@ public struct SequentialModel: SuperResolver {
         self.metadata = metadata
     }
 
-    public var name: String { spec.name }
+    /// As tables name it: the method ("fsrcnn", "espcn"; tables add the scale), else the spec's name.
+    public var name: String { spec.modelKind ?? spec.name }
 
     /// The factor its layers upscale by, fixed by the spec.
     public var scale: Int { spec.scale }
+
+    /// The receptive field in HR pixels (`NetworkSpec.receptiveRadius` LR pixels): `StripUpscale`
+    /// reads ⌈radius/s⌉ + 3 LR rows around each strip, at least the LR pixels an output row reads.
+    public var contextRadius: Int? { spec.scale * spec.receptiveRadius }
 
     /// The HR Y for the LR Y on [0, 1].
     public func upscale(lowRes: Plane) -> Plane {
         let net: SequentialNetwork<Float>
         do {
-            net = try SequentialNetwork<Float>(spec: spec, batchCapacity: 1, inputHeight: lowRes.height, inputWidth: lowRes.width)
+            net = try SequentialNetwork<Float>(spec: spec, batchCapacity: 1, inputHeight: lowRes.height, inputWidth: lowRes.width,
+                                               forwardOnly: true)
         } catch {
             preconditionFailure("\(error)")
         }
@@ -79,6 +86,10 @@ public struct SequentialModel: SuperResolver {
             throw fail("its 'spec' metadata is not a network spec")
         }
         do { try spec.validate() } catch { throw fail("\(error)") }
+        let kind = spec.modelKind ?? Self.fileKind
+        if let stated = file.metadata["kind"], stated != kind {
+            throw fail("its kind is '\(stated)' but its spec is \(spec.name), a '\(kind)' network")
+        }
         let tensors = spec.parameterTensors
         let expected = Set(tensors.map(\.name)), present = Set(file.tensors.keys)
         let missing = expected.subtracting(present).sorted(), extra = present.subtracting(expected).sorted()
@@ -142,11 +153,38 @@ public struct SequentialModel: SuperResolver {
         var meta = metadata
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        meta["kind"] = Self.fileKind
+        meta["kind"] = spec.modelKind ?? Self.fileKind
         meta["spec"] = String(decoding: (try? encoder.encode(spec)) ?? Data(), as: UTF8.self)
         meta["scale"] = "\(spec.scale)"
         meta["format"] = "layers of 'spec' in order; weights OIHW (conv), [in, out, k, k] (deconv), cross-correlation; input LR Y in [0,1], output HR Y"
         return SafeTensorsFile(tensors: tensors, metadata: meta)
+    }
+
+    /// A file of one of the published networks (`kind`, e.g. "fsrcnn") for use at `scale`: its
+    /// spec must be that network's at that scale, layer for layer (either padding mode), besides
+    /// every check of `init(file:path:)`.
+    public init(file: SafeTensorsFile, path: String, kind: String, scale: Int) throws {
+        try self.init(file: file, path: path)
+        func fail(_ reason: String) -> SequentialModelError { .invalidModel(path: path, reason: reason) }
+        guard spec.modelKind == kind else {
+            throw fail("it is \(spec.name), of kind '\(spec.modelKind ?? Self.fileKind)', not a '\(kind)' network")
+        }
+        guard spec.scale == scale, metadata["scale"] == "\(scale)" else {
+            throw fail("it is \(spec.name), for x\(spec.scale) (metadata scale '\(metadata["scale"] ?? "none")'), not x\(scale)")
+        }
+        guard let published = NetworkSpec.published(kind: kind, scale: scale, padding: spec.padding) else {
+            throw fail("'\(kind)' is not a published network (\(NetworkSpec.publishedKinds.joined(separator: ", ")))")
+        }
+        guard spec.layers == published.layers, spec.inputChannels == published.inputChannels else {
+            throw fail("its spec \(spec.name) does not have the layers of \(published.name)")
+        }
+        modelPath = path
+    }
+
+    /// The tensor names of a published network's files (the same at every scale; none for
+    /// another kind).
+    public static func tensorNames(ofKind kind: String) -> Set<String> {
+        Set(NetworkSpec.published(kind: kind, scale: 3)?.parameterTensors.map(\.name) ?? [])
     }
 
     /// Writes the model atomically.

@@ -18,6 +18,11 @@ public enum DeconvolutionAlgorithm: String, Sendable, Codable, CaseIterable {
 /// convolution also keeps its padded input. Gradients mirror them. Parameters arrive as one array
 /// per tensor in `spec.parameterTensors` order and layout; `gradients` has the same shapes.
 /// Generic so that gradient checks run it in Double; the trainer runs it in Float.
+///
+/// `lossMargin`: `step` takes labels of the output's centre, `lossMargin` pixels in from every
+/// side, and the loss ignores the rest (FSRCNN's deconvolution lacks taps there in a sub-image).
+/// `forwardOnly` (inference): no gradient buffers, and the activations take turns in two buffers,
+/// so memory is that of the two widest layers, not of the whole network.
 public final class SequentialNetwork<T: BLASScalar> {
     public let spec: NetworkSpec
     public let batchCapacity: Int
@@ -27,6 +32,10 @@ public final class SequentialNetwork<T: BLASScalar> {
     /// When set, each forward adds every layer's wall-clock seconds to it (the bench's per-layer
     /// breakdown); nil in normal use.
     public var layerSeconds: [Double]?
+    public let lossMargin: Int
+    public let forwardOnly: Bool
+    /// `step`'s backward pass stops at this layer: the layers below it get no gradients (zero).
+    public var firstTrainedLayer = 0
     /// Gradients of the loss after `step` or `backward`, in the parameters' order and layout.
     public private(set) var gradients: [[T]]
 
@@ -42,12 +51,20 @@ public final class SequentialNetwork<T: BLASScalar> {
     private let padded: [UnsafeMutablePointer<T>?]
     private let dPadded: [UnsafeMutablePointer<T>?]
 
-    /// Throws `NetworkSpecError` when the spec is inconsistent or the input too small for it.
-    public init(spec: NetworkSpec, batchCapacity: Int, inputHeight: Int, inputWidth: Int) throws {
+    /// Throws `NetworkSpecError` when the spec is inconsistent or the input too small for it (or
+    /// for the loss margin).
+    public init(spec: NetworkSpec, batchCapacity: Int, inputHeight: Int, inputWidth: Int, lossMargin: Int = 0,
+                forwardOnly: Bool = false) throws {
         precondition(batchCapacity >= 1, "batch capacity must be at least 1")
         self.spec = spec
         self.batchCapacity = batchCapacity
+        self.lossMargin = lossMargin
+        self.forwardOnly = forwardOnly
         shapes = try spec.shapes(height: inputHeight, width: inputWidth)
+        guard lossMargin >= 0, 2 * lossMargin < min(shapes.last!.height, shapes.last!.width) else {
+            throw NetworkSpecError.invalidLayer(network: spec.name, layer: spec.layers.count, summary: spec.layers.last!.summary,
+                                                reason: "a loss margin of \(lossMargin) leaves nothing of its \(shapes.last!) output")
+        }
         let tensors = spec.parameterTensors
         tensorIndex = spec.firstTensorIndex
         var offsets: [Int] = []
@@ -60,27 +77,40 @@ public final class SequentialNetwork<T: BLASScalar> {
         gradientStorage.initialize(repeating: 0, count: max(1, total))
         gradients = tensors.map { [T](repeating: 0, count: $0.count) }
         let n = batchCapacity
-        activations = shapes.map { UnsafeMutablePointer<T>.allocate(capacity: n * $0.count) }
-        dActivations = shapes.map { UnsafeMutablePointer<T>.allocate(capacity: n * $0.count) }
-        var pads: [UnsafeMutablePointer<T>?] = [], dPads: [UnsafeMutablePointer<T>?] = []
+        var paddedCounts: [Int?] = []
         for (l, layer) in spec.layers.enumerated() {
             if case let .conv(_, c, _, p) = layer, p > 0 {
-                let count = n * (shapes[l].height + 2 * p) * (shapes[l].width + 2 * p) * c
-                pads.append(.allocate(capacity: count))
-                dPads.append(.allocate(capacity: count))
+                paddedCounts.append(n * (shapes[l].height + 2 * p) * (shapes[l].width + 2 * p) * c)
             } else {
-                pads.append(nil); dPads.append(nil)
+                paddedCounts.append(nil)
             }
         }
-        padded = pads
-        dPadded = dPads
+        if forwardOnly {
+            // Layer l reads buffer l % 2 and writes the other; padded inputs share one buffer.
+            let widest = n * shapes.map(\.count).max()!
+            let pair = [UnsafeMutablePointer<T>.allocate(capacity: widest), .allocate(capacity: widest)]
+            activations = shapes.indices.map { pair[$0 % 2] }
+            dActivations = []
+            let paddedBuffer = paddedCounts.compactMap { $0 }.max().map { UnsafeMutablePointer<T>.allocate(capacity: $0) }
+            padded = paddedCounts.map { $0 == nil ? nil : paddedBuffer }
+            dPadded = []
+            owned = pair + (paddedBuffer.map { [$0] } ?? [])
+        } else {
+            activations = shapes.map { UnsafeMutablePointer<T>.allocate(capacity: n * $0.count) }
+            dActivations = shapes.map { UnsafeMutablePointer<T>.allocate(capacity: n * $0.count) }
+            padded = paddedCounts.map { $0.map { UnsafeMutablePointer<T>.allocate(capacity: $0) } }
+            dPadded = paddedCounts.map { $0.map { UnsafeMutablePointer<T>.allocate(capacity: $0) } }
+            owned = activations + dActivations + padded.compactMap { $0 } + dPadded.compactMap { $0 }
+        }
     }
+
+    /// Every buffer allocated, once (activations alias each other when forward-only).
+    private let owned: [UnsafeMutablePointer<T>]
 
     deinit {
         parameterStorage.deallocate()
         gradientStorage.deallocate()
-        for b in activations + dActivations { b.deallocate() }
-        for b in padded + dPadded { b?.deallocate() }
+        for b in owned { b.deallocate() }
     }
 
     public var inputShape: ActivationShape { shapes[0] }
@@ -96,22 +126,50 @@ public final class SequentialNetwork<T: BLASScalar> {
     /// same batch; returns the gradient with respect to the input (each `inputShape`).
     @discardableResult
     public func backward(dOutput: UnsafePointer<T>, batch: Int) -> [T] {
+        precondition(!forwardOnly, "a forward-only network has no backward pass")
         dActivations.last!.update(from: dOutput, count: batch * outputShape.count)
         runBackward(batch, inputGradient: true)
         return Array(UnsafeBufferPointer(start: dActivations[0], count: batch * inputShape.count))
     }
 
+    /// The labels' shape: the output's, less `lossMargin` on every side.
+    public var labelShape: ActivationShape {
+        let o = outputShape
+        return ActivationShape(height: o.height - 2 * lossMargin, width: o.width - 2 * lossMargin, channels: o.channels)
+    }
+
     /// Forward and backward on one batch under Caffe's EuclideanLoss Σ(ŷ − y)²/(2·lossBatch)
-    /// (`lossBatch` defaults to `batch`; it is the whole batch's size when this is one shard);
-    /// returns the mean squared error of the output and leaves the gradients in `gradients`.
+    /// (`lossBatch` defaults to `batch`; it is the whole batch's size when this is one shard) on
+    /// the output's centre (`labelShape`); returns the mean squared error there and leaves the
+    /// gradients in `gradients`.
     @discardableResult
     public func step(parameters: [[T]], inputs: UnsafePointer<T>, labels: UnsafePointer<T>, batch: Int,
                      lossBatch: Int? = nil) -> Double {
+        precondition(!forwardOnly, "a forward-only network has no backward pass")
         runForward(parameters, inputs, batch)
-        let count = batch * outputShape.count
-        let mse = mseForward(prediction: activations.last!, target: labels, count: count)
-        squaredErrorBackward(dPrediction: dActivations.last!, prediction: activations.last!, target: labels,
-                             count: count, scale: 1 / T(lossBatch ?? batch))
+        let scale = 1 / T(lossBatch ?? batch)
+        let prediction = activations.last!, dPrediction = dActivations.last!
+        let mse: Double
+        if lossMargin == 0 {
+            let count = batch * outputShape.count
+            mse = mseForward(prediction: prediction, target: labels, count: count)
+            squaredErrorBackward(dPrediction: dPrediction, prediction: prediction, target: labels, count: count, scale: scale)
+        } else {
+            // Row by row over the centre; the margin gets no gradient.
+            let o = outputShape, l = labelShape, rowCount = l.width * l.channels
+            dPrediction.update(repeating: 0, count: batch * o.count)
+            var sum = 0.0
+            for n in 0..<batch {
+                for r in 0..<l.height {
+                    let offset = n * o.count + ((r + lossMargin) * o.width + lossMargin) * o.channels
+                    let target = labels + (n * l.height + r) * rowCount
+                    sum += mseForward(prediction: prediction + offset, target: target, count: rowCount) * Double(rowCount)
+                    squaredErrorBackward(dPrediction: dPrediction + offset, prediction: prediction + offset, target: target,
+                                         count: rowCount, scale: scale)
+                }
+            }
+            mse = sum / Double(batch * l.count)
+        }
         runBackward(batch, inputGradient: false)
         return mse
     }
@@ -178,8 +236,9 @@ public final class SequentialNetwork<T: BLASScalar> {
     /// computed only when asked for (training needs none).
     private func runBackward(_ batch: Int, inputGradient: Bool) {
         gradientStorage.update(repeating: 0, count: parameterCount)
-        for l in spec.layers.indices.reversed() {
-            backward(layer: spec.layers[l], index: l, batch: batch, needsInputGradient: l > 0 || inputGradient)
+        let first = inputGradient ? 0 : firstTrainedLayer
+        for l in spec.layers.indices.reversed() where l >= first {
+            backward(layer: spec.layers[l], index: l, batch: batch, needsInputGradient: l > first || inputGradient)
         }
         for t in gradients.indices {
             let start = gradientStorage + tensorOffsets[t]

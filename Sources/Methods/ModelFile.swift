@@ -41,6 +41,15 @@ public struct ModelKind: Sendable, Hashable, CustomStringConvertible {
     /// A+'s regressors, one per atom of the configuration they name (or sit beside).
     public static let aplusRegressors = ModelKind(name: AnchoredRegressorFile.fileKind, tensorNames: [AnchoredRegressorFile.tensorName],
                                                   scaleKeys: ["scale"])
+    public static let fsrcnn = sequential(NetworkSpec.fsrcnnModelKind)
+    public static let fsrcnnSmall = sequential(NetworkSpec.fsrcnnSmallModelKind)
+    public static let espcn = sequential(NetworkSpec.espcnModelKind)
+
+    /// A published network's files (`SequentialModel`): the spec is in the file and checked by
+    /// the method's builder; the tensors are the same at every scale.
+    static func sequential(_ name: String) -> ModelKind {
+        ModelKind(name: name, tensorNames: SequentialModel.tensorNames(ofKind: name), scaleKeys: ["scale"])
+    }
 
     /// Every kind a method of the registry reads, in the registry's order.
     public static var all: [ModelKind] {

@@ -12,6 +12,8 @@ import TensorFile
 public enum MethodName: String, CaseIterable, Sendable, Codable {
     case bicubic, nearest, sc, srcnn, scn
     case zeyde, gr, anr, neLLE = "ne-lle", aplus
+    /// The CNNs on the LR image (ConvNet's `NetworkSpec`s, trained by `srlab train`).
+    case fsrcnn, fsrcnnSmall = "fsrcnn-s", espcn
 
     /// What the registry knows of the method: the one table.
     public var entry: MethodEntry {
@@ -62,6 +64,18 @@ public enum MethodName: String, CaseIterable, Sendable, Codable {
                 let configuration = try AnchoredRegressorFile.configurationPath(forRegressors: file.path, metadata: file.contents.metadata, scale: scale)
                 return try ExampleBasedSR(aplusRegressors: file.contents, path: file.path,
                                           configuration: ZeydeConfiguration(contentsOf: configuration, scale: scale))
+            }
+        case .fsrcnn:
+            .withModel("FSRCNN(56,12,4) (Dong, Loy, Tang 2016), on the LR image", .fsrcnn) { file, scale, _ in
+                try SequentialModel(file: file.contents, path: file.path, kind: NetworkSpec.fsrcnnModelKind, scale: scale)
+            }
+        case .fsrcnnSmall:
+            .withModel("FSRCNN-s(32,5,1), FSRCNN's real-time model", .fsrcnnSmall) { file, scale, _ in
+                try SequentialModel(file: file.contents, path: file.path, kind: NetworkSpec.fsrcnnSmallModelKind, scale: scale)
+            }
+        case .espcn:
+            .withModel("ESPCN (Shi et al. 2016), sub-pixel convolution on the LR image", .espcn) { file, scale, _ in
+                try SequentialModel(file: file.contents, path: file.path, kind: NetworkSpec.espcnModelKind, scale: scale)
             }
         }
     }

@@ -4,8 +4,9 @@ import Imaging
 import LinearAlgebra
 import TensorFile
 
-/// The training loop of SRCNN's protocol for any `TrainableNetwork`: T91 33×33 sub-images
-/// (`SubImageSet`), loss on the centre the network's valid convolutions leave, seeded shuffling
+/// The training loop of SRCNN's protocol for any `TrainableNetwork`: T91 sub-images
+/// (`SubImageSet`: SRCNN's 33×33 bicubic ones, or LR ones with their HR sub-images, as the
+/// network's description asks), loss on the centre its description leaves, seeded shuffling
 /// each epoch, optional dihedral augmentation, per-tensor learning rates (the last layer's apart),
 /// validation PSNR each epoch, best model kept, checkpoints written atomically after every epoch,
 /// and resume that continues bit-identically (same seed and shard count → same bytes).
@@ -42,7 +43,8 @@ public final class NetworkTrainer<Network: TrainableNetwork> {
     /// A fresh run reading the training and validation folders named in `options`.
     public convenience init(network: Network, options: TrainingOptions) throws {
         try options.validate()
-        try self.init(network: network, options: options, trainingSet: try SubImageSet(options: options),
+        try self.init(network: network, options: options,
+                      trainingSet: try SubImageSet(options: options, input: network.networkDescription.input),
                       validation: try Self.loadValidation(options.validationFolder, scale: options.scale))
     }
 
@@ -54,6 +56,9 @@ public final class NetworkTrainer<Network: TrainableNetwork> {
         let description = network.networkDescription
         if let scale = description.scale, scale != options.scale {
             throw TrainingError.invalidOptions("the \(description.kind) network \(description.name) is for x\(scale), the run trains x\(options.scale)")
+        }
+        guard trainingSet.input == description.input else {
+            throw TrainingError.invalidOptions("\(description.kind) \(description.name) takes \(Self.describe(description.input)), the training set has \(Self.describe(trainingSet.input))")
         }
         guard trainingSet.patchSize > description.shrink else {
             throw TrainingError.invalidOptions("a \(trainingSet.patchSize)×\(trainingSet.patchSize) sub-image is too small for \(description.kind) \(description.name), whose valid convolutions take \(description.shrink) pixels off")
@@ -81,15 +86,23 @@ public final class NetworkTrainer<Network: TrainableNetwork> {
         usesLastLayerRate = description.parameters.map { description.lastLayerTensors.contains($0.name) }
         let slots = optimizer.stateCount
         optimizerState = parameters.map { [[Float]](repeating: [Float](repeating: 0, count: $0.count), count: slots) }
+        let onlyLastLayer = options.trainOnlyLastLayer
         backprop = ShardedBackprop(batchCapacity: options.batchSize, shards: options.shards) {
-            network.makeBackprop(batchCapacity: $0)
+            network.makeBackprop(batchCapacity: $0, trainsOnlyLastLayer: onlyLastLayer)
         }
-        guard backprop.shards[0].inputSize == trainingSet.patchSize,
+        guard backprop.shards[0].inputSize == trainingSet.inputSize,
               backprop.labelSize == trainingSet.patchSize - description.shrink else {
-            throw TrainingError.invalidOptions("the network takes \(backprop.shards[0].inputSize)² inputs to \(backprop.labelSize)² outputs, the training set has \(trainingSet.patchSize)² sub-images and the description a shrink of \(description.shrink)")
+            throw TrainingError.invalidOptions("the network takes \(backprop.shards[0].inputSize)² inputs to \(backprop.labelSize)² outputs, the training set has \(trainingSet.inputSize)² inputs with \(trainingSet.patchSize)² sub-images and the description a shrink of \(description.shrink)")
         }
         // Initialisation draws from its own generator (seeded by options.seed); training from this one.
         rng = Xoshiro256(seed: options.seed ^ 0x5EED_5EED_5EED_5EED)
+    }
+
+    static func describe(_ input: TrainingInput) -> String {
+        switch input {
+        case .bicubicUpscaled: return "bicubic-upscaled sub-images"
+        case let .lowResolution(size, stride): return "\(size)×\(size) LR sub-images at stride \(stride)"
+        }
     }
 
     /// The validation images in `folder` (none when nil), prepared under the SR protocol.
@@ -130,7 +143,7 @@ public final class NetworkTrainer<Network: TrainableNetwork> {
 
     /// One epoch: shuffle, then every full batch once (the remainder waits for a later shuffle).
     func trainEpoch(events: (TrainingEvent) -> Void) -> EpochRecord {
-        let batch = options.batchSize, label = backprop.labelSize, p = trainingSet.patchSize
+        let batch = options.batchSize, label = backprop.labelSize, p = trainingSet.inputSize
         var order = Array(0..<trainingSet.count)
         rng.shuffle(&order)
         var inputs = [Float](repeating: 0, count: batch * p * p)
@@ -177,7 +190,7 @@ public final class NetworkTrainer<Network: TrainableNetwork> {
     func applyOptimizer() {
         step += 1
         let gradients = backprop.gradients
-        for t in parameters.indices {
+        for t in parameters.indices where usesLastLayerRate[t] || !options.trainOnlyLastLayer {
             let factor = options.learningRateFactor(epoch: epoch + 1)
             let rate = Float((usesLastLayerRate[t] ? options.lastLayerLearningRate : options.learningRate) * factor)
             optimizer.update(parameters: &parameters[t], gradients: gradients[t], state: &optimizerState[t],
@@ -295,7 +308,7 @@ public final class NetworkTrainer<Network: TrainableNetwork> {
         }
         let set: SubImageSet
         if let trainingSet { set = trainingSet } else {
-            set = try SubImageSet(options: options)
+            set = try SubImageSet(options: options, input: net.networkDescription.input)
         }
         try self.init(network: net, options: options, trainingSet: set,
                       validation: try validation ?? Self.loadValidation(options.validationFolder, scale: options.scale),

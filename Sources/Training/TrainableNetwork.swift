@@ -39,8 +39,9 @@ public struct NetworkDescription: Sendable {
     public var name: String
     /// The scale factor the network is built for; nil when its tensors suit any (SRCNN before training).
     public var scale: Int?
-    /// Input side minus output side of its valid convolutions: a 33×33 sub-image gives a
-    /// (33 − shrink)² output, the centre the loss is taken on.
+    /// HR sub-image side minus the side of the centre the loss is taken on: under SRCNN's
+    /// protocol what its valid convolutions take off a 33×33 sub-image; for an LR-space network
+    /// the margin its loss leaves out on both sides.
     public var shrink: Int
     /// Parameter tensors in order (checkpoint keys `param.NAME` and `optimizer<slot>.NAME`).
     public var parameters: [ParameterTensor]
@@ -48,12 +49,16 @@ public struct NetworkDescription: Sendable {
     public var lastLayerTensors: Set<String>
     /// How the optimiser line in model files names the two learning-rate groups.
     public var learningRateGroups: (main: String, last: String)
+    /// What it takes for each sub-image: SRCNN's bicubic-upscaled Y, or the LR Y.
+    public var input: TrainingInput
 
     public init(kind: String, name: String, scale: Int?, shrink: Int, parameters: [ParameterTensor],
-                lastLayerTensors: Set<String>, learningRateGroups: (main: String, last: String)) {
+                lastLayerTensors: Set<String>, learningRateGroups: (main: String, last: String),
+                input: TrainingInput = .bicubicUpscaled) {
         self.kind = kind; self.name = name; self.scale = scale; self.shrink = shrink
         self.parameters = parameters; self.lastLayerTensors = lastLayerTensors
         self.learningRateGroups = learningRateGroups
+        self.input = input
     }
 
     /// The checkpoint's `kind` metadata; a resume refuses a checkpoint of another kind.
@@ -73,6 +78,10 @@ public protocol TrainableNetwork: Sendable {
     /// throws, naming the file, when it is another network.
     func parameters(fromModel path: String, scale: Int) throws -> [[Float]]
     func makeBackprop(batchCapacity: Int) -> Backprop
+    /// The same for a run that trains only the last layer (`TrainingOptions.trainOnlyLastLayer`):
+    /// it may skip the backward pass below that layer, whose gradients the trainer drops (the
+    /// default does not).
+    func makeBackprop(batchCapacity: Int, trainsOnlyLastLayer: Bool) -> Backprop
     /// The model the parameters make, run at `scale` as the evaluation protocol runs it. The
     /// trainer passes the run's scale; a network built for one factor (`networkDescription.scale`)
     /// has been checked to match it.
@@ -88,6 +97,12 @@ public protocol TrainableNetwork: Sendable {
     /// The network (not its parameters, which the trainer reads next) from one of its training
     /// checkpoints: from the settings beside the options and the metadata.
     init(checkpoint file: SafeTensorsFile, path: String) throws
+}
+
+extension TrainableNetwork {
+    public func makeBackprop(batchCapacity: Int, trainsOnlyLastLayer: Bool) -> Backprop {
+        makeBackprop(batchCapacity: batchCapacity)
+    }
 }
 
 /// What every network's `init(checkpoint:path:)` starts with: the file must be a training

@@ -36,6 +36,10 @@ public struct TrainingOptions: Codable, Sendable, Equatable {
     public var initialModel: String?
     /// How that model was trained (`provenance(ofModel:)`), read when the run starts.
     public var initialModelProvenance: String?
+    /// Train only the last layer's tensors (`NetworkDescription.lastLayerTensors`), the others
+    /// staying as they start: FSRCNN's transfer to another scale, which fine-tunes only the
+    /// deconvolution of a ×3 model.
+    public var trainOnlyLastLayer: Bool = false
     /// Threads for the shards and for the layers' own loops; results do not depend on it.
     public var threads: Int = 2
     /// Pieces each batch is cut into and run in parallel; the result depends on this, not on `threads`.
@@ -61,7 +65,7 @@ public struct TrainingOptions: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey, CaseIterable {
         case scale, trainingFolder, validationFolder, outputFolder, epochs, batchSize, optimizer, learningRate
         case lastLayerLearningRate, learningRateMilestones, momentum, seed, augment, downscales, initialModel
-        case initialModelProvenance, threads, shards, progressInterval
+        case initialModelProvenance, trainOnlyLastLayer, threads, shards, progressInterval
     }
 
     /// Keys the JSON lacks keep the values of `decoder.userInfo[defaultsKey]`; unknown keys (the
@@ -88,6 +92,7 @@ public struct TrainingOptions: Codable, Sendable, Equatable {
         try read(.downscales, into: &o.downscales)
         if let v = try c.decodeIfPresent(String.self, forKey: .initialModel) { o.initialModel = v }
         if let v = try c.decodeIfPresent(String.self, forKey: .initialModelProvenance) { o.initialModelProvenance = v }
+        try read(.trainOnlyLastLayer, into: &o.trainOnlyLastLayer)
         try read(.threads, into: &o.threads)
         try read(.shards, into: &o.shards)
         try read(.progressInterval, into: &o.progressInterval)
@@ -126,7 +131,7 @@ public struct TrainingOptions: Codable, Sendable, Equatable {
     public func provenance(trainingSet: SubImageSet, epochs: Int,
                            learningRateGroups: (main: String, last: String)) -> [String: String] {
         ["seed": "\(seed)", "epochs": "\(epochs)",
-         "training_set": trainingSetDescription(count: trainingSet.count),
+         "training_set": trainingSetDescription(trainingSet),
          "optimiser": optimizerDescription(groups: learningRateGroups),
          "augmentation": augment ? "random flips and 90-degree rotations" : "none"]
     }
@@ -134,6 +139,7 @@ public struct TrainingOptions: Codable, Sendable, Equatable {
     /// One line for model metadata: what trained it, naming the network's two learning-rate groups.
     public func optimizerDescription(groups: (main: String, last: String)) -> String {
         let rates = "lr \(learningRate) (\(groups.main)) / \(lastLayerLearningRate) (\(groups.last)), batch \(batchSize)\(milestoneText)"
+            + (trainOnlyLastLayer ? ", only the \(groups.last) trained" : "")
         switch optimizer {
         case .sgd: return "SGD momentum \(momentum), " + rates
         case .adam: return "Adam (0.9, 0.999, 1e-8), " + rates
@@ -141,9 +147,9 @@ public struct TrainingOptions: Codable, Sendable, Equatable {
     }
 
     /// How the training set was made, for model metadata.
-    public func trainingSetDescription(count: Int) -> String {
+    public func trainingSetDescription(_ set: SubImageSet) -> String {
         let scales = downscales.isEmpty ? "" : ", plus copies downscaled x\(downscales.map { "\($0)" }.joined(separator: ", x"))"
-        return "\((trainingFolder as NSString).lastPathComponent)\(scales) (\(count) sub-images 33x33 stride 14, Y, bicubic x\(scale) down-up)"
+        return "\((trainingFolder as NSString).lastPathComponent)\(scales) (\(set.count) \(set.geometry))"
     }
 
     /// What a fine-tuned run started from: the initial model's name and how that model was trained,

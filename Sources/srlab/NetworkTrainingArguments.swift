@@ -3,8 +3,8 @@ import Foundation
 import Imaging
 import Training
 
-/// The options `srlab train srcnn` and `srlab train scn` share — config, data, schedule,
-/// optimiser, seed, resume — declared once, so both networks read them the same way into
+/// The options `srlab train srcnn`, `scn`, `fsrcnn`, `fsrcnn-s` and `espcn` share — config, data, schedule,
+/// optimiser, seed, resume — declared once, so every network reads them the same way into
 /// `TrainingOptions`. A fresh run's options are the command's defaults, then its `--config`
 /// file's keys, then the options given here. Options whose defaults differ per network (batch,
 /// learning rates, threads) stay in each command.
@@ -24,7 +24,7 @@ struct NetworkTrainingArguments: ParsableArguments {
     @Flag(inversion: .prefixedNo, help: "Random flips and 90° rotations of the sub-images (default: no).") var augment: Bool?
     @Option(help: "Scale augmentation: comma-separated factors in (0, 1); each training image also gives sub-images of its bicubic-downscaled copies.")
     var downscales: String?
-    @Option(help: "Start from this model file's weights (same network and scale) instead of a random initialisation.")
+    @Option(help: "Start from this model file's weights (same network and scale; for FSRCNN also another scale's model) instead of a random initialisation.")
     var initModel: String?
     @Option(help: "Pieces each batch is cut into and run in parallel; results depend on it (default 2).") var shards: Int?
     @Option(help: "Resume from this checkpoint.safetensors, writing beside it; its stored options apply (except --epochs, --threads, --lr-milestones, and --data).") var resume: String?

@@ -13,11 +13,15 @@ import Training
 @Suite struct CommittedCheckpointTests {
     static let runsFolder = packageRoot.appendingPathComponent("experiments/runs")
 
-    static var checkpoints: [URL] {
+    /// The committed checkpoints of `kind`: SRCNN's here, the LR-space networks' below.
+    static func committed(kind: String) -> [URL] {
         ((try? FileManager.default.contentsOfDirectory(atPath: runsFolder.path)) ?? []).sorted()
             .map { runsFolder.appendingPathComponent($0).appendingPathComponent("checkpoint.safetensors") }
-            .filter { FileManager.default.fileExists(atPath: $0.path) }
+            .filter { (try? SafeTensorsFile(contentsOf: $0.path))?.metadata["kind"] == kind }
     }
+
+    static var checkpoints: [URL] { committed(kind: SRCNNTrainable.checkpointKind) }
+    static var lowResolutionCheckpoints: [URL] { committed(kind: SequentialTrainable.checkpointKind) }
 
     /// Enough synthetic sub-images for any committed batch size (128), at the run's scale.
     static func syntheticSet(scale: Int) -> SubImageSet {
@@ -79,5 +83,39 @@ import Training
         let (fromCheckpoint, networkFromCheckpoint) = try comparable(stored)
         #expect(fromConfig == fromCheckpoint)
         #expect(networkFromConfig == networkFromCheckpoint)
+    }
+
+    /// A committed LR-space run (FSRCNN, FSRCNN-s, ESPCN) resumes: its network from the
+    /// checkpoint's settings, its parameters and counters loaded; its config's options and
+    /// sub-image settings are the checkpoint's.
+    @Test(arguments: lowResolutionCheckpoints)
+    func aCommittedLowResolutionCheckpointResumes(_ checkpoint: URL) throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("committed-\(UUID())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let copy = folder.appendingPathComponent("checkpoint.safetensors")
+        try FileManager.default.copyItem(at: checkpoint, to: copy)
+        let file = try SafeTensorsFile(contentsOf: copy.path)
+        let network = try SequentialTrainable(checkpoint: file, path: copy.path)
+        let scale = network.spec.scale
+        let side = 40 * scale
+        let plane = Plane(width: side, height: side, values: (0..<(side * side)).map { 0.5 + 0.4 * sin(Double($0 % side) / 3) * cos(Double($0 / side) / 4) })
+        let set = SubImageSet(lumaPlanes: [plane, plane, plane], scale: scale, lowResolutionSize: network.inputSize, stride: network.stride)
+        let trainer = try NetworkTrainer<SequentialTrainable>(resumingFrom: copy.path, trainingSet: set, validation: [])
+        #expect(trainer.epoch == Int(file.metadata["epoch"] ?? "") && trainer.step == Int(file.metadata["step"] ?? ""))
+        #expect(trainer.network.spec.modelKind.map { checkpoint.deletingLastPathComponent().lastPathComponent.hasPrefix($0 + "_") } == true)
+        for (t, tensor) in network.networkDescription.parameters.enumerated() {
+            #expect(trainer.parameters[t] == (try file.floats("param.\(tensor.name)", shape: [tensor.count], path: copy.path)))
+        }
+        let config = try Data(contentsOf: checkpoint.deletingLastPathComponent().appendingPathComponent("config.json"))
+        func comparable(_ json: Data) throws -> TrainingOptions {
+            var o = try JSONDecoder().decode(TrainingOptions.self, from: json)
+            o.trainingFolder = ""; o.validationFolder = nil; o.outputFolder = ""; o.threads = 1
+            return o
+        }
+        #expect(try comparable(config) == comparable(Data((file.metadata["options"] ?? "").utf8)))
+        let keys = try #require(try JSONSerialization.jsonObject(with: config) as? [String: Any])
+        #expect((keys["lowResolutionPatchSize"] as? Int).map { $0 == network.inputSize } != false)
+        #expect((keys["lowResolutionStride"] as? Int).map { $0 == network.stride } != false)
     }
 }
