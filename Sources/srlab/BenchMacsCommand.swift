@@ -25,7 +25,8 @@ struct BenchMacsCommand: ParsableCommand {
                 .first { FileManager.default.fileExists(atPath: $0) }
             let configuration = try path.map { try ZeydeConfiguration(contentsOf: $0, scale: scale) }
             print(CostTable.markdown(CostTable.rows(scale: scale, configuration: configuration), scale: scale), terminator: "")
-            if let path { print("\nExample-based sizes from \(path).") }
+            // The file's name only: the notebooks print this, and the folder differs between machines.
+            if let path { print("\nExample-based sizes from \(URL(fileURLWithPath: path).lastPathComponent).") }
         }
     }
 }
