@@ -48,8 +48,10 @@ extension HostileInputTests {
             try fm.copyItem(atPath: x2, toPath: path("authors_x2.safetensors"))
             let overwrite = try run(["train", "zeyde", "--scale", "2", "-o", "authors_x2.safetensors"])
             #expect(overwrite.outcome == .cleanError && overwrite.stderr.contains("will not overwrite"), "\(overwrite)")
-            // Too few samples for A+ over a good dictionary: 60×45 at x2 gives far fewer than 2048.
-            let small = try run(["train", "aplus", "--scale", "2", "--dictionary", x2, "-o", "a.safetensors"])
+            // Too few samples for A+ over a good dictionary: 30×24 at x2 gives 88 per level, about 1000 in all.
+            try fm.createDirectory(atPath: path("data/Small"), withIntermediateDirectories: true)
+            try ImageIO.writePNG(photo(width: 30, height: 24, channels: 3), to: path("data/Small/a.png"))
+            let small = try run(["train", "aplus", "--scale", "2", "--dataset", "Small", "--dictionary", x2, "-o", "a.safetensors"])
             #expect(small.outcome == .cleanError && small.stderr.contains("needs at least 2048"), "\(small)")
         }
         #expect(!fm.fileExists(atPath: path("a.safetensors")))

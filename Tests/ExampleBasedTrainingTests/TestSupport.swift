@@ -51,20 +51,33 @@ func naiveSolve(_ a: [[Double]], _ b: [[Double]]) -> [[Double]] {
     return x
 }
 
-/// A+'s regressor of one atom computed naively in the release's dual form:
-/// Hi·(LoᵀLo + λI)⁻¹·Loᵀ over the `count` samples nearest to `atom` by direct Euclidean
-/// distances in Double (stable ascending order), from normalised columns.
-func naiveAplusRegressor(features: [Float], patches: [Float], d: Int, p: Int, atom: [Double], count: Int, lambda: Double) -> [[Double]] {
+/// The `count` samples nearest to `atom` by direct Euclidean distances in Double (stable order).
+func naiveNearest(features: [Float], d: Int, atom: [Double], count: Int) -> [Int] {
     let n = features.count / d
     let distances = (0..<n).map { j in
         (0..<d).reduce(0.0) { $0 + (Double(features[j * d + $1]) - atom[$1]) * (Double(features[j * d + $1]) - atom[$1]) }
     }
-    let chosen = (0..<n).sorted { distances[$0] < distances[$1] || (distances[$0] == distances[$1] && $0 < $1) }.prefix(count)
+    return Array((0..<n).sorted { distances[$0] < distances[$1] || (distances[$0] == distances[$1] && $0 < $1) }.prefix(count))
+}
+
+/// A+'s regressor of one atom computed naively (plain loops, Gauss–Jordan) over its nearest
+/// samples: in the release's dual form Hi·(LoᵀLo + λI)⁻¹·Loᵀ (an m × m solve), or in the primal
+/// form Hi·Loᵀ·(Lo·Loᵀ + λI)⁻¹ (d × d).
+func naiveAplusRegressor(features: [Float], patches: [Float], d: Int, p: Int, atom: [Double], count: Int, lambda: Double,
+                         dual: Bool) -> [[Double]] {
+    let chosen = naiveNearest(features: features, d: d, atom: atom, count: count)
     let lo = chosen.map { j in (0..<d).map { Double(features[j * d + $0]) } }   // m rows of d
     let hi = chosen.map { j in (0..<p).map { Double(patches[j * p + $0]) } }    // m rows of P
     let m = lo.count
-    var gram = (0..<m).map { a in (0..<m).map { b in (0..<d).reduce(0.0) { $0 + lo[a][$1] * lo[b][$1] } } }
-    for i in 0..<m { gram[i][i] += lambda }
-    let projection = naiveSolve(gram, lo)                                       // (LoᵀLo + λI)⁻¹·Loᵀ, m × d
-    return (0..<p).map { i in (0..<d).map { j in (0..<m).reduce(0.0) { $0 + hi[$1][i] * projection[$1][j] } } }
+    if dual {
+        var gram = (0..<m).map { a in (0..<m).map { b in (0..<d).reduce(0.0) { $0 + lo[a][$1] * lo[b][$1] } } }
+        for i in 0..<m { gram[i][i] += lambda }
+        let projection = naiveSolve(gram, lo)                                   // (LoᵀLo + λI)⁻¹·Loᵀ, m × d
+        return (0..<p).map { i in (0..<d).map { j in (0..<m).reduce(0.0) { $0 + hi[$1][i] * projection[$1][j] } } }
+    }
+    var gram = (0..<d).map { a in (0..<d).map { b in (0..<m).reduce(0.0) { $0 + lo[$1][a] * lo[$1][b] } } }
+    for i in 0..<d { gram[i][i] += lambda }
+    let cross = (0..<d).map { a in (0..<p).map { i in (0..<m).reduce(0.0) { $0 + lo[$1][a] * hi[$1][i] } } } // Lo·Hiᵀ, d × P
+    let solved = naiveSolve(gram, cross)                                        // (Lo·Loᵀ + λI)⁻¹·Lo·Hiᵀ, d × P
+    return (0..<p).map { i in (0..<d).map { j in solved[j][i] } }
 }
