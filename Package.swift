@@ -56,11 +56,15 @@ let package = Package(
         .target(name: "ExampleBased", dependencies: ["LinearAlgebra", "Imaging", "TensorFile"],
                 exclude: ["README.md"], swiftSettings: fastInDebugToo),
 
+        // Their training from T91: K-SVD dictionaries and A+ regressors, written in the same files.
+        .target(name: "ExampleBasedTraining", dependencies: ["ExampleBased", "LinearAlgebra", "Imaging", "TensorFile", "SeededRandom"],
+                swiftSettings: fastInDebugToo),
+
         // `upscale` on people's files: shipped models, batches, progress.
         .target(name: "Upscaling", dependencies: ["Imaging", "AtomicIO", "Methods"]),
 
         .executableTarget(name: "srlab", dependencies: [
-            "LinearAlgebra", "Imaging", "TensorFile", "AtomicIO", "Harness", "Training", "ConvNet", "SparseCoding", "Equivalence", "SCN", "Upscaling", "Methods", "ExampleBased",
+            "LinearAlgebra", "Imaging", "TensorFile", "AtomicIO", "Harness", "Training", "ConvNet", "SparseCoding", "Equivalence", "SCN", "Upscaling", "Methods", "ExampleBased", "ExampleBasedTraining",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: fast),
         // Holds an atomic write open until signalled: the subject of AtomicIOTests' interrupt test.
@@ -73,12 +77,13 @@ let package = Package(
         .testTarget(name: "CLITests", dependencies: ["Imaging", "SeededRandom", "TensorFile"]),
         .testTarget(name: "AtomicIOTests", dependencies: ["AtomicIO"]),
         .testTarget(name: "UpscalingTests", dependencies: ["Upscaling", "Imaging", "Methods"]),
-        .testTarget(name: "MethodsTests", dependencies: ["Methods", "Imaging", "TensorFile", "SparseCoding", "ConvNet", "SCN", "SeededRandom"]),
+        .testTarget(name: "MethodsTests", dependencies: ["Methods", "Imaging", "TensorFile", "SparseCoding", "ConvNet", "SCN", "ExampleBased", "SeededRandom"]),
         .testTarget(name: "NearestNeighbourTests", dependencies: ["NearestNeighbour", "Imaging", "SeededRandom"]),
         .testTarget(name: "HarnessTests", dependencies: ["Harness", "AtomicIO", "Imaging", "ConvNet", "Methods", "TensorFile"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Imaging", "TensorFile", "SeededRandom"]),
         .testTarget(name: "ConvNetTests", dependencies: ["SeededRandom", "Training", "ConvNet", "Imaging", "TensorFile", "LinearAlgebra"]),
         .testTarget(name: "ExampleBasedTests", dependencies: ["ExampleBased", "LinearAlgebra", "Imaging", "TensorFile", "SeededRandom"]),
+        .testTarget(name: "ExampleBasedTrainingTests", dependencies: ["ExampleBasedTraining", "ExampleBased", "Harness", "LinearAlgebra", "Imaging", "TensorFile", "SeededRandom"]),
         .testTarget(name: "SparseCodingTests", dependencies: ["SeededRandom", "SparseCoding", "LinearAlgebra", "Imaging", "TensorFile"]),
         // Fixtures shared by test targets (test-only, hence the underscore).
         .target(name: "_TestSupport", dependencies: ["SeededRandom", "SparseCoding", "LinearAlgebra", "Imaging"],

@@ -5,20 +5,29 @@ import LinearAlgebra
 /// (w = 3s) with top-left corners r, c ∈ {s, 2s, …, H−4s} (resp. W−4s), i.e. a border of s and a
 /// stride of s HR pixels. Patches are numbered column-major over the grid (r fastest), as the
 /// release orders them; results do not depend on the order.
+///
+/// `step` (in LR pixels) is the release's `window − overlap`: 1 at test time and for A+'s
+/// samples (overlap [2, 2]), 2 for the samples K-SVD learns the dictionary from (overlap [1, 1]).
 public struct PatchGrid: Sendable, Equatable {
     public let scale: Int
     public let width: Int
     public let height: Int
+    /// LR pixels between neighbouring patches.
+    public let step: Int
     /// Patch positions down and across.
     public let rowCount: Int
     public let columnCount: Int
 
-    public init(width: Int, height: Int, scale: Int) {
+    public init(width: Int, height: Int, scale: Int, step: Int = 1) {
+        precondition(step >= 1, "PatchGrid: step must be positive")
         self.scale = scale
         self.width = width
         self.height = height
-        rowCount = max(0, (height - 4 * scale) / scale)
-        columnCount = max(0, (width - 4 * scale) / scale)
+        self.step = step
+        // Corners s, s + step·s, … up to H − 4s (MATLAB's 1+border : skip : H−window+1−border).
+        func count(_ length: Int) -> Int { length < 5 * scale ? 0 : (length - 5 * scale) / (step * scale) + 1 }
+        rowCount = count(height)
+        columnCount = count(width)
     }
 
     public var count: Int { rowCount * columnCount }
@@ -26,7 +35,7 @@ public struct PatchGrid: Sendable, Equatable {
 
     /// Top-left (row, column) of patch `index`.
     @inlinable public func corner(_ index: Int) -> (row: Int, column: Int) {
-        (scale * (1 + index % rowCount), scale * (1 + index / rowCount))
+        (scale * (1 + step * (index % rowCount)), scale * (1 + step * (index / rowCount)))
     }
 }
 

@@ -76,7 +76,7 @@ public struct ZeydeConfiguration: Sendable {
     public init(file: SafeTensorsFile, path: String, scale: Int) throws {
         func fail(_ reason: String) -> ExampleBasedError { .invalidFile(path: path, reason: reason) }
         func wrapped<T>(_ body: () throws -> T) throws -> T {
-            do { return try body() } catch let error as SafeTensorsError { throw fail(error.description) }
+            do { return try body() } catch let error as SafeTensorsError { throw fail(error.reason(path: path)) }
         }
         let names = Set(file.tensors.keys)
         let missing = Self.matrixNames.filter { !names.contains($0) && !names.contains($0 + "_f64") }
@@ -114,6 +114,9 @@ public struct ZeydeConfiguration: Sendable {
         let atoms = low.columns
         guard atoms >= 1 else { throw fail("dict_lores has no atoms") }
         let high = try matrix("dict_hires", rows: patch, columns: atoms)
+        for (name, m) in [("V_pca", pca), ("dict_lores", low), ("dict_hires", high)] where !m.elements.allSatisfy(\.isFinite) {
+            throw fail("\(name) holds values that are not finite numbers")
+        }
         var filters: [[Double]] = []
         let expected = Self.recipeFilters(scale: scale)
         for (i, name) in Self.filterNames.enumerated() {
@@ -129,6 +132,16 @@ public struct ZeydeConfiguration: Sendable {
             for i in 0..<d { norm += low[i, k] * low[i, k] }
             guard abs(norm.squareRoot() - 1) <= 1e-4 else {
                 throw fail("dict_lores atom \(k) has norm \(norm.squareRoot()); the release's OMP and anchors assume unit-norm atoms")
+            }
+        }
+        for (name, m) in [("V_pca", pca), ("dict_lores", low), ("dict_hires", high)] {
+            // With both precisions stored, the single one must be the double one rounded: a file
+            // whose copies disagree is damaged, whichever copy a reader would take.
+            guard names.contains(name), names.contains(name + "_f64") else { continue }
+            let single = try wrapped { try file.tensor(name, shape: [m.rows, m.columns], path: path).values }
+            let rowMajor = (0..<m.rows).flatMap { i in (0..<m.columns).map { m[i, $0] } }
+            guard zip(single, rowMajor).allSatisfy({ abs($0 - $1) <= 1e-6 * max(1, abs($1)) }) else {
+                throw fail("\(name) and \(name)_f64 disagree (the single-precision copy is not the double one rounded)")
             }
         }
         self.init(scale: scale, pca: pca, lowDictionary: low, highDictionary: high, filters: filters, path: path)
@@ -194,8 +207,9 @@ public enum AnchoredRegressorFile {
         }
         let values: [Double]
         do { values = try file.tensor(tensorName, shape: [k, p, d], path: path).values } catch let error as SafeTensorsError {
-            throw fail(error.description)
+            throw fail(error.reason(path: path))
         }
+        guard values.allSatisfy(\.isFinite) else { throw fail("\(tensorName) holds values that are not finite numbers") }
         return (0..<k).map { atom in
             Matrix.fromRowMajor(rows: p, columns: d, Array(values[(atom * p * d)..<((atom + 1) * p * d)]))
         }
@@ -221,9 +235,15 @@ extension SafeTensorsFile {
     /// Reads `path`, a read failure reported as this family's file error naming the file.
     static func readChecked(_ path: String) throws -> SafeTensorsFile {
         do { return try SafeTensorsFile(contentsOf: path) } catch let error as SafeTensorsError {
-            // The file's own errors already start with its path; name it once.
-            let text = error.description
-            throw ExampleBasedError.invalidFile(path: path, reason: text.hasPrefix(path + ": ") ? String(text.dropFirst(path.count + 2)) : text)
+            throw ExampleBasedError.invalidFile(path: path, reason: error.reason(path: path))
         }
+    }
+}
+
+extension SafeTensorsError {
+    /// The message without the file's path in front (errors here name the file once).
+    func reason(path: String) -> String {
+        let text = description
+        return text.hasPrefix(path + ": ") ? String(text.dropFirst(path.count + 2)) : text
     }
 }

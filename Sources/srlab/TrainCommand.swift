@@ -3,7 +3,8 @@ import ArgumentParser
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
-        abstract: "Train a sparse-coding dictionary pair, an SRCNN, the sparse-coding network (SCN), FSRCNN, FSRCNN-s or ESPCN on T91 (checkpointed, resumable, seeded).",
+        abstract: "Train a sparse-coding dictionary pair, an SRCNN, the sparse-coding network (SCN), FSRCNN, FSRCNN-s, ESPCN, a Zeyde dictionary or A+'s regressors on T91 (seeded; the networks checkpointed and resumable).",
         subcommands: [TrainSCCommand.self, TrainSRCNNCommand.self, TrainSCNCommand.self,
-                      TrainFSRCNNCommand.self, TrainFSRCNNSmallCommand.self, TrainESPCNCommand.self])
+                      TrainFSRCNNCommand.self, TrainFSRCNNSmallCommand.self, TrainESPCNCommand.self,
+                      TrainZeydeCommand.self, TrainAplusCommand.self])
 }

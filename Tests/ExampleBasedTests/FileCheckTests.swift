@@ -92,6 +92,19 @@ struct FileCheckTests {
             f.tensors["dict_lores_f64"] = v
         }
         #expect(scaled?.contains("unit-norm") == true, "\(scaled ?? "")")
+        let notANumber = try variant { f in
+            var v = f.tensors["dict_hires_f64"]!
+            v.values[7] = .nan
+            f.tensors["dict_hires_f64"] = v
+        }
+        #expect(notANumber?.contains("'dict_hires_f64' contains NaN") == true, "\(notANumber ?? "")")
+        #expect(notANumber.map { $0.components(separatedBy: ".safetensors").count } == 2, "the file is named once: \(notANumber ?? "")")
+        let twins = try variant { f in
+            var v = f.tensors["V_pca"]!
+            v.values[3] += 0.01
+            f.tensors["V_pca"] = v
+        }
+        #expect(twins?.contains("V_pca and V_pca_f64 disagree") == true, "\(twins ?? "")")
         let missingFile = Self.message { _ = try ExampleBasedSR(method: .gr, configuration: URL(fileURLWithPath: "/nonexistent/conf.safetensors"), scale: 2) }
         #expect(missingFile?.contains("/nonexistent/conf.safetensors") == true)
         // Named once, not "path: path: …".

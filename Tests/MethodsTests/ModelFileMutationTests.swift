@@ -7,6 +7,7 @@ import SparseCoding
 import TensorFile
 @testable import SCN
 import Methods
+import ExampleBased
 
 /// Seeded mutants of the real model files (results/models/*.safetensors, and the reference
 /// folder's SRCNN and ScSR files when present), each loaded as every method's model through the
@@ -32,7 +33,7 @@ import Methods
         }
     }
 
-    enum Loader: String, CaseIterable { case srcnn, scsr, scn }
+    enum Loader: String, CaseIterable { case srcnn, scsr, scn, zeyde, aplus, fsrcnn, fsrcnnSmall, espcn }
 
     /// A loaded model reduced to what the comparison needs: its parameters and whether it is valid.
     struct Loaded: Equatable {
@@ -65,8 +66,31 @@ import Methods
                 let valid = n.configuration.scale == scale && n.parameters.map(\.count) == n.configuration.parameterCounts
                     && n.parameters.allSatisfy { $0.allSatisfy(\.isFinite) }
                 return Loaded(parameters: n.parameters.map { $0.map(Double.init) }, valid: valid)
+            case .zeyde:
+                let model = try ModelFile(contents: file, path: path, as: .zeydeConfiguration, scale: scale)
+                let c = try #require(try MethodName.zeyde.resolver(file: model) as? ExampleBasedSR).configuration
+                let matrices = [c.pca.elements, c.lowDictionary.elements, c.highDictionary.elements]
+                let valid = c.scale == scale && c.featureLength == 4 * c.patchLength && c.lowDictionary.rows == c.pcaDimension
+                    && c.highDictionary.columns == c.atoms && matrices.allSatisfy { $0.allSatisfy(\.isFinite) }
+                return Loaded(parameters: matrices, valid: valid)
+            case .aplus:
+                let model = try ModelFile(contents: file, path: path, as: .aplusRegressors, scale: scale)
+                let sr = try #require(try MethodName.aplus.resolver(file: model) as? ExampleBasedSR)
+                guard case .anchored(let a) = sr.mapping else { return Loaded(parameters: [], valid: false) }
+                let regressors = (0..<a.anchors.columns).flatMap { a.regressor($0).elements.map(Double.init) }
+                let valid = sr.scale == scale && a.patchLength == sr.configuration.patchLength && regressors.allSatisfy(\.isFinite)
+                return Loaded(parameters: [regressors], valid: valid)
+            case .fsrcnn, .fsrcnnSmall, .espcn:
+                let method: MethodName = loader == .fsrcnn ? .fsrcnn : loader == .fsrcnnSmall ? .fsrcnnSmall : .espcn
+                let kind = try #require(method.entry.model)
+                let model = try ModelFile(contents: file, path: path, as: kind, scale: scale)
+                let m = try #require(try method.resolver(file: model) as? SequentialModel)
+                let valid = m.scale == scale && m.parameters.map(\.count) == m.spec.parameterTensors.map(\.count)
+                    && m.parameters.allSatisfy { $0.allSatisfy(\.isFinite) }
+                return Loaded(parameters: m.parameters.map { $0.map(Double.init) }, valid: valid)
             }
-        } catch is SafeTensorsError, is ModelFileError, is SRCNNError, is DictionaryError, is SparseCodingNetworkError {
+        } catch is SafeTensorsError, is ModelFileError, is SRCNNError, is DictionaryError, is SparseCodingNetworkError,
+                is ExampleBasedError, is SequentialModelError {
             return nil
         } catch {
             Issue.record("\(path) via \(loader): error outside the library's types: \(error)")
