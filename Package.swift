@@ -82,7 +82,7 @@ let package = Package(
         .testTarget(name: "HarnessTests", dependencies: ["Harness", "AtomicIO", "Imaging", "ConvNet", "Methods", "TensorFile"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Imaging", "TensorFile", "SeededRandom"]),
         .testTarget(name: "ConvNetTests", dependencies: ["SeededRandom", "Training", "ConvNet", "Imaging", "TensorFile", "LinearAlgebra"]),
-        .testTarget(name: "ExampleBasedTests", dependencies: ["ExampleBased", "LinearAlgebra", "Imaging", "TensorFile", "SeededRandom"]),
+        .testTarget(name: "ExampleBasedTests", dependencies: ["ExampleBased", "Harness", "LinearAlgebra", "Imaging", "TensorFile", "SeededRandom"]),
         .testTarget(name: "ExampleBasedTrainingTests", dependencies: ["ExampleBasedTraining", "ExampleBased", "Harness", "LinearAlgebra", "Imaging", "TensorFile", "SeededRandom"]),
         .testTarget(name: "SparseCodingTests", dependencies: ["SeededRandom", "SparseCoding", "LinearAlgebra", "Imaging", "TensorFile"]),
         // Fixtures shared by test targets (test-only, hence the underscore).

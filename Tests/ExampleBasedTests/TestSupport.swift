@@ -1,4 +1,5 @@
 import Foundation
+import Harness
 import Imaging
 import LinearAlgebra
 import TensorFile
@@ -8,19 +9,12 @@ import TensorFile
 let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
     .deletingLastPathComponent().deletingLastPathComponent()
 
-/// A data folder from `variable`, else `../shared/<fallback>` beside the package root, else nil
-/// (tests that need it are then skipped).
-func sharedFolder(env variable: String, fallback: String) -> URL? {
-    if let value = ProcessInfo.processInfo.environment[variable], !value.isEmpty {
-        return URL(fileURLWithPath: value)
-    }
-    let candidate = packageRoot.deletingLastPathComponent().appendingPathComponent("shared/\(fallback)")
-    return FileManager.default.fileExists(atPath: candidate.path) ? candidate : nil
-}
-let dataRoot = sharedFolder(env: "SRLAB_DATA", fallback: "datasets")
+// The data roots as every test target finds them (`Harness.TestData`): nil when absent, and the
+// tests that need them are then skipped.
+let dataRoot = TestData.datasetRoot(packageRoot: packageRoot.path).map { URL(fileURLWithPath: $0) }
 /// The authors' converted data (`reference/aplus`), nil when absent.
-let aplusRoot: URL? = sharedFolder(env: "SRLAB_REFERENCE", fallback: "reference")
-    .map { $0.appendingPathComponent("aplus") }
+let aplusRoot: URL? = TestData.referenceRoot(packageRoot: packageRoot.path)
+    .map { URL(fileURLWithPath: $0).appendingPathComponent("aplus") }
     .flatMap { FileManager.default.fileExists(atPath: $0.path) ? $0 : nil }
 
 func configurationURL(scale: Int) -> URL { aplusRoot!.appendingPathComponent("zeyde_conf_x\(scale).safetensors") }

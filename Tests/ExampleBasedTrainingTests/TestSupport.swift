@@ -1,4 +1,5 @@
 import Foundation
+import Harness
 import Imaging
 import LinearAlgebra
 import SeededRandom
@@ -7,17 +8,12 @@ import SeededRandom
 let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
     .deletingLastPathComponent().deletingLastPathComponent()
 
-/// A data folder from `variable`, else `../shared/<fallback>` beside the package root, else nil.
-func sharedFolder(env variable: String, fallback: String) -> URL? {
-    if let value = ProcessInfo.processInfo.environment[variable], !value.isEmpty {
-        return URL(fileURLWithPath: value)
-    }
-    let candidate = packageRoot.deletingLastPathComponent().appendingPathComponent("shared/\(fallback)")
-    return FileManager.default.fileExists(atPath: candidate.path) ? candidate : nil
-}
-let dataRoot = sharedFolder(env: "SRLAB_DATA", fallback: "datasets")
-let aplusRoot: URL? = sharedFolder(env: "SRLAB_REFERENCE", fallback: "reference")
-    .map { $0.appendingPathComponent("aplus") }
+// The data roots as every test target finds them (`Harness.TestData`): nil when absent, and the
+// tests that need them are then skipped.
+let dataRoot = TestData.datasetRoot(packageRoot: packageRoot.path).map { URL(fileURLWithPath: $0) }
+/// The authors' converted data (`reference/aplus`), nil when absent.
+let aplusRoot: URL? = TestData.referenceRoot(packageRoot: packageRoot.path)
+    .map { URL(fileURLWithPath: $0).appendingPathComponent("aplus") }
     .flatMap { FileManager.default.fileExists(atPath: $0.path) ? $0 : nil }
 
 /// Y on [0, 1] of the first `count` T91 images in file-name order.
