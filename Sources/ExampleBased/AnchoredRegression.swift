@@ -52,6 +52,18 @@ public struct AnchoredRegressors: Sendable {
 
     /// The details given each column's anchor.
     public func details(for features: Matrix<Scalar>, anchors chosen: [Int]) -> Matrix<Scalar> {
+        var out = Matrix<Scalar>(rows: patchLength, columns: features.columns)
+        out.elements.withUnsafeMutableBufferPointer { details(for: features, anchors: chosen, into: $0.baseAddress!) }
+        return out
+    }
+
+    /// The details of each column written to `out` (P × n, column-major). The buffers between are
+    /// left uninitialised: every element is written before it is read.
+    public func details(for features: Matrix<Scalar>, into out: UnsafeMutablePointer<Scalar>) {
+        details(for: features, anchors: anchors(for: features), into: out)
+    }
+
+    func details(for features: Matrix<Scalar>, anchors chosen: [Int], into out: UnsafeMutablePointer<Scalar>) {
         let d = features.rows, n = features.columns, p = patchLength, k = anchors.columns
         precondition(chosen.count == n && d == pcaDimension)
         // Stable counting sort of the patches by anchor.
@@ -64,35 +76,24 @@ public struct AnchoredRegressors: Sendable {
             order[next[a]] = column
             next[a] += 1
         }
-        var gathered = [Scalar](repeating: 0, count: d * n)
-        var produced = [Scalar](repeating: 0, count: p * n)
+        let gathered = UnsafeMutablePointer<Scalar>.allocate(capacity: d * n)
+        let produced = UnsafeMutablePointer<Scalar>.allocate(capacity: p * n)
+        defer { gathered.deallocate(); produced.deallocate() }
         features.elements.withUnsafeBufferPointer { f in
-            gathered.withUnsafeMutableBufferPointer { g in
-                for (slot, column) in order.enumerated() {
-                    (g.baseAddress! + slot * d).update(from: f.baseAddress! + column * d, count: d)
-                }
+            for (slot, column) in order.enumerated() {
+                (gathered + slot * d).update(from: f.baseAddress! + column * d, count: d)
             }
         }
         regressorStorage.withUnsafeBufferPointer { r in
-            gathered.withUnsafeBufferPointer { g in
-                produced.withUnsafeMutableBufferPointer { y in
-                    for a in 0..<k where start[a + 1] > start[a] {
-                        let first = start[a], members = start[a + 1] - start[a]
-                        Scalar.gemm(false, false, p, members, d, 1, r.baseAddress! + a * p * d, p,
-                                    g.baseAddress! + first * d, d, 0, y.baseAddress! + first * p, p)
-                    }
-                }
+            for a in 0..<k where start[a + 1] > start[a] {
+                let first = start[a], members = start[a + 1] - start[a]
+                Scalar.gemm(false, false, p, members, d, 1, r.baseAddress! + a * p * d, p,
+                            gathered + first * d, d, 0, produced + first * p, p)
             }
         }
-        var out = Matrix<Scalar>(rows: p, columns: n)
-        produced.withUnsafeBufferPointer { y in
-            out.elements.withUnsafeMutableBufferPointer { o in
-                for (slot, column) in order.enumerated() {
-                    (o.baseAddress! + column * p).update(from: y.baseAddress! + slot * p, count: p)
-                }
-            }
+        for (slot, column) in order.enumerated() {
+            (out + column * p).update(from: produced + slot * p, count: p)
         }
-        return out
     }
 
     /// The anchors one patch at a time with plain loops summed in Double (the twin of `anchors(for:)`).

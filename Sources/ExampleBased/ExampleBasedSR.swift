@@ -121,7 +121,8 @@ public struct ExampleBasedSR: Sendable {
     /// The patches are split into one block per core, or more of `maximumBlock` (OpenBLAS on one
     /// thread each, so the result does not depend on the scheduling): large blocks give ANR and A+
     /// large anchor groups, i.e. few, large GEMMs. Within a block the raw features are made `featureBlock` patches at a
-    /// time (F values each) and projected at once. The overlap-add then runs in patch order.
+    /// time (F values each) and projected at once. The filtering and the overlap-add are split
+    /// among the cores too, each pixel's sums kept in the serial order.
     // Debug builds compile file by file, so generic code is specialised across files only where
     // asked (measured: unspecialised, the Float path ran 10 times slower). Not `exported: true`:
     // release (whole-module) builds then left the specialisations undefined at link time.
@@ -134,13 +135,14 @@ public struct ExampleBasedSR: Sendable {
         typealias T = Model.Scalar
         let grid = PatchGrid(width: midRes.width, height: midRes.height, scale: scale)
         guard grid.count > 0 else { return midRes }
-        let images = ZeydeFeatures.columnMajor(ZeydeFeatures.filtered(midRes, filters: configuration.filters), as: T.self)
+        let images = ZeydeFeatures.filteredColumnMajor(midRes, filters: configuration.filters, as: T.self)
         let p = configuration.patchLength, f = configuration.featureLength, d = configuration.pcaDimension
         let workers = ProcessInfo.processInfo.activeProcessorCount
         let featureBlock = self.featureBlock, maximumBlock = self.maximumBlock
         let block = min(maximumBlock, max(featureBlock, (grid.count + workers - 1) / workers))
         let blocks = (grid.count + block - 1) / block
-        var details = [T](repeating: 0, count: p * grid.count)
+        // Every patch's detail is written by its block before the overlap-add reads it.
+        var details = [T](unsafeUninitializedCapacity: p * grid.count) { _, initialized in initialized = p * grid.count }
         let counter = WorkCounter(total: grid.count, hook: progress)
         images.withUnsafeBufferPointer { filtered in
             details.withUnsafeMutableBufferPointer { out in
@@ -162,17 +164,14 @@ public struct ExampleBasedSR: Sendable {
                                 }
                             }
                         }
-                        let result = model.details(for: features)
-                        result.elements.withUnsafeBufferPointer {
-                            (base + first * p).update(from: $0.baseAddress!, count: p * count)
-                        }
+                        model.details(for: features, into: base + first * p)
                         counter?.add(count)
                     }
                 }
             }
         }
         var sum = OverlapAdd(grid: grid)
-        details.withUnsafeBufferPointer { sum.add(details: $0.baseAddress!, first: 0, count: grid.count) }
+        details.withUnsafeBufferPointer { sum.addAll(details: $0.baseAddress!, parts: workers) }
         return sum.result(midRes: midRes)
     }
 }
@@ -204,6 +203,15 @@ public enum DetailMapping: Sendable {
 public protocol DetailModel: Sendable {
     associatedtype Scalar: BLASScalar
     func details(for features: Matrix<Scalar>) -> Matrix<Scalar>
+    /// The same details written to `out` (P × n), for models that can skip the copy.
+    func details(for features: Matrix<Scalar>, into out: UnsafeMutablePointer<Scalar>)
+}
+
+extension DetailModel {
+    public func details(for features: Matrix<Scalar>, into out: UnsafeMutablePointer<Scalar>) {
+        let result = details(for: features)
+        result.elements.withUnsafeBufferPointer { out.update(from: $0.baseAddress!, count: $0.count) }
+    }
 }
 
 /// Zeyde: γ = OMP(Dl, f, 3 atoms), detail = Dh·γ.

@@ -1,3 +1,4 @@
+import Dispatch
 import Imaging
 import LinearAlgebra
 
@@ -98,6 +99,59 @@ public enum ZeydeFeatures {
         return out
     }
 
+    /// `columnMajor(filtered(midRes, filters:))` without the row-major planes between, one filter
+    /// per core: the same sums in the same tap order (so equal bit for bit), but every loop runs
+    /// along contiguous memory, where `conv2Same` walks a column filter down strided pixels.
+    public static func filteredColumnMajor<T: BLASScalar>(_ midRes: Plane, filters: [[Double]], as: T.Type) -> [T] {
+        let (h, w) = (midRes.height, midRes.width)
+        var image = [Double](repeating: 0, count: h * w) // B column-major
+        midRes.values.withUnsafeBufferPointer { x in
+            for r in 0..<h { for c in 0..<w { image[r + h * c] = x[r * w + c] } }
+        }
+        let plane = h * w
+        return [T](unsafeUninitializedCapacity: filters.count * plane) { out, initialized in
+            nonisolated(unsafe) let output = out.baseAddress!
+            image.withUnsafeBufferPointer { b in
+                nonisolated(unsafe) let source = b.baseAddress!
+                DispatchQueue.concurrentPerform(iterations: filters.count) { f in
+                    filterColumnMajor(source, height: h, width: w, kernel: filters[f], alongRows: f % 2 == 0,
+                                      into: output + f * plane)
+                }
+            }
+            initialized = filters.count * plane
+        }
+    }
+
+    /// `conv2Same` on a column-major image into a column-major plane: per pixel, a sum from 0 over
+    /// the taps in kernel order that fall inside the image, as `conv2Same` forms it.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    static func filterColumnMajor<T: BLASScalar>(_ x: UnsafePointer<Double>, height h: Int, width w: Int,
+                                                 kernel: [Double], alongRows: Bool, into y: UnsafeMutablePointer<T>) {
+        let half = kernel.count / 2
+        let taps = kernel.indices.filter { kernel[$0] != 0 }.map { (offset: half - $0, weight: kernel[$0]) }
+        let sum = UnsafeMutablePointer<Double>.allocate(capacity: h)
+        defer { sum.deallocate() }
+        for c in 0..<w {
+            sum.initialize(repeating: 0, count: h)
+            for t in taps {
+                if alongRows {
+                    // Row kernel: whole neighbouring columns, or none past the left/right edge.
+                    let from = c + t.offset
+                    guard from >= 0 && from < w else { continue }
+                    let column = x + h * from
+                    for r in 0..<h { sum[r] += t.weight * column[r] }
+                } else {
+                    // Column kernel: the rows of this column whose neighbour lies inside.
+                    let column = x + h * c + t.offset
+                    for r in max(0, -t.offset)..<min(h, h - t.offset) { sum[r] += t.weight * column[r] }
+                }
+            }
+            let out = y + h * c
+            for r in 0..<h { out[r] = T(sum[r]) }
+        }
+    }
+
     /// Raw features of patches `first..<first + count` of `grid`, as the columns of an F × count
     /// column-major buffer, from `columnMajor` filtered images.
     @_specialize(where T == Float)
@@ -165,6 +219,40 @@ public struct OverlapAdd {
                             let at = (r + dr) * width + c + dc
                             s[at] += Double(detail[dr + w * dc])
                             k[at] += 1
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// `add` of every patch of the grid, the image's columns split among `parts` workers. A pixel
+    /// still receives its patches in patch order, so the sums are `add`'s to the bit.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    public mutating func addAll<T: BLASScalar>(details: UnsafePointer<T>, parts: Int = 2) {
+        let grid = self.grid, w = grid.patchSide, width = grid.width, rows = grid.rowCount
+        let bounds = (0...parts).map { $0 * width / parts }
+        nonisolated(unsafe) let details = details
+        sum.withUnsafeMutableBufferPointer { s in
+            count.withUnsafeMutableBufferPointer { k in
+                nonisolated(unsafe) let s = s.baseAddress!, k = k.baseAddress!
+                DispatchQueue.concurrentPerform(iterations: parts) { part in
+                    for gridColumn in 0..<grid.columnCount {
+                        let c = grid.corner(rows * gridColumn).column
+                        let from = max(0, bounds[part] - c), to = min(w, bounds[part + 1] - c)
+                        guard from < to else { continue }
+                        let columns = from..<to
+                        for p in (rows * gridColumn)..<(rows * (gridColumn + 1)) {
+                            let r = grid.corner(p).row
+                            let detail = details + p * w * w
+                            for dc in columns {
+                                for dr in 0..<w {
+                                    let at = (r + dr) * width + c + dc
+                                    s[at] += Double(detail[dr + w * dc])
+                                    k[at] += 1
+                                }
+                            }
                         }
                     }
                 }

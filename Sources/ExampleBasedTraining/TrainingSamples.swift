@@ -27,7 +27,7 @@ public enum TrainingSamples {
         var features = Matrix<Double>(rows: f, columns: grid.count)
         var patches = Matrix<Double>(rows: p, columns: grid.count)
         guard grid.count > 0 else { return Pairs(features: features, patches: patches) }
-        let images = ZeydeFeatures.columnMajor(ZeydeFeatures.filtered(mid, filters: filters), as: Double.self)
+        let images = ZeydeFeatures.filteredColumnMajor(mid, filters: filters, as: Double.self)
         images.withUnsafeBufferPointer { i in
             features.elements.withUnsafeMutableBufferPointer {
                 ZeydeFeatures.raw(i.baseAddress!, grid: grid, first: 0, count: grid.count, into: $0.baseAddress!)

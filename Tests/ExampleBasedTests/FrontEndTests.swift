@@ -62,6 +62,35 @@ import SeededRandom
         #expect(abs(out[9, 7] - (mid[9, 7] + 3)) < 1e-15)   // patch 1 only
         #expect(out[0, 0] == mid[0, 0] && out[11, 9] == mid[11, 9] && out[10, 5] == mid[10, 5])
     }
+
+    /// The fused, parallel filtering is the reference `conv2Same` path to the bit, in both
+    /// precisions, on sizes that leave partial borders.
+    @Test(arguments: [2, 3, 4])
+    func filteredColumnMajorIsConv2SameBitForBit(scale s: Int) {
+        let image = Self.randomPlane(width: 29, height: 17 + s, seed: 40 + UInt64(s))
+        let filters = ZeydeConfiguration.recipeFilters(scale: s)
+        let reference = ZeydeFeatures.filtered(image, filters: filters)
+        #expect(ZeydeFeatures.filteredColumnMajor(image, filters: filters, as: Double.self)
+                == ZeydeFeatures.columnMajor(reference, as: Double.self))
+        #expect(ZeydeFeatures.filteredColumnMajor(image, filters: filters, as: Float.self)
+                == ZeydeFeatures.columnMajor(reference, as: Float.self))
+    }
+
+    /// The column-split overlap-add gives the serial one's sums exactly, however it is split
+    /// (boundaries inside patches, more parts than patch columns).
+    @Test(arguments: [1, 2, 3, 7])
+    func overlapAddSplitByColumnsIsTheSerialOne(parts: Int) {
+        let grid = PatchGrid(width: 31, height: 22, scale: 3)
+        let mid = Self.randomPlane(width: 31, height: 22, seed: 11)
+        var rng = Xoshiro256(seed: 12)
+        let details = (0..<(grid.count * grid.patchSide * grid.patchSide)).map { _ in Float(rng.nextUniform() - 0.5) }
+        var serial = OverlapAdd(grid: grid), split = OverlapAdd(grid: grid)
+        details.withUnsafeBufferPointer {
+            serial.add(details: $0.baseAddress!, first: 0, count: grid.count)
+            split.addAll(details: $0.baseAddress!, parts: parts)
+        }
+        #expect(split.result(midRes: mid).values == serial.result(midRes: mid).values)
+    }
 }
 
 /// The front end against the reference's values for Set5 bird at each scale
