@@ -21,13 +21,22 @@ public enum SpeedTable {
         public var command: String
     }
 
+    /// Parts of the table, so that one question (say A+ against SRCNN) can be measured alone, with
+    /// only the peers that answer it.
+    public enum Section: String, CaseIterable, Sendable, Codable {
+        case blas, sparse, srcnn, set5, set14, lrSpace = "lr-space"
+    }
+
     public struct Settings: Sendable {
         public var dataRoot: String?
         public var peersPython: String?
         public var peersFolder: String
         public var patches: Int
-        public init(dataRoot: String?, peersPython: String?, peersFolder: String, patches: Int) {
+        public var sections: Set<Section>
+        public init(dataRoot: String?, peersPython: String?, peersFolder: String, patches: Int,
+                    sections: Set<Section> = Set(Section.allCases)) {
             self.dataRoot = dataRoot; self.peersPython = peersPython; self.peersFolder = peersFolder; self.patches = patches
+            self.sections = sections
         }
     }
 
@@ -39,21 +48,24 @@ public enum SpeedTable {
             rows.append(Row(group: group, name: name, value: value, unit: unit, peer: nil, peerValue: nil, ratio: nil))
             note(String(format: "%@: %@ %.1f %@", group, name, value, unit))
         }
-        add("BLAS", "sgemm 2048³", BLASRuntime.measureSgemm(), "GFLOP/s")
+        let sections = settings.sections
+        if sections.contains(.blas) { add("BLAS", "sgemm 2048³", BLASRuntime.measureSgemm(), "GFLOP/s") }
 
         // Sparse coding solvers on the peers' problem shape.
-        let problem = SparseCodingBenchmark.syntheticProblem(atoms: 1024, dimension: 100, count: patches, seed: 0)
-        let fast = SparseCodingBenchmark.run(LassoHomotopy(), on: problem)
-        add("sparse coding", "SRLab \(fast.solver), 1024 atoms", fast.patchesPerSecond, "patches/s")
-        let small = SparseCodingBenchmark.syntheticProblem(atoms: 1024, dimension: 100, count: min(patches, 2_000), seed: 0)
-        let exact = SparseCodingBenchmark.run(FeatureSign(), on: small, repeats: 1)
-        let fastSmall = SparseCodingBenchmark.run(LassoHomotopy(), on: small, repeats: 1)
-        add("sparse coding", "SRLab \(exact.solver), 1024 atoms", exact.patchesPerSecond, "patches/s")
-        add("sparse coding", "objective gap \(fastSmall.solver) vs \(exact.solver) (relative)",
-            (fastSmall.objective - exact.objective) / exact.objective, "")
+        if sections.contains(.sparse) {
+            let problem = SparseCodingBenchmark.syntheticProblem(atoms: 1024, dimension: 100, count: patches, seed: 0)
+            let fast = SparseCodingBenchmark.run(LassoHomotopy(), on: problem)
+            add("sparse coding", "SRLab \(fast.solver), 1024 atoms", fast.patchesPerSecond, "patches/s")
+            let small = SparseCodingBenchmark.syntheticProblem(atoms: 1024, dimension: 100, count: min(patches, 2_000), seed: 0)
+            let exact = SparseCodingBenchmark.run(FeatureSign(), on: small, repeats: 1)
+            let fastSmall = SparseCodingBenchmark.run(LassoHomotopy(), on: small, repeats: 1)
+            add("sparse coding", "SRLab \(exact.solver), 1024 atoms", exact.patchesPerSecond, "patches/s")
+            add("sparse coding", "objective gap \(fastSmall.solver) vs \(exact.solver) (relative)",
+                (fastSmall.objective - exact.objective) / exact.objective, "")
+        }
 
         // SRCNN inference and training.
-        for (arch, label) in [(SRCNNArchitecture.srcnn915, "9-1-5"), (.srcnn955, "9-5-5")] {
+        for (arch, label) in [(SRCNNArchitecture.srcnn915, "9-1-5"), (.srcnn955, "9-5-5")] where sections.contains(.srcnn) {
             add("SRCNN inference", "SRLab SRCNN \(label) 256x256", SRCNNBenchmark.inferenceMilliseconds(architecture: arch, size: 256), "ms/image")
             add("SRCNN inference", "SRLab SRCNN \(label) 512x512", SRCNNBenchmark.inferenceMilliseconds(architecture: arch, size: 512, repeats: 7), "ms/image")
             add("SRCNN training", "SRLab SRCNN \(label) train bs=128 sgd-momentum", SRCNNBenchmark.trainingSamplesPerSecond(architecture: arch, batch: 128, steps: 15, optimizer: SGDMomentum()), "samples/s")
@@ -61,7 +73,7 @@ public enum SpeedTable {
         }
 
         // Whole methods on Set5, when the data and models are there.
-        if let urls = try? DataRoot(option: data).dataset("Set5"), let images = try? Evaluation.load(urls) {
+        if sections.contains(.set5), let urls = try? DataRoot(option: data).dataset("Set5"), let images = try? Evaluation.load(urls) {
             let pixels = images.map { Double($0.image.width * $0.image.height) }.reduce(0, +) / Double(images.count)
             for s in [2, 3, 4] {
                 var methods: [(String, SuperResolver)] = [("bicubic", BicubicResolver(scale: s))]
@@ -75,19 +87,19 @@ public enum SpeedTable {
             }
         }
 
-        for row in try methodsOnSet14(dataRoot: data) { add(row.group, row.name, row.value, row.unit) }
-        for row in try lrSpaceNetworks() { add(row.group, row.name, row.value, row.unit) }
+        if sections.contains(.set14) { for row in try methodsOnSet14(dataRoot: data) { add(row.group, row.name, row.value, row.unit) } }
+        if sections.contains(.lrSpace) { for row in try lrSpaceNetworks() { add(row.group, row.name, row.value, row.unit) } }
 
         // Peers in the same invocation.
         if let py = settings.peersPython {
             note("running peers with \(py) (this takes several minutes)")
-            let peerSets: [(String, [String], (String) -> [PeerBenchmarks.Figure])] = [
-                ("bench_sparse.py", [String(patches), "encode"], PeerBenchmarks.parseSparse),
-                ("bench_srcnn_infer.py", ["2", "15"], PeerBenchmarks.parseInference),
-                ("bench_srcnn_train.py", ["2", "20"], PeerBenchmarks.parseTraining),
-                ("bench_fast_sr.py", ["2", "15"], PeerBenchmarks.parseFastSR),
+            let peerSets: [(Section, String, [String], (String) -> [PeerBenchmarks.Figure])] = [
+                (.sparse, "bench_sparse.py", [String(patches), "encode"], PeerBenchmarks.parseSparse),
+                (.srcnn, "bench_srcnn_infer.py", ["2", "15"], PeerBenchmarks.parseInference),
+                (.srcnn, "bench_srcnn_train.py", ["2", "20"], PeerBenchmarks.parseTraining),
+                (.lrSpace, "bench_fast_sr.py", ["2", "15"], PeerBenchmarks.parseFastSR),
             ]
-            for (script, args, parse) in peerSets {
+            for (section, script, args, parse) in peerSets where sections.contains(section) {
                 guard let text = PeerBenchmarks.run(python: py, peersFolder: settings.peersFolder, script: script, arguments: args) else {
                     note("peer \(script) failed; skipped"); continue
                 }

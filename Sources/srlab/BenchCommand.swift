@@ -29,16 +29,38 @@ struct BenchTableCommand: ParsableCommand {
     @Option(help: "Folder of the peers' scripts.") var peers = "../shared/peers"
     @Option(help: "Output folder.") var output = "results/bench"
     @Option(help: "Patches for the solver benchmark.") var patches = 20_000
+    @Option(help: ArgumentHelp("Comma-separated parts of the table to measure (default all): \(SpeedTable.Section.allCases.map(\.rawValue).joined(separator: ", ")). A partial table is written as bench-<parts>.md/.json beside the full one, never over it.",
+                               valueName: "parts"))
+    var sections: String?
+
+    func validate() throws { _ = try sections.map(Self.parseSections) }
 
     func run() throws {
         try reportingErrors {
+            let chosen = try sections.map(Self.parseSections) ?? SpeedTable.Section.allCases
             try ensureWritableFolder(try OutputPath.checkFolder(output, option: "--output"))
-            let settings = SpeedTable.Settings(dataRoot: data, peersPython: peersPython, peersFolder: peers, patches: patches)
+            let settings = SpeedTable.Settings(dataRoot: data, peersPython: peersPython, peersFolder: peers, patches: patches,
+                                               sections: Set(chosen))
             let report = try SpeedTable.measure(settings, command: CommandLine.arguments.joined(separator: " "), note: note)
-            try Evaluation.writeJSON(report, to: output + "/bench.json")
+            let stem = chosen.count == SpeedTable.Section.allCases.count ? "bench" : "bench-" + chosen.map(\.rawValue).joined(separator: "+")
+            try Evaluation.writeJSON(report, to: output + "/\(stem).json")
             let md = SpeedTable.markdown(report)
-            try AtomicFile.write(md, to: output + "/bench.md")
+            try AtomicFile.write(md, to: output + "/\(stem).md")
             print(md)
         }
+    }
+
+    /// The sections in the table's order, each once; an unknown name is an error listing the known ones.
+    static func parseSections(_ text: String) throws -> [SpeedTable.Section] {
+        let names = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        var chosen = Set<SpeedTable.Section>()
+        for name in names {
+            guard let section = SpeedTable.Section(rawValue: name) else {
+                throw ValidationError("--sections: unknown part '\(name)'; the parts are \(SpeedTable.Section.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            chosen.insert(section)
+        }
+        guard !chosen.isEmpty else { throw ValidationError("--sections: name at least one part") }
+        return SpeedTable.Section.allCases.filter(chosen.contains)
     }
 }

@@ -16,6 +16,22 @@ extension HostileInputTests {
         let memory = try run(["bench", "srcnn", "memory", "9-1-5", "200"])
         #expect(memory.outcome == .success, "\(memory)")
     }
+
+    /// `--sections`: an unknown part is a usage error naming it and the known ones; a partial
+    /// table is written under its own name, never over the full `bench.md`.
+    @Test func benchSectionsAreCheckedAndWrittenApart() throws {
+        defer { try? FileManager.default.removeItem(at: work) }
+        let unknown = try run(["bench", "--sections", "set14,nope", "--output", path("bench")])
+        #expect(unknown.outcome == .usageError && unknown.stderr.contains("unknown part 'nope'")
+                && unknown.stderr.contains("lr-space"), "\(unknown)")
+        #expect(!FileManager.default.fileExists(atPath: path("bench")))
+        try FileManager.default.createDirectory(atPath: path("empty"), withIntermediateDirectories: true)
+        // No images under the data root: the Set14 part has nothing to time, quickly.
+        let partial = try run(["bench", "--sections", "set14", "--data", path("empty"), "--output", path("bench")])
+        #expect(partial.outcome == .success, "\(partial)")
+        #expect(FileManager.default.fileExists(atPath: path("bench/bench-set14.md")))
+        #expect(!FileManager.default.fileExists(atPath: path("bench/bench.md")))
+    }
 }
 
 extension HostileInputTests {
