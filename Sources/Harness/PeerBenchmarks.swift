@@ -84,3 +84,37 @@ public enum PeerBenchmarks {
         }
     }
 }
+
+/// The machine's measured FMA ceiling, from the peers' `fma_peak.c` (independent FMA chains in
+/// registers, best of 5), compiled here with the system C compiler: the figure every GFLOP/s of the
+/// table is read against. Nil when there is no compiler or the file is absent.
+public enum FMAPeak {
+    /// The best fp32 GFLOP/s over the vector widths the CPU has, on `threads` threads.
+    public static func measure(peersFolder: String, threads: Int = 2) -> Double? {
+        let source = peersFolder + "/fma_peak.c"
+        guard FileManager.default.fileExists(atPath: source) else { return nil }
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("srlab-fma-\(getpid())-\(UUID().uuidString)")
+        guard (try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: false)) != nil else { return nil }
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let binary = folder.appendingPathComponent("fma_peak").path
+        guard run(["cc", "-O3", "-fopenmp", "-o", binary, source]) != nil, let text = run([binary, String(threads)]) else { return nil }
+        return parse(text)
+    }
+
+    /// The largest "= X GFLOP/s" of fma_peak's lines.
+    public static func parse(_ text: String) -> Double? {
+        text.split(separator: "\n").compactMap { PeerBenchmarks.firstNumber(after: "= ", in: $0) }.max()
+    }
+
+    private static func run(_ command: [String]) -> String? {
+        let p = Process(), pipe = Pipe()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = command
+        p.standardOutput = pipe
+        p.standardError = FileHandle.nullDevice
+        guard (try? p.run()) != nil else { return nil }
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return p.terminationStatus == 0 ? String(decoding: data, as: UTF8.self) : nil
+    }
+}

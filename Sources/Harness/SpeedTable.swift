@@ -13,6 +13,8 @@ public enum SpeedTable {
     public struct Row: Codable, Sendable {
         public var group: String, name: String, value: Double, unit: String
         public var peer: String?, peerValue: Double?, ratio: Double?
+        /// The row's arithmetic rate over the machine's measured FMA peak (rows with a rate only).
+        public var fmaShare: Double? = nil
     }
 
     public struct Report: Codable, Sendable {
@@ -49,7 +51,14 @@ public enum SpeedTable {
             note(String(format: "%@: %@ %.1f %@", group, name, value, unit))
         }
         let sections = settings.sections
-        if sections.contains(.blas) { add("BLAS", "sgemm 2048³", BLASRuntime.measureSgemm(), "GFLOP/s") }
+        // The ceiling every GFLOP/s below is read against (issue 15: "what fraction of the FMA peak").
+        let peak = sections.isDisjoint(with: [.blas, .srcnn, .lrSpace]) ? nil : FMAPeak.measure(peersFolder: settings.peersFolder)
+        if let peak { add("BLAS", "FMA peak (peers' fma_peak.c, 2 threads, best of 5)", peak, "GFLOP/s") }
+        func share(_ gflops: Double) -> Double? { peak.map { gflops / $0 } }
+        if sections.contains(.blas) {
+            add("BLAS", "sgemm 2048³", BLASRuntime.measureSgemm(), "GFLOP/s")
+            rows[rows.count - 1].fmaShare = share(rows[rows.count - 1].value)
+        }
 
         // Sparse coding solvers on the peers' problem shape.
         if sections.contains(.sparse) {
@@ -66,8 +75,11 @@ public enum SpeedTable {
 
         // SRCNN inference and training.
         for (arch, label) in [(SRCNNArchitecture.srcnn915, "9-1-5"), (.srcnn955, "9-5-5")] where sections.contains(.srcnn) {
-            add("SRCNN inference", "SRLab SRCNN \(label) 256x256", SRCNNBenchmark.inferenceMilliseconds(architecture: arch, size: 256), "ms/image")
-            add("SRCNN inference", "SRLab SRCNN \(label) 512x512", SRCNNBenchmark.inferenceMilliseconds(architecture: arch, size: 512, repeats: 7), "ms/image")
+            for (size, repeats) in [(256, 15), (512, 7)] {
+                let ms = SRCNNBenchmark.inferenceMilliseconds(architecture: arch, size: size, repeats: repeats)
+                add("SRCNN inference", "SRLab SRCNN \(label) \(size)x\(size)", ms, "ms/image")
+                rows[rows.count - 1].fmaShare = share(2 * arch.multiplyAddsPerOutputPixel * Double(size * size) / (ms / 1000) / 1e9)
+            }
             add("SRCNN training", "SRLab SRCNN \(label) train bs=128 sgd-momentum", SRCNNBenchmark.trainingSamplesPerSecond(architecture: arch, batch: 128, steps: 15, optimizer: SGDMomentum()), "samples/s")
             add("SRCNN training", "SRLab SRCNN \(label) train bs=128 adam", SRCNNBenchmark.trainingSamplesPerSecond(architecture: arch, batch: 128, steps: 15, optimizer: Adam()), "samples/s")
         }
@@ -88,7 +100,12 @@ public enum SpeedTable {
         }
 
         if sections.contains(.set14) { for row in try methodsOnSet14(dataRoot: data) { add(row.group, row.name, row.value, row.unit) } }
-        if sections.contains(.lrSpace) { for row in try lrSpaceNetworks() { add(row.group, row.name, row.value, row.unit) } }
+        if sections.contains(.lrSpace) {
+            for row in try lrSpaceNetworks(fmaShare: share) {
+                add(row.group, row.name, row.value, row.unit)
+                rows[rows.count - 1].fmaShare = row.fmaShare
+            }
+        }
 
         // Peers in the same invocation.
         if let py = settings.peersPython {
@@ -144,8 +161,8 @@ public enum SpeedTable {
 
     /// FSRCNN, FSRCNN-s and ESPCN at ×3 as the peers' `bench_fast_sr.py` times them: one frame
     /// 426×240 → 720p and 640×360 → 1080p (frames/s, and per layer for the 1080p frame: ms and
-    /// GFLOP/s), and Adam training steps on 128 LR sub-images of 11×11.
-    static func lrSpaceNetworks() throws -> [Row] {
+    /// GFLOP/s, with `fmaShare` of the rate), and Adam training steps on 128 LR sub-images of 11×11.
+    static func lrSpaceNetworks(fmaShare: (Double) -> Double? = { _ in nil }) throws -> [Row] {
         var rows: [Row] = []
         func add(_ group: String, _ name: String, _ value: Double, _ unit: String) {
             rows.append(Row(group: group, name: name, value: value, unit: unit, peer: nil, peerValue: nil, ratio: nil))
@@ -155,10 +172,13 @@ public enum SpeedTable {
                 let r = try LRSpaceBenchmark.inference(spec, width: w, height: h)
                 add("LR-space networks", "SRLab \(spec.name) \(w)x\(h)->\(w * 3)x\(h * 3)", r.framesPerSecond, "frames/s")
                 add("LR-space networks", "SRLab \(spec.name) \(w)x\(h)->\(w * 3)x\(h * 3) arithmetic", r.gflops, "GFLOP/s")
+                rows[rows.count - 1].fmaShare = fmaShare(r.gflops)
                 guard w == 640 else { continue }
                 for (i, layer) in r.layers.enumerated() {
-                    let rate = layer.macs > 0 ? String(format: ", %.0f GFLOP/s", 2 * layer.macs / (layer.milliseconds / 1000) / 1e9) : ""
+                    let gflops = 2 * layer.macs / (layer.milliseconds / 1000) / 1e9
+                    let rate = layer.macs > 0 ? String(format: ", %.0f GFLOP/s", gflops) : ""
                     add("LR-space layers (640x360 frame)", "\(spec.name) #\(i) \(layer.layer)\(rate)", layer.milliseconds, "ms")
+                    if layer.macs > 0 { rows[rows.count - 1].fmaShare = fmaShare(gflops) }
                 }
             }
             add("LR-space networks", "SRLab \(spec.name) train bs=128 LR 11x11 adam",
@@ -202,9 +222,10 @@ public enum SpeedTable {
         var s = "# Speed (release build, medians)\n\n"
         s += "Command: `\(r.command)` at commit `\(r.environment.commit)`; \(r.environment.cpu), OpenBLAS kernel \(r.environment.blas_kernel), \(r.environment.threads) threads, \(r.environment.date).\n"
         s += "Ratio > 1 means SRLab is faster than the peer measured in the same run.\n\n"
-        s += "| group | measurement | value | unit | peer | peer value | ratio |\n|---|---|---|---|---|---|---|\n"
+        s += "| group | measurement | value | unit | peer | peer value | ratio | of FMA peak |\n|---|---|---|---|---|---|---|---|\n"
         for row in r.rows where row.group != "peer" {
-            s += "| \(row.group) | \(row.name) | \(fmt(row.value)) | \(row.unit) | \(row.peer ?? "") | \(row.peerValue.map(fmt) ?? "") | \(row.ratio.map { String(format: "%.2f×", $0) } ?? "") |\n"
+            let share = row.fmaShare.map { String(format: "%.0f%%", 100 * $0) } ?? ""
+            s += "| \(row.group) | \(row.name) | \(fmt(row.value)) | \(row.unit) | \(row.peer ?? "") | \(row.peerValue.map(fmt) ?? "") | \(row.ratio.map { String(format: "%.2f×", $0) } ?? "") | \(share) |\n"
         }
         let peerRows = r.rows.filter { $0.group == "peer" }
         if !peerRows.isEmpty {
