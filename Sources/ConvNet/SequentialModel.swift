@@ -49,19 +49,25 @@ public struct SequentialModel: SuperResolver {
 
     /// The receptive field in HR pixels (`NetworkSpec.receptiveRadius` LR pixels): `StripUpscale`
     /// reads ⌈radius/s⌉ + 3 LR rows around each strip, at least the LR pixels an output row reads.
-    public var contextRadius: Int? { spec.scale * spec.receptiveRadius }
+    /// A network on the bicubic-upscaled image reaches its radius in HR pixels, plus 2 as SRCNN's
+    /// resolver adds for the bicubic.
+    public var contextRadius: Int? {
+        spec.bicubicUpscale == nil ? spec.scale * spec.receptiveRadius : spec.layerScale * spec.receptiveRadius + 2
+    }
 
-    /// The HR Y for the LR Y on [0, 1].
+    /// The HR Y for the LR Y on [0, 1]; first upscaled by MATLAB's bicubic for a `bicubicUpscale`
+    /// network, as SRCNN's resolver does.
     public func upscale(lowRes: Plane) -> Plane {
+        let input = spec.bicubicUpscale.map { Resize.bicubic(lowRes, scale: Double($0)) } ?? lowRes
         let net: SequentialNetwork<Float>
         do {
-            net = try SequentialNetwork<Float>(spec: spec, batchCapacity: 1, inputHeight: lowRes.height, inputWidth: lowRes.width,
+            net = try SequentialNetwork<Float>(spec: spec, batchCapacity: 1, inputHeight: input.height, inputWidth: input.width,
                                                forwardOnly: true)
         } catch {
             preconditionFailure("\(error)")
         }
         net.deconvolutionAlgorithm = deconvolutionAlgorithm
-        let out = net.forward(parameters: parameters, inputs: lowRes.values.map(Float.init), batch: 1)
+        let out = net.forward(parameters: parameters, inputs: input.values.map(Float.init), batch: 1)
         let shape = net.outputShape
         return Plane(width: shape.width, height: shape.height, values: out.map(Double.init))
     }
@@ -98,8 +104,8 @@ public struct SequentialModel: SuperResolver {
             throw fail("unexpected tensor(s) \(extra.joined(separator: ", ")) for \(spec.name)")
         }
         var parameters: [[Float]] = []
-        for (l, layer) in spec.layers.enumerated() {
-            guard let first = spec.firstTensorIndex[l] else { continue }
+        for node in NetworkGraph(spec).nodes {
+            guard case let .layer(layer) = node.operation, let first = node.firstTensor else { continue }
             for k in 0..<layer.tensorShapes.count {
                 let tensor = tensors[first + k]
                 let fileShape = Self.fileShape(layer, tensor.shape)
@@ -113,26 +119,32 @@ public struct SequentialModel: SuperResolver {
         self.init(spec: spec, parameters: parameters, metadata: file.metadata)
     }
 
-    /// The first layer (1-based) whose activations can exceed float32's range for an input in
-    /// [−1, 2], by the bound |b| + Σ|w|·(previous bound) per output map (a deconvolution's pixel
-    /// sums only some of its taps, so this over-estimates it); nil if none can.
+    /// The first (outer) layer, 1-based, whose activations can exceed float32's range for an input
+    /// in [−1, 2], by the bound |b| + Σ|w|·(previous bound) per output map (a deconvolution's
+    /// pixel sums only some of its taps, so this over-estimates it; a merge's bound is the sum of
+    /// its inputs' times its weight); nil if none can.
     static func overflowingLayer(_ spec: NetworkSpec, _ parameters: [[Float]]) -> Int? {
-        var bound = 2.0
-        for (l, layer) in spec.layers.enumerated() {
-            switch layer {
-            case let .conv(_, _, o, _), let .deconv(_, _, o, _, _):
-                let first = spec.firstTensorIndex[l]!
+        let graph = NetworkGraph(spec)
+        var bounds = [2.0]
+        for node in graph.nodes {
+            var bound = bounds[node.inputs[0]]
+            switch node.operation {
+            case let .sum(weight):
+                bound = weight * node.inputs.reduce(0) { $0 + bounds[$1] }
+            case let .layer(.conv(_, _, o, _)), let .layer(.deconv(_, _, o, _, _)):
+                let first = node.firstTensor!
                 var sums = [Double](repeating: 0, count: o)
                 for (i, w) in parameters[first].enumerated() { sums[i % o] += Double(abs(w)) }   // O innermost in both layouts
                 bound = zip(sums, parameters[first + 1]).map { $0 * bound + Double(abs($1)) }.max() ?? 0
-            case .prelu:
-                bound *= max(1, parameters[spec.firstTensorIndex[l]!].map { Double(abs($0)) }.max() ?? 0)
-            case .tanh:
+            case .layer(.prelu):
+                bound *= max(1, parameters[node.firstTensor!].map { Double(abs($0)) }.max() ?? 0)
+            case .layer(.tanh):
                 bound = min(bound, 1)
-            case .relu, .pixelShuffle:
+            case .layer:
                 break
             }
-            if !(bound < Double(Float.greatestFiniteMagnitude) / 2) { return l + 1 }
+            if !(bound < Double(Float.greatestFiniteMagnitude) / 2) { return node.topLevel + 1 }
+            bounds.append(bound)
         }
         return nil
     }
@@ -142,8 +154,8 @@ public struct SequentialModel: SuperResolver {
     public func safeTensors() -> SafeTensorsFile {
         var tensors: [String: Tensor] = [:]
         let shapes = spec.parameterTensors
-        for (l, layer) in spec.layers.enumerated() {
-            guard let first = spec.firstTensorIndex[l] else { continue }
+        for node in NetworkGraph(spec).nodes {
+            guard case let .layer(layer) = node.operation, let first = node.firstTensor else { continue }
             for k in 0..<layer.tensorShapes.count {
                 let t = shapes[first + k]
                 tensors[t.name] = Tensor(shape: Self.fileShape(layer, t.shape),
@@ -160,7 +172,7 @@ public struct SequentialModel: SuperResolver {
         return SafeTensorsFile(tensors: tensors, metadata: meta)
     }
 
-    /// A file of one of the published networks (`kind`, e.g. "fsrcnn") for use at `scale`: its
+    /// A file of one of the published networks (`kind`, e.g. "fsrcnn", or a Keras variant's) for use at `scale`: its
     /// spec must be that network's at that scale, layer for layer (either padding mode), besides
     /// every check of `init(file:path:)`.
     public init(file: SafeTensorsFile, path: String, kind: String, scale: Int) throws {
@@ -175,7 +187,8 @@ public struct SequentialModel: SuperResolver {
         guard let published = NetworkSpec.published(kind: kind, scale: scale, padding: spec.padding) else {
             throw fail("'\(kind)' is not a published network (\(NetworkSpec.publishedKinds.joined(separator: ", ")))")
         }
-        guard spec.layers == published.layers, spec.inputChannels == published.inputChannels else {
+        guard spec.layers == published.layers, spec.inputChannels == published.inputChannels,
+              spec.bicubicUpscale == published.bicubicUpscale else {
             throw fail("its spec \(spec.name) does not have the layers of \(published.name)")
         }
         modelPath = path

@@ -1,0 +1,176 @@
+import Foundation
+import Imaging
+import Testing
+import TensorFile
+@testable import Training
+@testable import ConvNet
+
+/// The Keras project's SRCNN variants as specs: their shapes and sizes, the denoising model
+/// against the Keras graph (with its transposed convolutions), training settings, model files,
+/// and a smoke run through the trainer.
+@Suite struct KerasVariantTests {
+    static let variants: [NetworkSpec] = [2, 3].flatMap { s in [NetworkSpec.expandedSRCNN(scale: s), .denoisingSRCNN(scale: s)] }
+
+    /// 'Same' layers on the bicubic image: the output is the network input's size, the model's
+    /// `scale` the bicubic factor; the weights are those of models.py with one map in and out.
+    @Test func shapesAndSizes() throws {
+        for spec in Self.variants {
+            try spec.validate()
+            #expect(try spec.shapes(height: 13, width: 9).last == ActivationShape(height: 13, width: 9, channels: 1))
+            #expect(spec.layerScale == 1 && spec.scale == spec.bicubicUpscale)
+        }
+        func weights(_ spec: NetworkSpec) -> Int {
+            spec.parameterTensors.filter { $0.name.hasSuffix(".weight") }.reduce(0) { $0 + $1.count }
+        }
+        // 9·9·64 + (1 + 9 + 25)·64·32 + 25·32 and 9·64 + 3·9·64·64 + 25·64.
+        #expect(weights(.expandedSRCNN(scale: 3)) == 5_184 + 71_680 + 800)
+        #expect(weights(.denoisingSRCNN(scale: 3)) == 576 + 110_592 + 1_600)
+        #expect(NetworkSpec.expandedSRCNN(scale: 3).receptiveRadius == 8 && NetworkSpec.denoisingSRCNN(scale: 3).receptiveRadius == 6)
+        // Every layer runs on the HR grid: multiply-adds per HR pixel are the weights.
+        #expect(NetworkSpec.expandedSRCNN(scale: 3).multiplyAddsPerOutputPixel == Double(weights(.expandedSRCNN(scale: 3))))
+        #expect(try NetworkSpec.denoisingSRCNN(scale: 2).multiplyAddsPerOutputPixel(height: 20, width: 20) == Double(weights(.denoisingSRCNN(scale: 2))))
+        #expect(NetworkSpec.published(kind: "denoising-srcnn", scale: 4) == .denoisingSRCNN(scale: 4))
+    }
+
+    /// Keras's stride-1 'same' Conv2DTranspose is a 'same' convolution (zero padding) with the
+    /// kernel flipped in both axes: the claim the denoising spec rests on.
+    @Test func aStrideOneTransposedConvolutionIsAFlippedConvolution() {
+        let (h, w, c, o, k) = (5, 6, 2, 3, 3)
+        let x: [Double] = randomValues(h * w * c, seed: 50), transposed: [Double] = randomValues(c * k * k * o, seed: 51)
+        let bias: [Double] = randomValues(o, seed: 52)
+        var expected = [Double](repeating: 0, count: h * w * o)
+        conv2dTransposeForwardNaive(output: &expected, input: x, weight: transposed, bias: bias, batch: 1, inChannels: c,
+                                    outChannels: o, height: h, width: w, kernel: k, stride: 1, padding: 1)
+        let flipped = Self.flippedConvolutionWeight(transposed, inChannels: c, outChannels: o, kernel: k)
+        var padded = [Double](repeating: 0, count: (h + 2) * (w + 2) * c)
+        zeroPad(output: &padded, input: x, batch: 1, height: h, width: w, channels: c, top: 1, bottom: 1, left: 1, right: 1)
+        var y = [Double](repeating: 0, count: h * w * o)
+        conv2dForwardNaive(output: &y, input: padded, weight: flipped, bias: bias, batch: 1, inChannels: c, outChannels: o,
+                           height: h + 2, width: w + 2, kernel: k)
+        #expect(maxAbsDifference(y, expected) < 1e-14)
+    }
+
+    /// The denoising spec (zero padding, narrowed to 3 maps) against models.py's graph written
+    /// out with its transposed convolutions: level1_1, level2_1, level2 = level2_1 +
+    /// ReLU(convT(level2_1)), level1 = level1_1 + ReLU(convT(level2)), conv 5×5.
+    @Test func theDenoisingSpecIsTheKerasGraph() throws {
+        let spec = NetworkSpec.denoisingSRCNN(scale: 2, padding: .zero).narrowed
+        let (side, c) = (7, 3)
+        let params = BlockNetworkTests.parameters(spec)
+        let x: [Double] = randomValues(side * side, seed: 53).map { ($0 + 1) / 2 }
+        func conv(_ input: [Double], _ weight: [Double], _ bias: [Double], inChannels: Int, outChannels: Int, kernel k: Int) -> [Double] {
+            let p = k / 2
+            var padded = [Double](repeating: 0, count: (side + 2 * p) * (side + 2 * p) * inChannels)
+            zeroPad(output: &padded, input: input, batch: 1, height: side, width: side, channels: inChannels, top: p, bottom: p, left: p, right: p)
+            var y = [Double](repeating: 0, count: side * side * outChannels)
+            conv2dForwardNaive(output: &y, input: padded, weight: weight, bias: bias, batch: 1, inChannels: inChannels,
+                               outChannels: outChannels, height: side + 2 * p, width: side + 2 * p, kernel: k)
+            return y
+        }
+        /// Keras's Conv2DTranspose(3×3, 'same', stride 1) with the transposed layout's weights that
+        /// make it the spec's convolution: the spec's kernel flipped back.
+        func convTranspose(_ input: [Double], _ weight: [Double], _ bias: [Double]) -> [Double] {
+            let transposed = Self.transposedWeight(flippingConvolutionWeight: weight, inChannels: c, outChannels: c, kernel: 3)
+            var y = [Double](repeating: 0, count: side * side * c)
+            conv2dTransposeForwardNaive(output: &y, input: input, weight: transposed, bias: bias, batch: 1, inChannels: c,
+                                        outChannels: c, height: side, width: side, kernel: 3, stride: 1, padding: 1)
+            return y
+        }
+        func relu(_ v: [Double]) -> [Double] { v.map { max(0, $0) } }
+        func add(_ a: [Double], _ b: [Double]) -> [Double] { zip(a, b).map { $0 + $1 } }
+        // Tensors depth first: conv1, conv2, conv3 (inner skip), conv4, conv5; weight then bias.
+        let level1_1 = relu(conv(x, params[0], params[1], inChannels: 1, outChannels: c, kernel: 3))
+        let level2_1 = relu(conv(level1_1, params[2], params[3], inChannels: c, outChannels: c, kernel: 3))
+        let level2 = add(level2_1, relu(convTranspose(level2_1, params[4], params[5])))
+        let level1 = add(level1_1, relu(convTranspose(level2, params[6], params[7])))
+        let decoded = conv(level1, params[8], params[9], inChannels: c, outChannels: 1, kernel: 5)
+        let net = try SequentialNetwork<Double>(spec: spec, batchCapacity: 1, inputHeight: side, inputWidth: side)
+        #expect(maxAbsDifference(net.forward(parameters: params, inputs: x, batch: 1), decoded) < 1e-12)
+    }
+
+    /// SRCNN's sub-images, with the receptive radius left out of the loss; other sub-image sizes
+    /// are refused.
+    @Test func theyTrainOnSRCNNsSubImages() throws {
+        let expanded = try SequentialTrainable(spec: .expandedSRCNN(scale: 3), inputSize: 33)
+        #expect(expanded.stride == 14 && expanded.lossMargin == 8 && expanded.outputSize == 33 && expanded.labelSize == 17)
+        #expect(expanded.networkDescription.input == .bicubicUpscaled && expanded.networkDescription.shrink == 16)
+        #expect(expanded.networkDescription.lastLayerTensors == ["layers.3.weight", "layers.3.bias"])
+        let denoising = try SequentialTrainable(spec: .denoisingSRCNN(scale: 2), inputSize: 33)
+        #expect(denoising.labelSize == 21 && denoising.networkDescription.shrink == 12)
+        do {
+            _ = try SequentialTrainable(spec: .denoisingSRCNN(scale: 2), inputSize: 11)
+            Issue.record("an 11×11 sub-image was accepted for a network on the bicubic image")
+        } catch let error as TrainingError {
+            #expect("\(error)".contains("trains on SRCNN's 33×33 sub-images at stride 14, not 11×11 at stride 14"))
+        }
+        let settings = try JSONEncoder().encode(denoising)
+        #expect(try JSONDecoder().decode(SequentialTrainable.self, from: settings) == denoising)
+    }
+
+    /// Files: every tensor by name in PyTorch's layout, the kind and the scale; what is loaded
+    /// upscales exactly as what was saved, from the LR image (bicubic inside).
+    @Test(arguments: variants)
+    func modelFilesRoundTrip(_ spec: NetworkSpec) throws {
+        let params = spec.initialParameters(seed: 60)
+        let model = SequentialModel(spec: spec, parameters: params)
+        let file = model.safeTensors()
+        #expect(file.metadata["kind"] == spec.modelKind && file.metadata["scale"] == "\(spec.scale)")
+        #expect(Set(file.tensors.keys) == Set(spec.parameterTensors.map(\.name)))
+        let loaded = try SequentialModel(file: file, path: "m.safetensors", kind: spec.modelKind!, scale: spec.scale)
+        #expect(loaded.spec == spec && loaded.parameters == params)
+        let low = Plane(width: 9, height: 7, values: randomValues(63, seed: 61).map { ($0 + 1) / 2 })
+        let high = loaded.upscale(lowRes: low)
+        #expect(high.width == 9 * spec.scale && high.height == 7 * spec.scale)
+        #expect(high.values == model.upscale(lowRes: low).values)
+        #expect(loaded.contextRadius == spec.receptiveRadius + 2)
+        // Another kind, another scale: refused with the file's name and the reason.
+        let other = spec.modelKind == NetworkSpec.expandedSRCNNModelKind ? NetworkSpec.denoisingSRCNNModelKind : NetworkSpec.expandedSRCNNModelKind
+        #expect(throws: SequentialModelError.self) { try SequentialModel(file: file, path: "m.safetensors", kind: other, scale: spec.scale) }
+        do {
+            _ = try SequentialModel(file: file, path: "m.safetensors", kind: spec.modelKind!, scale: spec.scale + 1)
+            Issue.record("a x\(spec.scale) file was accepted at x\(spec.scale + 1)")
+        } catch {
+            #expect("\(error)".hasPrefix("m.safetensors: not a usable network model: it is \(spec.name), for x\(spec.scale)"))
+        }
+    }
+
+    /// Smoke test, not a training run: a few epochs of each variant (narrowed to 3 and 2 maps)
+    /// through the trainer on the synthetic bicubic sub-images lower the loss, and the model it
+    /// writes loads at the run's scale.
+    @Test(arguments: [NetworkSpec.expandedSRCNN(scale: 3).narrowed, NetworkSpec.denoisingSRCNN(scale: 3).narrowed])
+    func aTinyRunLowersTheLoss(_ spec: NetworkSpec) throws {
+        let folder = try TrainerTests.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var options = TrainerTests.options(folder, epochs: 3)
+        options.scale = 3
+        options.learningRate = 3e-3
+        options.lastLayerLearningRate = 3e-3
+        let trainer = try NetworkTrainer(network: try SequentialTrainable(spec: spec, inputSize: 33), options: options,
+                                         trainingSet: TrainerTests.syntheticSet(), validation: [])
+        try trainer.run()
+        let mse = trainer.history.map(\.trainMSE)
+        #expect(mse.last! < 0.7 * mse.first!, "\(mse)")
+        let model = try SequentialModel(contentsOf: folder.appendingPathComponent("last.safetensors").path, scale: 3)
+        #expect(model.parameters == trainer.parameters && model.spec == spec)
+        #expect(model.metadata["training_set"]?.contains("bicubic x3 down-up") == true)
+    }
+
+    /// HWIO weights of the 'same' convolution a stride-1 transposed convolution ([C, k, k, O]) is:
+    /// w'[ey, ex, c, o] = wᵀ[c, k − 1 − ey, k − 1 − ex, o].
+    static func flippedConvolutionWeight(_ t: [Double], inChannels c: Int, outChannels o: Int, kernel k: Int) -> [Double] {
+        var w = [Double](repeating: 0, count: t.count)
+        for ci in 0..<c { for dy in 0..<k { for dx in 0..<k { for oc in 0..<o {
+            w[(((k - 1 - dy) * k + (k - 1 - dx)) * c + ci) * o + oc] = t[((ci * k + dy) * k + dx) * o + oc]
+        } } } }
+        return w
+    }
+
+    /// The inverse: the transposed convolution's weights whose output is this convolution's.
+    static func transposedWeight(flippingConvolutionWeight w: [Double], inChannels c: Int, outChannels o: Int, kernel k: Int) -> [Double] {
+        var t = [Double](repeating: 0, count: w.count)
+        for ci in 0..<c { for dy in 0..<k { for dx in 0..<k { for oc in 0..<o {
+            t[((ci * k + dy) * k + dx) * o + oc] = w[(((k - 1 - dy) * k + (k - 1 - dx)) * c + ci) * o + oc]
+        } } } }
+        return t
+    }
+}
