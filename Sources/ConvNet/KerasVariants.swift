@@ -32,8 +32,16 @@
 // - Initialisation He-normal for the layers before a ReLU (√(2/fan-in)), √(1/fan-in) for the
 //   linear last layer, zero biases (`NetworkSpec.initialParameters`); Keras used Glorot uniform.
 //
-// Not built yet (their layers are not in the toolbox): Deep denoising SR (max-pooling,
-// upsampling), ResNet SR and its distilled student (batch normalisation, upsampling).
+// - Deep denoising SR (`DeepDenoiseSR`, n1, n2, n3 = 64, 128, 256): c1 = two ReLU conv 3×3×64;
+//   max-pool 2 → c2 = two ReLU conv 3×3×128; max-pool 2 → ReLU conv 3×3×256 → upsample 2 → two
+//   ReLU conv 3×3×128, + c2 → upsample 2 → two ReLU conv 3×3×64, + c1 → conv 5×5×1, linear. As
+//   data: two residual blocks, one inside the other, each pooling and upsampling once. Its sides
+//   must be multiples of 4 (Keras's `type_requires_divisible_shape`): `SequentialModel` extends
+//   the image by edge replication to the next multiple and crops the output back. A spec only
+//   (model kind "sequential"): training it needs sub-images of a side divisible by 4 and a loss
+//   margin below its receptive radius (23 pixels), which the training input does not offer yet.
+//
+// Not built yet (batch normalisation is not in the toolbox): ResNet SR and its distilled student.
 
 extension NetworkSpec {
     /// Expanded SRCNN at `scale` on the bicubic-upscaled Y (see the file header).
@@ -60,6 +68,18 @@ extension NetworkSpec {
             ]),
             .conv(kernel: 5, inChannels: 64, outChannels: 1, padding: 2),
         ], padding: padding, modelKind: denoisingSRCNNModelKind, bicubicUpscale: scale)
+    }
+
+    /// Deep denoising SR at `scale` on the bicubic-upscaled Y (see the file header).
+    public static func deepDenoisingSR(scale: Int, padding: PaddingMode = .replicate) -> NetworkSpec {
+        func conv(_ c: Int, _ o: Int) -> [LayerSpec] { [.conv(kernel: 3, inChannels: c, outChannels: o, padding: 1), .relu] }
+        let inner: [LayerSpec] = [.maxPool(size: 2)] + conv(128, 256) + [.upsample(factor: 2)] + conv(256, 128) + conv(128, 128)
+        let outer: [LayerSpec] = [.maxPool(size: 2)] + conv(64, 128) + conv(128, 128) + [.residual(inner), .upsample(factor: 2)]
+            + conv(128, 64) + conv(64, 64)
+        return NetworkSpec(name: "Deep Denoising SR x\(scale)", layers: conv(1, 64) + conv(64, 64) + [
+            .residual(outer),
+            .conv(kernel: 5, inChannels: 64, outChannels: 1, padding: 2),
+        ], padding: padding, bicubicUpscale: scale)
     }
 
     /// The model-file kinds of the Keras variants (the registry's method names).

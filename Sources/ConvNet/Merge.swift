@@ -4,15 +4,19 @@
 // Every input's gradient is w · dy. An activation that feeds more than one layer (a skip's source)
 // receives gradients from each, so the backward pass can accumulate instead of overwrite.
 
-/// y = weight · Σ inputs, element by element. `output` may be one of the inputs.
+/// y = weight · Σ inputs, element by element. `output` must not be one of the inputs.
 public func weightedSumForward<T: BinaryFloatingPoint>(output: UnsafeMutablePointer<T>, inputs: [UnsafePointer<T>],
                                                        weight: T, count: Int) {
     precondition(!inputs.isEmpty, "a sum needs at least one input")
     ConvNetThreads.forEachRange(count, costPerItem: inputs.count) { part in
-        for i in part {
-            var sum = inputs[0][i]
-            for x in inputs.dropFirst() { sum += x[i] }
-            output[i] = weight == 1 ? sum : weight * sum
+        // One pass per input over the range, not a loop over the inputs per element.
+        let first = inputs[0]
+        for i in part { output[i] = first[i] }
+        for x in inputs.dropFirst() {
+            for i in part { output[i] += x[i] }
+        }
+        if weight != 1 {
+            for i in part { output[i] *= weight }
         }
     }
 }

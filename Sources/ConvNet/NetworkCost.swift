@@ -20,7 +20,8 @@ extension NetworkSpec {
             switch layer {
             case let .conv(k, c, o, _): total += grid * Double(k * k * c * o)
             case let .deconv(k, c, o, s, _): total += grid * Double(k * k * c * o); grid *= Double(s * s)
-            case let .pixelShuffle(r): grid *= Double(r * r)
+            case let .pixelShuffle(r), let .upsample(r): grid *= Double(r * r)
+            case let .maxPool(s): grid /= Double(s * s)
             case let .residual(block): total += multiplyAdds(block, grid: &grid)
             case let .parallel(branches):
                 total += branches.reduce(0) { sum, branch in var g = grid; return sum + multiplyAdds(branch, grid: &g) }

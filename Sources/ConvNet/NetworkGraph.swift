@@ -79,6 +79,10 @@ struct NetworkGraph {
                     shape.height *= s; shape.width *= s; shape.channels = o
                 case let .pixelShuffle(r):
                     shape.height *= r; shape.width *= r; shape.channels /= r * r
+                case let .upsample(s):
+                    shape.height *= s; shape.width *= s
+                case let .maxPool(s):
+                    shape.height /= s; shape.width /= s
                 case .prelu, .tanh, .relu, .residual, .parallel:
                     break
                 }

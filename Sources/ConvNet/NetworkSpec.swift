@@ -19,9 +19,16 @@ public enum LayerSpec: Sendable, Equatable, Codable {
     case deconv(kernel: Int, inChannels: Int, outChannels: Int, stride: Int, padding: Int)
     /// Depth to space by `factor` in PyTorch's channel order (PixelShuffle.swift).
     case pixelShuffle(factor: Int)
+    /// Max over non-overlapping `size`×`size` windows, ⌊H/size⌋ × ⌊W/size⌋ out (Keras's
+    /// MaxPooling2D; Resampling.swift).
+    case maxPool(size: Int)
+    /// Each pixel repeated into a `factor`×`factor` block (Keras's UpSampling2D, nearest;
+    /// Resampling.swift).
+    case upsample(factor: Int)
     /// y = block(x) + x: an identity skip around `block` (Keras's Add of a layer's output and its
     /// input, ResNet's residual). The block must keep its input's size and channel count ('same'
-    /// convolutions, k = 2·padding + 1; activations; nested blocks). Its tensors are
+    /// convolutions, k = 2·padding + 1; activations; nested blocks; as much upsampling as
+    /// pooling, for input sides the pooling divides). Its tensors are
     /// `layers.<i>.block.<j>.weight` …, nested blocks' `….block.<j>.block.<m>.…`.
     case residual([LayerSpec])
     /// The mean of parallel branches over one input (Keras's Average; Merge.swift): each branch
@@ -38,6 +45,8 @@ public enum LayerSpec: Sendable, Equatable, Codable {
         case .relu: return "relu"
         case let .deconv(k, c, o, s, p): return "deconv \(k)×\(k) \(c)→\(o) stride \(s) pad \(p)"
         case let .pixelShuffle(r): return "pixel shuffle ×\(r)"
+        case let .maxPool(s): return "max-pool \(s)×\(s)"
+        case let .upsample(s): return "upsample ×\(s) (nearest)"
         case let .residual(block): return "residual block of \(block.count) layer\(block.count == 1 ? "" : "s")"
         case let .parallel(branches): return "average of \(branches.count) branch\(branches.count == 1 ? "" : "es")"
         }
@@ -50,18 +59,19 @@ public enum LayerSpec: Sendable, Equatable, Codable {
         case let .conv(k, c, o, _): return [("weight", [k, k, c, o]), ("bias", [o])]
         case let .prelu(c): return [("slope", [c])]
         case let .deconv(k, c, o, _, _): return [("weight", [c, k, k, o]), ("bias", [o])]
-        case .tanh, .relu, .pixelShuffle, .residual, .parallel: return []
+        case .tanh, .relu, .pixelShuffle, .maxPool, .upsample, .residual, .parallel: return []
         }
     }
 
-    /// Whether its output has its input's height and width: what a block's layers must do so that
-    /// the block's output can be added to its input or averaged with another branch.
-    var keepsSize: Bool {
+    /// How it scales the sides: by `up`/`down` (a valid convolution, which also takes k − 1 off,
+    /// counts as 1/1; blocks keep the size).
+    var sizeFactor: (up: Int, down: Int) {
         switch self {
-        case let .conv(k, _, _, p): return k == 2 * p + 1
-        case let .deconv(_, _, _, s, _): return s == 1
-        case let .pixelShuffle(r): return r == 1
-        case .prelu, .tanh, .relu, .residual, .parallel: return true
+        case let .deconv(_, _, _, s, _): return (s, 1)
+        case let .pixelShuffle(r): return (r, 1)
+        case let .upsample(s): return (s, 1)
+        case let .maxPool(s): return (1, s)
+        case .conv, .prelu, .tanh, .relu, .residual, .parallel: return (1, 1)
         }
     }
 }
@@ -127,15 +137,31 @@ public struct NetworkSpec: Sendable, Equatable, Codable {
     /// convolutions take off.
     public var scale: Int { (bicubicUpscale ?? 1) * layerScale }
 
-    /// Output side over the network's input side (blocks keep the size, so only the outer list counts).
+    /// Output side over the network's input side (blocks keep the size, so only the outer list
+    /// counts; `validate` requires the outer list's upscaling to be a multiple of its pooling).
     public var layerScale: Int {
-        layers.reduce(1) { scale, layer in
+        let factors = layers.map(\.sizeFactor)
+        return max(1, factors.reduce(1) { $0 * $1.up } / factors.reduce(1) { $0 * $1.down })
+    }
+
+    /// What the input's sides must be a multiple of for every max-pooling to see whole windows
+    /// and its upsampling to give the size back: the largest product of pool sizes not yet undone
+    /// by upsampling, along any path (4 for two nested 2×2 poolings).
+    public var inputMultiple: Int { Self.poolingDepth(layers, down: 1) }
+
+    private static func poolingDepth(_ layers: [LayerSpec], down: Int) -> Int {
+        var down = down, deepest = down
+        for layer in layers {
             switch layer {
-            case let .deconv(_, _, _, s, _): return scale * s
-            case let .pixelShuffle(r): return scale * r
-            default: return scale
+            case let .maxPool(s): down *= s
+            case let .upsample(s) where down % s == 0: down /= s
+            case let .residual(block): deepest = max(deepest, poolingDepth(block, down: down))
+            case let .parallel(branches): deepest = branches.reduce(deepest) { max($0, poolingDepth($1, down: down)) }
+            default: break
             }
+            deepest = max(deepest, down)
         }
+        return deepest
     }
 
     /// Whether `other` has the same layers but for the scale: deconvolution strides and crops,
@@ -145,6 +171,7 @@ public struct NetworkSpec: Sendable, Equatable, Codable {
             switch layer {
             case let .deconv(k, c, o, _, _): return .deconv(kernel: k, inChannels: c, outChannels: o, stride: 1, padding: 0)
             case .pixelShuffle: return .pixelShuffle(factor: 1)
+            case .upsample: return .upsample(factor: 1)
             default: return layer
             }
         }
@@ -160,22 +187,31 @@ public struct NetworkSpec: Sendable, Equatable, Codable {
     /// by at most a pixel or two: what strips must overlap by for their output to be the whole
     /// image's.
     public var receptiveRadius: Int {
-        var factor = 1
+        var factor = 1.0
         return Self.reach(layers, factor: &factor)
     }
 
-    private static func reach(_ layers: [LayerSpec], factor: inout Int) -> Int {
+    /// `factor`: pixels of the current layer's resolution per input pixel (below 1 after pooling).
+    private static func reach(_ layers: [LayerSpec], factor: inout Double) -> Int {
         var radius = 0
+        func inputPixels(_ pixels: Int) -> Int { Int((Double(pixels) / factor).rounded(.up)) }
         for layer in layers {
             switch layer {
             case let .conv(k, _, _, _):
-                radius += ((k - 1) / 2 + factor - 1) / factor
+                radius += inputPixels((k - 1) / 2)
             case let .deconv(k, _, _, s, p):
-                radius += (max(p, k - 1 - p) + s - 1) / s + 1
-                factor *= s
+                radius += inputPixels((max(p, k - 1 - p) + s - 1) / s + 1)
+                factor *= Double(s)
             case let .pixelShuffle(r):
-                radius += 1
-                factor *= r
+                radius += inputPixels(1)
+                factor *= Double(r)
+            case let .maxPool(s):
+                // A window reaches s − 1 pixels beyond the one it is reported at.
+                radius += inputPixels(s - 1)
+                factor /= Double(s)
+            case let .upsample(s):
+                radius += inputPixels(1)
+                factor *= Double(s)
             case let .residual(block):
                 radius += reach(block, factor: &factor)
             case let .parallel(branches):
@@ -193,7 +229,11 @@ public struct NetworkSpec: Sendable, Equatable, Codable {
 
     /// Checks every layer's settings and that channels chain; returns each layer's output channels.
     @discardableResult
-    public func validate() throws -> [Int] {
+    public func validate() throws -> [Int] { try validate(wholeScale: true) }
+
+    /// `wholeScale`: also require the layers to upscale by a whole factor (a block's layers,
+    /// checked as a network of their own, must instead keep the size: `validateBlock`).
+    private func validate(wholeScale: Bool) throws -> [Int] {
         guard !layers.isEmpty else { throw NetworkSpecError.empty(network: name) }
         guard inputChannels >= 1, inputChannels <= Self.maximumChannels else {
             throw NetworkSpecError.invalidLayer(network: name, layer: 0, summary: "input", reason: "the input needs 1...\(Self.maximumChannels) channels, not \(inputChannels)")
@@ -242,6 +282,8 @@ public struct NetworkSpec: Sendable, Equatable, Codable {
                     throw invalid("its input's \(channels) channels are not a multiple of \(r * r) (the factor squared)")
                 }
                 channels /= r * r
+            case let .maxPool(f), let .upsample(f):
+                guard (1...Self.maximumFactor).contains(f) else { throw invalid("the factor must be in 1...\(Self.maximumFactor), not \(f)") }
             case let .residual(block):
                 let output = try validateBlock(block, part: "block", layer: index, channels: channels)
                 guard output == channels else {
@@ -259,6 +301,12 @@ public struct NetworkSpec: Sendable, Equatable, Codable {
             }
             result.append(channels)
         }
+        let factors = layers.map(\.sizeFactor)
+        let up = factors.reduce(1) { $0 * $1.up }, down = factors.reduce(1) { $0 * $1.down }
+        guard !wholeScale || up % down == 0 else {
+            throw NetworkSpecError.invalidLayer(network: name, layer: layers.count, summary: layers.last!.summary,
+                                                reason: "the layers scale the size by \(up)/\(down), not by a whole factor")
+        }
         return result
     }
 
@@ -272,10 +320,17 @@ public struct NetworkSpec: Sendable, Equatable, Codable {
         }
         let inner = NetworkSpec(name: "\(name), layer \(index + 1) (\(summary)) \(part)", inputChannels: channels,
                                 layers: block, padding: padding)
-        let outputs = try inner.validate()
-        if let changing = block.firstIndex(where: { !$0.keepsSize }) {
-            throw NetworkSpecError.invalidLayer(network: name, layer: index + 1, summary: summary,
-                                                reason: "its \(part)'s layer \(changing + 1) (\(block[changing].summary)) changes the size, so the shapes do not match; a block needs 'same' layers (k = 2·padding + 1)")
+        let outputs = try inner.validate(wholeScale: false)
+        func mismatch(_ reason: String) -> NetworkSpecError {
+            .invalidLayer(network: name, layer: index + 1, summary: summary, reason: reason)
+        }
+        if let valid = block.firstIndex(where: { if case let .conv(k, _, _, p) = $0 { return k != 2 * p + 1 } else { return false } }) {
+            throw mismatch("its \(part)'s layer \(valid + 1) (\(block[valid].summary)) changes the size, so the shapes do not match; a block needs 'same' convolutions (k = 2·padding + 1)")
+        }
+        let factors = block.map(\.sizeFactor)
+        let up = factors.reduce(1) { $0 * $1.up }, down = factors.reduce(1) { $0 * $1.down }
+        guard up == down else {
+            throw mismatch("its \(part) scales the size by \(up)/\(down), so the shapes do not match; a block must keep the size (as much upsampling as pooling)")
         }
         return outputs.last!
     }
@@ -300,15 +355,37 @@ public struct NetworkSpec: Sendable, Equatable, Codable {
                 shape.height = h; shape.width = w
             case let .deconv(_, _, _, s, _):
                 shape.height *= s; shape.width *= s
-            case let .pixelShuffle(r):
+            case let .pixelShuffle(r), let .upsample(r):
                 shape.height *= r; shape.width *= r
-            case .prelu, .tanh, .relu, .residual, .parallel:
-                break   // blocks keep the size (validated); a branch average may change the channels
+            case let .maxPool(s):
+                guard shape.height >= s, shape.width >= s else {
+                    throw NetworkSpecError.inputTooSmall(network: name, layer: index + 1, summary: layer.summary, input: "\(shape)")
+                }
+                shape.height /= s; shape.width /= s
+            case let .residual(block):
+                try checkBlockShape(block, part: "block", layer: index, input: shape)
+            case let .parallel(branches):
+                for (b, branch) in branches.enumerated() { try checkBlockShape(branch, part: "branch \(b + 1)", layer: index, input: shape) }
+            case .prelu, .tanh, .relu:
+                break
             }
             shape.channels = channels[index]
             result.append(shape)
         }
         return result
+    }
+
+    /// A block's output must have its input's size (a max-pooling drops what its windows do not
+    /// cover, which upsampling does not give back): its shapes, errors naming where.
+    private func checkBlockShape(_ block: [LayerSpec], part: String, layer index: Int, input: ActivationShape) throws {
+        let summary = layers[index].summary
+        let inner = NetworkSpec(name: "\(name), layer \(index + 1) (\(summary)) \(part)", inputChannels: input.channels,
+                                layers: block, padding: padding)
+        let output = try inner.shapes(height: input.height, width: input.width).last!
+        guard output.height == input.height, output.width == input.width else {
+            throw NetworkSpecError.invalidLayer(network: name, layer: index + 1, summary: summary,
+                                                reason: "its \(part) turns a \(input.height)×\(input.width) input into \(output.height)×\(output.width), so the shapes do not match (sides must be multiples of \(inner.inputMultiple))")
+        }
     }
 
     /// The parameter tensors, layer by layer: `layers.<i>.weight`, `.bias`, `.slope` (i from 0,
@@ -369,7 +446,7 @@ public struct NetworkSpec: Sendable, Equatable, Codable {
                 result.append([Float](repeating: 0, count: o))
             case let .prelu(c):
                 result.append([Float](repeating: Float(Self.initialSlope), count: c))
-            case .tanh, .relu, .pixelShuffle, .residual, .parallel:
+            case .tanh, .relu, .pixelShuffle, .maxPool, .upsample, .residual, .parallel:
                 break
             }
         }

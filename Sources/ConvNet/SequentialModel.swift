@@ -51,25 +51,41 @@ public struct SequentialModel: SuperResolver {
     /// reads ⌈radius/s⌉ + 3 LR rows around each strip, at least the LR pixels an output row reads.
     /// A network on the bicubic-upscaled image reaches its radius in HR pixels, plus 2 as SRCNN's
     /// resolver adds for the bicubic.
+    /// None (the whole image at once) for a network with max-pooling, whose output depends on
+    /// where its windows fall, so that strips would not reproduce the whole image.
     public var contextRadius: Int? {
-        spec.bicubicUpscale == nil ? spec.scale * spec.receptiveRadius : spec.layerScale * spec.receptiveRadius + 2
+        guard spec.inputMultiple == 1 else { return nil }
+        return spec.bicubicUpscale == nil ? spec.scale * spec.receptiveRadius : spec.layerScale * spec.receptiveRadius + 2
     }
 
     /// The HR Y for the LR Y on [0, 1]; first upscaled by MATLAB's bicubic for a `bicubicUpscale`
-    /// network, as SRCNN's resolver does.
+    /// network, as SRCNN's resolver does. A network whose pooling needs sides of a multiple of
+    /// `inputMultiple` gets its input extended to one by edge replication at the bottom and
+    /// right, and its output cropped back.
     public func upscale(lowRes: Plane) -> Plane {
         let input = spec.bicubicUpscale.map { Resize.bicubic(lowRes, scale: Double($0)) } ?? lowRes
+        let m = spec.inputMultiple
+        let (padH, padW) = ((m - input.height % m) % m, (m - input.width % m) % m)
+        var values = input.values.map(Float.init)
+        if padH > 0 || padW > 0 {
+            var extended = [Float](repeating: 0, count: (input.height + padH) * (input.width + padW))
+            replicatePad(output: &extended, input: values, batch: 1, height: input.height, width: input.width, channels: 1,
+                         top: 0, bottom: padH, left: 0, right: padW)
+            values = extended
+        }
         let net: SequentialNetwork<Float>
         do {
-            net = try SequentialNetwork<Float>(spec: spec, batchCapacity: 1, inputHeight: input.height, inputWidth: input.width,
-                                               forwardOnly: true)
+            net = try SequentialNetwork<Float>(spec: spec, batchCapacity: 1, inputHeight: input.height + padH,
+                                               inputWidth: input.width + padW, forwardOnly: true)
         } catch {
             preconditionFailure("\(error)")
         }
         net.deconvolutionAlgorithm = deconvolutionAlgorithm
-        let out = net.forward(parameters: parameters, inputs: input.values.map(Float.init), batch: 1)
+        let out = net.forward(parameters: parameters, inputs: values, batch: 1)
         let shape = net.outputShape
-        return Plane(width: shape.width, height: shape.height, values: out.map(Double.init))
+        let result = Plane(width: shape.width, height: shape.height, values: out.map(Double.init))
+        let s = spec.layerScale
+        return padH + padW == 0 ? result : result.cropped(x: 0, y: 0, width: s * input.width, height: s * input.height)
     }
 
     // MARK: - Files

@@ -266,6 +266,12 @@ public final class SequentialNetwork<T: BLASScalar> {
         case let .pixelShuffle(r):
             pixelShuffleForward(output: y, input: x, batch: batch, height: shape.height, width: shape.width,
                                 outChannels: shape.channels / (r * r), factor: r)
+        case let .maxPool(s):
+            maxPoolForward(output: y, input: x, batch: batch, height: shape.height, width: shape.width,
+                           channels: shape.channels, size: s)
+        case let .upsample(s):
+            upsampleForward(output: y, input: x, batch: batch, height: shape.height, width: shape.width,
+                            channels: shape.channels, factor: s)
         case .residual, .parallel:
             preconditionFailure("blocks are unrolled into their layers and a sum (NetworkGraph)")
         }
@@ -353,6 +359,16 @@ public final class SequentialNetwork<T: BLASScalar> {
             if let dx {
                 pixelShuffleBackward(dInput: dx, dOutput: dy, batch: batch, height: shape.height, width: shape.width,
                                      outChannels: shape.channels / (r * r), factor: r)
+            }
+        case let .maxPool(s):
+            if let dx {
+                maxPoolBackward(dInput: dx, dOutput: dy, input: x, batch: batch, height: shape.height, width: shape.width,
+                                channels: shape.channels, size: s)
+            }
+        case let .upsample(s):
+            if let dx {
+                upsampleBackward(dInput: dx, dOutput: dy, batch: batch, height: shape.height, width: shape.width,
+                                 channels: shape.channels, factor: s)
             }
         case .residual, .parallel:
             preconditionFailure("blocks are unrolled into their layers and a sum (NetworkGraph)")

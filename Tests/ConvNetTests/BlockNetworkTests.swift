@@ -1,7 +1,7 @@
 import Testing
 @testable import ConvNet
 
-/// Networks with skips and branches (`LayerSpec.residual`, `.parallel`): the merge layer's
+/// Networks with skips and branches (`LayerSpec.residual`, `.parallel`, and pooling inside them): the merge layer's
 /// gradients, the whole network against its naive twin (a recursive evaluation with the naive
 /// layer functions) and against central differences in Double, the input gradient through a
 /// skip, forward-only buffer reuse, tensor names and the validation errors.
@@ -29,6 +29,7 @@ import Testing
         ], padding: .zero),
         .expandedSRCNN(scale: 2).narrowed,
         .denoisingSRCNN(scale: 3).narrowed,
+        .deepDenoisingSR(scale: 2, padding: .zero).narrowed,
     ]
 
     /// The merge's fast forward against its naive twin, and its backward (written over or added
@@ -76,7 +77,7 @@ import Testing
     /// The unrolled network against the recursive naive evaluation, in Double.
     @Test(arguments: specs)
     func forwardMatchesTheNaiveTwin(_ spec: NetworkSpec) throws {
-        let (side, batch) = (7, 2)
+        let (side, batch) = (8, 2)
         let net = try SequentialNetwork<Double>(spec: spec, batchCapacity: batch, inputHeight: side, inputWidth: side)
         let params = Self.parameters(spec)
         let x: [Double] = randomValues(batch * side * side, seed: 31).map { ($0 + 1) / 2 }
@@ -97,7 +98,7 @@ import Testing
     /// NetworkSpecTests.wholeNetworkGradients), and the input gradient through the skips.
     @Test(arguments: specs)
     func gradientsMatchCentralDifferences(_ spec: NetworkSpec) throws {
-        let (side, batch) = (6, 2)
+        let (side, batch) = (8, 2)
         let net = try SequentialNetwork<Double>(spec: spec, batchCapacity: batch, inputHeight: side, inputWidth: side)
         let params = Self.parameters(spec)
         let x: [Double] = randomValues(batch * side * side, seed: 33).map { ($0 + 1) / 2 }
@@ -161,9 +162,9 @@ import Testing
 
     /// Blocks that cannot be added or averaged are refused, naming the layer and the block's layer.
     @Test func blockErrorsNameTheLayer() {
-        func message(_ layers: [LayerSpec]) -> String {
+        func message(_ layers: [LayerSpec], height: Int = 8, width: Int = 8) -> String {
             do {
-                _ = try NetworkSpec(name: "test", layers: layers).shapes(height: 8, width: 8)
+                _ = try NetworkSpec(name: "test", layers: layers).shapes(height: height, width: width)
                 return "accepted"
             } catch {
                 return "\(error)"
@@ -174,18 +175,27 @@ import Testing
         #expect(message([conv, .residual([.conv(kernel: 3, inChannels: 4, outChannels: 2, padding: 1)])])
                 == "network test, layer 2 (residual block of 1 layer): its block ends with 2 channels and its input has 4: they cannot be added")
         #expect(message([conv, .residual([.conv(kernel: 3, inChannels: 4, outChannels: 4, padding: 0)])])
-                == "network test, layer 2 (residual block of 1 layer): its block's layer 1 (conv 3×3 4→4 pad 0) changes the size, so the shapes do not match; a block needs 'same' layers (k = 2·padding + 1)")
+                == "network test, layer 2 (residual block of 1 layer): its block's layer 1 (conv 3×3 4→4 pad 0) changes the size, so the shapes do not match; a block needs 'same' convolutions (k = 2·padding + 1)")
         #expect(message([conv, .residual([same, .pixelShuffle(factor: 2)])])
-                == "network test, layer 2 (residual block of 2 layers): its block's layer 2 (pixel shuffle ×2) changes the size, so the shapes do not match; a block needs 'same' layers (k = 2·padding + 1)")
+                == "network test, layer 2 (residual block of 2 layers): its block scales the size by 2/1, so the shapes do not match; a block must keep the size (as much upsampling as pooling)")
         #expect(message([conv, .residual([])]) == "network test, layer 2 (residual block of 0 layers): its block has no layers")
         #expect(message([conv, .residual([same, .conv(kernel: 3, inChannels: 5, outChannels: 4, padding: 1)])])
                 == "network test, layer 2 (residual block of 2 layers) block, layer 2 (conv 3×3 5→4 pad 1) takes 5 channels but its input has 4")
         #expect(message([conv, .parallel([[same], [.conv(kernel: 1, inChannels: 4, outChannels: 3, padding: 0)]])])
                 == "network test, layer 2 (average of 2 branches): its branches end with 4, 3 channels; averaging needs one count")
         #expect(message([conv, .parallel([[same], [.deconv(kernel: 4, inChannels: 4, outChannels: 4, stride: 2, padding: 1)]])])
-                == "network test, layer 2 (average of 2 branches): its branch 2's layer 1 (deconv 4×4 4→4 stride 2 pad 1) changes the size, so the shapes do not match; a block needs 'same' layers (k = 2·padding + 1)")
+                == "network test, layer 2 (average of 2 branches): its branch 2 scales the size by 2/1, so the shapes do not match; a block must keep the size (as much upsampling as pooling)")
         #expect(message([conv, .parallel([])]) == "network test, layer 2 (average of 0 branches): it has no branches")
         #expect(message([conv, .parallel([[same], [.relu, same]]), .residual([same, .relu])]) == "accepted")
+        // Pooling undone by upsampling keeps the size only for sides it divides.
+        let pooled = LayerSpec.residual([.maxPool(size: 2), same, .upsample(factor: 2)])
+        #expect(message([conv, pooled]) == "accepted")
+        #expect(message([conv, pooled], height: 7, width: 8)
+                == "network test, layer 2 (residual block of 3 layers): its block turns a 7×8 input into 6×8, so the shapes do not match (sides must be multiples of 2)")
+        #expect(message([conv, .residual([.maxPool(size: 2), same])])
+                == "network test, layer 2 (residual block of 2 layers): its block scales the size by 1/2, so the shapes do not match; a block must keep the size (as much upsampling as pooling)")
+        #expect(message([conv, .maxPool(size: 2)]) == "network test, layer 2 (max-pool 2×2): the layers scale the size by 1/2, not by a whole factor")
+        #expect(message([conv, .maxPool(size: 0)]) == "network test, layer 2 (max-pool 0×0): the factor must be in 1...16, not 0")
     }
 
     /// Small weights everywhere but positive biases, so most ReLUs are open and every layer's
@@ -200,9 +210,9 @@ import Testing
 }
 
 extension NetworkSpec {
-    /// The same layers with every width of 64 or 32 cut to 3 and 2, for checks in Double.
+    /// The same layers with every width of 64, 32, 128 or 256 cut to 3, 2, 4 or 5, for checks in Double.
     var narrowed: NetworkSpec {
-        func n(_ c: Int) -> Int { c == 64 ? 3 : c == 32 ? 2 : c }
+        func n(_ c: Int) -> Int { [64: 3, 32: 2, 128: 4, 256: 5][c] ?? c }
         func narrow(_ layer: LayerSpec) -> LayerSpec {
             switch layer {
             case let .conv(k, c, o, p): return .conv(kernel: k, inChannels: n(c), outChannels: n(o), padding: p)
@@ -258,6 +268,14 @@ func naiveForward(_ spec: NetworkSpec, parameters: [[Double]], input: [Double], 
                 var y = x
                 pixelShuffleForwardNaive(output: &y, input: x, batch: 1, height: h, width: w, outChannels: c / (r * r), factor: r)
                 (x, h, w, c) = (y, r * h, r * w, c / (r * r))
+            case let .maxPool(s):
+                var y = [Double](repeating: 0, count: (h / s) * (w / s) * c)
+                maxPoolForwardNaive(output: &y, input: x, batch: 1, height: h, width: w, channels: c, size: s)
+                (x, h, w) = (y, h / s, w / s)
+            case let .upsample(s):
+                var y = [Double](repeating: 0, count: s * h * s * w * c)
+                upsampleForwardNaive(output: &y, input: x, batch: 1, height: h, width: w, channels: c, factor: s)
+                (x, h, w) = (y, s * h, s * w)
             case let .residual(block):
                 let inner = run(block, x, h, w, c).values
                 x = zip(inner, x).map { $0 + $1 }

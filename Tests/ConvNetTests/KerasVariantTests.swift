@@ -155,6 +155,29 @@ import TensorFile
         #expect(model.metadata["training_set"]?.contains("bicubic x3 down-up") == true)
     }
 
+    /// Deep denoising SR: models.py's layers and sizes, sides not a multiple of 4 extended and
+    /// cropped back by the model, and no strips (max-pooling depends on where its windows fall).
+    @Test func deepDenoisingSR() throws {
+        let spec = NetworkSpec.deepDenoisingSR(scale: 2)
+        #expect(spec.inputMultiple == 4 && spec.layerScale == 1 && spec.scale == 2)
+        let weights = spec.parameterTensors.filter { $0.name.hasSuffix(".weight") }.map(\.count)
+        // c1 ×2, c2 ×2, c3, c2_2 ×2, c1_2 ×2, output: 3×3 kernels but the last 5×5.
+        #expect(weights == [9 * 64, 9 * 64 * 64, 9 * 64 * 128, 9 * 128 * 128, 9 * 128 * 256, 9 * 256 * 128, 9 * 128 * 128,
+                            9 * 128 * 64, 9 * 64 * 64, 25 * 64])
+        #expect(throws: NetworkSpecError.self) { try spec.shapes(height: 18, width: 16) }
+        let narrow = spec.narrowed
+        let model = SequentialModel(spec: narrow, parameters: narrow.initialParameters(seed: 70))
+        #expect(model.contextRadius == nil)
+        let low = Plane(width: 9, height: 7, values: randomValues(63, seed: 71).map { ($0 + 1) / 2 })
+        let high = model.upscale(lowRes: low)
+        #expect(high.width == 18 && high.height == 14 && high.values.allSatisfy(\.isFinite))
+        // A size the pooling divides runs as it is: the network on the bicubic image.
+        let even = Plane(width: 8, height: 6, values: randomValues(48, seed: 72).map { ($0 + 1) / 2 })
+        let net = try SequentialNetwork<Float>(spec: narrow, batchCapacity: 1, inputHeight: 12, inputWidth: 16)
+        let direct = net.forward(parameters: model.parameters, inputs: Resize.bicubic(even, scale: 2).values.map(Float.init), batch: 1)
+        #expect(model.upscale(lowRes: even).values == direct.map(Double.init))
+    }
+
     /// HWIO weights of the 'same' convolution a stride-1 transposed convolution ([C, k, k, O]) is:
     /// w'[ey, ex, c, o] = wᵀ[c, k − 1 − ey, k − 1 − ex, o].
     static func flippedConvolutionWeight(_ t: [Double], inChannels c: Int, outChannels o: Int, kernel k: Int) -> [Double] {
