@@ -1,7 +1,8 @@
 // The SRCNN variants of the public Keras project titu1994/Image-Super-Resolution (models.py at its
-// last commit, dd5149b), rebuilt as `NetworkSpec`s on the Y channel (issue 16). Both run like
-// SRCNN on the LR image bicubic-upscaled to the HR size (`bicubicUpscale`), every convolution
-// 'same'-size, one Y map in and one out.
+// last commit, dd5149b), rebuilt as `NetworkSpec`s on the Y channel (issue 16). All but ResNet SR
+// run like SRCNN on the LR image bicubic-upscaled to the HR size (`bicubicUpscale`); ResNet SR
+// runs on the LR image and upsamples inside. Every convolution is 'same'-size, one Y map in and
+// one out.
 //
 // - Expanded SRCNN (`ExpantionSuperResolution`): conv 9×9×64, ReLU → three parallel branches
 //   1×1, 3×3 and 5×5 ×32, each ReLU → their average (Keras's Average) → conv 5×5×1, ReLU (the
@@ -41,7 +42,17 @@
 //   (model kind "sequential"): training it needs sub-images of a side divisible by 4 and a loss
 //   margin below its receptive radius (23 pixels), which the training input does not offer yet.
 //
-// Not built yet (batch normalisation is not in the toolbox): ResNet SR and its distilled student.
+// - ResNet SR (`ResNetSR`), on the LR image: x0 = ReLU(conv 3×3×64); six residual blocks
+//   conv 3×3×64 → BN → ReLU → conv 3×3×64 → BN, + input; + x0 (the global skip); upsample ×2
+//   (nearest) → ReLU(conv 3×3×64) → conv 3×3×1, linear.
+//   Departures: no batch normalisation (the toolbox has none; EDSR, Lim et al. 2017, removed it
+//   from SRResNet's blocks as harmful to SR, so this is the block EDSR uses, without its residual
+//   scaling); the Keras model is ×2 only (one upscale block), here the one upsampling is by the
+//   scale, so ×3 repeats each pixel 3×3; it trains on LR sub-images as FSRCNN does
+//   (SequentialTrainable), with the 'same' convolutions' padding inside the loss.
+//
+// Not built: the distilled ResNet SR student (it needs a teacher's outputs as training targets),
+// the non-local and GAN variants.
 
 extension NetworkSpec {
     /// Expanded SRCNN at `scale` on the bicubic-upscaled Y (see the file header).
@@ -82,15 +93,29 @@ extension NetworkSpec {
         ], padding: padding, bicubicUpscale: scale)
     }
 
+    /// ResNet SR at `scale` on the LR Y, without batch normalisation (see the file header).
+    public static func resNetSR(scale: Int, padding: PaddingMode = .replicate) -> NetworkSpec {
+        func conv(_ c: Int, _ o: Int) -> LayerSpec { .conv(kernel: 3, inChannels: c, outChannels: o, padding: 1) }
+        let block = LayerSpec.residual([conv(64, 64), .relu, conv(64, 64)])
+        return NetworkSpec(name: "ResNet SR x\(scale)", layers: [
+            conv(1, 64), .relu,
+            .residual(Array(repeating: block, count: 6)),
+            .upsample(factor: scale), conv(64, 64), .relu,
+            conv(64, 1),
+        ], padding: padding, modelKind: resNetSRModelKind)
+    }
+
     /// The model-file kinds of the Keras variants (the registry's method names).
-    public static let expandedSRCNNModelKind = "expanded-srcnn", denoisingSRCNNModelKind = "denoising-srcnn"
-    public static let kerasVariantKinds = [expandedSRCNNModelKind, denoisingSRCNNModelKind]
+    public static let expandedSRCNNModelKind = "expanded-srcnn", denoisingSRCNNModelKind = "denoising-srcnn",
+                      resNetSRModelKind = "resnet-sr"
+    public static let kerasVariantKinds = [expandedSRCNNModelKind, denoisingSRCNNModelKind, resNetSRModelKind]
 
     /// The Keras variant of model-file kind `kind` at `scale`; nil for another kind.
     public static func kerasVariant(kind: String, scale: Int, padding: PaddingMode = .replicate) -> NetworkSpec? {
         switch kind {
         case expandedSRCNNModelKind: return .expandedSRCNN(scale: scale, padding: padding)
         case denoisingSRCNNModelKind: return .denoisingSRCNN(scale: scale, padding: padding)
+        case resNetSRModelKind: return .resNetSR(scale: scale, padding: padding)
         default: return nil
         }
     }

@@ -28,6 +28,9 @@ struct NetworkGraph {
         var firstTensor: Int?
         /// The layer after it in its own list (what its initialisation's gain depends on).
         var next: LayerSpec?
+        /// Whether it is a residual block's last layer, whose output is added to the block's input
+        /// as it is (its initialisation is scaled down: `NetworkSpec.initialParameters`).
+        var endsResidualBlock = false
     }
 
     let nodes: [Node]
@@ -36,13 +39,13 @@ struct NetworkGraph {
     init(_ spec: NetworkSpec) {
         var nodes: [Node] = [], tensors: [ParameterTensor] = []
         /// Appends `layers` reading activation `input`; returns the activation they end with.
-        func add(_ layers: [LayerSpec], input: Int, prefix: String, topLevel: Int?) -> Int {
+        func add(_ layers: [LayerSpec], input: Int, prefix: String, topLevel: Int?, residual: Bool = false) -> Int {
             var current = input
             for (i, layer) in layers.enumerated() {
                 let top = topLevel ?? i, name = "\(prefix)\(i)"
                 switch layer {
                 case let .residual(block):
-                    let output = add(block, input: current, prefix: "\(name).block.", topLevel: top)
+                    let output = add(block, input: current, prefix: "\(name).block.", topLevel: top, residual: true)
                     nodes.append(Node(operation: .sum(weight: 1), inputs: [output, current], topLevel: top))
                 case let .parallel(branches):
                     let outputs = branches.enumerated().map { b, branch in
@@ -53,7 +56,8 @@ struct NetworkGraph {
                     let shapes = layer.tensorShapes
                     nodes.append(Node(operation: .layer(layer), inputs: [current], topLevel: top,
                                       firstTensor: shapes.isEmpty ? nil : tensors.count,
-                                      next: i + 1 < layers.count ? layers[i + 1] : nil))
+                                      next: i + 1 < layers.count ? layers[i + 1] : nil,
+                                      endsResidualBlock: residual && i + 1 == layers.count))
                     tensors += shapes.map { ParameterTensor(name: "\(name).\($0.suffix)", shape: $0.shape) }
                 }
                 current = nodes.count

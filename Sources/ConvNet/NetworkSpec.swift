@@ -425,6 +425,9 @@ public struct NetworkSpec: Sendable, Equatable, Codable {
     /// √(2/((1 + a²)·fan-in)) before a PReLU of initial slope a, √(2/fan-in) before a ReLU,
     /// √(1/fan-in) before tanh or nothing), deconvolutions N(0, 0.001²) as in the FSRCNN paper,
     /// biases 0, PReLU slopes 0.25 (Caffe's and PyTorch's default); depth first, in the tensors' order.
+    /// A convolution that ends a residual block starts at a tenth of that std (EDSR's residual
+    /// scaling of 0.1, as an initialisation), so that a chain of blocks without normalisation
+    /// starts near the identity instead of multiplying the variance by about 3 per block.
     public func initialParameters(seed: UInt64) -> [[Float]] {
         var rng = Xoshiro256(seed: seed)
         var result: [[Float]] = []
@@ -438,7 +441,7 @@ public struct NetworkSpec: Sendable, Equatable, Codable {
                 case .relu?: gain = 2
                 default: gain = 1
                 }
-                let std = (gain / Double(k * k * c)).squareRoot()
+                let std = (gain / Double(k * k * c)).squareRoot() * (node.endsResidualBlock ? Self.residualInitialScale : 1)
                 result.append((0..<(k * k * c * o)).map { _ in Float(rng.nextGaussian() * std) })
                 result.append([Float](repeating: 0, count: o))
             case let .deconv(k, c, o, _, _):
@@ -454,4 +457,5 @@ public struct NetworkSpec: Sendable, Equatable, Codable {
     }
 
     static let initialSlope = 0.25
+    static let residualInitialScale = 0.1
 }

@@ -16,6 +16,8 @@ public enum MethodName: String, CaseIterable, Sendable, Codable {
     case fsrcnn, fsrcnnSmall = "fsrcnn-s", espcn
     /// The Keras project's SRCNN variants on the bicubic-upscaled image (ConvNet's KerasVariants.swift).
     case expandedSRCNN = "expanded-srcnn", denoisingSRCNN = "denoising-srcnn"
+    /// The Keras project's ResNet SR on the LR image, without batch normalisation.
+    case resNetSR = "resnet-sr"
 
     /// What the registry knows of the method: the one table.
     public var entry: MethodEntry {
@@ -86,6 +88,10 @@ public enum MethodName: String, CaseIterable, Sendable, Codable {
         case .denoisingSRCNN:
             .withModel("denoising auto-encoder SRCNN (titu1994/Image-Super-Resolution): 3×3 layers with two skips, on the bicubic image", .denoisingSRCNN) { file, scale, _ in
                 try SequentialModel(file: file.contents, path: file.path, kind: NetworkSpec.denoisingSRCNNModelKind, scale: scale)
+            }
+        case .resNetSR:
+            .withModel("ResNet SR (titu1994/Image-Super-Resolution) without batch normalisation: six residual blocks on the LR image, nearest upsampling", .resNetSR) { file, scale, _ in
+                try SequentialModel(file: file.contents, path: file.path, kind: NetworkSpec.resNetSRModelKind, scale: scale)
             }
         }
     }

@@ -30,6 +30,7 @@ import Testing
         .expandedSRCNN(scale: 2).narrowed,
         .denoisingSRCNN(scale: 3).narrowed,
         .deepDenoisingSR(scale: 2, padding: .zero).narrowed,
+        .resNetSR(scale: 2).narrowed,
     ]
 
     /// The merge's fast forward against its naive twin, and its backward (written over or added

@@ -178,6 +178,45 @@ import TensorFile
         #expect(model.upscale(lowRes: even).values == direct.map(Double.init))
     }
 
+    /// ResNet SR on the LR image: models.py's layers without batch normalisation, the output
+    /// `scale` times the input, FSRCNN's LR sub-images and no loss margin, its files, and a tiny
+    /// run (narrowed) through the trainer.
+    @Test func resNetSR() throws {
+        let spec = NetworkSpec.resNetSR(scale: 3)
+        #expect(try spec.shapes(height: 7, width: 5).last == ActivationShape(height: 21, width: 15, channels: 1))
+        let weights = spec.parameterTensors.filter { $0.name.hasSuffix(".weight") }.map(\.count)
+        #expect(weights == [9 * 64] + Array(repeating: 9 * 64 * 64, count: 13) + [9 * 64])
+        #expect(spec.parameterTensors[2].name == "layers.2.block.0.block.0.weight")
+        #expect(spec.parameterTensors.last!.name == "layers.6.bias")
+        // Each block's last convolution starts at a tenth of the He std √(1/fan-in), the others at theirs.
+        let initial = spec.initialParameters(seed: 81)
+        func rms(_ t: Int) -> Double { (initial[t].reduce(0) { $0 + Double($1 * $1) } / Double(initial[t].count)).squareRoot() }
+        for (t, tensor) in spec.parameterTensors.enumerated() where tensor.name.hasSuffix(".weight") && tensor.name.contains("block.0.block") {
+            let expected = tensor.name.hasSuffix("block.2.weight") ? 0.1 * (1.0 / 576).squareRoot() : (2.0 / 576).squareRoot()
+            #expect(abs(rms(t) / expected - 1) < 0.05, "\(tensor.name)")
+        }
+        let trainable = try SequentialTrainable(spec: spec, inputSize: 11)
+        #expect(trainable.lossMargin == 0 && trainable.stride == 5 && trainable.networkDescription.input == .lowResolution(size: 11, stride: 5))
+        let params = spec.initialParameters(seed: 80)
+        let file = SequentialModel(spec: spec, parameters: params).safeTensors()
+        let loaded = try SequentialModel(file: file, path: "r.safetensors", kind: NetworkSpec.resNetSRModelKind, scale: 3)
+        #expect(loaded.parameters == params && loaded.contextRadius == 3 * spec.receptiveRadius)
+        #expect(throws: SequentialModelError.self) {
+            try SequentialModel(file: file, path: "r.safetensors", kind: NetworkSpec.expandedSRCNNModelKind, scale: 3)
+        }
+
+        let folder = try TrainerTests.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var options = LRSpaceTrainingTests.options(folder, epochs: 3)
+        options.lastLayerLearningRate = options.learningRate
+        let narrow = spec.narrowed
+        let trainer = try NetworkTrainer(network: try SequentialTrainable(spec: narrow, inputSize: 7, stride: 4), options: options,
+                                         trainingSet: LRSpaceTrainingTests.lowResolutionSet(), validation: [])
+        try trainer.run()
+        let mse = trainer.history.map(\.trainMSE)
+        #expect(mse.last! < 0.7 * mse.first!, "\(mse)")
+    }
+
     /// HWIO weights of the 'same' convolution a stride-1 transposed convolution ([C, k, k, O]) is:
     /// w'[ey, ex, c, o] = wᵀ[c, k − 1 − ey, k − 1 − ex, o].
     static func flippedConvolutionWeight(_ t: [Double], inChannels c: Int, outChannels o: Int, kernel k: Int) -> [Double] {

@@ -12,6 +12,7 @@ import Testing
     static let methods: [(MethodName, @Sendable (Int) -> NetworkSpec)] = [
         (.fsrcnn, { .fsrcnn(scale: $0) }), (.fsrcnnSmall, { .fsrcnnSmall(scale: $0) }), (.espcn, { .espcn(scale: $0) }),
         (.expandedSRCNN, { .expandedSRCNN(scale: $0) }), (.denoisingSRCNN, { .denoisingSRCNN(scale: $0) }),
+        (.resNetSR, { .resNetSR(scale: $0) }),
     ]
 
     /// A model file whose outputs vary (the deconvolution's N(0, 0.001²) start gives ~0 everywhere).
@@ -35,7 +36,7 @@ import Testing
                 #expect(try ModelFile.inspect(path).kind == method.entry.model)
             }
         }
-        #expect(Set(MethodName.withModels).isSuperset(of: [.fsrcnn, .fsrcnnSmall, .espcn, .expandedSRCNN, .denoisingSRCNN]))
+        #expect(Set(MethodName.withModels).isSuperset(of: [.fsrcnn, .fsrcnnSmall, .espcn, .expandedSRCNN, .denoisingSRCNN, .resNetSR]))
     }
 
     /// A Keras variant's file is refused by the other variant, by SRCNN and by FSRCNN, and its
