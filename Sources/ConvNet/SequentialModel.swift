@@ -184,7 +184,8 @@ public struct SequentialModel: SuperResolver {
         meta["kind"] = spec.modelKind ?? Self.fileKind
         meta["spec"] = String(decoding: (try? encoder.encode(spec)) ?? Data(), as: UTF8.self)
         meta["scale"] = "\(spec.scale)"
-        meta["format"] = "layers of 'spec' in order; weights OIHW (conv), [in, out, k, k] (deconv), cross-correlation; input LR Y in [0,1], output HR Y"
+        meta["format"] = "layers of 'spec' in order; weights OIHW (conv), [in, out, k, k] (deconv), cross-correlation; input "
+            + (spec.bicubicUpscale == nil ? "LR Y" : "the LR Y bicubic-upscaled (MATLAB imresize) by bicubicUpscale") + " in [0,1], output HR Y"
         return SafeTensorsFile(tensors: tensors, metadata: meta)
     }
 

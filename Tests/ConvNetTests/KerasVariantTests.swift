@@ -195,6 +195,8 @@ import TensorFile
             let expected = tensor.name.hasSuffix("block.2.weight") ? 0.1 * (1.0 / 576).squareRoot() : (2.0 / 576).squareRoot()
             #expect(abs(rms(t) / expected - 1) < 0.05, "\(tensor.name)")
         }
+        // The bench's per-layer count sees into the blocks: 12 convolutions 3×3×64×64 per pixel.
+        #expect(LRSpaceBenchmark.macs(spec.layers[2], input: ActivationShape(height: 4, width: 5, channels: 64)) == 20.0 * 12 * 36_864)
         let trainable = try SequentialTrainable(spec: spec, inputSize: 11)
         #expect(trainable.lossMargin == 0 && trainable.stride == 5 && trainable.networkDescription.input == .lowResolution(size: 11, stride: 5))
         let params = spec.initialParameters(seed: 80)
