@@ -32,6 +32,9 @@ public enum LRSpaceBenchmark {
             return h * w * Double(k * k * c * o)
         case let .deconv(k, c, o, _, _):
             return pixels * Double(k * k * c * o)
+        case .residual, .parallel:
+            // Blocks keep the size: their layers' cost per pixel, on this grid.
+            return pixels * NetworkSpec(name: layer.summary, layers: [layer]).multiplyAddsPerInputPixel
         default:
             return 0
         }

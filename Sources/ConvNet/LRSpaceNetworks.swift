@@ -61,9 +61,10 @@ extension NetworkSpec {
         ], padding: padding, modelKind: espcnModelKind)
     }
 
-    /// The model-file kinds of the three published networks (the registry's method names).
+    /// The model-file kinds of the three published networks and the Keras variants
+    /// (KerasVariants.swift): the registry's method names.
     public static let fsrcnnModelKind = "fsrcnn", fsrcnnSmallModelKind = "fsrcnn-s", espcnModelKind = "espcn"
-    public static let publishedKinds = [fsrcnnModelKind, fsrcnnSmallModelKind, espcnModelKind]
+    public static let publishedKinds = [fsrcnnModelKind, fsrcnnSmallModelKind, espcnModelKind] + kerasVariantKinds
 
     /// The published network of model-file kind `kind` at `scale`; nil for another kind.
     public static func published(kind: String, scale: Int, padding: PaddingMode = .replicate) -> NetworkSpec? {
@@ -71,7 +72,7 @@ extension NetworkSpec {
         case fsrcnnModelKind: return .fsrcnn(scale: scale, padding: padding)
         case fsrcnnSmallModelKind: return .fsrcnnSmall(scale: scale, padding: padding)
         case espcnModelKind: return .espcn(scale: scale, padding: padding)
-        default: return nil
+        default: return kerasVariant(kind: kind, scale: scale, padding: padding)
         }
     }
 }

@@ -3,16 +3,28 @@
 // of its grid), so it is exact for the networks and independent of the machine.
 
 extension NetworkSpec {
-    /// Multiply-adds per LR input pixel: the layers before the upscaling run on the LR grid; a
-    /// transposed convolution costs k²·C·O per LR pixel it stamps; layers after a pixel shuffle
-    /// run on the finer grid (scale² more pixels).
+    /// Multiply-adds per LR input pixel: the layers before the upscaling run on the LR grid (for a
+    /// `bicubicUpscale` network, all of them on the upscaled one, scale² pixels per LR pixel; the
+    /// bicubic itself is not counted); a transposed convolution costs k²·C·O per pixel it stamps;
+    /// layers after a pixel shuffle run on the finer grid (scale² more pixels); a block costs its
+    /// layers, parallel branches the sum of theirs.
     public var multiplyAddsPerInputPixel: Double {
-        var grid = 1.0, total = 0.0
+        let upscale = Double(bicubicUpscale ?? 1)
+        var grid = upscale * upscale
+        return Self.multiplyAdds(layers, grid: &grid)
+    }
+
+    private static func multiplyAdds(_ layers: [LayerSpec], grid: inout Double) -> Double {
+        var total = 0.0
         for layer in layers {
             switch layer {
             case let .conv(k, c, o, _): total += grid * Double(k * k * c * o)
             case let .deconv(k, c, o, s, _): total += grid * Double(k * k * c * o); grid *= Double(s * s)
-            case let .pixelShuffle(r): grid *= Double(r * r)
+            case let .pixelShuffle(r), let .upsample(r): grid *= Double(r * r)
+            case let .maxPool(s): grid /= Double(s * s)
+            case let .residual(block): total += multiplyAdds(block, grid: &grid)
+            case let .parallel(branches):
+                total += branches.reduce(0) { sum, branch in var g = grid; return sum + multiplyAdds(branch, grid: &g) }
             case .prelu, .tanh, .relu: break
             }
         }

@@ -49,21 +49,43 @@ public struct SequentialModel: SuperResolver {
 
     /// The receptive field in HR pixels (`NetworkSpec.receptiveRadius` LR pixels): `StripUpscale`
     /// reads ⌈radius/s⌉ + 3 LR rows around each strip, at least the LR pixels an output row reads.
-    public var contextRadius: Int? { spec.scale * spec.receptiveRadius }
+    /// A network on the bicubic-upscaled image reaches its radius in HR pixels, plus 2 as SRCNN's
+    /// resolver adds for the bicubic.
+    /// None (the whole image at once) for a network with max-pooling, whose output depends on
+    /// where its windows fall, so that strips would not reproduce the whole image.
+    public var contextRadius: Int? {
+        guard spec.inputMultiple == 1 else { return nil }
+        return spec.bicubicUpscale == nil ? spec.scale * spec.receptiveRadius : spec.layerScale * spec.receptiveRadius + 2
+    }
 
-    /// The HR Y for the LR Y on [0, 1].
+    /// The HR Y for the LR Y on [0, 1]; first upscaled by MATLAB's bicubic for a `bicubicUpscale`
+    /// network, as SRCNN's resolver does. A network whose pooling needs sides of a multiple of
+    /// `inputMultiple` gets its input extended to one by edge replication at the bottom and
+    /// right, and its output cropped back.
     public func upscale(lowRes: Plane) -> Plane {
+        let input = spec.bicubicUpscale.map { Resize.bicubic(lowRes, scale: Double($0)) } ?? lowRes
+        let m = spec.inputMultiple
+        let (padH, padW) = ((m - input.height % m) % m, (m - input.width % m) % m)
+        var values = input.values.map(Float.init)
+        if padH > 0 || padW > 0 {
+            var extended = [Float](repeating: 0, count: (input.height + padH) * (input.width + padW))
+            replicatePad(output: &extended, input: values, batch: 1, height: input.height, width: input.width, channels: 1,
+                         top: 0, bottom: padH, left: 0, right: padW)
+            values = extended
+        }
         let net: SequentialNetwork<Float>
         do {
-            net = try SequentialNetwork<Float>(spec: spec, batchCapacity: 1, inputHeight: lowRes.height, inputWidth: lowRes.width,
-                                               forwardOnly: true)
+            net = try SequentialNetwork<Float>(spec: spec, batchCapacity: 1, inputHeight: input.height + padH,
+                                               inputWidth: input.width + padW, forwardOnly: true)
         } catch {
             preconditionFailure("\(error)")
         }
         net.deconvolutionAlgorithm = deconvolutionAlgorithm
-        let out = net.forward(parameters: parameters, inputs: lowRes.values.map(Float.init), batch: 1)
+        let out = net.forward(parameters: parameters, inputs: values, batch: 1)
         let shape = net.outputShape
-        return Plane(width: shape.width, height: shape.height, values: out.map(Double.init))
+        let result = Plane(width: shape.width, height: shape.height, values: out.map(Double.init))
+        let s = spec.layerScale
+        return padH + padW == 0 ? result : result.cropped(x: 0, y: 0, width: s * input.width, height: s * input.height)
     }
 
     // MARK: - Files
@@ -98,8 +120,8 @@ public struct SequentialModel: SuperResolver {
             throw fail("unexpected tensor(s) \(extra.joined(separator: ", ")) for \(spec.name)")
         }
         var parameters: [[Float]] = []
-        for (l, layer) in spec.layers.enumerated() {
-            guard let first = spec.firstTensorIndex[l] else { continue }
+        for node in NetworkGraph(spec).nodes {
+            guard case let .layer(layer) = node.operation, let first = node.firstTensor else { continue }
             for k in 0..<layer.tensorShapes.count {
                 let tensor = tensors[first + k]
                 let fileShape = Self.fileShape(layer, tensor.shape)
@@ -113,26 +135,32 @@ public struct SequentialModel: SuperResolver {
         self.init(spec: spec, parameters: parameters, metadata: file.metadata)
     }
 
-    /// The first layer (1-based) whose activations can exceed float32's range for an input in
-    /// [−1, 2], by the bound |b| + Σ|w|·(previous bound) per output map (a deconvolution's pixel
-    /// sums only some of its taps, so this over-estimates it); nil if none can.
+    /// The first (outer) layer, 1-based, whose activations can exceed float32's range for an input
+    /// in [−1, 2], by the bound |b| + Σ|w|·(previous bound) per output map (a deconvolution's
+    /// pixel sums only some of its taps, so this over-estimates it; a merge's bound is the sum of
+    /// its inputs' times its weight); nil if none can.
     static func overflowingLayer(_ spec: NetworkSpec, _ parameters: [[Float]]) -> Int? {
-        var bound = 2.0
-        for (l, layer) in spec.layers.enumerated() {
-            switch layer {
-            case let .conv(_, _, o, _), let .deconv(_, _, o, _, _):
-                let first = spec.firstTensorIndex[l]!
+        let graph = NetworkGraph(spec)
+        var bounds = [2.0]
+        for node in graph.nodes {
+            var bound = bounds[node.inputs[0]]
+            switch node.operation {
+            case let .sum(weight):
+                bound = weight * node.inputs.reduce(0) { $0 + bounds[$1] }
+            case let .layer(.conv(_, _, o, _)), let .layer(.deconv(_, _, o, _, _)):
+                let first = node.firstTensor!
                 var sums = [Double](repeating: 0, count: o)
                 for (i, w) in parameters[first].enumerated() { sums[i % o] += Double(abs(w)) }   // O innermost in both layouts
                 bound = zip(sums, parameters[first + 1]).map { $0 * bound + Double(abs($1)) }.max() ?? 0
-            case .prelu:
-                bound *= max(1, parameters[spec.firstTensorIndex[l]!].map { Double(abs($0)) }.max() ?? 0)
-            case .tanh:
+            case .layer(.prelu):
+                bound *= max(1, parameters[node.firstTensor!].map { Double(abs($0)) }.max() ?? 0)
+            case .layer(.tanh):
                 bound = min(bound, 1)
-            case .relu, .pixelShuffle:
+            case .layer:
                 break
             }
-            if !(bound < Double(Float.greatestFiniteMagnitude) / 2) { return l + 1 }
+            if !(bound < Double(Float.greatestFiniteMagnitude) / 2) { return node.topLevel + 1 }
+            bounds.append(bound)
         }
         return nil
     }
@@ -142,8 +170,8 @@ public struct SequentialModel: SuperResolver {
     public func safeTensors() -> SafeTensorsFile {
         var tensors: [String: Tensor] = [:]
         let shapes = spec.parameterTensors
-        for (l, layer) in spec.layers.enumerated() {
-            guard let first = spec.firstTensorIndex[l] else { continue }
+        for node in NetworkGraph(spec).nodes {
+            guard case let .layer(layer) = node.operation, let first = node.firstTensor else { continue }
             for k in 0..<layer.tensorShapes.count {
                 let t = shapes[first + k]
                 tensors[t.name] = Tensor(shape: Self.fileShape(layer, t.shape),
@@ -156,11 +184,12 @@ public struct SequentialModel: SuperResolver {
         meta["kind"] = spec.modelKind ?? Self.fileKind
         meta["spec"] = String(decoding: (try? encoder.encode(spec)) ?? Data(), as: UTF8.self)
         meta["scale"] = "\(spec.scale)"
-        meta["format"] = "layers of 'spec' in order; weights OIHW (conv), [in, out, k, k] (deconv), cross-correlation; input LR Y in [0,1], output HR Y"
+        meta["format"] = "layers of 'spec' in order; weights OIHW (conv), [in, out, k, k] (deconv), cross-correlation; input "
+            + (spec.bicubicUpscale == nil ? "LR Y" : "the LR Y bicubic-upscaled (MATLAB imresize) by bicubicUpscale") + " in [0,1], output HR Y"
         return SafeTensorsFile(tensors: tensors, metadata: meta)
     }
 
-    /// A file of one of the published networks (`kind`, e.g. "fsrcnn") for use at `scale`: its
+    /// A file of one of the published networks (`kind`, e.g. "fsrcnn", or a Keras variant's) for use at `scale`: its
     /// spec must be that network's at that scale, layer for layer (either padding mode), besides
     /// every check of `init(file:path:)`.
     public init(file: SafeTensorsFile, path: String, kind: String, scale: Int) throws {
@@ -175,7 +204,8 @@ public struct SequentialModel: SuperResolver {
         guard let published = NetworkSpec.published(kind: kind, scale: scale, padding: spec.padding) else {
             throw fail("'\(kind)' is not a published network (\(NetworkSpec.publishedKinds.joined(separator: ", ")))")
         }
-        guard spec.layers == published.layers, spec.inputChannels == published.inputChannels else {
+        guard spec.layers == published.layers, spec.inputChannels == published.inputChannels,
+              spec.bicubicUpscale == published.bicubicUpscale else {
             throw fail("its spec \(spec.name) does not have the layers of \(published.name)")
         }
         modelPath = path

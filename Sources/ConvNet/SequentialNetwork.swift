@@ -11,43 +11,51 @@ public enum DeconvolutionAlgorithm: String, Sendable, Codable, CaseIterable {
 }
 
 /// Runs any valid `NetworkSpec` forward and backward on batches of a fixed input size: the layer
-/// functions in the spec's order, every activation kept for the backward pass.
+/// functions in the order of the spec's `NetworkGraph` (its layers, a block's layers before its
+/// merge), every activation kept for the backward pass.
 ///
-/// Buffers (NHWC, shapes from `NetworkSpec.shapes`), for B ≤ `batchCapacity` images:
-/// `activation[0]` is a copy of the input, `activation[l + 1]` layer l's output; a padded
-/// convolution also keeps its padded input. Gradients mirror them. Parameters arrive as one array
-/// per tensor in `spec.parameterTensors` order and layout; `gradients` has the same shapes.
-/// Generic so that gradient checks run it in Double; the trainer runs it in Float.
+/// Buffers (NHWC), for B ≤ `batchCapacity` images: activation 0 is a copy of the input, node i's
+/// output activation i + 1 (for a spec without blocks, layer l's output is activation l + 1); a
+/// padded convolution also keeps its padded input. Gradients mirror them; an activation read by
+/// more than one node (a skip's source, the branches' input) sums its readers' gradients.
+/// Parameters arrive as one array per tensor in `spec.parameterTensors` order and layout;
+/// `gradients` has the same shapes. Generic so that gradient checks run it in Double; the
+/// trainer runs it in Float.
 ///
 /// `lossMargin`: `step` takes labels of the output's centre, `lossMargin` pixels in from every
 /// side, and the loss ignores the rest (FSRCNN's deconvolution lacks taps there in a sub-image).
-/// `forwardOnly` (inference): no gradient buffers, and the activations take turns in two buffers,
-/// so memory is that of the two widest layers, not of the whole network.
+/// `forwardOnly` (inference): no gradient buffers, and each activation reuses a buffer whose
+/// activation nothing reads any more, so memory is that of the widest layers alive at once (two
+/// for a plain chain; a skip keeps its source alive until its merge).
 public final class SequentialNetwork<T: BLASScalar> {
     public let spec: NetworkSpec
     public let batchCapacity: Int
-    /// Input and every layer's output, per image.
+    /// Input and every outer layer's output, per image (`spec.shapes`).
     public let shapes: [ActivationShape]
     public var deconvolutionAlgorithm: DeconvolutionAlgorithm = .gemm
-    /// When set, each forward adds every layer's wall-clock seconds to it (the bench's per-layer
-    /// breakdown); nil in normal use.
+    /// When set, each forward adds every outer layer's wall-clock seconds to it (the bench's
+    /// per-layer breakdown); nil in normal use.
     public var layerSeconds: [Double]?
     public let lossMargin: Int
     public let forwardOnly: Bool
-    /// `step`'s backward pass stops at this layer: the layers below it get no gradients (zero).
+    /// `step`'s backward pass stops at this outer layer: the layers below it get no gradients (zero).
     public var firstTrainedLayer = 0
     /// Gradients of the loss after `step` or `backward`, in the parameters' order and layout.
     public private(set) var gradients: [[T]]
 
     let workspace = Workspace<T>()
-    private let tensorIndex: [Int?]
+    private let graph: NetworkGraph
+    /// Every activation of the graph, per image.
+    private let activationShapes: [ActivationShape]
     private let tensorOffsets: [Int]
     private let parameterStorage: UnsafeMutablePointer<T>
     private let gradientStorage: UnsafeMutablePointer<T>
     private let parameterCount: Int
     private let activations: [UnsafeMutablePointer<T>]
     private let dActivations: [UnsafeMutablePointer<T>]
-    /// Per layer: the padded input of a convolution with padding > 0, and its gradient.
+    /// Where a gradient goes first when its activation already has one from another reader.
+    private let gradientScratch: UnsafeMutablePointer<T>?
+    /// Per node: the padded input of a convolution with padding > 0, and its gradient.
     private let padded: [UnsafeMutablePointer<T>?]
     private let dPadded: [UnsafeMutablePointer<T>?]
 
@@ -65,8 +73,9 @@ public final class SequentialNetwork<T: BLASScalar> {
             throw NetworkSpecError.invalidLayer(network: spec.name, layer: spec.layers.count, summary: spec.layers.last!.summary,
                                                 reason: "a loss margin of \(lossMargin) leaves nothing of its \(shapes.last!) output")
         }
-        let tensors = spec.parameterTensors
-        tensorIndex = spec.firstTensorIndex
+        graph = NetworkGraph(spec)
+        activationShapes = graph.activationShapes(input: shapes[0])
+        let tensors = graph.tensors
         var offsets: [Int] = []
         var total = 0
         for t in tensors { offsets.append(total); total += t.count }
@@ -78,29 +87,47 @@ public final class SequentialNetwork<T: BLASScalar> {
         gradients = tensors.map { [T](repeating: 0, count: $0.count) }
         let n = batchCapacity
         var paddedCounts: [Int?] = []
-        for (l, layer) in spec.layers.enumerated() {
-            if case let .conv(_, c, _, p) = layer, p > 0 {
-                paddedCounts.append(n * (shapes[l].height + 2 * p) * (shapes[l].width + 2 * p) * c)
+        for node in graph.nodes {
+            if case let .layer(.conv(_, c, _, p)) = node.operation, p > 0 {
+                let input = activationShapes[node.inputs[0]]
+                paddedCounts.append(n * (input.height + 2 * p) * (input.width + 2 * p) * c)
             } else {
                 paddedCounts.append(nil)
             }
         }
+        let hasMerges = graph.nodes.contains { if case .sum = $0.operation { return true } else { return false } }
         if forwardOnly {
-            // Layer l reads buffer l % 2 and writes the other; padded inputs share one buffer.
-            let widest = n * shapes.map(\.count).max()!
-            let pair = [UnsafeMutablePointer<T>.allocate(capacity: widest), .allocate(capacity: widest)]
-            activations = shapes.indices.map { pair[$0 % 2] }
+            // Each output takes a buffer no activation still to be read holds (a plain chain
+            // alternates between two); padded inputs share one buffer.
+            let widest = n * activationShapes.map(\.count).max()!
+            var pool: [UnsafeMutablePointer<T>] = [.allocate(capacity: widest)]
+            var free: [UnsafeMutablePointer<T>] = []
+            var assigned = [pool[0]]
+            let lastReader = graph.lastReader
+            for (i, node) in graph.nodes.enumerated() {
+                if let buffer = free.popLast() {
+                    assigned.append(buffer)
+                } else {
+                    pool.append(.allocate(capacity: widest))
+                    assigned.append(pool.last!)
+                }
+                for a in Set(node.inputs) where lastReader[a] == i { free.append(assigned[a]) }
+            }
+            activations = assigned
             dActivations = []
+            gradientScratch = nil
             let paddedBuffer = paddedCounts.compactMap { $0 }.max().map { UnsafeMutablePointer<T>.allocate(capacity: $0) }
             padded = paddedCounts.map { $0 == nil ? nil : paddedBuffer }
             dPadded = []
-            owned = pair + (paddedBuffer.map { [$0] } ?? [])
+            owned = pool + (paddedBuffer.map { [$0] } ?? [])
         } else {
-            activations = shapes.map { UnsafeMutablePointer<T>.allocate(capacity: n * $0.count) }
-            dActivations = shapes.map { UnsafeMutablePointer<T>.allocate(capacity: n * $0.count) }
+            activations = activationShapes.map { UnsafeMutablePointer<T>.allocate(capacity: n * $0.count) }
+            dActivations = activationShapes.map { UnsafeMutablePointer<T>.allocate(capacity: n * $0.count) }
+            gradientScratch = hasMerges ? .allocate(capacity: n * activationShapes.map(\.count).max()!) : nil
             padded = paddedCounts.map { $0.map { UnsafeMutablePointer<T>.allocate(capacity: $0) } }
             dPadded = paddedCounts.map { $0.map { UnsafeMutablePointer<T>.allocate(capacity: $0) } }
             owned = activations + dActivations + padded.compactMap { $0 } + dPadded.compactMap { $0 }
+                + (gradientScratch.map { [$0] } ?? [])
         }
     }
 
@@ -184,33 +211,43 @@ public final class SequentialNetwork<T: BLASScalar> {
             values.withUnsafeBufferPointer { (parameterStorage + tensorOffsets[t]).update(from: $0.baseAddress!, count: $0.count) }
         }
         activations[0].update(from: inputs, count: batch * inputShape.count)
-        for (l, layer) in spec.layers.enumerated() {
-            guard layerSeconds != nil else { forward(layer: layer, index: l, batch: batch); continue }
+        for (i, node) in graph.nodes.enumerated() {
+            guard layerSeconds != nil else { forward(node: node, index: i, batch: batch); continue }
             let start = DispatchTime.now().uptimeNanoseconds
-            forward(layer: layer, index: l, batch: batch)
-            layerSeconds![l] += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            forward(node: node, index: i, batch: batch)
+            layerSeconds![node.topLevel] += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         }
     }
 
-    private func tensor(_ layer: Int, _ k: Int) -> UnsafeMutablePointer<T> { parameterStorage + tensorOffsets[tensorIndex[layer]! + k] }
-    private func gradient(_ layer: Int, _ k: Int) -> UnsafeMutablePointer<T> { gradientStorage + tensorOffsets[tensorIndex[layer]! + k] }
+    private func tensor(_ node: NetworkGraph.Node, _ k: Int) -> UnsafeMutablePointer<T> { parameterStorage + tensorOffsets[node.firstTensor! + k] }
+    private func gradient(_ node: NetworkGraph.Node, _ k: Int) -> UnsafeMutablePointer<T> { gradientStorage + tensorOffsets[node.firstTensor! + k] }
 
-    private func forward(layer: LayerSpec, index l: Int, batch: Int) {
-        let x = activations[l], y = activations[l + 1], shape = shapes[l]
+    private func forward(node: NetworkGraph.Node, index i: Int, batch: Int) {
+        let y = activations[i + 1]
+        let layer: LayerSpec
+        switch node.operation {
+        case let .sum(weight):
+            weightedSumForward(output: y, inputs: node.inputs.map { UnsafePointer(activations[$0]) }, weight: T(weight),
+                               count: batch * activationShapes[i + 1].count)
+            return
+        case let .layer(leaf):
+            layer = leaf
+        }
+        let x = activations[node.inputs[0]], shape = activationShapes[node.inputs[0]]
         let pixels = batch * shape.height * shape.width
         switch layer {
         case let .conv(k, c, o, p):
             var source = UnsafePointer(x)
-            if let buffer = padded[l] {
+            if let buffer = padded[i] {
                 pad(spec.padding, output: buffer, input: x, batch: batch, height: shape.height, width: shape.width,
                     channels: c, by: p)
                 source = UnsafePointer(buffer)
             }
-            conv2dForward(output: y, input: source, weight: tensor(l, 0), bias: tensor(l, 1), batch: batch,
+            conv2dForward(output: y, input: source, weight: tensor(node, 0), bias: tensor(node, 1), batch: batch,
                           inChannels: c, outChannels: o, height: shape.height + 2 * p, width: shape.width + 2 * p,
                           kernel: k, workspace: workspace)
         case let .prelu(c):
-            preluForward(output: y, input: x, slope: tensor(l, 0), pixels: pixels, channels: c)
+            preluForward(output: y, input: x, slope: tensor(node, 0), pixels: pixels, channels: c)
         case .tanh:
             tanhForward(output: y, input: x, count: pixels * shape.channels)
         case .relu:
@@ -218,27 +255,60 @@ public final class SequentialNetwork<T: BLASScalar> {
         case let .deconv(k, c, o, s, p):
             switch deconvolutionAlgorithm {
             case .gemm:
-                conv2dTransposeForward(output: y, input: x, weight: tensor(l, 0), bias: tensor(l, 1), batch: batch,
+                conv2dTransposeForward(output: y, input: x, weight: tensor(node, 0), bias: tensor(node, 1), batch: batch,
                                        inChannels: c, outChannels: o, height: shape.height, width: shape.width,
                                        kernel: k, stride: s, padding: p, workspace: workspace)
             case .subPixel:
-                conv2dTransposeForwardSubPixel(output: y, input: x, weight: tensor(l, 0), bias: tensor(l, 1), batch: batch,
+                conv2dTransposeForwardSubPixel(output: y, input: x, weight: tensor(node, 0), bias: tensor(node, 1), batch: batch,
                                                inChannels: c, outChannels: o, height: shape.height, width: shape.width,
                                                kernel: k, stride: s, padding: p, workspace: workspace)
             }
         case let .pixelShuffle(r):
             pixelShuffleForward(output: y, input: x, batch: batch, height: shape.height, width: shape.width,
                                 outChannels: shape.channels / (r * r), factor: r)
+        case let .maxPool(s):
+            maxPoolForward(output: y, input: x, batch: batch, height: shape.height, width: shape.width,
+                           channels: shape.channels, size: s)
+        case let .upsample(s):
+            upsampleForward(output: y, input: x, batch: batch, height: shape.height, width: shape.width,
+                            channels: shape.channels, factor: s)
+        case .residual, .parallel:
+            preconditionFailure("blocks are unrolled into their layers and a sum (NetworkGraph)")
         }
     }
 
-    /// Backward from `dActivations.last`, zeroing the gradients first. Layer 0's input gradient is
-    /// computed only when asked for (training needs none).
+    /// Backward from the output's gradient, zeroing the parameters' gradients first. The input's
+    /// gradient is computed only when asked for (training needs none); nodes of outer layers below
+    /// `firstTrainedLayer` are skipped then.
     private func runBackward(_ batch: Int, inputGradient: Bool) {
         gradientStorage.update(repeating: 0, count: parameterCount)
         let first = inputGradient ? 0 : firstTrainedLayer
-        for l in spec.layers.indices.reversed() where l >= first {
-            backward(layer: spec.layers[l], index: l, batch: batch, needsInputGradient: l > first || inputGradient)
+        // Which outer layer wrote each activation (the input: none), and which already hold a gradient.
+        let producer = [-1] + graph.nodes.map(\.topLevel)
+        var hasGradient = [Bool](repeating: false, count: activations.count)
+        hasGradient[activations.count - 1] = true
+        for i in graph.nodes.indices.reversed() where graph.nodes[i].topLevel >= first {
+            let node = graph.nodes[i]
+            let dy = dActivations[i + 1], count = batch * activationShapes[i + 1].count
+            switch node.operation {
+            case let .sum(weight):
+                for a in node.inputs where inputGradient || producer[a] >= first {
+                    weightedSumBackward(dInput: dActivations[a], dOutput: dy, weight: T(weight), count: count,
+                                        accumulate: hasGradient[a])
+                    hasGradient[a] = true
+                }
+            case let .layer(layer):
+                let a = node.inputs[0]
+                let needed = inputGradient || producer[a] >= first
+                // A second reader's gradient goes through the scratch buffer and is added.
+                let target = needed && hasGradient[a] ? gradientScratch! : dActivations[a]
+                backward(layer: layer, node: node, index: i, batch: batch, dInput: needed ? target : nil)
+                if needed && hasGradient[a] {
+                    weightedSumBackward(dInput: dActivations[a], dOutput: target, weight: 1,
+                                        count: batch * activationShapes[a].count, accumulate: true)
+                }
+                if needed { hasGradient[a] = true }
+            }
         }
         for t in gradients.indices {
             let start = gradientStorage + tensorOffsets[t]
@@ -246,45 +316,62 @@ public final class SequentialNetwork<T: BLASScalar> {
         }
     }
 
-    private func backward(layer: LayerSpec, index l: Int, batch: Int, needsInputGradient: Bool) {
-        let x = activations[l], y = activations[l + 1], dx = dActivations[l], dy = dActivations[l + 1]
-        let shape = shapes[l], pixels = batch * shape.height * shape.width
+    /// One leaf layer's backward: its parameters' gradients, and its input's into `dx` (written
+    /// over) when given.
+    private func backward(layer: LayerSpec, node: NetworkGraph.Node, index i: Int, batch: Int,
+                          dInput dx: UnsafeMutablePointer<T>?) {
+        let x = activations[node.inputs[0]], y = activations[i + 1], dy = dActivations[i + 1]
+        let shape = activationShapes[node.inputs[0]], pixels = batch * shape.height * shape.width
         switch layer {
         case let .conv(k, c, o, p):
-            let source = padded[l] ?? x
-            let dSource = needsInputGradient ? (dPadded[l] ?? dx) : nil
-            conv2dBackward(dInput: dSource, dWeight: gradient(l, 0), dBias: gradient(l, 1), dOutput: dy, input: source,
-                           weight: tensor(l, 0), batch: batch, inChannels: c, outChannels: o,
+            let source = padded[i] ?? x
+            let dSource = dx == nil ? nil : (dPadded[i] ?? dx)
+            conv2dBackward(dInput: dSource, dWeight: gradient(node, 0), dBias: gradient(node, 1), dOutput: dy, input: source,
+                           weight: tensor(node, 0), batch: batch, inChannels: c, outChannels: o,
                            height: shape.height + 2 * p, width: shape.width + 2 * p, kernel: k, workspace: workspace)
-            if needsInputGradient, let dBuffer = dPadded[l] {
+            if let dx, let dBuffer = dPadded[i] {
                 padBackward(spec.padding, dInput: dx, dOutput: dBuffer, batch: batch, height: shape.height,
                             width: shape.width, channels: c, by: p)
             }
         case let .prelu(c):
-            preluBackward(dInput: dx, dSlope: gradient(l, 0), dOutput: dy, input: x, slope: tensor(l, 0),
+            // Its slope's gradient needs the pass whether or not the input's is wanted.
+            let scratch = dx ?? dActivations[node.inputs[0]]
+            preluBackward(dInput: scratch, dSlope: gradient(node, 0), dOutput: dy, input: x, slope: tensor(node, 0),
                           pixels: pixels, channels: c)
         case .tanh:
-            if needsInputGradient { tanhBackward(dInput: dx, dOutput: dy, output: y, count: pixels * shape.channels) }
+            if let dx { tanhBackward(dInput: dx, dOutput: dy, output: y, count: pixels * shape.channels) }
         case .relu:
-            if needsInputGradient { reluBackward(dInput: dx, dOutput: dy, output: y, count: pixels * shape.channels) }
+            if let dx { reluBackward(dInput: dx, dOutput: dy, output: y, count: pixels * shape.channels) }
         case let .deconv(k, c, o, s, p):
             switch deconvolutionAlgorithm {
             case .gemm:
-                conv2dTransposeBackward(dInput: needsInputGradient ? dx : nil, dWeight: gradient(l, 0), dBias: gradient(l, 1),
-                                        dOutput: dy, input: x, weight: tensor(l, 0), batch: batch, inChannels: c,
+                conv2dTransposeBackward(dInput: dx, dWeight: gradient(node, 0), dBias: gradient(node, 1),
+                                        dOutput: dy, input: x, weight: tensor(node, 0), batch: batch, inChannels: c,
                                         outChannels: o, height: shape.height, width: shape.width, kernel: k, stride: s,
                                         padding: p, workspace: workspace)
             case .subPixel:
-                conv2dTransposeBackwardSubPixel(dInput: needsInputGradient ? dx : nil, dWeight: gradient(l, 0),
-                                                dBias: gradient(l, 1), dOutput: dy, input: x, weight: tensor(l, 0),
+                conv2dTransposeBackwardSubPixel(dInput: dx, dWeight: gradient(node, 0),
+                                                dBias: gradient(node, 1), dOutput: dy, input: x, weight: tensor(node, 0),
                                                 batch: batch, inChannels: c, outChannels: o, height: shape.height,
                                                 width: shape.width, kernel: k, stride: s, padding: p, workspace: workspace)
             }
         case let .pixelShuffle(r):
-            if needsInputGradient {
+            if let dx {
                 pixelShuffleBackward(dInput: dx, dOutput: dy, batch: batch, height: shape.height, width: shape.width,
                                      outChannels: shape.channels / (r * r), factor: r)
             }
+        case let .maxPool(s):
+            if let dx {
+                maxPoolBackward(dInput: dx, dOutput: dy, input: x, batch: batch, height: shape.height, width: shape.width,
+                                channels: shape.channels, size: s)
+            }
+        case let .upsample(s):
+            if let dx {
+                upsampleBackward(dInput: dx, dOutput: dy, batch: batch, height: shape.height, width: shape.width,
+                                 channels: shape.channels, factor: s)
+            }
+        case .residual, .parallel:
+            preconditionFailure("blocks are unrolled into their layers and a sum (NetworkGraph)")
         }
     }
 }

@@ -25,6 +25,11 @@ import Training
 /// pixel's whole receptive field lies inside an 11×11 sub-image only at its very centre, so
 /// leaving every padded pixel out would leave almost nothing to learn from.
 ///
+/// Networks on the bicubic-upscaled image (`NetworkSpec.bicubicUpscale`: the Keras variants) take
+/// SRCNN's sub-images instead (`TrainingInput.bicubicUpscaled`: 33×33 at stride 14 from the
+/// bicubic image, labels from the original), and their default margin is the receptive radius,
+/// so that no padded value reaches the loss, as with SRCNN's valid convolutions.
+///
 /// Settings in a run's config and a checkpoint's `options`: `networkSpec` (the spec as JSON),
 /// `lowResolutionPatchSize`, `lowResolutionStride`, `lossMargin`, `deconvolution` ("gemm" or
 /// "subPixel": the two sum in different orders, so a resumed run keeps its own).
@@ -51,11 +56,24 @@ public struct SequentialTrainable: TrainableNetwork, Codable, Equatable {
         }
     }
 
+    /// The default sub-image side and stride in the network's input pixels: SRCNN's 33 and 14 for
+    /// a network on the bicubic-upscaled image, else `standardPatch`.
+    public static func defaultPatch(_ spec: NetworkSpec) -> (size: Int, stride: Int) {
+        spec.bicubicUpscale == nil ? standardPatch(scale: spec.scale) : (SubImageSet.defaultPatchSize, SubImageSet.defaultStride)
+    }
+
     /// HR pixels on each side where a last transposed convolution (k, stride s, crop p) would read
-    /// LR pixels beyond the sub-image: max(k − s − p, p); 0 for networks that end otherwise.
+    /// LR pixels beyond the sub-image: max(k − s − p, p); 0 for LR networks that end otherwise;
+    /// for a network on the bicubic-upscaled image its receptive radius.
     public static func defaultLossMargin(_ spec: NetworkSpec) -> Int {
+        if spec.bicubicUpscale != nil { return spec.receptiveRadius }
         guard case let .deconv(k, _, _, s, p)? = spec.layers.last(where: { !$0.tensorShapes.isEmpty }) else { return 0 }
         return max(k - s - p, p, 0)
+    }
+
+    /// What the network takes for each sub-image.
+    public var input: TrainingInput {
+        spec.bicubicUpscale == nil ? .lowResolution(size: inputSize, stride: stride) : .bicubicUpscaled
     }
 
     /// Throws `TrainingError.invalidOptions` when the spec is inconsistent, too large for
@@ -70,8 +88,11 @@ public struct SequentialTrainable: TrainableNetwork, Codable, Equatable {
         guard spec.inputChannels == 1, shapes.last!.channels == 1 else {
             throw TrainingError.invalidOptions("network \(spec.name) maps \(spec.inputChannels) channels to \(shapes.last!.channels); training needs the Y channel in and out")
         }
-        let margin = lossMargin ?? Self.defaultLossMargin(spec), step = stride ?? Self.standardPatch(scale: spec.scale).stride
+        let margin = lossMargin ?? Self.defaultLossMargin(spec), step = stride ?? Self.defaultPatch(spec).stride
         guard step >= 1 else { throw TrainingError.invalidOptions("the LR stride must be at least 1, not \(step)") }
+        if spec.bicubicUpscale != nil, (inputSize, step) != Self.defaultPatch(spec) {
+            throw TrainingError.invalidOptions("\(spec.name) runs on the bicubic-upscaled image and trains on SRCNN's \(SubImageSet.defaultPatchSize)×\(SubImageSet.defaultPatchSize) sub-images at stride \(SubImageSet.defaultStride), not \(inputSize)×\(inputSize) at stride \(step)")
+        }
         guard margin >= 0, 2 * margin < shapes.last!.height else {
             throw TrainingError.invalidOptions("a loss margin of \(margin) leaves nothing of \(spec.name)'s \(shapes.last!.height)×\(shapes.last!.height) output for \(inputSize)×\(inputSize) inputs")
         }
@@ -120,8 +141,8 @@ public struct SequentialTrainable: TrainableNetwork, Codable, Equatable {
                                             unreadable: "its options do not describe a network (networkSpec, lowResolutionPatchSize)")
     }
 
-    /// `shrink` here is the HR sub-image side less the label side (scale · inputSize − labelSize:
-    /// what valid convolutions take off, 0 for 'same' ones, plus the margin on both sides).
+    /// `shrink` here is the HR sub-image side less the label side (layer scale · inputSize −
+    /// labelSize: what valid convolutions take off, 0 for 'same' ones, plus the margin on both sides).
     /// The last layer with parameters (FSRCNN's deconvolution, ESPCN's last convolution) trains
     /// at the last-layer rate, as both papers give it a smaller one.
     public var networkDescription: NetworkDescription {
@@ -129,10 +150,10 @@ public struct SequentialTrainable: TrainableNetwork, Codable, Equatable {
         let lastLayer = spec.firstTensorIndex.lastIndex { $0 != nil }!
         let prefix = "layers.\(lastLayer)."
         return NetworkDescription(kind: SequentialModel.fileKind, name: spec.name, scale: spec.scale,
-                                  shrink: spec.scale * inputSize - labelSize, parameters: tensors,
+                                  shrink: spec.layerScale * inputSize - labelSize, parameters: tensors,
                                   lastLayerTensors: Set(tensors.map(\.name).filter { $0.hasPrefix(prefix) }),
                                   learningRateGroups: ("layers before the last", "last layer"),
-                                  input: .lowResolution(size: inputSize, stride: stride))
+                                  input: input)
     }
 
     public func initialParameters(seed: UInt64) -> [[Float]] { spec.initialParameters(seed: seed) }
@@ -187,7 +208,7 @@ public struct SequentialTrainable: TrainableNetwork, Codable, Equatable {
             "arch": spec.name,
             "initialisation": options.initialModelProvenance
                 ?? "He normal for convolutions (PReLU gain with slope 0.25), deconvolution N(0, 0.001^2), zero biases, PReLU slopes 0.25",
-            "notes": "Trained by SRLab's NetworkTrainer: \(inputSize)x\(inputSize) LR sub-images to \(outputSize)x\(outputSize) HR outputs, "
+            "notes": "Trained by SRLab's NetworkTrainer: \(inputSize)x\(inputSize) \(spec.bicubicUpscale == nil ? "LR" : "bicubic-upscaled") sub-images to \(outputSize)x\(outputSize) HR outputs, "
                 + "loss on the centre \(labelSize)x\(labelSize) (margin \(lossMargin)), "
                 + "Caffe EuclideanLoss sum/(2*batch), \(epochs) epochs of \(samplesPerEpoch) samples, shuffled each epoch with a seeded generator",
         ]

@@ -44,6 +44,9 @@ public struct ModelKind: Sendable, Hashable, CustomStringConvertible {
     public static let fsrcnn = sequential(NetworkSpec.fsrcnnModelKind)
     public static let fsrcnnSmall = sequential(NetworkSpec.fsrcnnSmallModelKind)
     public static let espcn = sequential(NetworkSpec.espcnModelKind)
+    public static let expandedSRCNN = sequential(NetworkSpec.expandedSRCNNModelKind)
+    public static let denoisingSRCNN = sequential(NetworkSpec.denoisingSRCNNModelKind)
+    public static let resNetSR = sequential(NetworkSpec.resNetSRModelKind)
 
     /// A published network's files (`SequentialModel`): the spec is in the file and checked by
     /// the method's builder; the tensors are the same at every scale.

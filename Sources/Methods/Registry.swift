@@ -14,6 +14,10 @@ public enum MethodName: String, CaseIterable, Sendable, Codable {
     case zeyde, gr, anr, neLLE = "ne-lle", aplus
     /// The CNNs on the LR image (ConvNet's `NetworkSpec`s, trained by `srlab train`).
     case fsrcnn, fsrcnnSmall = "fsrcnn-s", espcn
+    /// The Keras project's SRCNN variants on the bicubic-upscaled image (ConvNet's KerasVariants.swift).
+    case expandedSRCNN = "expanded-srcnn", denoisingSRCNN = "denoising-srcnn"
+    /// The Keras project's ResNet SR on the LR image, without batch normalisation.
+    case resNetSR = "resnet-sr"
 
     /// What the registry knows of the method: the one table.
     public var entry: MethodEntry {
@@ -76,6 +80,18 @@ public enum MethodName: String, CaseIterable, Sendable, Codable {
         case .espcn:
             .withModel("ESPCN (Shi et al. 2016), sub-pixel convolution on the LR image", .espcn) { file, scale, _ in
                 try SequentialModel(file: file.contents, path: file.path, kind: NetworkSpec.espcnModelKind, scale: scale)
+            }
+        case .expandedSRCNN:
+            .withModel("Expanded SRCNN (titu1994/Image-Super-Resolution): 1×1, 3×3, 5×5 middle layers averaged, on the bicubic image", .expandedSRCNN) { file, scale, _ in
+                try SequentialModel(file: file.contents, path: file.path, kind: NetworkSpec.expandedSRCNNModelKind, scale: scale)
+            }
+        case .denoisingSRCNN:
+            .withModel("denoising auto-encoder SRCNN (titu1994/Image-Super-Resolution): 3×3 layers with two skips, on the bicubic image", .denoisingSRCNN) { file, scale, _ in
+                try SequentialModel(file: file.contents, path: file.path, kind: NetworkSpec.denoisingSRCNNModelKind, scale: scale)
+            }
+        case .resNetSR:
+            .withModel("ResNet SR (titu1994/Image-Super-Resolution) without batch normalisation: six residual blocks on the LR image, nearest upsampling", .resNetSR) { file, scale, _ in
+                try SequentialModel(file: file.contents, path: file.path, kind: NetworkSpec.resNetSRModelKind, scale: scale)
             }
         }
     }

@@ -3,7 +3,7 @@ import Foundation
 import Imaging
 import Training
 
-/// The options `srlab train srcnn`, `scn`, `fsrcnn`, `fsrcnn-s` and `espcn` share — config, data, schedule,
+/// The options `srlab train srcnn`, `scn`, `fsrcnn`, `fsrcnn-s`, `espcn` and the Keras variants share — config, data, schedule,
 /// optimiser, seed, resume — declared once, so every network reads them the same way into
 /// `TrainingOptions`. A fresh run's options are the command's defaults, then its `--config`
 /// file's keys, then the options given here. Options whose defaults differ per network (batch,

@@ -14,9 +14,9 @@ import Training
 /// `--init-model <x3 model> --train-only last-layer` trains only the deconvolution.
 struct LRSpaceTrainingArguments: ParsableArguments {
     @Option(help: "Scale factor (default 3).") var scale: Int?
-    @Option(help: "Side of the LR sub-images (default 16, 11, 8 at x2, x3, x4).") var patch: Int?
-    @Option(help: "LR pixels between sub-images (default 7, 5, 4 at x2, x3, x4).") var stride: Int?
-    @Option(help: "HR pixels on each side of the output left out of the loss (default: the deconvolution's reach beyond the sub-image, 0 for ESPCN).")
+    @Option(help: "Side of the LR sub-images (default 16, 11, 8 at x2, x3, x4; networks on the bicubic image take SRCNN's 33).") var patch: Int?
+    @Option(help: "LR pixels between sub-images (default 7, 5, 4 at x2, x3, x4; 14 on the bicubic image).") var stride: Int?
+    @Option(help: "HR pixels on each side of the output left out of the loss (default: the deconvolution's reach beyond the sub-image, 0 for ESPCN; on the bicubic image the receptive radius).")
     var lossMargin: Int?
     @Option(help: "gemm or subPixel: the transposed convolution's algorithm (default gemm).") var deconvolution: DeconvolutionAlgorithm?
     @OptionGroup var common: NetworkTrainingArguments
@@ -68,7 +68,7 @@ struct LRSpaceTrainingArguments: ParsableArguments {
                 trainer = try NetworkTrainer(network: network, options: options)
             }
             let o = trainer.options, n = trainer.network
-            note("\(n.spec.name): \(n.inputSize)x\(n.inputSize) LR sub-images at stride \(n.stride), loss on the centre "
+            note("\(n.spec.name): \(n.inputSize)x\(n.inputSize) \(n.spec.bicubicUpscale == nil ? "LR" : "bicubic-upscaled") sub-images at stride \(n.stride), loss on the centre "
                  + "\(n.labelSize)x\(n.labelSize) of \(n.outputSize)x\(n.outputSize); \(trainer.batchesPerEpoch) batches of \(o.batchSize) per epoch, "
                  + "\(o.optimizerDescription(groups: n.networkDescription.learningRateGroups)), seed \(o.seed), output \(o.outputFolder)")
             try trainer.run { note($0.description) }
@@ -85,7 +85,7 @@ struct LRSpaceTrainingArguments: ParsableArguments {
         if let given = settings.networkSpec, given != spec, let path = config?.path {
             throw ConfigFileError(path: path, reason: "its networkSpec is \(given.name), not \(spec.name) (the \(label) of this command at x\(scale))")
         }
-        let standard = SequentialTrainable.standardPatch(scale: scale)
+        let standard = SequentialTrainable.defaultPatch(spec)
         return try SequentialTrainable(spec: spec, inputSize: patch ?? settings.lowResolutionPatchSize ?? standard.size,
                                        stride: stride ?? settings.lowResolutionStride ?? standard.stride,
                                        lossMargin: lossMargin ?? settings.lossMargin,

@@ -42,3 +42,33 @@ extension HostileInputTests {
         #expect(leftovers().isEmpty, "\(leftovers())")
     }
 }
+
+extension HostileInputTests {
+    /// `srlab train denoising-srcnn` end to end: SRCNN's 33×33 bicubic sub-images, a model that
+    /// `upscale --method denoising-srcnn` takes, refused by `--method expanded-srcnn` and by
+    /// `--method srcnn`, naming the file, with nothing written.
+    @Test func trainAKerasVariantThenUpscale() throws {
+        defer { try? FileManager.default.removeItem(at: work) }
+        let fm = FileManager.default
+        try fm.createDirectory(atPath: path("images"), withIntermediateDirectories: true)
+        for k in 0..<2 { try ImageIO.writePNG(photo(width: 48, height: 45, channels: 3, seed: Double(k)), to: path("images/\(k).png")) }
+        try fm.createDirectory(atPath: path("runs/keras"), withIntermediateDirectories: true)
+        try #"{"scale": 2, "batchSize": 4, "epochs": 1, "trainingFolder": "images", "validationFolder": "images"}"#
+            .write(toFile: path("runs/keras/config.json"), atomically: true, encoding: .utf8)
+        let fresh = try run(["train", "denoising-srcnn", "--config", "runs/keras/config.json", "--threads", "1"])
+        #expect(fresh.outcome == .success && fresh.stderr.contains("33x33 bicubic-upscaled sub-images at stride 14, loss on the centre 21x21"), "\(fresh)")
+        let model = path("runs/keras/best.safetensors")
+        #expect(try SafeTensorsFile(contentsOf: model).metadata["kind"] == "denoising-srcnn")
+        let upscale = try run(["upscale", path("images/0.png"), "--scale", "2", "--method", "denoising-srcnn", "--model", model, "-o", path("out.png")])
+        #expect(upscale.outcome == .success, "\(upscale)")
+        #expect(try ImageIO.read(path("out.png")).width == 96)
+        for method in ["expanded-srcnn", "srcnn"] {
+            let wrong = try run(["upscale", path("images/0.png"), "--scale", "2", "--method", method, "--model", model, "-o", path("out2.png")])
+            #expect(wrong.outcome == .cleanError && wrong.stderr.contains(model) && wrong.stderr.contains("denoising-srcnn"), "\(wrong)")
+        }
+        #expect(!fm.fileExists(atPath: path("out2.png")))
+        let badPatch = try run(["train", "denoising-srcnn", "--config", "runs/keras/config.json", "--patch", "11", "-o", path("runs/bad")])
+        #expect(badPatch.outcome == .cleanError && badPatch.stderr.contains("SRCNN's 33×33 sub-images"), "\(badPatch)")
+        #expect(leftovers().isEmpty, "\(leftovers())")
+    }
+}

@@ -5,11 +5,14 @@ import TensorFile
 import Testing
 @testable import Methods
 
-/// FSRCNN, FSRCNN-s and ESPCN in the registry: their files, checked by kind, scale and spec, and
-/// their resolvers, which upscale by the file's scale and run in strips.
+/// FSRCNN, FSRCNN-s, ESPCN and the Keras variants (on the bicubic image) in the registry: their
+/// files, checked by kind, scale and spec, and their resolvers, which upscale by the file's scale
+/// and run in strips.
 @Suite struct LRSpaceMethodTests {
     static let methods: [(MethodName, @Sendable (Int) -> NetworkSpec)] = [
         (.fsrcnn, { .fsrcnn(scale: $0) }), (.fsrcnnSmall, { .fsrcnnSmall(scale: $0) }), (.espcn, { .espcn(scale: $0) }),
+        (.expandedSRCNN, { .expandedSRCNN(scale: $0) }), (.denoisingSRCNN, { .denoisingSRCNN(scale: $0) }),
+        (.resNetSR, { .resNetSR(scale: $0) }),
     ]
 
     /// A model file whose outputs vary (the deconvolution's N(0, 0.001²) start gives ~0 everywhere).
@@ -33,7 +36,40 @@ import Testing
                 #expect(try ModelFile.inspect(path).kind == method.entry.model)
             }
         }
-        #expect(Set(MethodName.withModels).isSuperset(of: [.fsrcnn, .fsrcnnSmall, .espcn]))
+        #expect(Set(MethodName.withModels).isSuperset(of: [.fsrcnn, .fsrcnnSmall, .espcn, .expandedSRCNN, .denoisingSRCNN, .resNetSR]))
+    }
+
+    /// A Keras variant's file is refused by the other variant, by SRCNN and by FSRCNN, and its
+    /// scale is checked, each error naming the file; a file of the right kind whose spec is not
+    /// the variant's is refused too.
+    @Test func aKerasVariantsFileIsRefusedAsAnotherKind() throws {
+        let expanded = try written(Self.file(.expandedSRCNN(scale: 2)), "expanded-srcnn_x2.safetensors")
+        #expect(throws: ModelFileError.wrongKind(path: expanded, kind: "expanded-srcnn", expected: "denoising-srcnn", byTensors: false)) {
+            try MethodName.denoisingSRCNN.resolver(model: expanded, scale: 2)
+        }
+        #expect(throws: ModelFileError.wrongKind(path: expanded, kind: "expanded-srcnn", expected: "srcnn", byTensors: false)) {
+            try MethodName.srcnn.resolver(model: expanded, scale: 2)
+        }
+        #expect(throws: ModelFileError.wrongScale(path: expanded, kind: "expanded-srcnn", trained: 2, requested: 3)) {
+            try MethodName.expandedSRCNN.resolver(model: expanded, scale: 3)
+        }
+        let fsrcnn = try written(Self.file(.fsrcnn(scale: 2)), "fsrcnn_x2.safetensors")
+        #expect(throws: ModelFileError.wrongKind(path: fsrcnn, kind: "fsrcnn", expected: "denoising-srcnn", byTensors: false)) {
+            try MethodName.denoisingSRCNN.resolver(model: fsrcnn, scale: 2)
+        }
+        // The LR-space layers of the same tensors would not do: the zero-padded spec is accepted,
+        // a spec without the bicubic upscaling is not.
+        var lrSpace = NetworkSpec.denoisingSRCNN(scale: 2)
+        lrSpace.bicubicUpscale = nil
+        let mislabelled = try written(Self.file(lrSpace), "mislabelled.safetensors") { $0.metadata["scale"] = "2" }
+        do {
+            _ = try MethodName.denoisingSRCNN.resolver(model: mislabelled, scale: 2)
+            Issue.record("a denoising-srcnn file without the bicubic upscaling was accepted")
+        } catch {
+            #expect("\(error)".hasPrefix("\(mislabelled): not a usable network model"))
+        }
+        let zero = try written(Self.file(.denoisingSRCNN(scale: 2, padding: .zero)), "zero.safetensors")
+        #expect(try MethodName.denoisingSRCNN.resolver(model: zero, scale: 2).scale == 2)
     }
 
     @Test func theWrongKindOrScaleIsRefusedNamingTheFile() throws {

@@ -1,0 +1,37 @@
+import ArgumentParser
+import ConvNet
+
+// `srlab train expanded-srcnn|denoising-srcnn|resnet-sr …`: the Keras project's SRCNN variants
+// (KerasVariants.swift), trained as fsrcnn is (same options, checkpoints and resume): the first
+// two on SRCNN's 33×33 bicubic-upscaled sub-images, ResNet SR on LR sub-images as FSRCNN. A run's config should set `lastLayerLearningRate` (the
+// command's default is FSRCNN's 1e-4; the Keras project trained every layer at Adam 1e-3).
+
+struct TrainExpandedSRCNNCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "expanded-srcnn",
+        abstract: "Train the Keras project's Expanded SRCNN (three parallel middle layers, averaged) on bicubic-upscaled sub-images, as fsrcnn is trained.")
+    @OptionGroup var arguments: LRSpaceTrainingArguments
+    func run() throws {
+        try arguments.run(kind: NetworkSpec.expandedSRCNNModelKind, label: "Expanded SRCNN")
+    }
+}
+
+struct TrainDenoisingSRCNNCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "denoising-srcnn",
+        abstract: "Train the Keras project's denoising auto-encoder SRCNN (two skips) on bicubic-upscaled sub-images, as fsrcnn is trained.")
+    @OptionGroup var arguments: LRSpaceTrainingArguments
+    func run() throws {
+        try arguments.run(kind: NetworkSpec.denoisingSRCNNModelKind, label: "Denoising AE SRCNN")
+    }
+}
+
+struct TrainResNetSRCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "resnet-sr",
+        abstract: "Train the Keras project's ResNet SR (without batch normalisation) on LR sub-images, as fsrcnn is trained.")
+    @OptionGroup var arguments: LRSpaceTrainingArguments
+    func run() throws {
+        try arguments.run(kind: NetworkSpec.resNetSRModelKind, label: "ResNet SR")
+    }
+}
