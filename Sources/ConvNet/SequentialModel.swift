@@ -21,7 +21,8 @@ public enum SequentialModelError: Error, CustomStringConvertible {
 /// (nn.Conv2d), transposed-convolution weights [C, O, k, k] (nn.ConvTranspose2d), biases [O],
 /// PReLU slopes [C] (nn.PReLU(C)). In memory the layers' layouts (HWIO, [C, k, k, O]).
 ///
-/// As a `SuperResolver` it runs the whole LR image at once, forward only (two activation buffers);
+/// As a `SuperResolver` it runs the whole LR image forward only, streamed in tiles
+/// (`StreamingInference`) or, for a spec of another shape, at once (two activation buffers);
 /// `contextRadius` lets `StripUpscale` cut large photos into strips that overlap by the
 /// network's receptive field, so memory stays bounded.
 public struct SequentialModel: SuperResolver {
@@ -51,8 +52,10 @@ public struct SequentialModel: SuperResolver {
     /// reads ⌈radius/s⌉ + 3 LR rows around each strip, at least the LR pixels an output row reads.
     public var contextRadius: Int? { spec.scale * spec.receptiveRadius }
 
-    /// The HR Y for the LR Y on [0, 1].
+    /// The HR Y for the LR Y on [0, 1]: streamed in tiles (`StreamingInference`) when the spec
+    /// allows, else through `SequentialNetwork` on the whole image.
     public func upscale(lowRes: Plane) -> Plane {
+        if let streaming = StreamingInference(spec: spec, parameters: parameters) { return streaming.apply(to: lowRes) }
         let net: SequentialNetwork<Float>
         do {
             net = try SequentialNetwork<Float>(spec: spec, batchCapacity: 1, inputHeight: lowRes.height, inputWidth: lowRes.width,
