@@ -164,7 +164,12 @@ extension StreamingStage {
                     storeVector((v * loadVector(slope! + g)).replacing(with: v, where: v .> zero), dst + i)
                 }
             }
-        case .identity, .tanh, .prelu:
+        case .tanh:
+            for p in 0..<pixels {
+                for c in 0..<channels { dst[p * channels + c] = src[p * channels + c] + bias[c] }
+            }
+            tanhForwardVectorized(output: dst, input: dst, count: pixels * channels)
+        case .identity, .prelu:
             for p in 0..<pixels {
                 for c in 0..<channels {
                     dst[p * channels + c] = Self.activate(src[p * channels + c] + bias[c], activation, slope: slope?[c] ?? 0)
