@@ -148,7 +148,8 @@ struct StreamingTileRun {
         for (l, stage) in stages.enumerated() {
             let (padLeft, padRight) = (atLeft ? stage.before : 0, atRight ? stage.after : 0)
             let width = interior + padLeft + padRight
-            var window = SRCNNForward.Window(data: workspace.buffer(Slot.windows + l, count: capacity * width * stage.inChannels),
+            // Two spare rows: a Winograd tile may read one row and one pixel past the window's rows.
+            var window = SRCNNForward.Window(data: workspace.buffer(Slot.windows + l, count: (capacity + 2) * width * stage.inChannels),
                                              width: width, channels: stage.inChannels, capacity: capacity,
                                              padLeft: padLeft, padRight: padRight)
             window.zeroPadding = stage.zeroPadding
@@ -162,7 +163,7 @@ struct StreamingTileRun {
                                          width: lastWidth, planes: last.taps.count, capacity: capacity + last.kernel,
                                          padLeft: 0, padRight: 0)
         emitted = [Int](repeating: 0, count: stages.count)
-        raw = workspace.buffer(Slot.raw, count: capacity * widest)
+        raw = workspace.buffer(Slot.raw, count: (capacity + 1) * widest)
         rowIn = workspace.buffer(Slot.rowIn, count: columns.count)
         sums = workspace.buffer(Slot.sums, count: tile.columns.count)
     }
@@ -177,7 +178,7 @@ struct StreamingTileRun {
             let inputComplete = y == rows.upperBound
             for l in stages.indices {
                 let start = seconds == nil ? 0 : DispatchTime.now().uptimeNanoseconds
-                drain(step: l)
+                drain(step: l, inputComplete: inputComplete)
                 // A step whose input is complete has emitted its last row: pad below it.
                 if inputComplete && atBottom && l + 1 < stages.count { windows[l + 1].padBelow(stages[l + 1].after) }
                 if seconds != nil { seconds![l] += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
@@ -196,13 +197,20 @@ struct StreamingTileRun {
         if band.upperBound == rows.upperBound && atBottom { windows[0].padBelow(stages[0].after) }
     }
 
-    /// Computes every row step l's window allows and hands the rows on.
-    mutating func drain(step l: Int) {
+    /// Computes every row step l's window allows and hands the rows on. A Winograd step computes
+    /// pairs of rows, the last one alone once its input is complete.
+    mutating func drain(step l: Int, inputComplete: Bool) {
         let stage = stages[l]
         if stage.form == .partialMaps { return drainLastStep() }
         let k = stage.kernel, window = windows[l]
         guard window.count >= k else { return }
-        let outRows = window.count - k + 1, outWidth = window.width - k + 1
+        var outRows = window.count - k + 1
+        let outWidth = window.width - k + 1
+        let pairs = inputComplete ? (outRows + 1) / 2 : outRows / 2
+        if stage.form == .winograd {
+            outRows = min(outRows, 2 * pairs)
+            guard outRows > 0 else { return }
+        }
         stage.weight.withUnsafeBufferPointer { w in
             let w = w.baseAddress!
             switch stage.form {
@@ -212,6 +220,10 @@ struct StreamingTileRun {
             case .singleChannel:
                 conv2dForwardSingleChannelFloat(output: raw, input: window.data, weight: w, outChannels: stage.outChannels,
                                                 height: window.count, width: window.width, kernel: k, workspace: workspace)
+            case .winograd:
+                conv3x3ForwardWinogradF2x3(output: raw, input: window.data, kernels: w, inChannels: stage.inChannels,
+                                           outChannels: stage.outChannels, width: window.width, pairs: pairs,
+                                           workspace: workspace)
             case .im2col, .partialMaps:
                 conv2dForward(output: raw, input: window.data, weight: w, bias: nil, batch: 1, inChannels: stage.inChannels,
                               outChannels: stage.outChannels, height: window.count, width: window.width, kernel: k,

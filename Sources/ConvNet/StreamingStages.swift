@@ -17,6 +17,9 @@ struct StreamingStage {
         case singleChannel
         /// im2col + GEMM (`conv2dForward`).
         case im2col
+        /// Winograd F(2×2, 3×3) (WinogradF2x3.swift): 3×3 with many maps, whose channel counts
+        /// are multiples of 8; `weight` holds the transformed kernels U.
+        case winograd
         /// The last step: partial maps Z [taps × pixels] = W'·Xᵀ once per input row, then each
         /// output map sums its taps' shifted rows and goes to the HR output through the shuffle.
         case partialMaps
@@ -30,7 +33,7 @@ struct StreamingStage {
     /// Padding by zeros (a transposed convolution, or `PaddingMode.zero`) rather than edge copies.
     var zeroPadding: Bool
     var inChannels: Int, outChannels: Int
-    /// HWIO [k, k, C, O]; for `.partialMaps`, W' [taps × C].
+    /// HWIO [k, k, C, O]; for `.partialMaps`, W' [taps × C]; for `.winograd`, U [16 × C × O].
     var weight: [Float]
     /// Per output channel; for `.partialMaps`, per map.
     var bias: [Float]
@@ -109,9 +112,12 @@ struct StreamingPlan {
                     shuffle = factor
                 } else {
                     guard factor == 1 else { return nil }
-                    let form: StreamingStage.Form = k == 1 ? .pointwise : c == 1 ? .singleChannel : .im2col
-                    stages.append(StreamingStage(form: form, kernel: k, before: p, after: p, zeroPadding: zero,
-                                                 inChannels: c, outChannels: o, weight: weight, bias: bias,
+                    let winograd = k == 3 && c % 8 == 0 && o % 8 == 0 && c * o >= StreamingStage.winogradMinimumChannelProduct
+                    let form: StreamingStage.Form = k == 1 ? .pointwise : c == 1 ? .singleChannel : winograd ? .winograd : .im2col
+                    stages.append(StreamingStage(form: form, kernel: k, before: p, after: p, zeroPadding: zero, inChannels: c,
+                                                 outChannels: o,
+                                                 weight: winograd ? winogradF2x3Kernels(weight, inChannels: c, outChannels: o) : weight,
+                                                 bias: bias,
                                                  activation: activation, slope: slope, layers: indices,
                                                  summary: names.joined(separator: " + ")))
                 }
@@ -147,6 +153,9 @@ struct StreamingPlan {
 }
 
 extension StreamingStage {
+    /// Below C·O = 512 (FSRCNN's 12 → 12) the 16 GEMMs are too thin to beat one im2col GEMM.
+    static let winogradMinimumChannelProduct = 512
+
     /// dst[p, c] = f(src[p, c] + bias[c]) over `pixels` pixels of `outChannels`: the pass that
     /// hands a step's rows to the next one.
     func biasActivationCopy(_ dst: UnsafeMutablePointer<Float>, _ src: UnsafePointer<Float>, pixels: Int,
