@@ -91,6 +91,8 @@ extension SRCNNForward {
         var data: UnsafeMutablePointer<Float>
         var width: Int, planes: Int, count = 0, capacity: Int
         var padLeft: Int, padRight: Int
+        /// Pad with zeros rather than copies of the edge pixels (`appendRow`, `padAbove`, `padBelow`).
+        var zeroPadding = false
         var planeStride: Int { capacity * width }
         var interior: Int { width - padLeft - padRight }
 
@@ -105,6 +107,41 @@ extension SRCNNForward {
                 for x in (width - padRight)..<width { row[x] = row[width - padRight - 1] }
             }
             count += 1
+        }
+
+        /// Appends one row: `fill(c, interior)` writes plane c's interior pixels, then its padding
+        /// is filled with copies of its edge pixels, or zeros.
+        mutating func appendRow(_ fill: (Int, UnsafeMutablePointer<Float>) -> Void) {
+            precondition(count < capacity, "inference window overflow")
+            for c in 0..<planes {
+                let row = data + c * planeStride + count * width
+                fill(c, row + padLeft)
+                let left: Float = zeroPadding ? 0 : row[padLeft], right: Float = zeroPadding ? 0 : row[width - padRight - 1]
+                for x in 0..<padLeft { row[x] = left }
+                for x in (width - padRight)..<width { row[x] = right }
+            }
+            count += 1
+        }
+
+        /// Called right after the first row was appended: `times` rows of padding above it.
+        mutating func padAbove(_ times: Int) {
+            guard zeroPadding else { return repeatFirstRowAtTop(times) }
+            guard times > 0 else { return }
+            precondition(count == 1 && count + times <= capacity, "top padding must follow the first row")
+            for c in 0..<planes {
+                let plane = data + c * planeStride
+                (plane + times * width).update(from: plane, count: width)
+                plane.update(repeating: 0, count: times * width)
+            }
+            count += times
+        }
+
+        /// `times` rows of padding below the last row.
+        mutating func padBelow(_ times: Int) {
+            guard zeroPadding else { return repeatLastRow(times) }
+            precondition(count + times <= capacity, "inference window overflow")
+            for c in 0..<planes { (data + c * planeStride + count * width).update(repeating: 0, count: times * width) }
+            count += times
         }
 
         /// Called right after the first row was appended: adds `times` copies of it above it.

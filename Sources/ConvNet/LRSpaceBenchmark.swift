@@ -19,7 +19,8 @@ public enum LRSpaceBenchmark {
         /// Multiply-adds of one frame.
         public var macs: Double
         public var gflops: Double { 2 * macs / (milliseconds / 1000) / 1e9 }
-        /// Each layer's median milliseconds and its share of the FLOPs, in layer order.
+        /// Each layer's median milliseconds and multiply-adds, in layer order; streaming, each step's
+        /// (a convolution with its activation; a Winograd step counts the direct form's multiply-adds).
         public var layers: [(layer: String, milliseconds: Double, macs: Double)]
     }
 

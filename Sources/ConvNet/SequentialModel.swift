@@ -32,6 +32,7 @@ public struct SequentialModel: SuperResolver {
     public var parameters: [[Float]]
     public var metadata: [String: String]
     public var modelPath: String?
+    /// The `SequentialNetwork` path's (streaming runs the deconvolution in its own sub-pixel form).
     public var deconvolutionAlgorithm: DeconvolutionAlgorithm = .gemm
 
     public init(spec: NetworkSpec, parameters: [[Float]], metadata: [String: String] = [:]) {

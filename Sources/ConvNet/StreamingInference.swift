@@ -20,6 +20,9 @@ public final class StreamingInference: @unchecked Sendable {
     public var band = 4
     /// When set, each `apply` adds every step's seconds (summed over threads) to it; nil in normal use.
     public var stageSeconds: [Double]?
+    /// Whether a plan that can run channel-major does (`StreamingPlan.channelMajor`); tests turn
+    /// it off to hold the NHWC form to the same results.
+    var allowChannelMajor = true
     private let lock = NSLock()
 
     public init?(spec: NetworkSpec, parameters: [[Float]]) {
@@ -55,7 +58,8 @@ public final class StreamingInference: @unchecked Sendable {
                         lock.unlock()
                         guard t < tiles.count else { break }
                         var run = StreamingTileRun(plan, tile: tiles[t], imageWidth: input.width, imageHeight: input.height,
-                                                   band: band, output: target.value, workspace: workspace)
+                                                   band: band, channelMajor: plan.channelMajor && allowChannelMajor,
+                                                   output: target.value, workspace: workspace)
                         run.seconds = seconds
                         run.stream(from: from.value)
                         seconds = run.seconds
@@ -108,8 +112,10 @@ struct StreamingTileRun {
     let origin: (y: Int, x: Int)
     let imageWidth: Int, band: Int, shuffle: Int
     let output: UnsafeMutablePointer<Double>       // the HR plane
+    let channelMajor: Bool                          // activations in `planes` rather than `windows`
 
-    var windows: [SRCNNForward.Window]              // each step's input rows (NHWC, padded)
+    var windows: [SRCNNForward.Window] = []         // each step's input rows (NHWC, padded)
+    var planes: [SRCNNForward.PlanarWindow] = []    // the same channel-major
     var maps: SRCNNForward.PlanarWindow             // the last step's partial maps, one plane per tap
     var emitted: [Int]                              // rows each step has produced
     let raw: UnsafeMutablePointer<Float>            // a step's output rows before bias
@@ -123,8 +129,9 @@ struct StreamingTileRun {
     }
 
     init(_ plan: StreamingPlan, tile: (rows: Range<Int>, columns: Range<Int>), imageWidth: Int, imageHeight: Int,
-         band: Int, output: UnsafeMutablePointer<Double>, workspace: Workspace<Float>) {
+         band: Int, channelMajor: Bool, output: UnsafeMutablePointer<Double>, workspace: Workspace<Float>) {
         let stages = plan.stages
+        self.channelMajor = channelMajor
         self.stages = stages
         self.workspace = workspace
         self.imageWidth = imageWidth
@@ -143,22 +150,28 @@ struct StreamingTileRun {
 
         // A band plus the rows kept from the previous one and every step's padding.
         let capacity = self.band + stages.reduce(4) { $0 + $1.kernel + $1.before + $1.after }
-        var windows: [SRCNNForward.Window] = []
-        var interior = columns.count, widest = 0
+        var interior = columns.count, widest = 0, lastWidth = 0
         for (l, stage) in stages.enumerated() {
             let (padLeft, padRight) = (atLeft ? stage.before : 0, atRight ? stage.after : 0)
             let width = interior + padLeft + padRight
             // Two spare rows: a Winograd tile may read one row and one pixel past the window's rows.
-            var window = SRCNNForward.Window(data: workspace.buffer(Slot.windows + l, count: (capacity + 2) * width * stage.inChannels),
-                                             width: width, channels: stage.inChannels, capacity: capacity,
-                                             padLeft: padLeft, padRight: padRight)
-            window.zeroPadding = stage.zeroPadding
-            windows.append(window)
+            let data = workspace.buffer(Slot.windows + l, count: (capacity + 2) * width * stage.inChannels)
+            if channelMajor {
+                var window = SRCNNForward.PlanarWindow(data: data, width: width, planes: stage.inChannels, capacity: capacity,
+                                                       padLeft: padLeft, padRight: padRight)
+                window.zeroPadding = stage.zeroPadding
+                planes.append(window)
+            } else {
+                var window = SRCNNForward.Window(data: data, width: width, channels: stage.inChannels, capacity: capacity,
+                                                 padLeft: padLeft, padRight: padRight)
+                window.zeroPadding = stage.zeroPadding
+                windows.append(window)
+            }
+            lastWidth = width
             interior = width - stage.kernel + 1
             widest = max(widest, interior * stage.outChannels)
         }
-        self.windows = windows
-        let last = stages.last!, lastWidth = windows.last!.width
+        let last = stages.last!
         maps = SRCNNForward.PlanarWindow(data: workspace.buffer(Slot.maps, count: (capacity + last.kernel) * lastWidth * last.taps.count),
                                          width: lastWidth, planes: last.taps.count, capacity: capacity + last.kernel,
                                          padLeft: 0, padRight: 0)
@@ -180,7 +193,9 @@ struct StreamingTileRun {
                 let start = seconds == nil ? 0 : DispatchTime.now().uptimeNanoseconds
                 drain(step: l, inputComplete: inputComplete)
                 // A step whose input is complete has emitted its last row: pad below it.
-                if inputComplete && atBottom && l + 1 < stages.count { windows[l + 1].padBelow(stages[l + 1].after) }
+                if inputComplete && atBottom && l + 1 < stages.count {
+                    if channelMajor { planes[l + 1].padBelow(stages[l + 1].after) } else { windows[l + 1].padBelow(stages[l + 1].after) }
+                }
                 if seconds != nil { seconds![l] += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
             }
         }
@@ -188,13 +203,21 @@ struct StreamingTileRun {
 
     /// Appends source rows `band` to the first step's window, padding it at the border.
     mutating func push(_ band: Range<Int>, from source: UnsafePointer<Double>) {
+        let before = stages[0].before, after = stages[0].after, width = columns.count
         for y in band {
             let line = source + y * imageWidth + columns.lowerBound
-            for x in 0..<columns.count { rowIn[x] = Float(line[x]) }
-            windows[0].append(rowIn)
-            if y == 0 && atTop { windows[0].padAbove(stages[0].before) }
+            if channelMajor {
+                planes[0].appendRow { _, row in for x in 0..<width { row[x] = Float(line[x]) } }
+                if y == 0 && atTop { planes[0].padAbove(before) }
+            } else {
+                for x in 0..<width { rowIn[x] = Float(line[x]) }
+                windows[0].append(rowIn)
+                if y == 0 && atTop { windows[0].padAbove(before) }
+            }
         }
-        if band.upperBound == rows.upperBound && atBottom { windows[0].padBelow(stages[0].after) }
+        if band.upperBound == rows.upperBound && atBottom {
+            if channelMajor { planes[0].padBelow(after) } else { windows[0].padBelow(after) }
+        }
     }
 
     /// Computes every row step l's window allows and hands the rows on. A Winograd step computes
@@ -202,15 +225,49 @@ struct StreamingTileRun {
     mutating func drain(step l: Int, inputComplete: Bool) {
         let stage = stages[l]
         if stage.form == .partialMaps { return drainLastStep() }
-        let k = stage.kernel, window = windows[l]
-        guard window.count >= k else { return }
-        var outRows = window.count - k + 1
-        let outWidth = window.width - k + 1
+        let k = stage.kernel
+        let (count, width) = channelMajor ? (planes[l].count, planes[l].width) : (windows[l].count, windows[l].width)
+        guard count >= k else { return }
+        var outRows = count - k + 1
+        let outWidth = width - k + 1
         let pairs = inputComplete ? (outRows + 1) / 2 : outRows / 2
         if stage.form == .winograd {
             outRows = min(outRows, 2 * pairs)
             guard outRows > 0 else { return }
         }
+        if channelMajor {
+            computeChannelMajor(step: l, outRows: outRows, outWidth: outWidth)
+            planes[l].dropFirst(outRows)
+        } else {
+            computeNHWC(step: l, pairs: pairs)
+            windows[l].dropFirst(outRows)
+        }
+        let next = stages[l + 1], raw = raw
+        if channelMajor {
+            let pixels = outRows * outWidth
+            for r in 0..<outRows {
+                planes[l + 1].appendRow { c, row in stage.biasActivationPlane(row, raw + c * pixels + r * outWidth, count: outWidth, channel: c) }
+                if emitted[l] == 0 && r == 0 && atTop { planes[l + 1].padAbove(next.before) }
+            }
+        } else {
+            let rowLength = outWidth * stage.outChannels
+            stage.bias.withUnsafeBufferPointer { b in
+                stage.slope.withUnsafeBufferPointer { a in
+                    for r in 0..<outRows {
+                        windows[l + 1].appendRow {
+                            stage.biasActivationCopy($0, raw + r * rowLength, pixels: outWidth, bias: b.baseAddress!, slope: a.baseAddress)
+                        }
+                        if emitted[l] == 0 && r == 0 && atTop { windows[l + 1].padAbove(next.before) }
+                    }
+                }
+            }
+        }
+        emitted[l] += outRows
+    }
+
+    /// Step l's output rows, NHWC, into `raw` (all its window allows; a Winograd step `pairs` pairs).
+    func computeNHWC(step l: Int, pairs: Int) {
+        let stage = stages[l], window = windows[l], k = stage.kernel
         stage.weight.withUnsafeBufferPointer { w in
             let w = w.baseAddress!
             switch stage.form {
@@ -230,19 +287,40 @@ struct StreamingTileRun {
                               algorithm: .im2col, workspace: workspace)
             }
         }
-        windows[l].dropFirst(outRows)
-        let next = stages[l + 1], rowLength = outWidth * stage.outChannels
-        stage.bias.withUnsafeBufferPointer { b in
-            stage.slope.withUnsafeBufferPointer { a in
-                for r in 0..<outRows {
-                    windows[l + 1].appendRow {
-                        stage.biasActivationCopy($0, raw + r * rowLength, pixels: outWidth, bias: b.baseAddress!, slope: a.baseAddress)
+    }
+
+    /// Step l's `outRows` output rows, channel-major ([O × outRows·outWidth]), into `raw`: the
+    /// weights transposed on the left, so the thin side of the product is its row count.
+    func computeChannelMajor(step l: Int, outRows: Int, outWidth: Int) {
+        let stage = stages[l], window = planes[l], k = stage.kernel
+        let (c, o) = (stage.inChannels, stage.outChannels), pixels = outRows * outWidth
+        stage.weight.withUnsafeBufferPointer { w in
+            let w = w.baseAddress!
+            switch stage.form {
+            case .pointwise:
+                rowMajorGemm(transposeA: true, m: o, n: pixels, k: c, a: w, lda: o, b: window.data, ldb: window.planeStride,
+                             beta: 0, c: raw, ldc: pixels)
+            case .singleChannel:
+                conv2dForwardSingleChannelFloat(output: raw, input: window.data, weight: w, outChannels: o, height: window.count,
+                                                width: window.width, kernel: k, channelMajor: true, workspace: workspace)
+            case .im2col:
+                // Patch matrix [(dy, dx, c) × pixels], HWIO's row order: row (dy, dx, c) is plane c shifted.
+                let columns = workspace.buffer(0, count: k * k * c * pixels)
+                for dy in 0..<k {
+                    for dx in 0..<k {
+                        for ci in 0..<c {
+                            let row = columns + ((dy * k + dx) * c + ci) * pixels
+                            let plane = window.data + ci * window.planeStride + dy * window.width + dx
+                            for i in 0..<outRows { (row + i * outWidth).update(from: plane + i * window.width, count: outWidth) }
+                        }
                     }
-                    if emitted[l] == 0 && r == 0 && atTop { windows[l + 1].padAbove(next.before) }
                 }
+                rowMajorGemm(transposeA: true, m: o, n: pixels, k: k * k * c, a: w, lda: o, b: columns, ldb: pixels,
+                             beta: 0, c: raw, ldc: pixels)
+            case .winograd, .partialMaps:
+                preconditionFailure("\(stage.form) does not run channel-major")
             }
         }
-        emitted[l] += outRows
     }
 
     /// The last step: the arrived input rows into partial maps (one GEMM), then every output row
@@ -250,16 +328,25 @@ struct StreamingTileRun {
     /// phase (ry, rx) of the HR rows.
     mutating func drainLastStep() {
         let l = stages.count - 1, stage = stages[l], k = stage.kernel
-        let window = windows[l]
-        if window.count > 0 {
-            precondition(maps.count + window.count <= maps.capacity, "inference window overflow")
+        let arrived = channelMajor ? planes[l].count : windows[l].count
+        if arrived > 0 {
+            precondition(maps.count + arrived <= maps.capacity, "inference window overflow")
+            let target = maps.data + maps.count * maps.width
             stage.weight.withUnsafeBufferPointer { w in
-                rowMajorGemm(transposeB: true, m: stage.taps.count, n: window.count * window.width, k: stage.inChannels,
-                             a: w.baseAddress!, lda: stage.inChannels, b: window.data, ldb: stage.inChannels, beta: 0,
-                             c: maps.data + maps.count * maps.width, ldc: maps.planeStride)
+                if channelMajor {
+                    let window = planes[l]
+                    rowMajorGemm(m: stage.taps.count, n: arrived * window.width, k: stage.inChannels, a: w.baseAddress!,
+                                 lda: stage.inChannels, b: window.data, ldb: window.planeStride, beta: 0, c: target,
+                                 ldc: maps.planeStride)
+                } else {
+                    let window = windows[l]
+                    rowMajorGemm(transposeB: true, m: stage.taps.count, n: arrived * window.width, k: stage.inChannels,
+                                 a: w.baseAddress!, lda: stage.inChannels, b: window.data, ldb: stage.inChannels, beta: 0,
+                                 c: target, ldc: maps.planeStride)
+                }
             }
-            maps.count += window.count
-            windows[l].dropFirst(window.count)
+            maps.count += arrived
+            if channelMajor { planes[l].dropFirst(arrived) } else { windows[l].dropFirst(arrived) }
         }
         guard maps.count >= k else { return }
         let outRows = maps.count - k + 1

@@ -51,6 +51,12 @@ struct StreamingStage {
 struct StreamingPlan {
     var stages: [StreamingStage]
     var shuffle: Int
+    /// Activations held channel-major (plane per channel) rather than NHWC: OpenBLAS multiplies
+    /// [O × K]·[K × pixels] about 2× faster than [pixels × K]·[K × O] when O is as thin as
+    /// FSRCNN-s's 5 maps, 1.3× for FSRCNN's 3×3 12 → 12, and the activation pass runs along
+    /// contiguous planes whatever the channel count. The Winograd step is written for NHWC, so a
+    /// plan with one (ESPCN) stays NHWC.
+    var channelMajor: Bool
 
     /// nil when the spec is not of the shape the file header describes.
     init?(spec: NetworkSpec, parameters: [[Float]]) {
@@ -149,6 +155,7 @@ struct StreamingPlan {
         guard stages.last?.form == .partialMaps else { return nil }
         self.stages = stages
         self.shuffle = shuffle
+        channelMajor = !stages.contains { $0.form == .winograd }
     }
 }
 
@@ -184,6 +191,30 @@ extension StreamingStage {
                     dst[p * channels + c] = Self.activate(src[p * channels + c] + bias[c], activation, slope: slope?[c] ?? 0)
                 }
             }
+        }
+    }
+
+    /// dst[i] = f(src[i] + bias[c]) over `count` values of channel c's plane (the channel-major
+    /// form of `biasActivationCopy`).
+    func biasActivationPlane(_ dst: UnsafeMutablePointer<Float>, _ src: UnsafePointer<Float>, count: Int, channel c: Int) {
+        let b = bias[c]
+        switch activation {
+        case .relu:
+            biasReLUPlaneFloat(dst, src, count: count, bias: b)
+        case .prelu:
+            let zero = Vector(), bv = Vector(repeating: b), a = slope[c], av = Vector(repeating: a)
+            var i = 0
+            while i + Vector.scalarCount <= count {
+                let v = loadVector(src + i) + bv
+                storeVector((v * av).replacing(with: v, where: v .> zero), dst + i)
+                i += Vector.scalarCount
+            }
+            while i < count { dst[i] = Self.activate(src[i] + b, .prelu, slope: a); i += 1 }
+        case .tanh:
+            for i in 0..<count { dst[i] = src[i] + b }
+            tanhForwardVectorized(output: dst, input: dst, count: count)
+        case .identity:
+            for i in 0..<count { dst[i] = src[i] + b }
         }
     }
 

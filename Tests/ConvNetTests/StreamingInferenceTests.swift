@@ -62,12 +62,18 @@ import Testing
             let input = Self.frame(width: width, height: height, seed: UInt64(width * 100 + height))
             let reference = try Self.reference(spec, parameters, input)
             // The defaults (one tile smaller than the frame or not); whole width, 8-row bands;
-            // narrow tiles and 3-row bands; 5-pixel tiles, one row at a time.
-            for (tileWidth, band) in [(128, 4), (0, 8), (7, 3), (5, 1)] {
-                streaming.tileWidth = tileWidth
-                streaming.band = band
-                Self.expectClose(streaming.apply(to: input), reference, "\(spec.name) \(width)×\(height) tiles \(tileWidth) band \(band)")
+            // narrow tiles and 3-row bands; 5-pixel tiles, one row at a time. Channel-major
+            // (FSRCNN's plans) and NHWC.
+            for channelMajor in [true, false] {
+                streaming.allowChannelMajor = channelMajor
+                for (tileWidth, band) in [(128, 4), (0, 8), (7, 3), (5, 1)] {
+                    streaming.tileWidth = tileWidth
+                    streaming.band = band
+                    Self.expectClose(streaming.apply(to: input), reference,
+                                     "\(spec.name) \(width)×\(height) tiles \(tileWidth) band \(band) channel-major \(channelMajor)")
+                }
             }
+            streaming.allowChannelMajor = true
             // One thread (a single tile, BLAS and the loops threaded) as well.
             streaming.tileWidth = 0
             streaming.band = 4
@@ -84,7 +90,10 @@ import Testing
             streaming.tileWidth = 6
             streaming.band = 2
             let input = Self.frame(width: 23, height: 17, seed: 9)
-            Self.expectClose(streaming.apply(to: input), try Self.reference(spec, parameters, input), spec.name)
+            let reference = try Self.reference(spec, parameters, input)
+            Self.expectClose(streaming.apply(to: input), reference, spec.name)
+            streaming.allowChannelMajor = false
+            Self.expectClose(streaming.apply(to: input), reference, "\(spec.name) NHWC")
         }
     }
 
