@@ -122,10 +122,10 @@ struct StreamingTileRun {
     let rowIn: UnsafeMutablePointer<Float>, sums: UnsafeMutablePointer<Float>
     var seconds: [Double]?
 
-    /// Workspace slots (conv2dForward's im2col uses 0 and 1).
+    /// Workspace slots (conv2dForward's im2col uses 0 and 1, the Winograd step 64 and 65).
     enum Slot {
-        static let windows = 20   // + step
         static let maps = 60, raw = 61, rowIn = 62, sums = 63
+        static let windows = 100   // + step
     }
 
     init(_ plan: StreamingPlan, tile: (rows: Range<Int>, columns: Range<Int>), imageWidth: Int, imageHeight: Int,
