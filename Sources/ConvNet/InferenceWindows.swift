@@ -1,5 +1,6 @@
-/// The row windows tiled SRCNN inference streams each layer's input through: padded at the
-/// image border by edge replication, appended a row at a time, dropped from the top once used.
+/// The row windows tiled inference (SRCNN's, and `StreamingInference`'s for any sequential spec)
+/// streams each layer's input through: padded at the image border by edge replication (or zeros),
+/// appended a row at a time, dropped from the top once used.
 
 extension SRCNNForward {
     /// A window of padded rows of one layer's input.
@@ -7,6 +8,8 @@ extension SRCNNForward {
         var data: UnsafeMutablePointer<Float>
         var width: Int, channels: Int, count = 0, capacity: Int
         var padLeft: Int, padRight: Int
+        /// Pad with zeros rather than copies of the edge pixels (`padAbove`, `padBelow`, `appendRow`).
+        var zeroPadding = false
         var rowLength: Int { width * channels }
         var interior: Int { width - padLeft - padRight }
 
@@ -22,15 +25,38 @@ extension SRCNNForward {
             appendRow { biasReLUCopyFloat($0, source, pixels: pixels, channels: channels, bias: bias) }
         }
 
-        /// Fills the next row's interior with `fill`, then copies its edge pixels into the padding.
-        private mutating func appendRow(_ fill: (UnsafeMutablePointer<Float>) -> Void) {
+        /// Fills the next row's interior with `fill`, then its padding: copies of its edge pixels, or zeros.
+        mutating func appendRow(_ fill: (UnsafeMutablePointer<Float>) -> Void) {
             precondition(count < capacity, "inference window overflow")
             let row = data + count * rowLength
             let first = row + padLeft * channels, last = first + (interior - 1) * channels
             fill(first)
-            for x in 0..<padLeft { (row + x * channels).update(from: first, count: channels) }
-            for x in (width - padRight)..<width { (row + x * channels).update(from: last, count: channels) }
+            if zeroPadding {
+                row.update(repeating: 0, count: padLeft * channels)
+                (row + (width - padRight) * channels).update(repeating: 0, count: padRight * channels)
+            } else {
+                for x in 0..<padLeft { (row + x * channels).update(from: first, count: channels) }
+                for x in (width - padRight)..<width { (row + x * channels).update(from: last, count: channels) }
+            }
             count += 1
+        }
+
+        /// Called right after the first row was appended: `times` rows of padding above it.
+        mutating func padAbove(_ times: Int) {
+            guard zeroPadding else { return repeatFirstRowAtTop(times) }
+            guard times > 0 else { return }
+            precondition(count == 1 && count + times <= capacity, "top padding must follow the first row")
+            (data + times * rowLength).update(from: data, count: rowLength)
+            data.update(repeating: 0, count: times * rowLength)
+            count += times
+        }
+
+        /// `times` rows of padding below the last row.
+        mutating func padBelow(_ times: Int) {
+            guard zeroPadding else { return repeatLastRow(times) }
+            precondition(count + times <= capacity, "inference window overflow")
+            (data + count * rowLength).update(repeating: 0, count: times * rowLength)
+            count += times
         }
 
         mutating func repeatLastRow(_ times: Int) {
@@ -65,6 +91,8 @@ extension SRCNNForward {
         var data: UnsafeMutablePointer<Float>
         var width: Int, planes: Int, count = 0, capacity: Int
         var padLeft: Int, padRight: Int
+        /// Pad with zeros rather than copies of the edge pixels (`appendRow`, `padAbove`, `padBelow`).
+        var zeroPadding = false
         var planeStride: Int { capacity * width }
         var interior: Int { width - padLeft - padRight }
 
@@ -79,6 +107,41 @@ extension SRCNNForward {
                 for x in (width - padRight)..<width { row[x] = row[width - padRight - 1] }
             }
             count += 1
+        }
+
+        /// Appends one row: `fill(c, interior)` writes plane c's interior pixels, then its padding
+        /// is filled with copies of its edge pixels, or zeros.
+        mutating func appendRow(_ fill: (Int, UnsafeMutablePointer<Float>) -> Void) {
+            precondition(count < capacity, "inference window overflow")
+            for c in 0..<planes {
+                let row = data + c * planeStride + count * width
+                fill(c, row + padLeft)
+                let left: Float = zeroPadding ? 0 : row[padLeft], right: Float = zeroPadding ? 0 : row[width - padRight - 1]
+                for x in 0..<padLeft { row[x] = left }
+                for x in (width - padRight)..<width { row[x] = right }
+            }
+            count += 1
+        }
+
+        /// Called right after the first row was appended: `times` rows of padding above it.
+        mutating func padAbove(_ times: Int) {
+            guard zeroPadding else { return repeatFirstRowAtTop(times) }
+            guard times > 0 else { return }
+            precondition(count == 1 && count + times <= capacity, "top padding must follow the first row")
+            for c in 0..<planes {
+                let plane = data + c * planeStride
+                (plane + times * width).update(from: plane, count: width)
+                plane.update(repeating: 0, count: times * width)
+            }
+            count += times
+        }
+
+        /// `times` rows of padding below the last row.
+        mutating func padBelow(_ times: Int) {
+            guard zeroPadding else { return repeatLastRow(times) }
+            precondition(count + times <= capacity, "inference window overflow")
+            for c in 0..<planes { (data + c * planeStride + count * width).update(repeating: 0, count: times * width) }
+            count += times
         }
 
         /// Called right after the first row was appended: adds `times` copies of it above it.

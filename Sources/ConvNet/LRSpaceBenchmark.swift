@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import Imaging
 import LinearAlgebra
 import SeededRandom
 import Training
@@ -18,7 +19,8 @@ public enum LRSpaceBenchmark {
         /// Multiply-adds of one frame.
         public var macs: Double
         public var gflops: Double { 2 * macs / (milliseconds / 1000) / 1e9 }
-        /// Each layer's median milliseconds and its share of the FLOPs, in layer order.
+        /// Each layer's median milliseconds and multiply-adds, in layer order; streaming, each step's
+        /// (a convolution with its activation; a Winograd step counts the direct form's multiply-adds).
         public var layers: [(layer: String, milliseconds: Double, macs: Double)]
     }
 
@@ -40,14 +42,44 @@ public enum LRSpaceBenchmark {
         }
     }
 
+    /// Which inference runs: what `SequentialModel` uses (`StreamingInference` where the spec
+    /// allows), or `SequentialNetwork` on the whole frame (the former path, for comparison).
+    public enum Runner: String, Sendable, CaseIterable { case streaming, sequential }
+
     /// One `width`×`height` LR frame through `spec`, `repeats` times after a warm-up; medians.
+    /// Streaming, each layer's figure is its step's (a convolution with its activation, or the
+    /// last step's shuffle) CPU time summed over the threads, divided by the thread count.
     public static func inference(_ spec: NetworkSpec, width: Int, height: Int, repeats: Int = 15,
-                                 deconvolution: DeconvolutionAlgorithm = .gemm) throws -> Inference {
-        let net = try SequentialNetwork<Float>(spec: spec, batchCapacity: 1, inputHeight: height, inputWidth: width, forwardOnly: true)
-        net.deconvolutionAlgorithm = deconvolution
+                                 deconvolution: DeconvolutionAlgorithm = .gemm, runner: Runner = .streaming,
+                                 tileWidth: Int? = nil, band: Int? = nil) throws -> Inference {
         let parameters = spec.initialParameters(seed: 1)
         var rng = Xoshiro256(seed: 2)
         let frame = (0..<(width * height)).map { _ in Float(rng.nextUniform()) }
+        let shapes = try spec.shapes(height: height, width: width)
+        let layerMacs = spec.layers.indices.map { macs(spec.layers[$0], input: shapes[$0]) }
+        if runner == .streaming, let streaming = StreamingInference(spec: spec, parameters: parameters) {
+            if let tileWidth { streaming.tileWidth = tileWidth }
+            if let band { streaming.band = band }
+            let plane = Plane(width: width, height: height, values: frame.map(Double.init))
+            _ = streaming.apply(to: plane)   // warm-up
+            var totals: [Double] = []
+            var perStage = [[Double]](repeating: [], count: streaming.stageLayers.count)
+            let threads = Double(max(1, ConvNetThreads.count))
+            for _ in 0..<repeats {
+                streaming.stageSeconds = [Double](repeating: 0, count: perStage.count)
+                let start = DispatchTime.now().uptimeNanoseconds
+                _ = streaming.apply(to: plane)
+                totals.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+                for (s, seconds) in streaming.stageSeconds!.enumerated() { perStage[s].append(seconds * 1000 / threads) }
+            }
+            return Inference(network: spec.name, width: width, height: height, scale: spec.scale,
+                             milliseconds: median(totals), macs: layerMacs.reduce(0, +),
+                             layers: streaming.stageLayers.indices.map {
+                                 (streaming.stageSummaries[$0], median(perStage[$0]), streaming.stageLayers[$0].map { layerMacs[$0] }.reduce(0, +))
+                             })
+        }
+        let net = try SequentialNetwork<Float>(spec: spec, batchCapacity: 1, inputHeight: height, inputWidth: width, forwardOnly: true)
+        net.deconvolutionAlgorithm = deconvolution
         var totals: [Double] = []
         var perLayer = [[Double]](repeating: [], count: spec.layers.count)
         frame.withUnsafeBufferPointer { x in
@@ -60,7 +92,6 @@ public enum LRSpaceBenchmark {
                 for (l, seconds) in net.layerSeconds!.enumerated() { perLayer[l].append(seconds * 1000) }
             }
         }
-        let layerMacs = spec.layers.indices.map { macs(spec.layers[$0], input: net.shapes[$0]) }
         return Inference(network: spec.name, width: width, height: height, scale: spec.scale,
                          milliseconds: median(totals), macs: layerMacs.reduce(0, +),
                          layers: spec.layers.indices.map { (spec.layers[$0].summary, median(perLayer[$0]), layerMacs[$0]) })

@@ -21,7 +21,8 @@ public enum SequentialModelError: Error, CustomStringConvertible {
 /// (nn.Conv2d), transposed-convolution weights [C, O, k, k] (nn.ConvTranspose2d), biases [O],
 /// PReLU slopes [C] (nn.PReLU(C)). In memory the layers' layouts (HWIO, [C, k, k, O]).
 ///
-/// As a `SuperResolver` it runs the whole LR image at once, forward only (two activation buffers);
+/// As a `SuperResolver` it runs the whole LR image forward only, streamed in tiles
+/// (`StreamingInference`) or, for a spec of another shape, at once (two activation buffers);
 /// `contextRadius` lets `StripUpscale` cut large photos into strips that overlap by the
 /// network's receptive field, so memory stays bounded.
 public struct SequentialModel: SuperResolver {
@@ -31,6 +32,7 @@ public struct SequentialModel: SuperResolver {
     public var parameters: [[Float]]
     public var metadata: [String: String]
     public var modelPath: String?
+    /// The `SequentialNetwork` path's (streaming runs the deconvolution in its own sub-pixel form).
     public var deconvolutionAlgorithm: DeconvolutionAlgorithm = .gemm
 
     public init(spec: NetworkSpec, parameters: [[Float]], metadata: [String: String] = [:]) {
@@ -59,12 +61,14 @@ public struct SequentialModel: SuperResolver {
     }
 
     /// The HR Y for the LR Y on [0, 1]; first upscaled by MATLAB's bicubic for a `bicubicUpscale`
-    /// network, as SRCNN's resolver does. A network whose pooling needs sides of a multiple of
-    /// `inputMultiple` gets its input extended to one by edge replication at the bottom and
-    /// right, and its output cropped back.
+    /// network, as SRCNN's resolver does. Streamed in tiles (`StreamingInference`) when the spec
+    /// allows, else through `SequentialNetwork` on the whole image. A network whose pooling needs
+    /// sides of a multiple of `inputMultiple` gets its input extended to one by edge replication at
+    /// the bottom and right, and its output cropped back.
     public func upscale(lowRes: Plane) -> Plane {
         let input = spec.bicubicUpscale.map { Resize.bicubic(lowRes, scale: Double($0)) } ?? lowRes
         let m = spec.inputMultiple
+        if m == 1, let streaming = StreamingInference(spec: spec, parameters: parameters) { return streaming.apply(to: input) }
         let (padH, padW) = ((m - input.height % m) % m, (m - input.width % m) % m)
         var values = input.values.map(Float.init)
         if padH > 0 || padW > 0 {

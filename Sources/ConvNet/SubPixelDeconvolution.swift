@@ -43,7 +43,7 @@ func addSubPixelWeightGradient<T: BinaryFloatingPoint>(_ sub: UnsafePointer<T>, 
 }
 
 /// Calls `body(dy, dx, m_y, m_x, r_y, r_x)` for every kernel tap and its place in the sub-pixel kernel.
-private func forEachSubPixelTap(kernel k: Int, stride s: Int, padding p: Int,
+func forEachSubPixelTap(kernel k: Int, stride s: Int, padding p: Int,
                                 _ body: (Int, Int, Int, Int, Int, Int) -> Void) {
     let before = subPixelGeometry(kernel: k, stride: s, padding: p).before
     // dy = (before − m)·s + r + p  ⇔  r = (dy − p) mod s, m = before − (dy − p − r)/s.

@@ -1,0 +1,143 @@
+import Foundation
+import Imaging
+import Testing
+@testable import ConvNet
+
+/// `StreamingInference` (tiled, streamed, what `SequentialModel.upscale` runs) gives what
+/// `SequentialNetwork` gives on the whole frame, for every published LR-space spec and scale,
+/// however the frame is cut: only float rounding differs (sums in another order, tanh within a
+/// few ulp), so the largest difference must stay within 1e-5 of the output's largest magnitude.
+@Suite struct StreamingInferenceTests {
+    static let specs: [NetworkSpec] = [2, 3, 4].flatMap { s in [NetworkSpec.fsrcnn(scale: s), .fsrcnnSmall(scale: s), .espcn(scale: s)] }
+
+    /// Random parameters of every kind, large enough that every tap and channel matters: the
+    /// initialisation's convolutions, random biases and PReLU slopes (some negative), and a
+    /// deconvolution far larger than its N(0, 0.001²) start.
+    static func parameters(_ spec: NetworkSpec, seed: UInt64) -> [[Float]] {
+        var parameters = spec.initialParameters(seed: seed)
+        for (l, layer) in spec.layers.enumerated() {
+            guard let first = spec.firstTensorIndex[l] else { continue }
+            let count = parameters[first].count
+            switch layer {
+            case .conv:
+                parameters[first + 1] = randomValues(parameters[first + 1].count, seed: seed + UInt64(l) + 100).map { $0 * 0.2 }
+            case .deconv:
+                parameters[first] = randomValues(count, seed: seed + UInt64(l) + 200).map { $0 * 0.1 }
+                parameters[first + 1] = randomValues(1, seed: seed + UInt64(l) + 300)
+            case .prelu:
+                parameters[first] = randomValues(count, seed: seed + UInt64(l) + 400).map { $0 * 0.5 }
+            default:
+                break
+            }
+        }
+        return parameters
+    }
+
+    static func frame(width: Int, height: Int, seed: UInt64) -> Plane {
+        Plane(width: width, height: height, values: randomValues(width * height, seed: seed, as: Double.self).map { ($0 + 1) / 2 })
+    }
+
+    /// The reference: SequentialNetwork forward-only on the whole frame.
+    static func reference(_ spec: NetworkSpec, _ parameters: [[Float]], _ input: Plane) throws -> [Double] {
+        let net = try SequentialNetwork<Float>(spec: spec, batchCapacity: 1, inputHeight: input.height,
+                                               inputWidth: input.width, forwardOnly: true)
+        return net.forward(parameters: parameters, inputs: input.values.map(Float.init), batch: 1).map(Double.init)
+    }
+
+    static func expectClose(_ streamed: Plane, _ reference: [Double], _ label: String) {
+        #expect(streamed.values.count == reference.count, "\(label): \(streamed.values.count) pixels, expected \(reference.count)")
+        guard streamed.values.count == reference.count else { return }
+        let largest = reference.map(abs).max() ?? 0
+        let difference = zip(streamed.values, reference).map { abs($0 - $1) }.max() ?? 0
+        #expect(largest > 0.05, "\(label): the output is nearly zero, the comparison would be weak")
+        #expect(difference <= 1e-5 * max(1, largest), "\(label): largest difference \(difference), output up to \(largest)")
+    }
+
+    /// Frames odd in both sides, smaller than one tile, cut into many tiles and bands.
+    @Test(arguments: specs)
+    func streamingEqualsTheWholeFrame(spec: NetworkSpec) throws {
+        let parameters = Self.parameters(spec, seed: 11)
+        let streaming = try #require(StreamingInference(spec: spec, parameters: parameters), "\(spec.name) has no streaming plan")
+        for (width, height) in [(1, 1), (3, 2), (13, 11), (37, 29)] {
+            let input = Self.frame(width: width, height: height, seed: UInt64(width * 100 + height))
+            let reference = try Self.reference(spec, parameters, input)
+            // The defaults (one tile smaller than the frame or not); whole width, 8-row bands;
+            // narrow tiles and 3-row bands; 5-pixel tiles, one row at a time. Channel-major
+            // (FSRCNN's plans) and NHWC.
+            for channelMajor in [true, false] {
+                streaming.allowChannelMajor = channelMajor
+                for (tileWidth, band) in [(128, 4), (0, 8), (7, 3), (5, 1)] {
+                    streaming.tileWidth = tileWidth
+                    streaming.band = band
+                    Self.expectClose(streaming.apply(to: input), reference,
+                                     "\(spec.name) \(width)×\(height) tiles \(tileWidth) band \(band) channel-major \(channelMajor)")
+                }
+            }
+            streaming.allowChannelMajor = true
+            // One thread (a single tile, BLAS and the loops threaded) as well.
+            streaming.tileWidth = 0
+            streaming.band = 4
+            let single = ConvNetThreads.with(1) { streaming.apply(to: input) }
+            Self.expectClose(single, reference, "\(spec.name) \(width)×\(height) one thread")
+        }
+    }
+
+    /// Zero padding (PyTorch's convention) streams as well.
+    @Test func zeroPaddingStreams() throws {
+        for spec in [NetworkSpec.fsrcnn(scale: 3, padding: .zero), .espcn(scale: 2, padding: .zero)] {
+            let parameters = Self.parameters(spec, seed: 5)
+            let streaming = try #require(StreamingInference(spec: spec, parameters: parameters))
+            streaming.tileWidth = 6
+            streaming.band = 2
+            let input = Self.frame(width: 23, height: 17, seed: 9)
+            let reference = try Self.reference(spec, parameters, input)
+            Self.expectClose(streaming.apply(to: input), reference, spec.name)
+            streaming.allowChannelMajor = false
+            Self.expectClose(streaming.apply(to: input), reference, "\(spec.name) NHWC")
+        }
+    }
+
+    /// `SequentialModel.upscale` streams the published networks and gives the whole frame's result;
+    /// a spec the runner has no plan for (a valid convolution, an upscaling layer mid-network)
+    /// still runs, through SequentialNetwork.
+    @Test func modelUpscaleUsesEitherPath() throws {
+        let spec = NetworkSpec.fsrcnnSmall(scale: 3)
+        let parameters = Self.parameters(spec, seed: 3)
+        let input = Self.frame(width: 40, height: 31, seed: 4)
+        let model = SequentialModel(spec: spec, parameters: parameters)
+        Self.expectClose(model.upscale(lowRes: input), try Self.reference(spec, parameters, input), "model \(spec.name)")
+
+        let others = [
+            NetworkSpec(name: "valid", layers: [.conv(kernel: 3, inChannels: 1, outChannels: 4, padding: 0), .relu,
+                                                 .conv(kernel: 3, inChannels: 4, outChannels: 4, padding: 1), .pixelShuffle(factor: 2)]),
+            NetworkSpec(name: "shuffle first", layers: [.conv(kernel: 3, inChannels: 1, outChannels: 4, padding: 1), .pixelShuffle(factor: 2),
+                                                         .conv(kernel: 3, inChannels: 1, outChannels: 1, padding: 1)]),
+        ]
+        for other in others {
+            let parameters = Self.parameters(other, seed: 8)
+            #expect(StreamingInference(spec: other, parameters: parameters) == nil, "\(other.name) should have no streaming plan")
+            let model = SequentialModel(spec: other, parameters: parameters)
+            let out = model.upscale(lowRes: input)
+            let reference = try Self.reference(other, parameters, input)
+            #expect(out.values == reference, "\(other.name): the fallback is SequentialNetwork itself")
+        }
+    }
+}
+
+/// The vectorised tanh streaming uses against libm's, over the whole range an activation meets.
+@Suite struct VectorizedTanhTests {
+    @Test func withinFiveUlpOfLibm() {
+        var inputs: [Float] = stride(from: -12.0, through: 12.0, by: 0.000_37).map { Float($0) }
+        inputs += [0, -0, 1e-30, -1e-8, 3e-4, 0.625, -0.625, 7.905, -7.906, 9, -9, 20, -87, 1000]
+        var outputs = [Float](repeating: .nan, count: inputs.count)
+        tanhForwardVectorized(output: &outputs, input: inputs, count: inputs.count)
+        var worst: Float = 0, at: Float = 0
+        for (x, y) in zip(inputs, outputs) {
+            let exact = Foundation.tanh(x)
+            let ulps = abs(y - exact) / max(exact.magnitude.ulp, Float.leastNormalMagnitude)
+            if ulps > worst { worst = ulps; at = x }
+        }
+        #expect(worst <= 5, "largest error \(worst) ulp at x = \(at)")
+        #expect(abs(outputs.last! - 1) < 4e-7 && abs(outputs[outputs.count - 2] + 1) < 4e-7)
+    }
+}
