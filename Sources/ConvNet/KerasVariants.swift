@@ -32,6 +32,9 @@
 //   (radius 6).
 // - Initialisation He-normal for the layers before a ReLU (√(2/fan-in)), √(1/fan-in) for the
 //   linear last layer, zero biases (`NetworkSpec.initialParameters`); Keras used Glorot uniform.
+//   Expanded SRCNN's output convolution (before its ReLU) starts with bias 0.5: from zero, the
+//   first full training run's output died within the first epoch (loss stuck at the labels'
+//   mean square, 0.25).
 //
 // - Deep denoising SR (`DeepDenoiseSR`, n1, n2, n3 = 64, 128, 256): c1 = two ReLU conv 3×3×64;
 //   max-pool 2 → c2 = two ReLU conv 3×3×128; max-pool 2 → ReLU conv 3×3×256 → upsample 2 → two

@@ -443,7 +443,11 @@ public struct NetworkSpec: Sendable, Equatable, Codable {
                 }
                 let std = (gain / Double(k * k * c)).squareRoot() * (node.endsResidualBlock ? Self.residualInitialScale : 1)
                 result.append((0..<(k * k * c * o)).map { _ in Float(rng.nextGaussian() * std) })
-                result.append([Float](repeating: 0, count: o))
+                // An output behind a ReLU (Expanded SRCNN's) starts at mid-grey: from a zero bias
+                // half the pixels start at 0 with no gradient, and the first steps of training
+                // pushed the rest there too (the loss stuck at the mean square of the labels).
+                let endsInReLU = node.topLevel == layers.count - 2 && layers.last == .relu && node.next == .relu
+                result.append([Float](repeating: endsInReLU ? Self.reluOutputBias : 0, count: o))
             case let .deconv(k, c, o, _, _):
                 result.append((0..<(k * k * c * o)).map { _ in Float(rng.nextGaussian() * 0.001) })
                 result.append([Float](repeating: 0, count: o))
@@ -458,4 +462,6 @@ public struct NetworkSpec: Sendable, Equatable, Codable {
 
     static let initialSlope = 0.25
     static let residualInitialScale = 0.1
+    /// The initial bias of an output convolution followed by a ReLU: the middle of the [0, 1] range.
+    static let reluOutputBias: Float = 0.5
 }

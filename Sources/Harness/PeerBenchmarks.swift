@@ -71,6 +71,19 @@ public enum PeerBenchmarks {
     }
 
     /// Frames/s per network, frame size and layout, and training samples/s, from `bench_fast_sr.py`.
+    /// `experiments/peers/bench_keras_variants.py`: training samples/s and inference ms per variant.
+    public static func parseKerasVariants(_ text: String) -> [Figure] {
+        text.split(separator: "\n").compactMap { line in
+            guard line.hasPrefix("Keras-variant") else { return nil }
+            let key = line.prefix { $0 != ":" }
+            for (marker, unit) in [(" samples/s", "samples/s"), (" ms/image", "ms/image")] {
+                guard let r = line.range(of: marker), let value = Double(line[..<r.lowerBound].split(separator: " ").last ?? "") else { continue }
+                return Figure(name: "PyTorch \(key)", value: value, unit: unit)
+            }
+            return nil
+        }
+    }
+
     public static func parseFastSR(_ text: String) -> [Figure] {
         text.split(separator: "\n").compactMap { line in
             guard line.hasPrefix("FSRCNN") || line.hasPrefix("ESPCN") else { return nil }

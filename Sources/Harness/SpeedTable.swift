@@ -26,7 +26,7 @@ public enum SpeedTable {
     /// Parts of the table, so that one question (say A+ against SRCNN) can be measured alone, with
     /// only the peers that answer it.
     public enum Section: String, CaseIterable, Sendable, Codable {
-        case blas, sparse, srcnn, set5, set14, lrSpace = "lr-space"
+        case blas, sparse, srcnn, set5, set14, lrSpace = "lr-space", kerasVariants = "keras-variants"
     }
 
     public struct Settings: Sendable {
@@ -100,6 +100,7 @@ public enum SpeedTable {
         }
 
         if sections.contains(.set14) { for row in try methodsOnSet14(dataRoot: data) { add(row.group, row.name, row.value, row.unit) } }
+        if sections.contains(.kerasVariants) { for row in try kerasVariantTraining() { add(row.group, row.name, row.value, row.unit) } }
         if sections.contains(.lrSpace) {
             for row in try lrSpaceNetworks(fmaShare: share) {
                 add(row.group, row.name, row.value, row.unit)
@@ -115,9 +116,12 @@ public enum SpeedTable {
                 (.srcnn, "bench_srcnn_infer.py", ["2", "15"], PeerBenchmarks.parseInference),
                 (.srcnn, "bench_srcnn_train.py", ["2", "20"], PeerBenchmarks.parseTraining),
                 (.lrSpace, "bench_fast_sr.py", ["2", "15"], PeerBenchmarks.parseFastSR),
+                (.kerasVariants, "bench_keras_variants.py", ["2", "10"], PeerBenchmarks.parseKerasVariants),
             ]
             for (section, script, args, parse) in peerSets where sections.contains(section) {
-                guard let text = PeerBenchmarks.run(python: py, peersFolder: settings.peersFolder, script: script, arguments: args) else {
+                // The Keras variants' peer is the lab's own script (experiments/peers), on the shared timing helpers.
+                let folder = section == .kerasVariants ? "experiments/peers" : settings.peersFolder
+                guard let text = PeerBenchmarks.run(python: py, peersFolder: folder, script: script, arguments: args) else {
                     note("peer \(script) failed; skipped"); continue
                 }
                 for f in parse(text) { rows.append(Row(group: "peer", name: f.name, value: f.value, unit: f.unit, peer: nil, peerValue: nil, ratio: nil)); note("peer: \(f.name) \(f.value) \(f.unit)") }
@@ -187,6 +191,22 @@ public enum SpeedTable {
         return rows
     }
 
+    /// The Keras project's variants (issue 16): Adam training steps on batches of 64 sub-images
+    /// with 32×32 outputs (inputs 32×32 on the bicubic image, 16×16 LR for ResNet SR ×2), as
+    /// `experiments/peers/bench_keras_variants.py` times them in PyTorch. Networks the training
+    /// step cannot run yet are left out.
+    static func kerasVariantTraining() throws -> [Row] {
+        let variants: [(String, NetworkSpec, Int)] = [("Expanded SRCNN", .expandedSRCNN(scale: 2), 32),
+                                                       ("Denoising AE SRCNN", .denoisingSRCNN(scale: 2), 32),
+                                                       ("Deep denoising SR", .deepDenoisingSR(scale: 2), 32),
+                                                       ("ResNet SR x2", .resNetSR(scale: 2), 16)]
+        return variants.compactMap { name, spec, side in
+            guard let rate = try? LRSpaceBenchmark.trainingSamplesPerSecond(spec, batch: 64, lrSide: side, steps: 8) else { return nil }
+            return Row(group: "Keras variants", name: "SRLab Keras-variant \(name) train bs=64 HR 32x32 adam", value: rate,
+                       unit: "samples/s", peer: nil, peerValue: nil, ratio: nil)
+        }
+    }
+
     /// Matches each SRLab figure with its peer and states the ratio (SRLab faster when > 1).
     public static func pairPeers(_ rows: inout [Row]) {
         let peersByName = Dictionary(rows.filter { $0.group == "peer" }.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
@@ -204,7 +224,7 @@ public enum SpeedTable {
         ]
         // The LR-space networks: PyTorch's faster layout for inference, its Adam step for training.
         var lrPairs: [(String, String)] = []
-        for row in rows where row.group == "LR-space networks" && row.unit != "GFLOP/s" {
+        for row in rows where (row.group == "LR-space networks" || row.group == "Keras variants") && row.unit != "GFLOP/s" {
             let key = row.name.dropFirst("SRLab ".count)
             let candidates = [" contiguous", " channels_last", ""].compactMap { peersByName["PyTorch \(key)\($0)"] }
             if let best = candidates.max(by: { $0.value < $1.value }) { lrPairs.append((row.name, best.name)) }

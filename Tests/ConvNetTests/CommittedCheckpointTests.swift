@@ -98,7 +98,7 @@ import Training
         let file = try SafeTensorsFile(contentsOf: copy.path)
         let network = try SequentialTrainable(checkpoint: file, path: copy.path)
         let scale = network.spec.scale
-        let side = 40 * scale
+        let side = 60 * scale // a batch of sub-images and more at every scale's patch size and stride
         let plane = Plane(width: side, height: side, values: (0..<(side * side)).map { 0.5 + 0.4 * sin(Double($0 % side) / 3) * cos(Double($0 / side) / 4) })
         let set = SubImageSet(lumaPlanes: [plane, plane, plane], scale: scale, lowResolutionSize: network.inputSize, stride: network.stride)
         let trainer = try NetworkTrainer<SequentialTrainable>(resumingFrom: copy.path, trainingSet: set, validation: [])
@@ -111,6 +111,9 @@ import Training
         func comparable(_ json: Data) throws -> TrainingOptions {
             var o = try JSONDecoder().decode(TrainingOptions.self, from: json)
             o.trainingFolder = ""; o.validationFolder = nil; o.outputFolder = ""; o.threads = 1
+            // A transfer's initial model: its file name is the setting; its provenance is read from it.
+            o.initialModel = o.initialModel.map { ($0 as NSString).lastPathComponent }
+            o.initialModelProvenance = nil
             return o
         }
         #expect(try comparable(config) == comparable(Data((file.metadata["options"] ?? "").utf8)))

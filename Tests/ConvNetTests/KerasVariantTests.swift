@@ -32,6 +32,20 @@ import TensorFile
         #expect(NetworkSpec.published(kind: "denoising-srcnn", scale: 4) == .denoisingSRCNN(scale: 4))
     }
 
+    /// Expanded SRCNN ends in a ReLU: its output convolution starts at mid-grey (bias 0.5) so that
+    /// the output is alive from the first step (from zero, a full run's output died in its first
+    /// epoch); every other bias, and every network without a final ReLU, starts at zero.
+    @Test func anOutputBehindAReLUStartsAlive() {
+        for spec in Self.variants + [.fsrcnn(scale: 3), .espcn(scale: 3), .resNetSR(scale: 2)] {
+            let tensors = spec.parameterTensors, values = spec.initialParameters(seed: 1)
+            let outputBias = tensors.last(where: { $0.name.hasSuffix(".bias") })?.name
+            for (tensor, value) in zip(tensors, values) where tensor.name.hasSuffix(".bias") {
+                let expected: Float = spec.layers.last == .relu && tensor.name == outputBias ? 0.5 : 0
+                #expect(value.allSatisfy { $0 == expected }, "\(spec.name) \(tensor.name)")
+            }
+        }
+    }
+
     /// Keras's stride-1 'same' Conv2DTranspose is a 'same' convolution (zero padding) with the
     /// kernel flipped in both axes: the claim the denoising spec rests on.
     @Test func aStrideOneTransposedConvolutionIsAFlippedConvolution() {

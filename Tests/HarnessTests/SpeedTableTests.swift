@@ -16,6 +16,26 @@ import Testing
         #expect(FMAPeak.parse("no figures here") == nil)
     }
 
+    /// The Keras variants' peer: one training rate and one inference time per network, named as
+    /// the SRLab rows they pair with.
+    @Test func kerasVariantPeerLinesAreRead() {
+        let text = """
+        torch 2.15.0+cu132, threads=2, cpu capability=AVX512
+        Keras-variant Expanded SRCNN train bs=64 HR 32x32 adam: median  213.50 ms/step       300 samples/s  (fastest 312, slowest 278 samples/s; 5 steps; others used 1%)
+        Keras-variant Expanded SRCNN infer HR 256x256: median   75.37 ms/image  (5 runs; others used 0%)
+        """
+        let figures = PeerBenchmarks.parseKerasVariants(text)
+        #expect(figures.count == 2)
+        #expect(figures.first?.name == "PyTorch Keras-variant Expanded SRCNN train bs=64 HR 32x32 adam")
+        #expect(figures.first?.value == 300 && figures.first?.unit == "samples/s")
+        #expect(figures.last?.value == 75.37 && figures.last?.unit == "ms/image")
+        var rows = [SpeedTable.Row(group: "Keras variants", name: "SRLab Keras-variant Expanded SRCNN train bs=64 HR 32x32 adam",
+                                   value: 600, unit: "samples/s", peer: nil, peerValue: nil, ratio: nil)]
+        rows += figures.map { SpeedTable.Row(group: "peer", name: $0.name, value: $0.value, unit: $0.unit, peer: nil, peerValue: nil, ratio: nil) }
+        SpeedTable.pairPeers(&rows)
+        #expect(rows[0].ratio == 2)
+    }
+
     /// The markdown shows the share as a percentage on the rows that have one, blank elsewhere.
     @Test func markdownShowsTheShareOfThePeak() {
         var rate = SpeedTable.Row(group: "BLAS", name: "sgemm", value: 205, unit: "GFLOP/s", peer: nil, peerValue: nil, ratio: nil)
