@@ -99,6 +99,7 @@ public enum MethodName: String, CaseIterable, Sendable, Codable {
     /// The shipped models (`results/models`), best first across methods: the ranking of the PSNR
     /// tables in results/models/README.md. `srlab upscale` takes the first one present for a scale.
     public static let shippedRanking: [ShippedModelName] = [
+        ShippedModelName(method: .fsrcnn, label: "fsrcnn"),
         ShippedModelName(method: .srcnn, label: "srcnn 9-5-5", suffix: "_9-5-5"),
         ShippedModelName(method: .srcnn, label: "srcnn 9-1-5", suffix: "_9-1-5"),
         ShippedModelName(method: .scn, label: "scn"),

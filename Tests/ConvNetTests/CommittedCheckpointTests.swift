@@ -85,7 +85,7 @@ import Training
         #expect(networkFromConfig == networkFromCheckpoint)
     }
 
-    /// A committed LR-space run (FSRCNN, FSRCNN-s, ESPCN) resumes: its network from the
+    /// A committed run of a network spec (FSRCNN, FSRCNN-s, ESPCN, the Keras variants) resumes: its network from the
     /// checkpoint's settings, its parameters and counters loaded; its config's options and
     /// sub-image settings are the checkpoint's.
     @Test(arguments: lowResolutionCheckpoints)
@@ -100,7 +100,10 @@ import Training
         let scale = network.spec.scale
         let side = 60 * scale // a batch of sub-images and more at every scale's patch size and stride
         let plane = Plane(width: side, height: side, values: (0..<(side * side)).map { 0.5 + 0.4 * sin(Double($0 % side) / 3) * cos(Double($0 / side) / 4) })
-        let set = SubImageSet(lumaPlanes: [plane, plane, plane], scale: scale, lowResolutionSize: network.inputSize, stride: network.stride)
+        // Networks on the bicubic image (the Keras variants) train on bicubic sub-images of their input size.
+        let set = network.spec.bicubicUpscale == nil
+            ? SubImageSet(lumaPlanes: [plane, plane, plane], scale: scale, lowResolutionSize: network.inputSize, stride: network.stride)
+            : SubImageSet(lumaPlanes: [plane, plane, plane], scale: scale, patchSize: network.inputSize, stride: network.stride)
         let trainer = try NetworkTrainer<SequentialTrainable>(resumingFrom: copy.path, trainingSet: set, validation: [])
         #expect(trainer.epoch == Int(file.metadata["epoch"] ?? "") && trainer.step == Int(file.metadata["step"] ?? ""))
         #expect(trainer.network.spec.modelKind.map { checkpoint.deletingLastPathComponent().lastPathComponent.hasPrefix($0 + "_") } == true)

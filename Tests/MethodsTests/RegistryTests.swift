@@ -42,7 +42,7 @@ import Testing
         #expect(MethodName.allCases.filter { $0 != .sc }.allSatisfy { $0.entry.solvers.isEmpty })
         #expect(MethodName.shippedRanking.allSatisfy { $0.method.entry.model != nil })
         #expect(MethodName.shippedRanking.map { $0.file(scale: 3) }
-                == ["srcnn_x3_9-5-5.safetensors", "srcnn_x3_9-1-5.safetensors", "scn_x3.safetensors", "sc_x3.safetensors"])
+                == ["fsrcnn_x3.safetensors", "srcnn_x3_9-5-5.safetensors", "srcnn_x3_9-1-5.safetensors", "scn_x3.safetensors", "sc_x3.safetensors"])
     }
 
     @Test func theSolverReachesScSR() throws {

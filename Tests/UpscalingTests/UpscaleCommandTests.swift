@@ -66,8 +66,8 @@ import Testing
         try image("a.png")
         let r = try run(["a.png", "--scale", "2", "-o", "a-x2.png"])
         #expect(r.status == 0, "\(r.stderr)")
-        #expect(r.stdout.hasPrefix("a.png → a-x2.png: 16x16 → 32x32, srcnn 9-1-5 ("), "\(r.stdout)")
-        #expect(r.stdout.contains(Self.repository.appendingPathComponent("results/models/srcnn_x2_9-1-5.safetensors").path + ") ×2, "))
+        #expect(r.stdout.hasPrefix("a.png → a-x2.png: 16x16 → 32x32, fsrcnn ("), "\(r.stdout)")
+        #expect(r.stdout.contains(Self.repository.appendingPathComponent("results/models/fsrcnn_x2.safetensors").path + ") ×2, "))
         #expect(try ImageIO.read(folder.appendingPathComponent("a-x2.png").path).width == 32)
     }
 
