@@ -70,29 +70,17 @@ public enum MethodName: String, CaseIterable, Sendable, Codable {
                                           configuration: ZeydeConfiguration(contentsOf: configuration, scale: scale))
             }
         case .fsrcnn:
-            .withModel("FSRCNN(56,12,4) (Dong, Loy, Tang 2016), on the LR image", .fsrcnn) { file, scale, _ in
-                try SequentialModel(file: file.contents, path: file.path, kind: NetworkSpec.fsrcnnModelKind, scale: scale)
-            }
+            .network("FSRCNN(56,12,4) (Dong, Loy, Tang 2016), on the LR image", .fsrcnn, spec: NetworkSpec.fsrcnnModelKind)
         case .fsrcnnSmall:
-            .withModel("FSRCNN-s(32,5,1), FSRCNN's real-time model", .fsrcnnSmall) { file, scale, _ in
-                try SequentialModel(file: file.contents, path: file.path, kind: NetworkSpec.fsrcnnSmallModelKind, scale: scale)
-            }
+            .network("FSRCNN-s(32,5,1), FSRCNN's real-time model", .fsrcnnSmall, spec: NetworkSpec.fsrcnnSmallModelKind)
         case .espcn:
-            .withModel("ESPCN (Shi et al. 2016), sub-pixel convolution on the LR image", .espcn) { file, scale, _ in
-                try SequentialModel(file: file.contents, path: file.path, kind: NetworkSpec.espcnModelKind, scale: scale)
-            }
+            .network("ESPCN (Shi et al. 2016), sub-pixel convolution on the LR image", .espcn, spec: NetworkSpec.espcnModelKind)
         case .expandedSRCNN:
-            .withModel("Expanded SRCNN (titu1994/Image-Super-Resolution): 1×1, 3×3, 5×5 middle layers averaged, on the bicubic image", .expandedSRCNN) { file, scale, _ in
-                try SequentialModel(file: file.contents, path: file.path, kind: NetworkSpec.expandedSRCNNModelKind, scale: scale)
-            }
+            .network("Expanded SRCNN (titu1994/Image-Super-Resolution): 1×1, 3×3, 5×5 middle layers averaged, on the bicubic image", .expandedSRCNN, spec: NetworkSpec.expandedSRCNNModelKind)
         case .denoisingSRCNN:
-            .withModel("denoising auto-encoder SRCNN (titu1994/Image-Super-Resolution): 3×3 layers with two skips, on the bicubic image", .denoisingSRCNN) { file, scale, _ in
-                try SequentialModel(file: file.contents, path: file.path, kind: NetworkSpec.denoisingSRCNNModelKind, scale: scale)
-            }
+            .network("denoising auto-encoder SRCNN (titu1994/Image-Super-Resolution): 3×3 layers with two skips, on the bicubic image", .denoisingSRCNN, spec: NetworkSpec.denoisingSRCNNModelKind)
         case .resNetSR:
-            .withModel("ResNet SR (titu1994/Image-Super-Resolution) without batch normalisation: six residual blocks on the LR image, nearest upsampling", .resNetSR) { file, scale, _ in
-                try SequentialModel(file: file.contents, path: file.path, kind: NetworkSpec.resNetSRModelKind, scale: scale)
-            }
+            .network("ResNet SR (titu1994/Image-Super-Resolution) without batch normalisation: six residual blocks on the LR image, nearest upsampling", .resNetSR, spec: NetworkSpec.resNetSRModelKind)
         }
     }
 
@@ -149,6 +137,13 @@ public struct MethodEntry: Sendable {
     static func withModel(_ summary: String, _ kind: ModelKind, solvers: [SolverName] = [],
                           build: @escaping @Sendable (ModelFile, Int, SolverName?) throws -> any SuperResolver) -> MethodEntry {
         MethodEntry(summary: summary, solvers: solvers, build: .fromModel(kind, build))
+    }
+
+    /// A network described as data (`SequentialModel`): its file must hold a spec of `specKind`.
+    static func network(_ summary: String, _ kind: ModelKind, spec specKind: String) -> MethodEntry {
+        withModel(summary, kind) { file, scale, _ in
+            try SequentialModel(file: file.contents, path: file.path, kind: specKind, scale: scale)
+        }
     }
 }
 
