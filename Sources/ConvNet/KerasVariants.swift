@@ -54,8 +54,17 @@
 //   scale, so ×3 repeats each pixel 3×3; it trains on LR sub-images as FSRCNN does
 //   (SequentialTrainable), with the 'same' convolutions' padding inside the loss.
 //
-// Not built: the distilled ResNet SR student (it needs a teacher's outputs as training targets),
-// the non-local and GAN variants.
+// - Distilled ResNet SR (`DistilledResNetSR`, n = 32): ReLU conv 3×3×32, one residual block, +
+//   the first layer's output, upsampling, ReLU conv 3×3×32, conv 3×3×1: the same network with 32
+//   maps and one block, trained on labels that mix the ground truth and a trained ResNet SR
+//   teacher's outputs (`TrainingOptions.teacherModel`, `teacherWeight`; how, in
+//   SubImageSet.blendOriginals). Departure: the Keras project's distill_network.py ignores the
+//   ground truth (its Keras loss is zero) and minimises 1e-3·Σ(teacher − student)² plus 2 × the
+//   squared difference of the outputs' Gram matrices; here the recipe, half teacher and
+//   half ground truth under one squared error, so that a student can be compared with the same
+//   network trained on the ground truth alone.
+//
+// Not built: the non-local and GAN variants.
 
 extension NetworkSpec {
     /// Expanded SRCNN at `scale` on the bicubic-upscaled Y (see the file header).
@@ -96,22 +105,33 @@ extension NetworkSpec {
         ], padding: padding, bicubicUpscale: scale)
     }
 
-    /// ResNet SR at `scale` on the LR Y, without batch normalisation (see the file header).
-    public static func resNetSR(scale: Int, padding: PaddingMode = .replicate) -> NetworkSpec {
+    /// ResNet SR at `scale` on the LR Y, without batch normalisation (see the file header):
+    /// `maps` feature maps and `blocks` residual blocks (the Keras model's 64 and 6).
+    public static func resNetSR(scale: Int, maps: Int = 64, blocks: Int = 6, padding: PaddingMode = .replicate,
+                                name: String = "ResNet SR", modelKind: String = resNetSRModelKind) -> NetworkSpec {
         func conv(_ c: Int, _ o: Int) -> LayerSpec { .conv(kernel: 3, inChannels: c, outChannels: o, padding: 1) }
-        let block = LayerSpec.residual([conv(64, 64), .relu, conv(64, 64)])
-        return NetworkSpec(name: "ResNet SR x\(scale)", layers: [
-            conv(1, 64), .relu,
-            .residual(Array(repeating: block, count: 6)),
-            .upsample(factor: scale), conv(64, 64), .relu,
-            conv(64, 1),
-        ], padding: padding, modelKind: resNetSRModelKind)
+        let block = LayerSpec.residual([conv(maps, maps), .relu, conv(maps, maps)])
+        return NetworkSpec(name: "\(name) x\(scale)", layers: [
+            conv(1, maps), .relu,
+            .residual(Array(repeating: block, count: blocks)),
+            .upsample(factor: scale), conv(maps, maps), .relu,
+            conv(maps, 1),
+        ], padding: padding, modelKind: modelKind)
+    }
+
+    /// The Keras project's distilled student (`DistilledResNetSR`): ResNet SR with 32 maps and one
+    /// residual block, trained against a ResNet SR teacher's outputs and the ground truth
+    /// (`TrainingOptions.teacherModel`).
+    public static func distilledResNetSR(scale: Int, padding: PaddingMode = .replicate) -> NetworkSpec {
+        resNetSR(scale: scale, maps: 32, blocks: 1, padding: padding, name: "Distilled ResNet SR",
+                 modelKind: distilledResNetSRModelKind)
     }
 
     /// The model-file kinds of the Keras variants (the registry's method names).
     public static let expandedSRCNNModelKind = "expanded-srcnn", denoisingSRCNNModelKind = "denoising-srcnn",
-                      resNetSRModelKind = "resnet-sr"
-    public static let kerasVariantKinds = [expandedSRCNNModelKind, denoisingSRCNNModelKind, resNetSRModelKind]
+                      resNetSRModelKind = "resnet-sr", distilledResNetSRModelKind = "distilled-resnet-sr"
+    public static let kerasVariantKinds = [expandedSRCNNModelKind, denoisingSRCNNModelKind, resNetSRModelKind,
+                                           distilledResNetSRModelKind]
 
     /// The Keras variant of model-file kind `kind` at `scale`; nil for another kind.
     public static func kerasVariant(kind: String, scale: Int, padding: PaddingMode = .replicate) -> NetworkSpec? {
@@ -119,6 +139,7 @@ extension NetworkSpec {
         case expandedSRCNNModelKind: return .expandedSRCNN(scale: scale, padding: padding)
         case denoisingSRCNNModelKind: return .denoisingSRCNN(scale: scale, padding: padding)
         case resNetSRModelKind: return .resNetSR(scale: scale, padding: padding)
+        case distilledResNetSRModelKind: return .distilledResNetSR(scale: scale, padding: padding)
         default: return nil
         }
     }

@@ -42,6 +42,17 @@ public enum LRSpaceBenchmark {
         }
     }
 
+    /// Floating-point operations of one training sample through `spec` on a `side`² input: the
+    /// forward pass, the weight gradients (the same multiply-adds again) and the input gradients
+    /// of every layer but the first (whose input needs none); 2 FLOPs per multiply-add. How the
+    /// bench reads a training rate against the FMA peak, the same count for SRLab and the peer.
+    public static func trainingFLOPs(_ spec: NetworkSpec, side: Int) throws -> Double {
+        let shapes = try spec.shapes(height: side, width: side)
+        let forward = spec.layers.indices.map { macs(spec.layers[$0], input: shapes[$0]) }
+        let first = forward.first { $0 > 0 } ?? 0
+        return 2 * (3 * forward.reduce(0, +) - first)
+    }
+
     /// Which inference runs: what `SequentialModel` uses (`StreamingInference` where the spec
     /// allows), or `SequentialNetwork` on the whole frame (the former path, for comparison).
     public enum Runner: String, Sendable, CaseIterable { case streaming, sequential }
@@ -99,29 +110,38 @@ public enum LRSpaceBenchmark {
 
     /// Median samples per second of Adam training steps (forward, backward, update) on random
     /// batches of `lrSide`² LR sub-images with HR labels `scale` times larger, as the peers time them.
+    /// The step is the trainer's: the batch cut into `shards` shards, each on its own thread with
+    /// one BLAS thread (`ShardedBackprop`, `TrainingOptions.shards`), gradients summed.
     public static func trainingSamplesPerSecond(_ spec: NetworkSpec, batch: Int = 128, lrSide: Int = 11,
-                                                steps: Int = 15) throws -> Double {
-        let net = try SequentialNetwork<Float>(spec: spec, batchCapacity: batch, inputHeight: lrSide, inputWidth: lrSide)
+                                                steps: Int = 15, threads: Int = 2, shards: Int = 2) throws -> Double {
+        _ = try spec.shapes(height: lrSide, width: lrSide)   // a spec too large for the side throws here
+        let net = ShardedBackprop(batchCapacity: batch, shards: shards) {
+            try! SequentialNetwork<Float>(spec: spec, batchCapacity: $0, inputHeight: lrSide, inputWidth: lrSide)
+        }
+        let inputCount = net.shards[0].inputShape.count, outputCount = net.shards[0].outputShape.count
         var parameters = spec.initialParameters(seed: 1)
         let optimizer = Adam()
         var state = parameters.map { [[Float]](repeating: [Float](repeating: 0, count: $0.count), count: optimizer.stateCount) }
         var rng = Xoshiro256(seed: 3)
-        let x = (0..<(batch * net.inputShape.count)).map { _ in Float(rng.nextUniform()) }
-        let y = (0..<(batch * net.outputShape.count)).map { _ in Float(rng.nextUniform()) }
+        let x = (0..<(batch * inputCount)).map { _ in Float(rng.nextUniform()) }
+        let y = (0..<(batch * outputCount)).map { _ in Float(rng.nextUniform()) }
         var times: [Double] = []
-        for s in 0..<(steps + 3) {   // 3 warm-up steps
-            let start = DispatchTime.now().uptimeNanoseconds
-            x.withUnsafeBufferPointer { xp in
-                y.withUnsafeBufferPointer { yp in
-                    _ = net.step(parameters: parameters, inputs: xp.baseAddress!, labels: yp.baseAddress!, batch: batch)
+        ConvNetThreads.with(shards > 1 ? 1 : threads) { BLASThreads.with(shards > 1 ? 1 : threads) {
+            for s in 0..<(steps + 3) {   // 3 warm-up steps
+                let start = DispatchTime.now().uptimeNanoseconds
+                x.withUnsafeBufferPointer { xp in
+                    y.withUnsafeBufferPointer { yp in
+                        _ = net.step(parameters: parameters, inputs: xp.baseAddress!, labels: yp.baseAddress!,
+                                     batch: batch, threads: threads)
+                    }
                 }
+                for t in parameters.indices {
+                    optimizer.update(parameters: &parameters[t], gradients: net.gradients[t], state: &state[t],
+                                     learningRate: 1e-4, step: s + 1)
+                }
+                if s >= 3 { times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9) }
             }
-            for t in parameters.indices {
-                optimizer.update(parameters: &parameters[t], gradients: net.gradients[t], state: &state[t],
-                                 learningRate: 1e-4, step: s + 1)
-            }
-            if s >= 3 { times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9) }
-        }
+        } }
         return Double(batch) / median(times)
     }
 

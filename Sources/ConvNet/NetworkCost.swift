@@ -43,3 +43,18 @@ extension SRCNNArchitecture {
         layers.reduce(0) { $0 + Double($1.kernel * $1.kernel * $1.inChannels * $1.outChannels) }
     }
 }
+
+extension SRCNNArchitecture {
+    /// Floating-point operations of one training sample of side `inputSize` through the valid
+    /// convolutions (each layer's output is k − 1 smaller): forward, weight gradients, and input
+    /// gradients of the second and third layers; 2 FLOPs per multiply-add.
+    public func trainingFLOPs(inputSize: Int) -> Double {
+        var side = inputSize, total = 0.0
+        for (i, l) in layers.enumerated() {
+            side -= l.kernel - 1
+            let forward = Double(side * side * l.kernel * l.kernel * l.inChannels * l.outChannels)
+            total += (i == 0 ? 2 : 3) * forward
+        }
+        return 2 * total
+    }
+}

@@ -198,6 +198,48 @@ public struct SequentialTrainable: TrainableNetwork, Codable, Equatable {
         return model
     }
 
+    /// The teacher (a `SequentialModel` file at the run's scale taking the same inputs) on every
+    /// sub-image, in batches, split over two single-threaded halves as the training shards are,
+    /// so that the labels do not depend on the thread count.
+    public func teacherOutputs(model path: String, for trainingSet: SubImageSet) throws -> [Float] {
+        let teacher = try SequentialModel(file: try SafeTensorsFile(contentsOf: path), path: path)
+        guard teacher.spec.scale == spec.scale, teacher.spec.inputChannels == 1 else {
+            throw SequentialModelError.invalidModel(path: path, reason: "the teacher is \(teacher.spec.name); the run trains \(spec.name) at x\(spec.scale)")
+        }
+        let side = trainingSet.inputSize, labelSide = trainingSet.patchSize
+        guard (teacher.spec.bicubicUpscale == nil) == (spec.bicubicUpscale == nil),
+              let shapes = try? teacher.spec.shapes(height: side, width: side),
+              shapes.last == ActivationShape(height: labelSide, width: labelSide, channels: 1) else {
+            throw SequentialModelError.invalidModel(path: path, reason: "the teacher \(teacher.spec.name) does not map the run's \(side)×\(side) inputs to its \(labelSide)×\(labelSide) labels")
+        }
+        let batch = 64, inputCount = side * side, outputCount = labelSide * labelSide
+        var outputs = [Float](repeating: 0, count: trainingSet.count * outputCount)
+        let halves = [0, trainingSet.count / 2, trainingSet.count]
+        try BLASThreads.with(1) {
+            try ConvNetThreads.with(1) {
+                let nets = try (0..<2).map { _ in
+                    try SequentialNetwork<Float>(spec: teacher.spec, batchCapacity: batch, inputHeight: side, inputWidth: side)
+                }
+                outputs.withUnsafeMutableBufferPointer { out in
+                    trainingSet.inputs.withUnsafeBufferPointer { inputs in
+                        let task = TeacherTask(out: out.baseAddress!, inputs: inputs.baseAddress!, nets: nets,
+                                               parameters: teacher.parameters)
+                        DispatchQueue.concurrentPerform(iterations: 2) { half in
+                            var first = halves[half]
+                            while first < halves[half + 1] {
+                                let n = min(batch, halves[half + 1] - first)
+                                let y = task.nets[half].forward(parameters: task.parameters, inputs: task.inputs + first * inputCount, batch: n)
+                                (task.out + first * outputCount).update(from: y, count: n * outputCount)
+                                first += n
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return outputs
+    }
+
     public func writeModel(parameters: [[Float]], metadata: [String: String], to path: String) throws {
         try SequentialModel(spec: spec, parameters: parameters, metadata: metadata).write(to: path)
     }
@@ -225,4 +267,13 @@ extension SequentialNetwork: BatchBackprop where T == Float {
     public static func withLoopThreads<R>(_ threads: Int, _ body: () throws -> R) rethrows -> R {
         try ConvNetThreads.with(threads, body)
     }
+}
+
+/// The teacher's two halves write disjoint ranges of one buffer, read one shared input and the
+/// parameters, and each runs its own network.
+private struct TeacherTask: @unchecked Sendable {
+    let out: UnsafeMutablePointer<Float>
+    let inputs: UnsafePointer<Float>
+    let nets: [SequentialNetwork<Float>]
+    let parameters: [[Float]]
 }

@@ -15,6 +15,11 @@ public enum SpeedTable {
         public var peer: String?, peerValue: Double?, ratio: Double?
         /// The row's arithmetic rate over the machine's measured FMA peak (rows with a rate only).
         public var fmaShare: Double? = nil
+        /// FLOPs per item of a rate row (a training sample), so that the peer's rate is read
+        /// against the peak with the same count.
+        public var flopsPerItem: Double? = nil
+        /// The peer's rate over the FMA peak, from `flopsPerItem`.
+        public var peerFmaShare: Double? = nil
     }
 
     public struct Report: Codable, Sendable {
@@ -52,7 +57,7 @@ public enum SpeedTable {
         }
         let sections = settings.sections
         // The ceiling every GFLOP/s below is read against (issue 15: "what fraction of the FMA peak").
-        let peak = sections.isDisjoint(with: [.blas, .srcnn, .lrSpace]) ? nil : FMAPeak.measure(peersFolder: settings.peersFolder)
+        let peak = sections.isDisjoint(with: [.blas, .srcnn, .lrSpace, .kerasVariants]) ? nil : FMAPeak.measure(peersFolder: settings.peersFolder)
         if let peak { add("BLAS", "FMA peak (peers' fma_peak.c, 2 threads, best of 5)", peak, "GFLOP/s") }
         func share(_ gflops: Double) -> Double? { peak.map { gflops / $0 } }
         if sections.contains(.blas) {
@@ -80,8 +85,12 @@ public enum SpeedTable {
                 add("SRCNN inference", "SRLab SRCNN \(label) \(size)x\(size)", ms, "ms/image")
                 rows[rows.count - 1].fmaShare = share(2 * arch.multiplyAddsPerOutputPixel * Double(size * size) / (ms / 1000) / 1e9)
             }
-            add("SRCNN training", "SRLab SRCNN \(label) train bs=128 sgd-momentum", SRCNNBenchmark.trainingSamplesPerSecond(architecture: arch, batch: 128, steps: 15, optimizer: SGDMomentum()), "samples/s")
-            add("SRCNN training", "SRLab SRCNN \(label) train bs=128 adam", SRCNNBenchmark.trainingSamplesPerSecond(architecture: arch, batch: 128, steps: 15, optimizer: Adam()), "samples/s")
+            let flops = arch.trainingFLOPs(inputSize: SubImageSet.defaultPatchSize)
+            for (name, optimizer) in [("sgd-momentum", SGDMomentum() as any Optimizer), ("adam", Adam())] {
+                add("SRCNN training", "SRLab SRCNN \(label) train bs=128 \(name)", SRCNNBenchmark.trainingSamplesPerSecond(architecture: arch, batch: 128, steps: 15, optimizer: optimizer), "samples/s")
+                rows[rows.count - 1].flopsPerItem = flops
+                rows[rows.count - 1].fmaShare = share(rows[rows.count - 1].value * flops / 1e9)
+            }
         }
 
         // Whole methods on Set5, when the data and models are there.
@@ -100,12 +109,13 @@ public enum SpeedTable {
         }
 
         if sections.contains(.set14) { for row in try methodsOnSet14(dataRoot: data) { add(row.group, row.name, row.value, row.unit) } }
-        if sections.contains(.kerasVariants) { for row in try kerasVariantTraining() { add(row.group, row.name, row.value, row.unit) } }
-        if sections.contains(.lrSpace) {
-            for row in try lrSpaceNetworks(fmaShare: share) {
-                add(row.group, row.name, row.value, row.unit)
-                rows[rows.count - 1].fmaShare = row.fmaShare
-            }
+        var measured: [Row] = []
+        if sections.contains(.kerasVariants) { measured += try kerasVariantTraining() }
+        if sections.contains(.lrSpace) { measured += try lrSpaceNetworks(fmaShare: share) }
+        for row in measured {
+            add(row.group, row.name, row.value, row.unit)
+            rows[rows.count - 1].flopsPerItem = row.flopsPerItem
+            rows[rows.count - 1].fmaShare = row.flopsPerItem.map { share(row.value * $0 / 1e9) } ?? row.fmaShare
         }
 
         // Peers in the same invocation.
@@ -187,6 +197,7 @@ public enum SpeedTable {
             }
             add("LR-space networks", "SRLab \(spec.name) train bs=128 LR 11x11 adam",
                 try LRSpaceBenchmark.trainingSamplesPerSecond(spec), "samples/s")
+            rows[rows.count - 1].flopsPerItem = try LRSpaceBenchmark.trainingFLOPs(spec, side: 11)
         }
         return rows
     }
@@ -203,7 +214,8 @@ public enum SpeedTable {
         return variants.compactMap { name, spec, side in
             guard let rate = try? LRSpaceBenchmark.trainingSamplesPerSecond(spec, batch: 64, lrSide: side, steps: 8) else { return nil }
             return Row(group: "Keras variants", name: "SRLab Keras-variant \(name) train bs=64 HR 32x32 adam", value: rate,
-                       unit: "samples/s", peer: nil, peerValue: nil, ratio: nil)
+                       unit: "samples/s", peer: nil, peerValue: nil, ratio: nil,
+                       flopsPerItem: try? LRSpaceBenchmark.trainingFLOPs(spec, side: side))
         }
     }
 
@@ -235,6 +247,8 @@ public enum SpeedTable {
             rows[i].peerValue = p.value
             // For times lower is better; for rates higher is better.
             rows[i].ratio = rows[i].unit.hasPrefix("ms") ? p.value / rows[i].value : rows[i].value / p.value
+            // Same FLOP count per sample, so the shares scale with the rates.
+            if rows[i].flopsPerItem != nil, let mine = rows[i].fmaShare { rows[i].peerFmaShare = mine * p.value / rows[i].value }
         }
     }
 
@@ -244,7 +258,8 @@ public enum SpeedTable {
         s += "Ratio > 1 means SRLab is faster than the peer measured in the same run.\n\n"
         s += "| group | measurement | value | unit | peer | peer value | ratio | of FMA peak |\n|---|---|---|---|---|---|---|---|\n"
         for row in r.rows where row.group != "peer" {
-            let share = row.fmaShare.map { String(format: "%.0f%%", 100 * $0) } ?? ""
+            var share = row.fmaShare.map { String(format: "%.0f%%", 100 * $0) } ?? ""
+            if let theirs = row.peerFmaShare { share += String(format: " (peer %.0f%%)", 100 * theirs) }
             s += "| \(row.group) | \(row.name) | \(fmt(row.value)) | \(row.unit) | \(row.peer ?? "") | \(row.peerValue.map(fmt) ?? "") | \(row.ratio.map { String(format: "%.2f×", $0) } ?? "") | \(share) |\n"
         }
         let peerRows = r.rows.filter { $0.group == "peer" }

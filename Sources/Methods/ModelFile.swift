@@ -47,6 +47,7 @@ public struct ModelKind: Sendable, Hashable, CustomStringConvertible {
     public static let expandedSRCNN = sequential(NetworkSpec.expandedSRCNNModelKind)
     public static let denoisingSRCNN = sequential(NetworkSpec.denoisingSRCNNModelKind)
     public static let resNetSR = sequential(NetworkSpec.resNetSRModelKind)
+    public static let distilledResNetSR = sequential(NetworkSpec.distilledResNetSRModelKind)
 
     /// A published network's files (`SequentialModel`): the spec is in the file and checked by
     /// the method's builder; the tensors are the same at every scale.

@@ -18,6 +18,8 @@ public enum MethodName: String, CaseIterable, Sendable, Codable {
     case expandedSRCNN = "expanded-srcnn", denoisingSRCNN = "denoising-srcnn"
     /// The Keras project's ResNet SR on the LR image, without batch normalisation.
     case resNetSR = "resnet-sr"
+    /// Its distilled student (32 maps, one block), trained against a ResNet SR teacher.
+    case distilledResNetSR = "distilled-resnet-sr"
 
     /// What the registry knows of the method: the one table.
     public var entry: MethodEntry {
@@ -81,6 +83,8 @@ public enum MethodName: String, CaseIterable, Sendable, Codable {
             .network("denoising auto-encoder SRCNN (titu1994/Image-Super-Resolution): 3×3 layers with two skips, on the bicubic image", .denoisingSRCNN, spec: NetworkSpec.denoisingSRCNNModelKind)
         case .resNetSR:
             .network("ResNet SR (titu1994/Image-Super-Resolution) without batch normalisation: six residual blocks on the LR image, nearest upsampling", .resNetSR, spec: NetworkSpec.resNetSRModelKind)
+        case .distilledResNetSR:
+            .network("distilled ResNet SR (titu1994/Image-Super-Resolution): a 32-map, one-block student of ResNet SR", .distilledResNetSR, spec: NetworkSpec.distilledResNetSRModelKind)
         }
     }
 

@@ -68,6 +68,11 @@ public final class NetworkTrainer<Network: TrainableNetwork> {
             // machine, describes its start without the initial model's file.
             options.initialModelProvenance = TrainingOptions.provenance(ofModel: model)
         }
+        var trainingSet = trainingSet
+        if let teacher = options.teacherModel {
+            trainingSet.blendOriginals(with: try network.teacherOutputs(model: teacher, for: trainingSet),
+                                       weight: Float(options.teacherWeight))
+        }
         guard trainingSet.count >= options.batchSize else {
             throw TrainingError.invalidOptions("\(trainingSet.count) sub-images are fewer than one batch of \(options.batchSize)")
         }

@@ -46,6 +46,17 @@ public struct SubImageSet: Sendable {
     /// Which image and where (in the modcropped original) each sub-image came from.
     public private(set) var sources: [(image: Int, x: Int, y: Int)] = []
 
+    /// Knowledge distillation's labels: each original becomes (1 − w)·original + w·teacher, with
+    /// `teacherOutputs` the teacher's output for each input (`count × patchSize²`). Training on
+    /// these minimises (1 − w)‖y − ground truth‖² + w‖y − teacher‖² up to a constant, the
+    /// distillation loss as one squared error. Outputs are taken once, on the sub-images as cut;
+    /// a flipped or rotated use takes the same flip of the teacher's output (for a teacher trained
+    /// with that augmentation, close to its output on the flipped input, not equal to it).
+    public mutating func blendOriginals(with teacherOutputs: [Float], weight: Float) {
+        precondition(teacherOutputs.count == originals.count, "\(teacherOutputs.count) teacher outputs for \(originals.count) label values")
+        for i in originals.indices { originals[i] = (1 - weight) * originals[i] + weight * teacherOutputs[i] }
+    }
+
     /// SRCNN's sub-images from Y planes already on [0, 1] (8-bit values / 255).
     public init(lumaPlanes: [Plane], scale: Int, patchSize: Int = defaultPatchSize, stride: Int = defaultStride) {
         self.init(lumaPlanes: lumaPlanes, scale: scale, input: .bicubicUpscaled, patchSize: patchSize, stride: stride)

@@ -97,9 +97,16 @@ public protocol TrainableNetwork: Sendable {
     /// The network (not its parameters, which the trainer reads next) from one of its training
     /// checkpoints: from the settings beside the options and the metadata.
     init(checkpoint file: SafeTensorsFile, path: String) throws
+    /// Distillation: the outputs of the teacher in model file `path` for every input of
+    /// `trainingSet`, `count × patchSize²` (the labels' layout). The default refuses.
+    func teacherOutputs(model path: String, for trainingSet: SubImageSet) throws -> [Float]
 }
 
 extension TrainableNetwork {
+    public func teacherOutputs(model path: String, for trainingSet: SubImageSet) throws -> [Float] {
+        throw TrainingError.invalidOptions("\(networkDescription.name) does not train from a teacher's outputs (teacherModel \(path))")
+    }
+
     public func makeBackprop(batchCapacity: Int, trainsOnlyLastLayer: Bool) -> Backprop {
         makeBackprop(batchCapacity: batchCapacity)
     }

@@ -40,6 +40,11 @@ public struct TrainingOptions: Codable, Sendable, Equatable {
     /// staying as they start: FSRCNN's transfer to another scale, which fine-tunes only the
     /// deconvolution of a ×3 model.
     public var trainOnlyLastLayer: Bool = false
+    /// Knowledge distillation: a model file of a trained teacher whose outputs on the training
+    /// inputs are mixed into the labels (`SubImageSet.blendOriginals`); nil trains on the ground truth.
+    public var teacherModel: String?
+    /// The teacher's share of each label, the ground truth's being 1 − it.
+    public var teacherWeight: Double = 0.5
     /// Threads for the shards and for the layers' own loops; results do not depend on it.
     public var threads: Int = 2
     /// Pieces each batch is cut into and run in parallel; the result depends on this, not on `threads`.
@@ -65,7 +70,7 @@ public struct TrainingOptions: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey, CaseIterable {
         case scale, trainingFolder, validationFolder, outputFolder, epochs, batchSize, optimizer, learningRate
         case lastLayerLearningRate, learningRateMilestones, momentum, seed, augment, downscales, initialModel
-        case initialModelProvenance, trainOnlyLastLayer, threads, shards, progressInterval
+        case initialModelProvenance, trainOnlyLastLayer, teacherModel, teacherWeight, threads, shards, progressInterval
     }
 
     /// Keys the JSON lacks keep the values of `decoder.userInfo[defaultsKey]`; unknown keys (the
@@ -93,6 +98,8 @@ public struct TrainingOptions: Codable, Sendable, Equatable {
         if let v = try c.decodeIfPresent(String.self, forKey: .initialModel) { o.initialModel = v }
         if let v = try c.decodeIfPresent(String.self, forKey: .initialModelProvenance) { o.initialModelProvenance = v }
         try read(.trainOnlyLastLayer, into: &o.trainOnlyLastLayer)
+        if let v = try c.decodeIfPresent(String.self, forKey: .teacherModel) { o.teacherModel = v }
+        try read(.teacherWeight, into: &o.teacherWeight)
         try read(.threads, into: &o.threads)
         try read(.shards, into: &o.shards)
         try read(.progressInterval, into: &o.progressInterval)
@@ -107,6 +114,9 @@ public struct TrainingOptions: Codable, Sendable, Equatable {
         }
         guard learningRate > 0, lastLayerLearningRate > 0 else {
             throw TrainingError.invalidOptions("learning rates must be positive")
+        }
+        guard (0...1).contains(teacherWeight) else {
+            throw TrainingError.invalidOptions("the teacher's weight must be between 0 and 1, not \(teacherWeight)")
         }
         guard downscales.allSatisfy({ $0 > 0 && $0 < 1 }) else {
             throw TrainingError.invalidOptions("downscale factors must be between 0 and 1 (exclusive), not \(downscales)")
@@ -134,6 +144,7 @@ public struct TrainingOptions: Codable, Sendable, Equatable {
          "training_set": trainingSetDescription(trainingSet),
          "optimiser": optimizerDescription(groups: learningRateGroups),
          "augmentation": augment ? "random flips and 90-degree rotations" : "none"]
+            .merging(teacherModel.map { ["distillation": "labels (1 - \(teacherWeight)) x ground truth + \(teacherWeight) x the outputs of teacher \(($0 as NSString).lastPathComponent)"] } ?? [:]) { a, _ in a }
     }
 
     /// One line for model metadata: what trained it, naming the network's two learning-rate groups.

@@ -1,7 +1,7 @@
 import ArgumentParser
 import ConvNet
 
-// `srlab train expanded-srcnn|denoising-srcnn|resnet-sr …`: the Keras project's SRCNN variants
+// `srlab train expanded-srcnn|denoising-srcnn|resnet-sr|distilled-resnet-sr …`: the Keras project's SRCNN variants
 // (KerasVariants.swift), trained as fsrcnn is (same options, checkpoints and resume): the first
 // two on SRCNN's 33×33 bicubic-upscaled sub-images, ResNet SR on LR sub-images as FSRCNN. A run's config should set `lastLayerLearningRate` (the
 // command's default is FSRCNN's 1e-4; the Keras project trained every layer at Adam 1e-3).
@@ -33,5 +33,15 @@ struct TrainResNetSRCommand: ParsableCommand {
     @OptionGroup var arguments: LRSpaceTrainingArguments
     func run() throws {
         try arguments.run(kind: NetworkSpec.resNetSRModelKind, label: "ResNet SR")
+    }
+}
+
+struct TrainDistilledResNetSRCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "distilled-resnet-sr",
+        abstract: "Train the Keras project's distilled ResNet SR student (32 maps, one block) on LR sub-images; a run's config names the teacher (teacherModel, teacherWeight).")
+    @OptionGroup var arguments: LRSpaceTrainingArguments
+    func run() throws {
+        try arguments.run(kind: NetworkSpec.distilledResNetSRModelKind, label: "Distilled ResNet SR")
     }
 }

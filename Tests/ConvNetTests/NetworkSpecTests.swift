@@ -6,6 +6,19 @@ import Training
 /// Networks described as data: shape inference and its errors, the three LR-space
 /// architectures, and `SequentialNetwork`'s gradients against finite differences.
 @Suite struct NetworkSpecTests {
+    /// The training FLOP count the bench reads rates against, by hand: forward, weight gradients,
+    /// and input gradients of all but the first layer (SRCNN's valid sizes 25, 25, 21 from 33;
+    /// FSRCNN-s's 'same' layers on 11×11 with its 9×9 deconvolution stamped per LR pixel).
+    @Test func trainingFLOPsCountForwardWeightAndInputGradients() throws {
+        let srcnn: Double = 625 * 81 * 64, mid: Double = 625 * 64 * 32, last: Double = 441 * 25 * 32
+        let srcnnExpected: Double = 2 * (2 * srcnn + 3 * mid + 3 * last)
+        #expect(SRCNNArchitecture.srcnn915.trainingFLOPs(inputSize: 33) == srcnnExpected)
+        let layers: [Double] = [121 * 25 * 32, 121 * 32 * 5, 121 * 9 * 25, 121 * 5 * 32, 121 * 81 * 32]
+        let forward: Double = layers.reduce(0, +)
+        let expected: Double = 2 * (3 * forward - layers[0])
+        #expect(try LRSpaceBenchmark.trainingFLOPs(.fsrcnnSmall(scale: 3), side: 11) == expected)
+    }
+
     static let architectures: [NetworkSpec] = [2, 3, 4].flatMap { s in
         [NetworkSpec.fsrcnn(scale: s), .fsrcnnSmall(scale: s), .espcn(scale: s)]
     }

@@ -36,6 +36,19 @@ import Testing
         #expect(rows[0].ratio == 2)
     }
 
+    /// A training rate read against the peak: the peer's share comes from the same FLOP count,
+    /// so it scales with its rate, and the markdown shows both.
+    @Test func trainingRowsCarryThePeersShareOfThePeak() {
+        var rows = [SpeedTable.Row(group: "Keras variants", name: "SRLab Keras-variant Expanded SRCNN train bs=64 HR 32x32 adam",
+                                   value: 400, unit: "samples/s", peer: nil, peerValue: nil, ratio: nil, fmaShare: 0.6, flopsPerItem: 1e8),
+                    SpeedTable.Row(group: "peer", name: "PyTorch Keras-variant Expanded SRCNN train bs=64 HR 32x32 adam",
+                                   value: 300, unit: "samples/s", peer: nil, peerValue: nil, ratio: nil)]
+        SpeedTable.pairPeers(&rows)
+        #expect(abs(rows[0].peerFmaShare! - 0.45) < 1e-12)
+        let report = SpeedTable.Report(rows: rows, environment: .current(), command: "test")
+        #expect(SpeedTable.markdown(report).contains("| 60% (peer 45%) |"))
+    }
+
     /// The markdown shows the share as a percentage on the rows that have one, blank elsewhere.
     @Test func markdownShowsTheShareOfThePeak() {
         var rate = SpeedTable.Row(group: "BLAS", name: "sgemm", value: 205, unit: "GFLOP/s", peer: nil, peerValue: nil, ratio: nil)
