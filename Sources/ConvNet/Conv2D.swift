@@ -34,7 +34,7 @@ public enum ConvAlgorithm: Sendable {
         case .automatic where kernel == 5 && inChannels >= 16 && outChannels >= 16:
             return .winograd
         case .automatic, .shiftInvariant:
-            return outChannels <= 4 && kernel > 1 ? .partialMaps : .im2col
+            return outChannels <= 9 && kernel > 1 ? .partialMaps : .im2col
         default:
             return self
         }
