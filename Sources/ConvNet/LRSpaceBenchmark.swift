@@ -127,7 +127,7 @@ public enum LRSpaceBenchmark {
         let y = (0..<(batch * outputCount)).map { _ in Float(rng.nextUniform()) }
         var times: [Double] = []
         ConvNetThreads.with(shards > 1 ? 1 : threads) { BLASThreads.with(shards > 1 ? 1 : threads) {
-            for s in 0..<(steps + 3) {   // 3 warm-up steps
+            for s in 0..<(steps + 10) {   // warm-up: see SRCNNBenchmark.trainingSamplesPerSecond
                 let start = DispatchTime.now().uptimeNanoseconds
                 x.withUnsafeBufferPointer { xp in
                     y.withUnsafeBufferPointer { yp in
@@ -139,7 +139,7 @@ public enum LRSpaceBenchmark {
                     optimizer.update(parameters: &parameters[t], gradients: net.gradients[t], state: &state[t],
                                      learningRate: 1e-4, step: s + 1)
                 }
-                if s >= 3 { times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9) }
+                if s >= 10 { times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9) }
             }
         } }
         return Double(batch) / median(times)
