@@ -93,6 +93,7 @@ public enum MethodName: String, CaseIterable, Sendable, Codable {
     public static let shippedRanking: [ShippedModelName] = [
         ShippedModelName(method: .fsrcnn, label: "fsrcnn"),
         ShippedModelName(method: .srcnn, label: "srcnn 9-5-5", suffix: "_9-5-5"),
+        ShippedModelName(method: .espcn, label: "espcn"),
         ShippedModelName(method: .srcnn, label: "srcnn 9-1-5", suffix: "_9-1-5"),
         ShippedModelName(method: .scn, label: "scn"),
         ShippedModelName(method: .sc, label: "sc"),

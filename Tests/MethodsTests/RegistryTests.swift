@@ -37,12 +37,12 @@ import Testing
     /// them, shipped names of methods that read models.
     @Test func theTableIsConsistent() {
         #expect(Set(MethodName.allCases.map(\.rawValue)).count == MethodName.allCases.count)
-        #expect(MethodName.withModels == [.sc, .srcnn, .scn, .zeyde, .gr, .anr, .neLLE, .aplus, .fsrcnn, .fsrcnnSmall, .espcn, .expandedSRCNN, .denoisingSRCNN, .resNetSR])
+        #expect(MethodName.withModels == [.sc, .srcnn, .scn, .zeyde, .gr, .anr, .neLLE, .aplus, .fsrcnn, .fsrcnnSmall, .espcn, .expandedSRCNN, .denoisingSRCNN, .resNetSR, .distilledResNetSR])
         #expect(MethodName.sc.entry.solvers == [.homotopy, .featureSign])
         #expect(MethodName.allCases.filter { $0 != .sc }.allSatisfy { $0.entry.solvers.isEmpty })
         #expect(MethodName.shippedRanking.allSatisfy { $0.method.entry.model != nil })
         #expect(MethodName.shippedRanking.map { $0.file(scale: 3) }
-                == ["fsrcnn_x3.safetensors", "srcnn_x3_9-5-5.safetensors", "srcnn_x3_9-1-5.safetensors", "scn_x3.safetensors", "sc_x3.safetensors"])
+                == ["fsrcnn_x3.safetensors", "srcnn_x3_9-5-5.safetensors", "espcn_x3.safetensors", "srcnn_x3_9-1-5.safetensors", "scn_x3.safetensors", "sc_x3.safetensors"])
     }
 
     @Test func theSolverReachesScSR() throws {
