@@ -41,9 +41,10 @@
 //   ReLU conv 3×3×128, + c2 → upsample 2 → two ReLU conv 3×3×64, + c1 → conv 5×5×1, linear. As
 //   data: two residual blocks, one inside the other, each pooling and upsampling once. Its sides
 //   must be multiples of 4 (Keras's `type_requires_divisible_shape`): `SequentialModel` extends
-//   the image by edge replication to the next multiple and crops the output back. A spec only
-//   (model kind "sequential"): training it needs sub-images of a side divisible by 4 and a loss
-//   margin below its receptive radius (23 pixels), which the training input does not offer yet.
+//   the image by edge replication to the next multiple and crops the output back. It trains on
+//   36×36 bicubic sub-images (`SequentialTrainable.defaultPatch`); its receptive radius (23
+//   pixels) would leave no label, so its runs set a smaller loss margin, and padded values reach
+//   the loss as they do for ResNet SR.
 //
 // - ResNet SR (`ResNetSR`), on the LR image: x0 = ReLU(conv 3×3×64); six residual blocks
 //   conv 3×3×64 → BN → ReLU → conv 3×3×64 → BN, + input; + x0 (the global skip); upsample ×2
@@ -102,7 +103,7 @@ extension NetworkSpec {
         return NetworkSpec(name: "Deep Denoising SR x\(scale)", layers: conv(1, 64) + conv(64, 64) + [
             .residual(outer),
             .conv(kernel: 5, inChannels: 64, outChannels: 1, padding: 2),
-        ], padding: padding, bicubicUpscale: scale)
+        ], padding: padding, modelKind: deepDenoisingSRModelKind, bicubicUpscale: scale)
     }
 
     /// ResNet SR at `scale` on the LR Y, without batch normalisation (see the file header):
@@ -129,9 +130,10 @@ extension NetworkSpec {
 
     /// The model-file kinds of the Keras variants (the registry's method names).
     public static let expandedSRCNNModelKind = "expanded-srcnn", denoisingSRCNNModelKind = "denoising-srcnn",
-                      resNetSRModelKind = "resnet-sr", distilledResNetSRModelKind = "distilled-resnet-sr"
+                      resNetSRModelKind = "resnet-sr", distilledResNetSRModelKind = "distilled-resnet-sr",
+                      deepDenoisingSRModelKind = "deep-denoising-sr"
     public static let kerasVariantKinds = [expandedSRCNNModelKind, denoisingSRCNNModelKind, resNetSRModelKind,
-                                           distilledResNetSRModelKind]
+                                           distilledResNetSRModelKind, deepDenoisingSRModelKind]
 
     /// The Keras variant of model-file kind `kind` at `scale`; nil for another kind.
     public static func kerasVariant(kind: String, scale: Int, padding: PaddingMode = .replicate) -> NetworkSpec? {
@@ -140,6 +142,7 @@ extension NetworkSpec {
         case denoisingSRCNNModelKind: return .denoisingSRCNN(scale: scale, padding: padding)
         case resNetSRModelKind: return .resNetSR(scale: scale, padding: padding)
         case distilledResNetSRModelKind: return .distilledResNetSR(scale: scale, padding: padding)
+        case deepDenoisingSRModelKind: return .deepDenoisingSR(scale: scale, padding: padding)
         default: return nil
         }
     }

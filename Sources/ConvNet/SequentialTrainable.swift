@@ -26,16 +26,19 @@ import Training
 /// leaving every padded pixel out would leave almost nothing to learn from.
 ///
 /// Networks on the bicubic-upscaled image (`NetworkSpec.bicubicUpscale`: the Keras variants) take
-/// SRCNN's sub-images instead (`TrainingInput.bicubicUpscaled`: 33×33 at stride 14 from the
-/// bicubic image, labels from the original), and their default margin is the receptive radius,
-/// so that no padded value reaches the loss, as with SRCNN's valid convolutions.
+/// sub-images of the bicubic image instead (`TrainingInput.bicubicUpscaled`: by default SRCNN's
+/// 33×33 at stride 14, or 36×36 for deep denoising SR, whose sides must be multiples of 4; labels
+/// from the original), and their default margin is the receptive radius, so that no padded value
+/// reaches the loss, as with SRCNN's valid convolutions (a deep network's radius can leave nothing
+/// of a sub-image: its run then sets a smaller `lossMargin`).
 ///
 /// Settings in a run's config and a checkpoint's `options`: `networkSpec` (the spec as JSON),
-/// `lowResolutionPatchSize`, `lowResolutionStride`, `lossMargin`, `deconvolution` ("gemm" or
-/// "subPixel": the two sum in different orders, so a resumed run keeps its own).
+/// `lowResolutionPatchSize` (the input side: LR pixels, or the bicubic image's for the networks
+/// on it), `lowResolutionStride`, `lossMargin`, `deconvolution` ("gemm" or "subPixel": the two
+/// sum in different orders, so a resumed run keeps its own).
 public struct SequentialTrainable: TrainableNetwork, Codable, Equatable {
     public let spec: NetworkSpec
-    /// Side of the LR sub-images a training step takes.
+    /// Side of the sub-images a training step takes (LR pixels, or the bicubic image's).
     public let inputSize: Int
     public let deconvolutionAlgorithm: DeconvolutionAlgorithm
     /// LR pixels between neighbouring sub-images.
@@ -56,10 +59,14 @@ public struct SequentialTrainable: TrainableNetwork, Codable, Equatable {
         }
     }
 
-    /// The default sub-image side and stride in the network's input pixels: SRCNN's 33 and 14 for
-    /// a network on the bicubic-upscaled image, else `standardPatch`.
+    /// The default sub-image side and stride in the network's input pixels: for a network on the
+    /// bicubic-upscaled image SRCNN's 33 and 14, or the next side the network takes (deep
+    /// denoising SR's pooling needs multiples of 4: 36); else `standardPatch`.
     public static func defaultPatch(_ spec: NetworkSpec) -> (size: Int, stride: Int) {
-        spec.bicubicUpscale == nil ? standardPatch(scale: spec.scale) : (SubImageSet.defaultPatchSize, SubImageSet.defaultStride)
+        guard spec.bicubicUpscale != nil else { return standardPatch(scale: spec.scale) }
+        let side = (SubImageSet.defaultPatchSize..<(SubImageSet.defaultPatchSize + 16))
+            .first { (try? spec.shapes(height: $0, width: $0)) != nil } ?? SubImageSet.defaultPatchSize
+        return (side, SubImageSet.defaultStride)
     }
 
     /// HR pixels on each side where a last transposed convolution (k, stride s, crop p) would read
@@ -73,7 +80,7 @@ public struct SequentialTrainable: TrainableNetwork, Codable, Equatable {
 
     /// What the network takes for each sub-image.
     public var input: TrainingInput {
-        spec.bicubicUpscale == nil ? .lowResolution(size: inputSize, stride: stride) : .bicubicUpscaled
+        spec.bicubicUpscale == nil ? .lowResolution(size: inputSize, stride: stride) : .bicubicUpscaled(size: inputSize, stride: stride)
     }
 
     /// Throws `TrainingError.invalidOptions` when the spec is inconsistent, too large for
@@ -90,11 +97,8 @@ public struct SequentialTrainable: TrainableNetwork, Codable, Equatable {
         }
         let margin = lossMargin ?? Self.defaultLossMargin(spec), step = stride ?? Self.defaultPatch(spec).stride
         guard step >= 1 else { throw TrainingError.invalidOptions("the LR stride must be at least 1, not \(step)") }
-        if spec.bicubicUpscale != nil, (inputSize, step) != Self.defaultPatch(spec) {
-            throw TrainingError.invalidOptions("\(spec.name) runs on the bicubic-upscaled image and trains on SRCNN's \(SubImageSet.defaultPatchSize)×\(SubImageSet.defaultPatchSize) sub-images at stride \(SubImageSet.defaultStride), not \(inputSize)×\(inputSize) at stride \(step)")
-        }
         guard margin >= 0, 2 * margin < shapes.last!.height else {
-            throw TrainingError.invalidOptions("a loss margin of \(margin) leaves nothing of \(spec.name)'s \(shapes.last!.height)×\(shapes.last!.height) output for \(inputSize)×\(inputSize) inputs")
+            throw TrainingError.invalidOptions("a loss margin of \(margin) leaves nothing of \(spec.name)'s \(shapes.last!.height)×\(shapes.last!.height) output for \(inputSize)×\(inputSize) inputs; give a larger lowResolutionPatchSize (the input side) or a smaller lossMargin")
         }
         self.spec = spec
         self.inputSize = inputSize

@@ -48,6 +48,7 @@ public struct ModelKind: Sendable, Hashable, CustomStringConvertible {
     public static let denoisingSRCNN = sequential(NetworkSpec.denoisingSRCNNModelKind)
     public static let resNetSR = sequential(NetworkSpec.resNetSRModelKind)
     public static let distilledResNetSR = sequential(NetworkSpec.distilledResNetSRModelKind)
+    public static let deepDenoisingSR = sequential(NetworkSpec.deepDenoisingSRModelKind)
 
     /// A published network's files (`SequentialModel`): the spec is in the file and checked by
     /// the method's builder; the tensors are the same at every scale.

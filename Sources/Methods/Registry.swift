@@ -20,6 +20,8 @@ public enum MethodName: String, CaseIterable, Sendable, Codable {
     case resNetSR = "resnet-sr"
     /// Its distilled student (32 maps, one block), trained against a ResNet SR teacher.
     case distilledResNetSR = "distilled-resnet-sr"
+    /// Its deep denoising SR: a small encoder-decoder with two skips, on the bicubic image.
+    case deepDenoisingSR = "deep-denoising-sr"
 
     /// What the registry knows of the method: the one table.
     public var entry: MethodEntry {
@@ -85,6 +87,8 @@ public enum MethodName: String, CaseIterable, Sendable, Codable {
             .network("ResNet SR (titu1994/Image-Super-Resolution) without batch normalisation: six residual blocks on the LR image, nearest upsampling", .resNetSR, spec: NetworkSpec.resNetSRModelKind)
         case .distilledResNetSR:
             .network("distilled ResNet SR (titu1994/Image-Super-Resolution): a 32-map, one-block student of ResNet SR", .distilledResNetSR, spec: NetworkSpec.distilledResNetSRModelKind)
+        case .deepDenoisingSR:
+            .network("deep denoising SR (titu1994/Image-Super-Resolution): a two-level encoder-decoder with skips, on the bicubic image", .deepDenoisingSR, spec: NetworkSpec.deepDenoisingSRModelKind)
         }
     }
 

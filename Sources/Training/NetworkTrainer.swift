@@ -105,7 +105,7 @@ public final class NetworkTrainer<Network: TrainableNetwork> {
 
     static func describe(_ input: TrainingInput) -> String {
         switch input {
-        case .bicubicUpscaled: return "bicubic-upscaled sub-images"
+        case let .bicubicUpscaled(size, stride): return "\(size)×\(size) bicubic-upscaled sub-images at stride \(stride)"
         case let .lowResolution(size, stride): return "\(size)×\(size) LR sub-images at stride \(stride)"
         }
     }

@@ -3,11 +3,16 @@ import Imaging
 
 /// What a network takes for each training sub-image (`NetworkDescription.input`).
 public enum TrainingInput: Sendable, Equatable {
-    /// SRCNN's: the bicubic-upscaled Y, the HR sub-image's size (33×33 at HR stride 14).
-    case bicubicUpscaled
+    /// SRCNN's: the bicubic-upscaled Y, `size`×`size` sub-images at stride `stride`, the HR
+    /// sub-image's size (`srcnnSubImages`: SRCNN's 33×33 at stride 14).
+    case bicubicUpscaled(size: Int, stride: Int)
     /// The LR-space networks' (FSRCNN, ESPCN): the LR Y itself, `size`×`size` at LR stride
     /// `stride`, whose HR sub-image is `scale·size` on a side.
     case lowResolution(size: Int, stride: Int)
+
+    /// SRCNN's sub-images: 33×33 at stride 14 on the bicubic-upscaled Y.
+    public static let srcnnSubImages = TrainingInput.bicubicUpscaled(size: SubImageSet.defaultPatchSize,
+                                                                     stride: SubImageSet.defaultStride)
 }
 
 /// Training sub-images: HR sub-images cut from the training images' Y, and beside each the
@@ -59,7 +64,8 @@ public struct SubImageSet: Sendable {
 
     /// SRCNN's sub-images from Y planes already on [0, 1] (8-bit values / 255).
     public init(lumaPlanes: [Plane], scale: Int, patchSize: Int = defaultPatchSize, stride: Int = defaultStride) {
-        self.init(lumaPlanes: lumaPlanes, scale: scale, input: .bicubicUpscaled, patchSize: patchSize, stride: stride)
+        self.init(lumaPlanes: lumaPlanes, scale: scale, input: .bicubicUpscaled(size: patchSize, stride: stride),
+                  patchSize: patchSize, stride: stride)
     }
 
     /// LR sub-images of side `size` at LR stride `stride` and their HR sub-images, from Y planes on [0, 1].
@@ -111,11 +117,12 @@ public struct SubImageSet: Sendable {
                   patchSize: patchSize, stride: stride)
     }
 
-    /// The same for any `input`: SRCNN's 33×33 at stride 14, or LR sub-images.
+    /// The same for any `input`: sub-images of the bicubic-upscaled image (SRCNN's 33×33 at stride
+    /// 14, or another side), or LR sub-images.
     public init(imageFiles: [String], scale: Int, downscales: [Double] = [], input: TrainingInput) throws {
         let planes = try Self.lumaPlanes(imageFiles, downscales: downscales)
         switch input {
-        case .bicubicUpscaled: self.init(lumaPlanes: planes, scale: scale)
+        case let .bicubicUpscaled(size, stride): self.init(lumaPlanes: planes, scale: scale, patchSize: size, stride: stride)
         case let .lowResolution(size, stride): self.init(lumaPlanes: planes, scale: scale, lowResolutionSize: size, stride: stride)
         }
     }
@@ -128,7 +135,7 @@ public struct SubImageSet: Sendable {
     }
 
     /// The training set `options` name (its folder, scale and downscaled copies), as `input` takes it.
-    public init(options: TrainingOptions, input: TrainingInput = .bicubicUpscaled) throws {
+    public init(options: TrainingOptions, input: TrainingInput = .srcnnSubImages) throws {
         try self.init(imageFiles: try Self.imageFiles(in: options.trainingFolder), scale: options.scale,
                       downscales: options.downscales, input: input)
     }

@@ -54,7 +54,7 @@ public struct NetworkDescription: Sendable {
 
     public init(kind: String, name: String, scale: Int?, shrink: Int, parameters: [ParameterTensor],
                 lastLayerTensors: Set<String>, learningRateGroups: (main: String, last: String),
-                input: TrainingInput = .bicubicUpscaled) {
+                input: TrainingInput = .srcnnSubImages) {
         self.kind = kind; self.name = name; self.scale = scale; self.shrink = shrink
         self.parameters = parameters; self.lastLayerTensors = lastLayerTensors
         self.learningRateGroups = learningRateGroups

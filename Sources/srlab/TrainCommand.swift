@@ -7,6 +7,6 @@ struct TrainCommand: ParsableCommand {
         subcommands: [TrainSCCommand.self, TrainSRCNNCommand.self, TrainSCNCommand.self,
                       TrainFSRCNNCommand.self, TrainFSRCNNSmallCommand.self, TrainESPCNCommand.self,
                       TrainExpandedSRCNNCommand.self, TrainDenoisingSRCNNCommand.self, TrainResNetSRCommand.self,
-                      TrainDistilledResNetSRCommand.self,
+                      TrainDistilledResNetSRCommand.self, TrainDeepDenoisingSRCommand.self,
                       TrainZeydeCommand.self, TrainAplusCommand.self])
 }

@@ -1,7 +1,7 @@
 import ArgumentParser
 import ConvNet
 
-// `srlab train expanded-srcnn|denoising-srcnn|resnet-sr|distilled-resnet-sr …`: the Keras project's SRCNN variants
+// `srlab train expanded-srcnn|denoising-srcnn|deep-denoising-sr|resnet-sr|distilled-resnet-sr …`: the Keras project's SRCNN variants
 // (KerasVariants.swift), trained as fsrcnn is (same options, checkpoints and resume): the first
 // two on SRCNN's 33×33 bicubic-upscaled sub-images, ResNet SR on LR sub-images as FSRCNN. A run's config should set `lastLayerLearningRate` (the
 // command's default is FSRCNN's 1e-4; the Keras project trained every layer at Adam 1e-3).
@@ -43,5 +43,15 @@ struct TrainDistilledResNetSRCommand: ParsableCommand {
     @OptionGroup var arguments: LRSpaceTrainingArguments
     func run() throws {
         try arguments.run(kind: NetworkSpec.distilledResNetSRModelKind, label: "Distilled ResNet SR")
+    }
+}
+
+struct TrainDeepDenoisingSRCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "deep-denoising-sr",
+        abstract: "Train the Keras project's deep denoising SR (encoder-decoder with skips) on 36x36 bicubic-upscaled sub-images; a run's config sets lossMargin (its receptive radius leaves no label).")
+    @OptionGroup var arguments: LRSpaceTrainingArguments
+    func run() throws {
+        try arguments.run(kind: NetworkSpec.deepDenoisingSRModelKind, label: "Deep denoising SR")
     }
 }

@@ -107,18 +107,44 @@ import TensorFile
     @Test func theyTrainOnSRCNNsSubImages() throws {
         let expanded = try SequentialTrainable(spec: .expandedSRCNN(scale: 3), inputSize: 33)
         #expect(expanded.stride == 14 && expanded.lossMargin == 8 && expanded.outputSize == 33 && expanded.labelSize == 17)
-        #expect(expanded.networkDescription.input == .bicubicUpscaled && expanded.networkDescription.shrink == 16)
+        #expect(expanded.networkDescription.input == .srcnnSubImages && expanded.networkDescription.shrink == 16)
         #expect(expanded.networkDescription.lastLayerTensors == ["layers.3.weight", "layers.3.bias"])
         let denoising = try SequentialTrainable(spec: .denoisingSRCNN(scale: 2), inputSize: 33)
         #expect(denoising.labelSize == 21 && denoising.networkDescription.shrink == 12)
         do {
             _ = try SequentialTrainable(spec: .denoisingSRCNN(scale: 2), inputSize: 11)
-            Issue.record("an 11×11 sub-image was accepted for a network on the bicubic image")
+            Issue.record("an 11×11 sub-image was accepted though the margin leaves nothing of it")
         } catch let error as TrainingError {
-            #expect("\(error)".contains("trains on SRCNN's 33×33 sub-images at stride 14, not 11×11 at stride 14"))
+            #expect("\(error)".contains("a loss margin of 6 leaves nothing of") && "\(error)".contains("smaller lossMargin"))
         }
         let settings = try JSONEncoder().encode(denoising)
         #expect(try JSONDecoder().decode(SequentialTrainable.self, from: settings) == denoising)
+    }
+
+    /// Deep denoising SR trains on 36×36 bicubic sub-images (its pooling needs multiples of 4);
+    /// its receptive radius would leave no label, so a run gives a margin; a tiny narrowed run
+    /// goes through the trainer on sub-images of that side.
+    @Test func deepDenoisingSRTrainsOnSubImagesItsPoolingTakes() throws {
+        let spec = NetworkSpec.deepDenoisingSR(scale: 2)
+        #expect(SequentialTrainable.defaultPatch(spec) == (36, 14))
+        #expect(throws: TrainingError.self) { try SequentialTrainable(spec: spec, inputSize: 36) }
+        let deep = try SequentialTrainable(spec: spec, inputSize: 36, lossMargin: 6)
+        #expect(deep.labelSize == 24 && deep.networkDescription.input == .bicubicUpscaled(size: 36, stride: 14))
+        let narrow = try SequentialTrainable(spec: spec.narrowed, inputSize: 36, lossMargin: 6)
+        let planes = LRSpaceTrainingTests.smoothPlanes()
+        let set = SubImageSet(lumaPlanes: planes, scale: 2, patchSize: 36, stride: 14)
+        #expect(set.input == narrow.networkDescription.input && set.count == 12)
+        let folder = try TrainerTests.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var options = TrainerTests.options(folder, epochs: 1)
+        options.scale = 2
+        let trainer = try NetworkTrainer(network: narrow, options: options, trainingSet: set, validation: [])
+        try trainer.run()
+        #expect(trainer.history.count == 1 && trainer.history[0].trainMSE.isFinite)
+        // SRCNN's 33×33 set is refused for it, naming both.
+        #expect(throws: TrainingError.self) {
+            try NetworkTrainer(network: narrow, options: options, trainingSet: SubImageSet(lumaPlanes: planes, scale: 2), validation: [])
+        }
     }
 
     /// Files: every tensor by name in PyTorch's layout, the kind and the scale; what is loaded

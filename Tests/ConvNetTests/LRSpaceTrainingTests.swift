@@ -12,13 +12,17 @@ import TensorFile
 
     /// The smooth planes of `TrainerTests`, cut as LR sub-images.
     static func lowResolutionSet(scale: Int = 3, size: Int = 7, stride: Int = 4) -> SubImageSet {
-        let planes = (0..<3).map { k in
+        SubImageSet(lumaPlanes: smoothPlanes(), scale: scale, lowResolutionSize: size, stride: stride)
+    }
+
+    /// Three smooth 61×61 planes.
+    static func smoothPlanes() -> [Plane] {
+        (0..<3).map { k in
             Plane(width: 61, height: 61, values: (0..<(61 * 61)).map { i in
                 let x = Double(i % 61), y = Double(i / 61)
                 return 0.5 + 0.4 * sin(x / Double(3 + k)) * cos(y / Double(4 + k))
             })
         }
-        return SubImageSet(lumaPlanes: planes, scale: scale, lowResolutionSize: size, stride: stride)
     }
 
     static func network(_ spec: NetworkSpec = spec) throws -> SequentialTrainable {
@@ -116,7 +120,7 @@ import TensorFile
             _ = try NetworkTrainer(network: try Self.network(), options: options, trainingSet: TrainerTests.syntheticSet(), validation: [])
             Issue.record("the trainer accepted bicubic-upscaled sub-images for an LR-space network")
         } catch let error as TrainingError {
-            #expect("\(error)".contains("takes 7×7 LR sub-images at stride 4, the training set has bicubic-upscaled sub-images"))
+            #expect("\(error)".contains("takes 7×7 LR sub-images at stride 4, the training set has 33×33 bicubic-upscaled sub-images at stride 14"))
         }
         #expect(throws: TrainingError.self) {
             try NetworkTrainer(network: TrainerTests.network, options: options, trainingSet: Self.lowResolutionSet(), validation: [])

@@ -14,7 +14,7 @@ import Testing
         #expect(srcnnFile(scale: 3).kind == "srcnn")
         #expect(dictionary().safeTensors().kind == "sc-dictionary")
         #expect(scnFile().kind == "scn")
-        #expect(ModelKind.all.map(\.name) == ["sc-dictionary", "srcnn", "scn", "zeyde-configuration", "aplus-regressors", "fsrcnn", "fsrcnn-s", "espcn", "expanded-srcnn", "denoising-srcnn", "resnet-sr", "distilled-resnet-sr"])
+        #expect(ModelKind.all.map(\.name) == ["sc-dictionary", "srcnn", "scn", "zeyde-configuration", "aplus-regressors", "fsrcnn", "fsrcnn-s", "espcn", "expanded-srcnn", "denoising-srcnn", "resnet-sr", "distilled-resnet-sr", "deep-denoising-sr"])
     }
 
     /// Files without `kind` (the authors' filters, older files) are recognised by their tensors.
@@ -58,7 +58,7 @@ import Testing
             #expect("\(error)".contains("training checkpoint") && "\(error)".hasPrefix(checkpoint))
         }
         let other = try written(SafeTensorsFile(tensors: ["w": Tensor(shape: [1], floats: [1])]), "other.safetensors")
-        #expect(throws: ModelFileError.unrecognised(path: other, tensors: ["w"], known: ["sc-dictionary", "srcnn", "scn", "zeyde-configuration", "aplus-regressors", "fsrcnn", "fsrcnn-s", "espcn", "expanded-srcnn", "denoising-srcnn", "resnet-sr", "distilled-resnet-sr"])) {
+        #expect(throws: ModelFileError.unrecognised(path: other, tensors: ["w"], known: ["sc-dictionary", "srcnn", "scn", "zeyde-configuration", "aplus-regressors", "fsrcnn", "fsrcnn-s", "espcn", "expanded-srcnn", "denoising-srcnn", "resnet-sr", "distilled-resnet-sr", "deep-denoising-sr"])) {
             try ModelFile.inspect(other)
         }
     }

@@ -37,7 +37,7 @@ import Testing
     /// them, shipped names of methods that read models.
     @Test func theTableIsConsistent() {
         #expect(Set(MethodName.allCases.map(\.rawValue)).count == MethodName.allCases.count)
-        #expect(MethodName.withModels == [.sc, .srcnn, .scn, .zeyde, .gr, .anr, .neLLE, .aplus, .fsrcnn, .fsrcnnSmall, .espcn, .expandedSRCNN, .denoisingSRCNN, .resNetSR, .distilledResNetSR])
+        #expect(MethodName.withModels == [.sc, .srcnn, .scn, .zeyde, .gr, .anr, .neLLE, .aplus, .fsrcnn, .fsrcnnSmall, .espcn, .expandedSRCNN, .denoisingSRCNN, .resNetSR, .distilledResNetSR, .deepDenoisingSR])
         #expect(MethodName.sc.entry.solvers == [.homotopy, .featureSign])
         #expect(MethodName.allCases.filter { $0 != .sc }.allSatisfy { $0.entry.solvers.isEmpty })
         #expect(MethodName.shippedRanking.allSatisfy { $0.method.entry.model != nil })
