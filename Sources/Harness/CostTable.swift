@@ -12,8 +12,9 @@ public enum CostTable {
         public var grid: String
     }
 
-    /// The table at `scale`; the example-based rows take their sizes from `configuration` (none: left out).
-    public static func rows(scale: Int, configuration: ZeydeConfiguration?) -> [Row] {
+    /// The table at `scale`; the example-based rows take their sizes from `configuration` (none: left
+    /// out); `kerasVariants` adds the Keras project's SRCNN variants (issue 16).
+    public static func rows(scale: Int, configuration: ZeydeConfiguration?, kerasVariants: Bool = false) -> [Row] {
         var rows: [Row] = [
             Row(method: "SRCNN 9-5-5", multiplyAddsPerHRPixel: SRCNNArchitecture.srcnn955.multiplyAddsPerOutputPixel, grid: "HR (bicubic input)"),
             Row(method: "SRCNN 9-1-5", multiplyAddsPerHRPixel: SRCNNArchitecture.srcnn915.multiplyAddsPerOutputPixel, grid: "HR (bicubic input)"),
@@ -28,6 +29,14 @@ public enum CostTable {
         for spec in [NetworkSpec.espcn(scale: scale), .fsrcnn(scale: scale), .fsrcnnSmall(scale: scale)] {
             rows.append(Row(method: spec.name.replacingOccurrences(of: " x\(scale)", with: ""),
                             multiplyAddsPerHRPixel: spec.multiplyAddsPerOutputPixel, grid: "LR, upscaled by the last layer"))
+        }
+        if kerasVariants {
+            for spec in [NetworkSpec.expandedSRCNN(scale: scale), .denoisingSRCNN(scale: scale), .deepDenoisingSR(scale: scale),
+                         .resNetSR(scale: scale), .distilledResNetSR(scale: scale)] {
+                rows.append(Row(method: "Keras variant: " + spec.name.replacingOccurrences(of: " x\(scale)", with: ""),
+                                multiplyAddsPerHRPixel: spec.multiplyAddsPerOutputPixel,
+                                grid: spec.bicubicUpscale == nil ? "LR, upsampled inside (nearest)" : "HR (bicubic input)"))
+            }
         }
         return rows.sorted { $0.multiplyAddsPerHRPixel > $1.multiplyAddsPerHRPixel }
     }

@@ -23,6 +23,22 @@ import Testing
         #expect(order == ["SRCNN 9-5-5", "SRCNN 9-1-5", "ESPCN", "FSRCNN(56,12,4)", "FSRCNN-s(32,5,1)"])
     }
 
+    /// The Keras variants, by hand: the ones on the bicubic image per HR pixel, ResNet SR's LR
+    /// layers over the 9 HR pixels of an LR pixel plus its two convolutions after the upsampling.
+    @Test func kerasVariantsCostWhatTheirLayersSay() {
+        let rows = Dictionary(uniqueKeysWithValues: CostTable.rows(scale: 3, configuration: nil, kerasVariants: true)
+            .map { ($0.method, $0.multiplyAddsPerHRPixel) })
+        let expanded: Double = 5184 + 64 * 32 * (1 + 9 + 25) + 25 * 32
+        let denoising: Double = 9 * 64 + 3 * 9 * 64 * 64 + 25 * 64
+        let resNet: Double = (9 * 64 + 12 * 9 * 64 * 64) / 9 + 9 * 64 * 64 + 9 * 64
+        let student: Double = (9 * 32 + 2 * 9 * 32 * 32) / 9 + 9 * 32 * 32 + 9 * 32
+        #expect(rows["Keras variant: Expanded SRCNN"] == expanded)
+        #expect(rows["Keras variant: Denoising AE SRCNN"] == denoising)
+        #expect(rows["Keras variant: ResNet SR"] == resNet)
+        #expect(rows["Keras variant: Distilled ResNet SR"] == student)
+        #expect(rows["SRCNN 9-5-5"] != nil && CostTable.rows(scale: 3, configuration: nil).count + 5 == rows.count)
+    }
+
     @Test func aDeconvolutionCountsPerLRPixelAndAShuffleMovesToTheFinerGrid() {
         let deconv = NetworkSpec(name: "d", layers: [.deconv(kernel: 9, inChannels: 4, outChannels: 1, stride: 2, padding: 3)])
         #expect(deconv.multiplyAddsPerInputPixel == 324)
