@@ -18,7 +18,7 @@ public enum ConvAlgorithm: Sendable {
     /// 1×1 → one GEMM; few output maps → partial maps; 3×3 and 5×5 with many maps in and out →
     /// Winograd; otherwise im2col.
     case automatic
-    /// `automatic` without Winograd, whose rounding depends on where a pixel falls in its 3×3 tile:
+    /// `automatic` without Winograd, whose rounding depends on where a pixel falls in its tile:
     /// what tiled inference uses, so that tiles reproduce the untiled result bit for bit.
     case shiftInvariant
     /// im2col [pixels × k²C] · W [k²C × O]: best when O is large.
