@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Derives the Winograd F(3×3, 5×5) matrices used in Sources/ConvNet/Winograd.swift and checks them.
+"""Derives the Winograd F(3×3, 5×5) matrices used in Sources/ConvNet/WinogradF3x5.swift and checks them.
 
 Toom-Cook construction (Lavin & Gray 2016): interpolation points 0, 1, −1, 2, −2, 1/2 and ∞.
 Aᵀ and G are Vandermonde matrices (G carries the 1/∏(aᵢ − aⱼ) factors); Bᵀ is solved for exactly,

@@ -15,10 +15,10 @@ import LinearAlgebra
 
 /// Which formulation a convolution uses. All give the same result up to float rounding.
 public enum ConvAlgorithm: Sendable {
-    /// 1×1 → one GEMM; few output maps → partial maps; 5×5 with many maps in and out → Winograd;
-    /// otherwise im2col.
+    /// 1×1 → one GEMM; few output maps → partial maps; 3×3 and 5×5 with many maps in and out →
+    /// Winograd; otherwise im2col.
     case automatic
-    /// `automatic` without Winograd, whose rounding depends on where a pixel falls in its 3×3 tile:
+    /// `automatic` without Winograd, whose rounding depends on where a pixel falls in its tile:
     /// what tiled inference uses, so that tiles reproduce the untiled result bit for bit.
     case shiftInvariant
     /// im2col [pixels × k²C] · W [k²C × O]: best when O is large.
@@ -26,12 +26,13 @@ public enum ConvAlgorithm: Sendable {
     /// Partial maps Z [(dy,dx,o) × pixels] = W' · Xᵀ, then y = Σ_{dy,dx} Z shifted by (dy,dx): a real
     /// GEMM (k²O wide) where im2col would be a matrix-vector product for O = 1.
     case partialMaps
-    /// Winograd F(3×3, 5×5) (Winograd.swift): 5×5 kernels only, 4.6× fewer multiplications.
+    /// Winograd (Winograd.swift): F(2×2, 3×3) for 3×3 kernels, 2.25× fewer multiplications, and
+    /// F(3×3, 5×5) for 5×5 ones, 4.6× fewer; no other kernel sizes.
     case winograd
 
     func resolved(kernel: Int, inChannels: Int, outChannels: Int) -> ConvAlgorithm {
         switch self {
-        case .automatic where kernel == 5 && inChannels >= 16 && outChannels >= 16:
+        case .automatic where (kernel == 3 || kernel == 5) && inChannels >= 16 && outChannels >= 16:
             return .winograd
         case .automatic, .shiftInvariant:
             return outChannels <= 9 && kernel > 1 ? .partialMaps : .im2col
@@ -82,10 +83,9 @@ public func conv2dForward<T: BLASScalar>(
     }
     switch algorithm.resolved(kernel: kernel, inChannels: inChannels, outChannels: o) {
     case .winograd:
-        precondition(kernel == 5, "Winograd F(3×3, 5×5) needs a 5×5 kernel, got \(kernel)×\(kernel)")
         conv2dForwardWinograd(output: output, input: input, weight: weight, bias: bias, batch: batch,
                               inChannels: inChannels, outChannels: o, height: height, width: width,
-                              relu: relu, workspace: workspace)
+                              kernel: kernel, relu: relu, workspace: workspace)
     case .partialMaps:
         conv2dForwardPartialMaps(output: output, input: input, weight: weight, bias: bias,
                                  batch: batch, inChannels: inChannels, outChannels: o,
@@ -296,10 +296,9 @@ public func conv2dBackward<T: BLASScalar>(
     }
     switch algorithm.resolved(kernel: kernel, inChannels: c, outChannels: o) {
     case .winograd:
-        precondition(kernel == 5, "Winograd F(3×3, 5×5) needs a 5×5 kernel, got \(kernel)×\(kernel)")
         conv2dBackwardWinograd(dInput: dInput, dWeight: dWeight, dOutput: dOutput, input: input, weight: weight,
                                batch: batch, inChannels: c, outChannels: o, height: height, width: width,
-                               workspace: workspace)
+                               kernel: kernel, workspace: workspace)
     case .partialMaps:
         conv2dBackwardPartialMaps(dInput: dInput, dWeight: dWeight, dOutput: dOutput, input: input,
                                   weight: weight, batch: batch, inChannels: c, outChannels: o,

@@ -212,10 +212,11 @@ extension SRCNNForward {
             // A Winograd layer computes 3×3 output tiles on a grid anchored at image coordinates
             // that are multiples of 3, so a pixel's arithmetic is the same in every tiling; the
             // grid tiles at the edges of its window need up to 2 more input pixels on each side
-            // than the halo gives.
+            // than the halo gives. Only 5×5 layers: 3×3 ones (F(2×2, 3×3), a 2×2 grid) keep the
+            // shift-invariant formulations here.
             let winograd = layers.map {
-                ConvAlgorithm.automatic.resolved(kernel: $0.kernel, inChannels: $0.inChannels,
-                                                 outChannels: $0.outChannels) == .winograd
+                $0.kernel == 5 && ConvAlgorithm.automatic.resolved(kernel: $0.kernel, inChannels: $0.inChannels,
+                                                                   outChannels: $0.outChannels) == .winograd
             }
             let reach = halo + 2 * winograd.filter { $0 }.count
             let rows = max(0, tile.coreRows.lowerBound - reach)..<min(input.height, tile.coreRows.upperBound + reach)
@@ -240,7 +241,7 @@ extension SRCNNForward {
                 let count = WinogradF3x5.points * layers[l].inChannels * layers[l].outChannels
                 let u = workspace.buffer(Slot.winogradKernels + l, count: count)
                 parameters[2 * l].withUnsafeBufferPointer { w in
-                    winogradKernels(w.baseAddress!, into: u, channels: count / WinogradF3x5.points,
+                    winogradKernels(WinogradF3x5.self, w.baseAddress!, into: u, channels: count / WinogradF3x5.points,
                                     tmp: workspace.buffer(Slot.scratch, count: 35 * count / WinogradF3x5.points))
                 }
                 return UnsafePointer(u)
@@ -328,7 +329,7 @@ extension SRCNNForward {
                 if winograd {
                     conv2dForwardWinograd(output: raw[l], input: windows[l].data, weight: w.baseAddress!, bias: nil,
                                           batch: 1, inChannels: layer.inChannels, outChannels: layer.outChannels,
-                                          height: outRows + k - 1, width: windows[l].width, relu: false,
+                                          height: outRows + k - 1, width: windows[l].width, kernel: k, relu: false,
                                           phase: (rowPhase, Self.phase(firstOutputColumn[l])), kernels: transformedKernels[l],
                                           workspace: workspace)
                 } else if layer.inChannels == 1 {

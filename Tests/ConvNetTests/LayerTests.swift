@@ -1,4 +1,5 @@
 import Testing
+import LinearAlgebra
 @testable import ConvNet
 
 /// Fast convolutions against the direct loops, for every algorithm and for shapes that exercise
@@ -22,6 +23,17 @@ import Testing
         Shape(batch: 2, inChannels: 5, outChannels: 4, height: 10, width: 8, kernel: 5),
         Shape(batch: 2, inChannels: 64, outChannels: 32, height: 25, width: 25, kernel: 5),
     ]
+    /// 3×3 shapes for Winograd F(2×2, 3×3): whole and partial 2×2 tiles (outputs 1×1 to 17×17, odd
+    /// and even), batches, channel counts that are multiples of 4 (SIMD lanes) and that are not, and
+    /// a 64 → 32 layer (ESPCN's second, the Keras variants' widths).
+    static let threeByThreeShapes = [
+        Shape(batch: 1, inChannels: 2, outChannels: 3, height: 3, width: 3, kernel: 3),
+        Shape(batch: 3, inChannels: 3, outChannels: 2, height: 9, width: 12, kernel: 3),
+        Shape(batch: 2, inChannels: 5, outChannels: 4, height: 8, width: 7, kernel: 3),
+        Shape(batch: 2, inChannels: 17, outChannels: 18, height: 7, width: 10, kernel: 3),
+        Shape(batch: 3, inChannels: 16, outChannels: 16, height: 10, width: 10, kernel: 3),
+        Shape(batch: 2, inChannels: 64, outChannels: 32, height: 19, width: 19, kernel: 3),
+    ]
 
     @Test(arguments: shapes, [ConvAlgorithm.im2col, .partialMaps])
     func forwardMatchesNaive(_ s: Shape, algorithm: ConvAlgorithm) { checkForward(s, algorithm: algorithm) }
@@ -29,32 +41,96 @@ import Testing
     @Test(arguments: fiveByFiveShapes, [ConvAlgorithm.winograd, .automatic])
     func winogradForwardMatchesNaive(_ s: Shape, algorithm: ConvAlgorithm) { checkForward(s, algorithm: algorithm) }
 
+    @Test(arguments: threeByThreeShapes, [ConvAlgorithm.winograd, .automatic])
+    func winogradF2x3ForwardMatchesNaive(_ s: Shape, algorithm: ConvAlgorithm) { checkForward(s, algorithm: algorithm) }
+
     @Test(arguments: shapes, [ConvAlgorithm.im2col, .partialMaps])
     func backwardMatchesNaive(_ s: Shape, algorithm: ConvAlgorithm) { checkBackward(s, algorithm: algorithm) }
 
     @Test(arguments: fiveByFiveShapes, [ConvAlgorithm.winograd, .automatic])
     func winogradBackwardMatchesNaive(_ s: Shape, algorithm: ConvAlgorithm) { checkBackward(s, algorithm: algorithm) }
 
-    /// Largest difference from the float64 direct loops, relative to the reference's largest
-    /// magnitude when that exceeds 1 (the 64-channel shape's sums reach ~20).
-    static func error(_ fast: [Float], _ reference: [Double]) -> Double {
-        maxAbsDifference(fast.map(Double.init), reference) / max(1, reference.map(abs).max() ?? 0)
+    @Test(arguments: threeByThreeShapes, [ConvAlgorithm.winograd, .automatic])
+    func winogradF2x3BackwardMatchesNaive(_ s: Shape, algorithm: ConvAlgorithm) { checkBackward(s, algorithm: algorithm) }
+
+    /// The generic (Double) path: the transforms' rounding is then ~1e-16, so Winograd agrees with
+    /// the direct loops to 1e-12 (measured ≤ 1.7e-15 for F(2×2, 3×3), 6.4e-15 for F(3×3, 5×5)).
+    @Test(arguments: threeByThreeShapes + fiveByFiveShapes.prefix(3))
+    func winogradInDoubleMatchesNaive(_ s: Shape) {
+        checkForward(s, algorithm: .winograd, as: Double.self, tolerance: 1e-12)
+        checkBackward(s, algorithm: .winograd, as: Double.self, tolerance: 1e-12)
     }
 
-    /// Measured: direct formulations ≤ 4e-7; Winograd ≤ 5e-6 forward, 3e-6 dInput, 1.1e-5 dWeight
-    /// (the 64 → 32 shape, where dWeight sums 882 pixels).
-    static func tolerance(_ s: Shape, _ algorithm: ConvAlgorithm) -> Double {
-        algorithm.resolved(kernel: s.kernel, inChannels: s.inChannels, outChannels: s.outChannels) == .winograd
-            ? 3e-5 : 1e-6
-    }
-
-    func checkForward(_ s: Shape, algorithm: ConvAlgorithm) {
+    /// Threads split tiles, never sums: one and two threads give the same bytes (as the trainer
+    /// runs a shard, one BLAS thread).
+    @Test(arguments: [Shape(batch: 2, inChannels: 64, outChannels: 32, height: 19, width: 19, kernel: 3),
+                      Shape(batch: 3, inChannels: 17, outChannels: 18, height: 21, width: 20, kernel: 3),
+                      Shape(batch: 2, inChannels: 64, outChannels: 32, height: 25, width: 25, kernel: 5)])
+    func winogradIsIndependentOfTheThreadCount(_ s: Shape) {
         let outH = s.height - s.kernel + 1, outW = s.width - s.kernel + 1
         let x: [Float] = randomValues(s.batch * s.height * s.width * s.inChannels, seed: 1)
         let w: [Float] = randomValues(s.kernel * s.kernel * s.inChannels * s.outChannels, seed: 2)
         let b: [Float] = randomValues(s.outChannels, seed: 3)
+        let dy: [Float] = randomValues(s.batch * outH * outW * s.outChannels, seed: 4)
+        func run(threads: Int) -> [[Float]] {
+            BLASThreads.with(1) {
+                ConvNetThreads.with(threads) {
+                    var y = [Float](repeating: .nan, count: dy.count)
+                    var dx = [Float](repeating: .nan, count: x.count), dw = [Float](repeating: 0, count: w.count)
+                    conv2dForward(output: &y, input: x, weight: w, bias: b, batch: s.batch, inChannels: s.inChannels,
+                                  outChannels: s.outChannels, height: s.height, width: s.width, kernel: s.kernel,
+                                  relu: true, algorithm: .winograd, workspace: Workspace())
+                    conv2dBackward(dInput: &dx, dWeight: &dw, dBias: nil, dOutput: dy, input: x, weight: w,
+                                   batch: s.batch, inChannels: s.inChannels, outChannels: s.outChannels,
+                                   height: s.height, width: s.width, kernel: s.kernel, algorithm: .winograd,
+                                   workspace: Workspace())
+                    return [y, dx, dw]
+                }
+            }
+        }
+        let one = run(threads: 1), two = run(threads: 2)
+        for (a, b) in zip(one, two) { #expect(a.map(\.bitPattern) == b.map(\.bitPattern)) }
+        #expect(!one[0].contains { $0.isNaN } && !one[1].contains { $0.isNaN })
+    }
+
+    /// Winograd only where its GEMMs are wide enough to win, and never where tiles must be
+    /// bit-identical to the untiled result.
+    @Test func automaticPicksWinogradFor3x3And5x5WithManyMaps() {
+        for k in [3, 5] {
+            #expect(ConvAlgorithm.automatic.resolved(kernel: k, inChannels: 16, outChannels: 16) == .winograd)
+            #expect(ConvAlgorithm.automatic.resolved(kernel: k, inChannels: 64, outChannels: 32) == .winograd)
+            #expect(ConvAlgorithm.automatic.resolved(kernel: k, inChannels: 12, outChannels: 64) == .im2col)
+            #expect(ConvAlgorithm.automatic.resolved(kernel: k, inChannels: 64, outChannels: 1) == .partialMaps)
+            #expect(ConvAlgorithm.shiftInvariant.resolved(kernel: k, inChannels: 64, outChannels: 64) == .im2col)
+        }
+        #expect(ConvAlgorithm.automatic.resolved(kernel: 9, inChannels: 64, outChannels: 64) == .im2col)
+    }
+
+    /// Largest difference from the float64 direct loops, relative to the reference's largest
+    /// magnitude when that exceeds 1 (the 64-channel shape's sums reach ~20).
+    static func error<T: BinaryFloatingPoint>(_ fast: [T], _ reference: [Double]) -> Double {
+        maxAbsDifference(fast.map { Double($0) }, reference) / max(1, reference.map(abs).max() ?? 0)
+    }
+
+    /// Measured: direct formulations ≤ 4e-7; Winograd F(3×3, 5×5) ≤ 5e-6 forward, 3e-6 dInput,
+    /// 1.1e-5 dWeight (the 64 → 32 shape, where dWeight sums 882 pixels); F(2×2, 3×3), whose
+    /// transforms are exact, ≤ 3.4e-7 forward, 2.1e-7 dInput, 5e-7 dWeight, as the direct forms.
+    static func tolerance(_ s: Shape, _ algorithm: ConvAlgorithm) -> Double {
+        s.kernel == 5 && algorithm.resolved(kernel: s.kernel, inChannels: s.inChannels, outChannels: s.outChannels) == .winograd
+            ? 3e-5 : 1e-6
+    }
+
+    func checkForward(_ s: Shape, algorithm: ConvAlgorithm) {
+        checkForward(s, algorithm: algorithm, as: Float.self, tolerance: Self.tolerance(s, algorithm))
+    }
+
+    func checkForward<T: BLASScalar>(_ s: Shape, algorithm: ConvAlgorithm, as _: T.Type, tolerance: Double) {
+        let outH = s.height - s.kernel + 1, outW = s.width - s.kernel + 1
+        let x: [T] = randomValues(s.batch * s.height * s.width * s.inChannels, seed: 1)
+        let w: [T] = randomValues(s.kernel * s.kernel * s.inChannels * s.outChannels, seed: 2)
+        let b: [T] = randomValues(s.outChannels, seed: 3)
         for relu in [false, true] {
-            var fast = [Float](repeating: .nan, count: s.batch * outH * outW * s.outChannels)
+            var fast = [T](repeating: .nan, count: s.batch * outH * outW * s.outChannels)
             var slow = [Double](repeating: .nan, count: fast.count)
             conv2dForward(output: &fast, input: x, weight: w, bias: b, batch: s.batch,
                           inChannels: s.inChannels, outChannels: s.outChannels, height: s.height,
@@ -64,19 +140,23 @@ import Testing
                                bias: b.map(Double.init), batch: s.batch,
                                inChannels: s.inChannels, outChannels: s.outChannels, height: s.height,
                                width: s.width, kernel: s.kernel, relu: relu)
-                #expect(Self.error(fast, slow) < Self.tolerance(s, algorithm), "relu \(relu)")
+            #expect(Self.error(fast, slow) < tolerance, "relu \(relu)")
             if relu { #expect(fast.contains(0) && fast.allSatisfy { $0 >= 0 }) }
         }
     }
 
     func checkBackward(_ s: Shape, algorithm: ConvAlgorithm) {
+        checkBackward(s, algorithm: algorithm, as: Float.self, tolerance: Self.tolerance(s, algorithm))
+    }
+
+    func checkBackward<T: BLASScalar>(_ s: Shape, algorithm: ConvAlgorithm, as _: T.Type, tolerance: Double) {
         let outH = s.height - s.kernel + 1, outW = s.width - s.kernel + 1
-        let x: [Float] = randomValues(s.batch * s.height * s.width * s.inChannels, seed: 4)
-        let w: [Float] = randomValues(s.kernel * s.kernel * s.inChannels * s.outChannels, seed: 5)
-        let dy: [Float] = randomValues(s.batch * outH * outW * s.outChannels, seed: 6)
+        let x: [T] = randomValues(s.batch * s.height * s.width * s.inChannels, seed: 4)
+        let w: [T] = randomValues(s.kernel * s.kernel * s.inChannels * s.outChannels, seed: 5)
+        let dy: [T] = randomValues(s.batch * outH * outW * s.outChannels, seed: 6)
         // Start from non-zero gradients: dWeight and dBias accumulate, dInput is overwritten.
-        let dx0: [Float] = randomValues(x.count, seed: 7), dw0: [Float] = randomValues(w.count, seed: 8)
-        let db0: [Float] = randomValues(s.outChannels, seed: 9)
+        let dx0: [T] = randomValues(x.count, seed: 7), dw0: [T] = randomValues(w.count, seed: 8)
+        let db0: [T] = randomValues(s.outChannels, seed: 9)
         var (dxF, dwF, dbF) = (dx0, dw0, db0)
         var (dxS, dwS, dbS) = (dx0.map(Double.init), dw0.map(Double.init), db0.map(Double.init))
         conv2dBackward(dInput: &dxF, dWeight: &dwF, dBias: &dbF, dOutput: dy, input: x, weight: w,
@@ -87,9 +167,9 @@ import Testing
                             input: x.map(Double.init), weight: w.map(Double.init),
                             batch: s.batch, inChannels: s.inChannels, outChannels: s.outChannels,
                             height: s.height, width: s.width, kernel: s.kernel)
-        #expect(Self.error(dxF, dxS) < Self.tolerance(s, algorithm))
-        #expect(Self.error(dwF, dwS) < Self.tolerance(s, algorithm))
-        #expect(Self.error(dbF, dbS) < Self.tolerance(s, algorithm))
+        #expect(Self.error(dxF, dxS) < tolerance)
+        #expect(Self.error(dwF, dwS) < tolerance)
+        #expect(Self.error(dbF, dbS) < tolerance)
         #expect(maxAbsDifference(dxF, dx0) > 0.01, "dInput was not touched")
     }
 

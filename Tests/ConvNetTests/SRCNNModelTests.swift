@@ -107,7 +107,18 @@ import LinearAlgebra
 
     @Test(arguments: [1, 2, 5, 8, 13, 40])
     func winogradTilingGivesTheIdenticalResult(tileSize: Int) {
-        var model = SRCNN(architecture: Self.winogradArchitecture, seed: 7, standardDeviation: 0.1)
+        Self.checkTiling(Self.winogradArchitecture, tileSize: tileSize)
+    }
+
+    /// A 3×3 middle layer with many maps trains by Winograd F(2×2, 3×3), but tiled inference keeps
+    /// the shift-invariant formulation for it: tiles still give the identical result.
+    @Test(arguments: [1, 5, 13])
+    func threeByThreeManyMapTilingGivesTheIdenticalResult(tileSize: Int) {
+        Self.checkTiling(SRCNNArchitecture(f1: 3, f2: 3, f3: 3, n1: 16, n2: 16), tileSize: tileSize)
+    }
+
+    static func checkTiling(_ architecture: SRCNNArchitecture, tileSize: Int) {
+        var model = SRCNN(architecture: architecture, seed: 7, standardDeviation: 0.1)
         let input = Self.randomPlane(width: 37, height: 29, seed: 4)
         model.tileSize = 10_000
         let whole = model.apply(to: input)
