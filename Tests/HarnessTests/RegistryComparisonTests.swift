@@ -14,7 +14,7 @@ import Testing
         let vocabulary = ExperimentSpec.Vocabulary.registry
         #expect(vocabulary.methods == Set(MethodName.allCases.map(\.rawValue)))
         #expect(vocabulary.methods.contains("nearest") && !vocabulary.needingModel.contains("nearest"))
-        #expect(vocabulary.needingModel == ["sc", "srcnn", "scn", "zeyde", "gr", "anr", "ne-lle", "aplus", "fsrcnn", "fsrcnn-s", "espcn", "expanded-srcnn", "denoising-srcnn", "resnet-sr"])
+        #expect(vocabulary.needingModel == ["sc", "srcnn", "scn", "zeyde", "gr", "anr", "ne-lle", "aplus", "fsrcnn", "fsrcnn-s", "espcn", "expanded-srcnn", "denoising-srcnn", "resnet-sr", "distilled-resnet-sr", "deep-denoising-sr"])
         #expect(vocabulary.solvers == ["sc": ["homotopy", "feature-sign"]])
     }
 

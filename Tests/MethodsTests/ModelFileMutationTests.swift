@@ -33,7 +33,24 @@ import ExampleBased
         }
     }
 
-    enum Loader: String, CaseIterable { case srcnn, scsr, scn, zeyde, aplus, fsrcnn, fsrcnnSmall, espcn }
+    enum Loader: String, CaseIterable {
+        case srcnn, scsr, scn, zeyde, aplus, fsrcnn, fsrcnnSmall, espcn, expandedSRCNN, denoisingSRCNN, resNetSR, distilledResNetSR, deepDenoisingSR
+
+        /// The registry's method for a network described as data (`SequentialModel`).
+        var sequentialMethod: MethodName? {
+            switch self {
+            case .srcnn, .scsr, .scn, .zeyde, .aplus: return nil
+            case .fsrcnn: return .fsrcnn
+            case .fsrcnnSmall: return .fsrcnnSmall
+            case .espcn: return .espcn
+            case .expandedSRCNN: return .expandedSRCNN
+            case .denoisingSRCNN: return .denoisingSRCNN
+            case .resNetSR: return .resNetSR
+            case .distilledResNetSR: return .distilledResNetSR
+            case .deepDenoisingSR: return .deepDenoisingSR
+            }
+        }
+    }
 
     /// A loaded model reduced to what the comparison needs: its parameters and whether it is valid.
     struct Loaded: Equatable {
@@ -80,8 +97,8 @@ import ExampleBased
                 let regressors = (0..<a.anchors.columns).flatMap { a.regressor($0).elements.map(Double.init) }
                 let valid = sr.scale == scale && a.patchLength == sr.configuration.patchLength && regressors.allSatisfy(\.isFinite)
                 return Loaded(parameters: [regressors], valid: valid)
-            case .fsrcnn, .fsrcnnSmall, .espcn:
-                let method: MethodName = loader == .fsrcnn ? .fsrcnn : loader == .fsrcnnSmall ? .fsrcnnSmall : .espcn
+            case .fsrcnn, .fsrcnnSmall, .espcn, .expandedSRCNN, .denoisingSRCNN, .resNetSR, .distilledResNetSR, .deepDenoisingSR:
+                let method = try #require(loader.sequentialMethod)
                 let kind = try #require(method.entry.model)
                 let model = try ModelFile(contents: file, path: path, as: kind, scale: scale)
                 let m = try #require(try method.resolver(file: model) as? SequentialModel)

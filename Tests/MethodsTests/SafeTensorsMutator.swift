@@ -178,9 +178,12 @@ struct SafeTensorsMutator {
             let old = es[t].dtype
             es[t].dtype = pick(Self.dtypes)
             // I32 has F32's width, so F32 → I32 keeps the layout valid; the loaders, which read
-            // weights as floats, must refuse it instead.
+            // weights as floats, must refuse it instead. I32 → F32 is valid too (an integer
+            // setting such as zeyde's `window` then reads as F32): a loader that reads it refuses
+            // it, one that ignores it may load the file, which must then be valid.
             let reinterpreted = old == "F32" && es[t].dtype == "I32"
-            return Mutant(kind: kind, bytes: file(es), breaksFormat: es[t].dtype != old && !reinterpreted,
+            let widened = old == "I32" && es[t].dtype == "F32"
+            return Mutant(kind: kind, bytes: file(es), breaksFormat: es[t].dtype != old && !reinterpreted && !widened,
                           unusableModel: reinterpreted)
         case "metadata":
             return metadataMutant(es, rng: &rng)
