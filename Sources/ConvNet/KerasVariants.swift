@@ -49,9 +49,13 @@
 // - ResNet SR (`ResNetSR`), on the LR image: x0 = ReLU(conv 3×3×64); six residual blocks
 //   conv 3×3×64 → BN → ReLU → conv 3×3×64 → BN, + input; + x0 (the global skip); upsample ×2
 //   (nearest) → ReLU(conv 3×3×64) → conv 3×3×1, linear.
-//   Departures: no batch normalisation (the toolbox has none; EDSR, Lim et al. 2017, removed it
-//   from SRResNet's blocks as harmful to SR, so this is the block EDSR uses, without its residual
-//   scaling); the Keras model is ×2 only (one upscale block), here the one upsampling is by the
+//   Batch normalisation (`batchNorm: true`, BatchNorm.swift) as Keras's: ε 1e-3, running
+//   statistics moved by 0.01 of each batch's, batch statistics per training shard (32 sub-images);
+//   a model file keeps its tensors and inference folds each into the convolution before it, so
+//   a trained network runs as the same network without. Without it (the default, and the first
+//   runs') the block is EDSR's (Lim et al. 2017 removed batch norm from SRResNet's blocks as
+//   harmful to SR), without its residual scaling; both kinds of file are "resnet-sr" models.
+//   Departures: the Keras model is ×2 only (one upscale block), here the one upsampling is by the
 //   scale, so ×3 repeats each pixel 3×3; it trains on LR sub-images as FSRCNN does
 //   (SequentialTrainable), with the 'same' convolutions' padding inside the loss.
 //
@@ -106,13 +110,16 @@ extension NetworkSpec {
         ], padding: padding, modelKind: deepDenoisingSRModelKind, bicubicUpscale: scale)
     }
 
-    /// ResNet SR at `scale` on the LR Y, without batch normalisation (see the file header):
-    /// `maps` feature maps and `blocks` residual blocks (the Keras model's 64 and 6).
-    public static func resNetSR(scale: Int, maps: Int = 64, blocks: Int = 6, padding: PaddingMode = .replicate,
-                                name: String = "ResNet SR", modelKind: String = resNetSRModelKind) -> NetworkSpec {
+    /// ResNet SR at `scale` on the LR Y (see the file header): `maps` feature maps and `blocks`
+    /// residual blocks (the Keras model's 64 and 6), each conv-BN-ReLU-conv-BN as the Keras model's
+    /// with `batchNorm`, else EDSR's conv-ReLU-conv (what a trained one folds into either way).
+    public static func resNetSR(scale: Int, maps: Int = 64, blocks: Int = 6, batchNorm: Bool = false,
+                                padding: PaddingMode = .replicate, name: String = "ResNet SR",
+                                modelKind: String = resNetSRModelKind) -> NetworkSpec {
         func conv(_ c: Int, _ o: Int) -> LayerSpec { .conv(kernel: 3, inChannels: c, outChannels: o, padding: 1) }
-        let block = LayerSpec.residual([conv(maps, maps), .relu, conv(maps, maps)])
-        return NetworkSpec(name: "\(name) x\(scale)", layers: [
+        let norm: [LayerSpec] = batchNorm ? [.batchNorm(channels: maps)] : []
+        let block = LayerSpec.residual([conv(maps, maps)] + norm + [.relu, conv(maps, maps)] + norm)
+        return NetworkSpec(name: "\(name)\(batchNorm ? " (BN)" : "") x\(scale)", layers: [
             conv(1, maps), .relu,
             .residual(Array(repeating: block, count: blocks)),
             .upsample(factor: scale), conv(maps, maps), .relu,

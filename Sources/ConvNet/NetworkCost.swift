@@ -25,7 +25,7 @@ extension NetworkSpec {
             case let .residual(block): total += multiplyAdds(block, grid: &grid)
             case let .parallel(branches):
                 total += branches.reduce(0) { sum, branch in var g = grid; return sum + multiplyAdds(branch, grid: &g) }
-            case .prelu, .tanh, .relu: break
+            case .prelu, .tanh, .relu, .batchNorm: break
             }
         }
         return total

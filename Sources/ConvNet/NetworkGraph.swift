@@ -87,7 +87,7 @@ struct NetworkGraph {
                     shape.height *= s; shape.width *= s
                 case let .maxPool(s):
                     shape.height /= s; shape.width /= s
-                case .prelu, .tanh, .relu, .residual, .parallel:
+                case .prelu, .tanh, .relu, .batchNorm, .residual, .parallel:
                     break
                 }
             }

@@ -67,6 +67,7 @@ public struct SequentialModel: SuperResolver {
     /// the bottom and right, and its output cropped back.
     public func upscale(lowRes: Plane) -> Plane {
         let input = spec.bicubicUpscale.map { Resize.bicubic(lowRes, scale: Double($0)) } ?? lowRes
+        let (spec, parameters) = spec.foldingBatchNorm(parameters)
         let m = spec.inputMultiple
         if m == 1, let streaming = StreamingInference(spec: spec, parameters: parameters) { return streaming.apply(to: input) }
         let (padH, padW) = ((m - input.height % m) % m, (m - input.width % m) % m)
@@ -133,6 +134,10 @@ public struct SequentialModel: SuperResolver {
                 parameters.append(Self.fromFileLayout(layer, tensorIndex: k, values))
             }
         }
+        for node in NetworkGraph(spec).nodes {
+            guard case let .layer(.batchNorm(c)) = node.operation, let variance = parameters[node.firstTensor! + 3].firstIndex(where: { $0 < 0 }) else { continue }
+            throw fail("\(spec.parameterTensors[node.firstTensor! + 3].name)[\(variance)] is negative (\(parameters[node.firstTensor! + 3][variance])); a running variance of \(c) maps cannot be")
+        }
         if let layer = Self.overflowingLayer(spec, parameters) {
             throw fail("its weights are so large that layer \(layer) (\(spec.layers[layer - 1].summary)) can overflow float32 (NaN or infinity in the output)")
         }
@@ -160,6 +165,14 @@ public struct SequentialModel: SuperResolver {
                 bound *= max(1, parameters[node.firstTensor!].map { Double(abs($0)) }.max() ?? 0)
             case .layer(.tanh):
                 bound = min(bound, 1)
+            case let .layer(.batchNorm(c)):
+                let first = node.firstTensor!
+                let (gamma, beta, mean, variance) = (parameters[first], parameters[first + 1], parameters[first + 2], parameters[first + 3])
+                let inputBound = bound
+                bound = (0..<c).map { ch in
+                    Double(abs(gamma[ch])) * (inputBound + Double(abs(mean[ch]))) / (Double(variance[ch]) + LayerSpec.batchNormEpsilon).squareRoot()
+                        + Double(abs(beta[ch]))
+                }.max() ?? 0
             case .layer:
                 break
             }
@@ -208,7 +221,8 @@ public struct SequentialModel: SuperResolver {
         guard let published = NetworkSpec.published(kind: kind, scale: scale, padding: spec.padding) else {
             throw fail("'\(kind)' is not a published network (\(NetworkSpec.publishedKinds.joined(separator: ", ")))")
         }
-        guard spec.layers == published.layers, spec.inputChannels == published.inputChannels,
+        // A network trained with batch normalisation is that network once they are folded.
+        guard spec.layersWithoutBatchNorm == published.layers, spec.inputChannels == published.inputChannels,
               spec.bicubicUpscale == published.bicubicUpscale else {
             throw fail("its spec \(spec.name) does not have the layers of \(published.name)")
         }

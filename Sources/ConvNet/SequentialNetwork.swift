@@ -42,6 +42,15 @@ public final class SequentialNetwork<T: BLASScalar> {
     public var firstTrainedLayer = 0
     /// Gradients of the loss after `step` or `backward`, in the parameters' order and layout.
     public private(set) var gradients: [[T]]
+    /// Whether batch normalisations normalise by the batch's own statistics (training, the
+    /// default unless forward-only) or by their running ones (inference; a teacher's outputs).
+    public var usesBatchStatistics: Bool
+    /// After a forward pass with batch statistics: each batch normalisation's running mean and
+    /// variance moved toward the batch's (`LayerSpec.batchNormMomentum`), keyed by tensor index;
+    /// the trainer writes them into the parameters, as the optimiser does not train them.
+    public private(set) var updatedStatistics: [Int: [T]] = [:]
+    /// Per batch-normalisation node, the statistics its forward pass used (its backward's).
+    private var normalisation: [Int: (mean: [T], inverseStd: [T])] = [:]
 
     let workspace = Workspace<T>()
     private let graph: NetworkGraph
@@ -68,6 +77,7 @@ public final class SequentialNetwork<T: BLASScalar> {
         self.batchCapacity = batchCapacity
         self.lossMargin = lossMargin
         self.forwardOnly = forwardOnly
+        usesBatchStatistics = !forwardOnly
         shapes = try spec.shapes(height: inputHeight, width: inputWidth)
         guard lossMargin >= 0, 2 * lossMargin < min(shapes.last!.height, shapes.last!.width) else {
             throw NetworkSpecError.invalidLayer(network: spec.name, layer: spec.layers.count, summary: spec.layers.last!.summary,
@@ -252,6 +262,22 @@ public final class SequentialNetwork<T: BLASScalar> {
             tanhForward(output: y, input: x, count: pixels * shape.channels)
         case .relu:
             reluForward(output: y, input: x, count: pixels * shape.channels)
+        case let .batchNorm(c):
+            let gamma = tensor(node, 0), beta = tensor(node, 1), runningMean = tensor(node, 2), runningVariance = tensor(node, 3)
+            if usesBatchStatistics {
+                let batchStatistics = batchNormStatistics(input: x, pixels: pixels, channels: c)
+                normalisation[i] = (batchStatistics.mean, batchStatistics.inverseStd)
+                let m = T(LayerSpec.batchNormMomentum)
+                updatedStatistics[node.firstTensor! + 2] = (0..<c).map { (1 - m) * runningMean[$0] + m * batchStatistics.mean[$0] }
+                updatedStatistics[node.firstTensor! + 3] = (0..<c).map {
+                    (1 - m) * runningVariance[$0] + m * batchStatistics.unbiasedVariance[$0]
+                }
+            } else {
+                normalisation[i] = (Array(UnsafeBufferPointer(start: runningMean, count: c)),
+                                    batchNormInverseStd(runningVariance: runningVariance, channels: c))
+            }
+            batchNormApply(output: y, input: x, pixels: pixels, channels: c, mean: normalisation[i]!.mean,
+                           inverseStd: normalisation[i]!.inverseStd, gamma: gamma, beta: beta)
         case let .deconv(k, c, o, s, p):
             switch deconvolutionAlgorithm {
             case .gemm:
@@ -342,6 +368,23 @@ public final class SequentialNetwork<T: BLASScalar> {
             if let dx { tanhBackward(dInput: dx, dOutput: dy, output: y, count: pixels * shape.channels) }
         case .relu:
             if let dx { reluBackward(dInput: dx, dOutput: dy, output: y, count: pixels * shape.channels) }
+        case let .batchNorm(c):
+            // With running statistics the layer is affine in x: dx = γ·inverseStd·dy. The running
+            // statistics get no gradient (the trainer sets them; `updatedStatistics`).
+            let statistics = normalisation[i]!
+            if usesBatchStatistics {
+                batchNormBackward(dInput: dx, dGamma: gradient(node, 0), dBeta: gradient(node, 1), dOutput: dy, input: x,
+                                  pixels: pixels, channels: c, mean: statistics.mean, inverseStd: statistics.inverseStd,
+                                  gamma: tensor(node, 0))
+            } else {
+                batchNormBackward(dInput: nil, dGamma: gradient(node, 0), dBeta: gradient(node, 1), dOutput: dy, input: x,
+                                  pixels: pixels, channels: c, mean: statistics.mean, inverseStd: statistics.inverseStd,
+                                  gamma: tensor(node, 0))
+                if let dx {
+                    let gamma = tensor(node, 0)
+                    for p in 0..<pixels { for ch in 0..<c { dx[p * c + ch] = dy[p * c + ch] * gamma[ch] * statistics.inverseStd[ch] } }
+                }
+            }
         case let .deconv(k, c, o, s, p):
             switch deconvolutionAlgorithm {
             case .gemm:

@@ -153,11 +153,13 @@ public struct SequentialTrainable: TrainableNetwork, Codable, Equatable {
         let tensors = spec.parameterTensors
         let lastLayer = spec.firstTensorIndex.lastIndex { $0 != nil }!
         let prefix = "layers.\(lastLayer)."
-        return NetworkDescription(kind: SequentialModel.fileKind, name: spec.name, scale: spec.scale,
-                                  shrink: spec.layerScale * inputSize - labelSize, parameters: tensors,
-                                  lastLayerTensors: Set(tensors.map(\.name).filter { $0.hasPrefix(prefix) }),
-                                  learningRateGroups: ("layers before the last", "last layer"),
-                                  input: input)
+        var description = NetworkDescription(kind: SequentialModel.fileKind, name: spec.name, scale: spec.scale,
+                                             shrink: spec.layerScale * inputSize - labelSize, parameters: tensors,
+                                             lastLayerTensors: Set(tensors.map(\.name).filter { $0.hasPrefix(prefix) }),
+                                             learningRateGroups: ("layers before the last", "last layer"),
+                                             input: input)
+        description.statisticTensors = Set(tensors.map(\.name).filter { $0.hasSuffix(".running_mean") || $0.hasSuffix(".running_var") })
+        return description
     }
 
     public func initialParameters(seed: UInt64) -> [[Float]] { spec.initialParameters(seed: seed) }
@@ -222,7 +224,8 @@ public struct SequentialTrainable: TrainableNetwork, Codable, Equatable {
         try BLASThreads.with(1) {
             try ConvNetThreads.with(1) {
                 let nets = try (0..<2).map { _ in
-                    try SequentialNetwork<Float>(spec: teacher.spec, batchCapacity: batch, inputHeight: side, inputWidth: side)
+                    try SequentialNetwork<Float>(spec: teacher.spec, batchCapacity: batch, inputHeight: side, inputWidth: side,
+                                                 forwardOnly: true)
                 }
                 outputs.withUnsafeMutableBufferPointer { out in
                     trainingSet.inputs.withUnsafeBufferPointer { inputs in

@@ -32,6 +32,8 @@ public final class NetworkTrainer<Network: TrainableNetwork> {
     let backprop: ShardedBackprop<Network.Backprop>
     /// Per tensor: trained at the last layer's learning rate.
     let usesLastLayerRate: [Bool]
+    /// Per tensor: set by the network (`NetworkDescription.statisticTensors`), not the optimiser.
+    let isStatistic: [Bool]
 
     /// A fresh run on data already in memory, from the network's initial parameters (or from
     /// `options.initialModel`'s).
@@ -89,6 +91,7 @@ public final class NetworkTrainer<Network: TrainableNetwork> {
         precondition(parameters.map(\.count) == description.parameters.map(\.count),
                      "initial parameters do not match the network's tensors")
         usesLastLayerRate = description.parameters.map { description.lastLayerTensors.contains($0.name) }
+        isStatistic = description.parameters.map { description.statisticTensors.contains($0.name) }
         let slots = optimizer.stateCount
         optimizerState = parameters.map { [[Float]](repeating: [Float](repeating: 0, count: $0.count), count: slots) }
         let onlyLastLayer = options.trainOnlyLastLayer
@@ -191,11 +194,13 @@ public final class NetworkTrainer<Network: TrainableNetwork> {
                                 seconds: seconds, samplesPerSecond: Double(batches * batch) / seconds, isBest: isBest)
     }
 
-    /// One optimiser update of every tensor from `backprop.gradients`; the last layer has its own rate.
+    /// One optimiser update of every tensor from `backprop.gradients`; the last layer has its own
+    /// rate. Statistic tensors take the network's own update instead (batch norm's running ones).
     func applyOptimizer() {
         step += 1
         let gradients = backprop.gradients
-        for t in parameters.indices where usesLastLayerRate[t] || !options.trainOnlyLastLayer {
+        for (t, values) in backprop.updatedStatistics where !options.trainOnlyLastLayer { parameters[t] = values }
+        for t in parameters.indices where (usesLastLayerRate[t] || !options.trainOnlyLastLayer) && !isStatistic[t] {
             let factor = options.learningRateFactor(epoch: epoch + 1)
             let rate = Float((usesLastLayerRate[t] ? options.lastLayerLearningRate : options.learningRate) * factor)
             optimizer.update(parameters: &parameters[t], gradients: gradients[t], state: &optimizerState[t],

@@ -9,6 +9,9 @@ public final class ShardedBackprop<Shard: BatchBackprop> {
     public let shards: [Shard]
     public let batchCapacity: Int
     public private(set) var gradients: [[Float]]
+    /// The shards' `updatedStatistics` after a step, averaged with the shards' sizes as weights
+    /// (each moved the same running values toward its own batch's).
+    public private(set) var updatedStatistics: [Int: [Float]] = [:]
 
     /// `makeShard` is called with each shard's batch capacity.
     public init(batchCapacity: Int, shards: Int = 2, makeShard: (Int) -> Shard) {
@@ -53,6 +56,15 @@ public final class ShardedBackprop<Shard: BatchBackprop> {
                 gradients[t].withUnsafeMutableBufferPointer { sum in
                     for i in sum.indices { sum[i] += g[i] }
                 }
+            }
+        }
+        updatedStatistics = [:]
+        for k in 0..<n where bounds[k + 1] > bounds[k] {
+            let weight = Float(bounds[k + 1] - bounds[k]) / Float(batch)
+            for (t, values) in shards[k].updatedStatistics {
+                var sum = updatedStatistics[t] ?? [Float](repeating: 0, count: values.count)
+                for i in sum.indices { sum[i] += weight * values[i] }
+                updatedStatistics[t] = sum
             }
         }
         return errors.reduce(0, +) / Double(batch)

@@ -20,6 +20,14 @@ public protocol BatchBackprop: AnyObject {
     /// the earlier count back. Shards run one per thread, so each runs its loops on one; results
     /// must not depend on the count.
     static func withLoopThreads<T>(_ threads: Int, _ body: () throws -> T) rethrows -> T
+    /// Tensors the network sets itself instead of the optimiser (batch normalisation's running
+    /// statistics, `NetworkDescription.statisticTensors`): after `step`, their new values by
+    /// tensor index. The default has none.
+    var updatedStatistics: [Int: [Float]] { get }
+}
+
+extension BatchBackprop {
+    public var updatedStatistics: [Int: [Float]] { [:] }
 }
 
 /// One parameter tensor: its name in files and its shape.
@@ -51,6 +59,9 @@ public struct NetworkDescription: Sendable {
     public var learningRateGroups: (main: String, last: String)
     /// What it takes for each sub-image: SRCNN's bicubic-upscaled Y, or the LR Y.
     public var input: TrainingInput
+    /// Names of the tensors the network updates itself (`BatchBackprop.updatedStatistics`), which
+    /// the optimiser leaves alone.
+    public var statisticTensors: Set<String> = []
 
     public init(kind: String, name: String, scale: Int?, shrink: Int, parameters: [ParameterTensor],
                 lastLayerTensors: Set<String>, learningRateGroups: (main: String, last: String),

@@ -76,14 +76,21 @@ struct LRSpaceTrainingArguments: ParsableArguments {
     }
 
     /// The network: the method's spec at the run's scale, sub-image settings from the config
-    /// (whose `networkSpec`, if any, must be this method's at this scale), then these options.
+    /// (whose `networkSpec`, if any, must be this method's at this scale, or it with batch
+    /// normalisations added: ResNet SR as the Keras project trains it), then these options.
     func network(config: ConfigFile?, scale: Int, kind: String, label: String) throws -> SequentialTrainable {
         let settings = try config?.decode(Settings.self) ?? Settings()
-        guard let spec = NetworkSpec.published(kind: kind, scale: scale, padding: settings.networkSpec?.padding ?? .replicate) else {
+        guard var spec = NetworkSpec.published(kind: kind, scale: scale, padding: settings.networkSpec?.padding ?? .replicate) else {
             preconditionFailure("\(kind) is not a published network")
         }
         if let given = settings.networkSpec, given != spec, let path = config?.path {
-            throw ConfigFileError(path: path, reason: "its networkSpec is \(given.name), not \(spec.name) (the \(label) of this command at x\(scale))")
+            var folded = given
+            folded.layers = given.layersWithoutBatchNorm
+            folded.name = spec.name
+            guard folded == spec else {
+                throw ConfigFileError(path: path, reason: "its networkSpec is \(given.name), not \(spec.name) (the \(label) of this command at x\(scale)) or it with batch normalisations")
+            }
+            spec = given
         }
         let standard = SequentialTrainable.defaultPatch(spec)
         return try SequentialTrainable(spec: spec, inputSize: patch ?? settings.lowResolutionPatchSize ?? standard.size,

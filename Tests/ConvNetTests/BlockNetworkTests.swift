@@ -217,6 +217,7 @@ extension NetworkSpec {
         func narrow(_ layer: LayerSpec) -> LayerSpec {
             switch layer {
             case let .conv(k, c, o, p): return .conv(kernel: k, inChannels: n(c), outChannels: n(o), padding: p)
+            case let .batchNorm(c): return .batchNorm(channels: n(c))
             case let .residual(block): return .residual(block.map(narrow))
             case let .parallel(branches): return .parallel(branches.map { $0.map(narrow) })
             default: return layer
@@ -259,6 +260,13 @@ func naiveForward(_ spec: NetworkSpec, parameters: [[Double]], input: [Double], 
                 x = y
             case .relu:
                 x = x.map { max(0, $0) }
+            case let .batchNorm(channels):
+                // Inference: the running statistics.
+                let (gamma, beta, mean, variance) = (take(), take(), take(), take())
+                x = x.indices.map { i in
+                    let ch = i % channels
+                    return gamma[ch] * (x[i] - mean[ch]) / (variance[ch] + LayerSpec.batchNormEpsilon).squareRoot() + beta[ch]
+                }
             case let .deconv(k, _, o, s, p):
                 let weight = take(), bias = take()
                 var y = [Double](repeating: 0, count: s * h * s * w * o)
