@@ -189,6 +189,37 @@ import Training
         }
     }
 
+    /// Through the trainer: the running statistics move toward the data's and are not trained
+    /// (their optimiser state stays zero), and a resumed run is bit-identical, statistics included.
+    @Test func theTrainerKeepsTheRunningStatistics() throws {
+        let set = SubImageSet(lumaPlanes: LRSpaceTrainingTests.smoothPlanes(), scale: 2, lowResolutionSize: 8, stride: 4)
+        let network = { try SequentialTrainable(spec: Self.spec, inputSize: 8, stride: 4) }
+        let a = try TrainerTests.temporaryFolder(), b = try TrainerTests.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: a); try? FileManager.default.removeItem(at: b) }
+        func options(_ folder: URL, epochs: Int) -> TrainingOptions {
+            var o = LRSpaceTrainingTests.options(folder, epochs: epochs)
+            o.scale = 2
+            return o
+        }
+        let straight = try NetworkTrainer(network: try network(), options: options(a, epochs: 2), trainingSet: set, validation: [])
+        let initial = straight.parameters
+        try straight.run()
+        let names = Self.spec.parameterTensors.map(\.name)
+        let statistics = names.indices.filter { names[$0].hasSuffix(".running_mean") || names[$0].hasSuffix(".running_var") }
+        #expect(statistics.count == 8)
+        for t in statistics {
+            #expect(straight.parameters[t] != initial[t], "\(names[t])")
+            #expect(straight.optimizerState[t].allSatisfy { $0.allSatisfy { $0 == 0 } }, "\(names[t])")
+        }
+        #expect(statistics.filter { names[$0].hasSuffix(".running_var") }.allSatisfy { straight.parameters[$0].allSatisfy { $0 > 0 } })
+        let firstLeg = try NetworkTrainer(network: try network(), options: options(b, epochs: 1), trainingSet: set, validation: [])
+        try firstLeg.run()
+        let resumed = try NetworkTrainer<SequentialTrainable>(resumingFrom: firstLeg.checkpointPath, epochs: 2,
+                                                              trainingSet: set, validation: [])
+        try resumed.run()
+        #expect(resumed.parameters == straight.parameters && resumed.optimizerState == straight.optimizerState)
+    }
+
     /// A ResNet SR file with batch norm loads as a "resnet-sr" model (its folded layers are
     /// ResNet SR's) and upscales as its folded network does; a negative running variance is refused,
     /// naming the tensor.
