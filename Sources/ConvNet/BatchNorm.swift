@@ -19,23 +19,40 @@ extension LayerSpec {
     public static let batchNormMomentum = 0.01
 }
 
+/// Pixels summed in T before their sums join the Double totals: short enough for float32 sums to
+/// stay exact to ~1e-5, long enough that the inner loops over channels run vectorised.
+private let chunkPixels = 256
+
+/// Σ over pixels of f(pixel p, channel ch), per channel, in chunks (see `chunkPixels`).
+@inline(__always)
+private func channelSums<T: BLASScalar>(pixels: Int, channels c: Int, _ term: (Int, Int) -> T) -> [Double] {
+    var total = [Double](repeating: 0, count: c)
+    let chunk = UnsafeMutablePointer<T>.allocate(capacity: c)
+    defer { chunk.deallocate() }
+    var start = 0
+    while start < pixels {
+        chunk.initialize(repeating: 0, count: c)
+        for p in start..<min(pixels, start + chunkPixels) {
+            for ch in 0..<c { chunk[ch] += term(p, ch) }
+        }
+        for ch in 0..<c { total[ch] += Double(chunk[ch]) }
+        start += chunkPixels
+    }
+    return total
+}
+
 /// Per-channel mean and 1/√(biased variance + ε) of `pixels` × `channels` values, and the
-/// unbiased variance (what the running statistics average).
+/// unbiased variance (what the running statistics average). Two passes (mean, then squares of
+/// the centred values), so the variance does not cancel.
 func batchNormStatistics<T: BLASScalar>(input x: UnsafePointer<T>, pixels: Int, channels c: Int)
     -> (mean: [T], inverseStd: [T], unbiasedVariance: [T]) {
-    var sum = [Double](repeating: 0, count: c), squares = [Double](repeating: 0, count: c)
-    for p in 0..<pixels {
-        let row = x + p * c
-        for ch in 0..<c { sum[ch] += Double(row[ch]) }
-    }
     let n = Double(pixels)
-    let mean = sum.map { $0 / n }
-    for p in 0..<pixels {
-        let row = x + p * c
-        for ch in 0..<c { let d = Double(row[ch]) - mean[ch]; squares[ch] += d * d }
+    let mean = channelSums(pixels: pixels, channels: c) { p, ch in x[p * c + ch] }.map { $0 / n }
+    let centre = mean.map { T($0) }
+    let squares = centre.withUnsafeBufferPointer { m in
+        channelSums(pixels: pixels, channels: c) { p, ch in let d = x[p * c + ch] - m[ch]; return d * d }
     }
-    let variance = squares.map { $0 / n }
-    return (mean.map { T($0) }, variance.map { T(1 / ($0 + LayerSpec.batchNormEpsilon).squareRoot()) },
+    return (centre, squares.map { T(1 / ($0 / n + LayerSpec.batchNormEpsilon).squareRoot()) },
             squares.map { T($0 / max(1, n - 1)) })
 }
 
@@ -44,9 +61,13 @@ func batchNormApply<T: BLASScalar>(output y: UnsafeMutablePointer<T>, input x: U
                                    mean: [T], inverseStd: [T], gamma: UnsafePointer<T>, beta: UnsafePointer<T>) {
     let scale = (0..<c).map { gamma[$0] * inverseStd[$0] }
     let shift = (0..<c).map { beta[$0] - mean[$0] * scale[$0] }
-    for p in 0..<pixels {
-        let o = p * c
-        for ch in 0..<c { y[o + ch] = x[o + ch] * scale[ch] + shift[ch] }
+    scale.withUnsafeBufferPointer { a in
+        shift.withUnsafeBufferPointer { b in
+            for p in 0..<pixels {
+                let o = p * c
+                for ch in 0..<c { y[o + ch] = x[o + ch] * a[ch] + b[ch] }
+            }
+        }
     }
 }
 
@@ -60,25 +81,28 @@ func batchNormInverseStd<T: BLASScalar>(runningVariance: UnsafePointer<T>, chann
 func batchNormBackward<T: BLASScalar>(dInput dx: UnsafeMutablePointer<T>?, dGamma: UnsafeMutablePointer<T>,
                                       dBeta: UnsafeMutablePointer<T>, dOutput dy: UnsafePointer<T>, input x: UnsafePointer<T>,
                                       pixels: Int, channels c: Int, mean: [T], inverseStd: [T], gamma: UnsafePointer<T>) {
-    var sumDy = [Double](repeating: 0, count: c), sumDyXhat = [Double](repeating: 0, count: c)
-    for p in 0..<pixels {
-        let o = p * c
-        for ch in 0..<c {
-            let g = Double(dy[o + ch])
-            sumDy[ch] += g
-            sumDyXhat[ch] += g * Double((x[o + ch] - mean[ch]) * inverseStd[ch])
+    let (sumDy, sumDyXhat) = mean.withUnsafeBufferPointer { m in
+        inverseStd.withUnsafeBufferPointer { s in
+            (channelSums(pixels: pixels, channels: c) { p, ch in dy[p * c + ch] },
+             channelSums(pixels: pixels, channels: c) { p, ch in dy[p * c + ch] * ((x[p * c + ch] - m[ch]) * s[ch]) })
         }
     }
     for ch in 0..<c { dBeta[ch] = T(sumDy[ch]); dGamma[ch] = T(sumDyXhat[ch]) }
     guard let dx else { return }
+    // dx = a·dy + b·x + d per channel, with x̂ = (x − mean)·inverseStd expanded.
     let n = T(pixels)
     let k = (0..<c).map { gamma[$0] * inverseStd[$0] / n }
-    let meanDy = sumDy.map { T($0) }, meanDyXhat = sumDyXhat.map { T($0) }
-    for p in 0..<pixels {
-        let o = p * c
-        for ch in 0..<c {
-            let xhat = (x[o + ch] - mean[ch]) * inverseStd[ch]
-            dx[o + ch] = k[ch] * (n * dy[o + ch] - meanDy[ch] - xhat * meanDyXhat[ch])
+    let a = (0..<c).map { k[$0] * n }
+    let b = (0..<c).map { -k[$0] * T(sumDyXhat[$0]) * inverseStd[$0] }
+    let d = (0..<c).map { -k[$0] * T(sumDy[$0]) - b[$0] * mean[$0] }
+    a.withUnsafeBufferPointer { a in
+        b.withUnsafeBufferPointer { b in
+            d.withUnsafeBufferPointer { d in
+                for p in 0..<pixels {
+                    let o = p * c
+                    for ch in 0..<c { dx[o + ch] = a[ch] * dy[o + ch] + b[ch] * x[o + ch] + d[ch] }
+                }
+            }
         }
     }
 }
