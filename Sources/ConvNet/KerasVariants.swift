@@ -135,6 +135,18 @@ extension NetworkSpec {
                  modelKind: distilledResNetSRModelKind)
     }
 
+    /// The Keras variant of kind `kind` as the Keras project defines it with batch norm (ResNet SR
+    /// and its distilled student: conv-BN-ReLU-conv-BN blocks); nil for a kind without it.
+    public static func publishedWithBatchNorm(kind: String, scale: Int, padding: PaddingMode = .replicate) -> NetworkSpec? {
+        switch kind {
+        case resNetSRModelKind: return .resNetSR(scale: scale, batchNorm: true, padding: padding)
+        case distilledResNetSRModelKind:
+            return .resNetSR(scale: scale, maps: 32, blocks: 1, batchNorm: true, padding: padding, name: "Distilled ResNet SR",
+                             modelKind: distilledResNetSRModelKind)
+        default: return nil
+        }
+    }
+
     /// The model-file kinds of the Keras variants (the registry's method names).
     public static let expandedSRCNNModelKind = "expanded-srcnn", denoisingSRCNNModelKind = "denoising-srcnn",
                       resNetSRModelKind = "resnet-sr", distilledResNetSRModelKind = "distilled-resnet-sr",

@@ -235,6 +235,12 @@ public struct SequentialModel: SuperResolver {
         Set(NetworkSpec.published(kind: kind, scale: 3)?.parameterTensors.map(\.name) ?? [])
     }
 
+    /// The tensor names of a published network's files when trained with batch norm; nil for a
+    /// kind that has no such form.
+    public static func batchNormTensorNames(ofKind kind: String) -> Set<String>? {
+        NetworkSpec.publishedWithBatchNorm(kind: kind, scale: 3).map { Set($0.parameterTensors.map(\.name)) }
+    }
+
     /// Writes the model atomically.
     public func write(to path: String) throws { try safeTensors().write(to: path) }
 

@@ -14,20 +14,27 @@ public struct ModelKind: Sendable, Hashable, CustomStringConvertible {
     /// Tensors it may have besides (a configuration's matrices in single and/or double precision);
     /// the method's parser checks which it needs.
     public let optionalTensorNames: Set<String>
+    /// Other complete sets a file of the kind may have instead (ResNet SR trained with batch
+    /// norm, whose tensors its file keeps).
+    public let alternativeTensorNames: [Set<String>]
     public let scaleKeys: [String]
 
     public var description: String { name }
 
-    public init(name: String, tensorNames: Set<String>, optionalTensorNames: Set<String> = [], scaleKeys: [String]) {
+    public init(name: String, tensorNames: Set<String>, optionalTensorNames: Set<String> = [],
+                alternativeTensorNames: [Set<String>] = [], scaleKeys: [String]) {
         self.name = name
         self.tensorNames = tensorNames
         self.optionalTensorNames = optionalTensorNames
+        self.alternativeTensorNames = alternativeTensorNames
         self.scaleKeys = scaleKeys
     }
 
-    /// Whether a file with `tensors` has this kind's tensors and no others.
+    /// Whether a file with `tensors` has this kind's tensors and no others, or one of its
+    /// alternative sets exactly.
     func fits(_ tensors: Set<String>) -> Bool {
         tensors.isSuperset(of: tensorNames) && tensors.isSubset(of: tensorNames.union(optionalTensorNames))
+            || alternativeTensorNames.contains(tensors)
     }
 
     public static let scDictionary = ModelKind(name: CoupledDictionary.fileKind, tensorNames: CoupledDictionary.tensorNames,
@@ -51,9 +58,12 @@ public struct ModelKind: Sendable, Hashable, CustomStringConvertible {
     public static let deepDenoisingSR = sequential(NetworkSpec.deepDenoisingSRModelKind)
 
     /// A published network's files (`SequentialModel`): the spec is in the file and checked by
-    /// the method's builder; the tensors are the same at every scale.
+    /// the method's builder; the tensors are the same at every scale (with batch norms, where the
+    /// network can be trained with them, the batch-normalised network's).
     static func sequential(_ name: String) -> ModelKind {
-        ModelKind(name: name, tensorNames: SequentialModel.tensorNames(ofKind: name), scaleKeys: ["scale"])
+        ModelKind(name: name, tensorNames: SequentialModel.tensorNames(ofKind: name),
+                  alternativeTensorNames: SequentialModel.batchNormTensorNames(ofKind: name).map { [$0] } ?? [],
+                  scaleKeys: ["scale"])
     }
 
     /// Every kind a method of the registry reads, in the registry's order.

@@ -63,6 +63,20 @@ import Testing
         }
     }
 
+    /// ResNet SR trained with batch norm keeps the batch norms' tensors in its file: the registry
+    /// reads it as a "resnet-sr" model, and a file with only some of them is refused.
+    @Test func resNetSRWithBatchNormLoads() throws {
+        let spec = NetworkSpec.resNetSR(scale: 3, batchNorm: true)
+        let path = try written(SequentialModel(spec: spec, parameters: spec.initialParameters(seed: 3)).safeTensors(), "bn.safetensors")
+        #expect(try ModelFile.load(path, as: .resNetSR, scale: 3).kind == .resNetSR)
+        #expect(try MethodName.resNetSR.resolver(model: path, scale: 3).scale == 3)
+        let name = "layers.2.block.0.block.1.running_var"
+        let partial = try written(SequentialModel(spec: spec, parameters: spec.initialParameters(seed: 3)).safeTensors(), "partial.safetensors") {
+            $0.tensors[name] = nil
+        }
+        #expect(throws: ModelFileError.self) { try ModelFile.load(partial, as: .resNetSR, scale: 3) }
+    }
+
     /// A model runs only at the factor it was trained for, whichever method reads it.
     @Test func theScaleMustBeStatedAndMatch() throws {
         let sc = try written(dictionary(scale: 3).safeTensors(), "sc.safetensors")
