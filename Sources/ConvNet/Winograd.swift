@@ -2,8 +2,8 @@ import LinearAlgebra
 
 // Winograd convolution F(m×m, r×r) (Lavin & Gray, "Fast Algorithms for Convolutional Neural
 // Networks", 2016), the engine shared by F(3×3, 5×5) (WinogradF3x5.swift), F(2×2, 3×3)
-// (WinogradF2x3.swift) and F(4×4, 3×3) (WinogradF4x3.swift), which supply the transforms. An α×α input tile d (α = m + r − 1) and an
-// r×r kernel g give an m×m output tile as
+// (WinogradF2x3.swift) and F(4×4, 3×3) (WinogradF4x3.swift), which supply the transforms. An
+// α×α input tile d (α = m + r − 1) and an r×r kernel g give an m×m output tile as
 //     Y = Aᵀ [ (G g Gᵀ) ⊙ (Bᵀ d B) ] A,
 // so a layer with many channels becomes α² GEMMs (one per tile point, [tiles × C]·[C × O]).
 //
