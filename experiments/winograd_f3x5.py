@@ -15,10 +15,12 @@ import sympy as sp
 
 POINTS = [sp.Rational(p) for p in ("0", "1", "-1", "2", "-2", "1/2")]
 M, R = 3, 5            # output tile, kernel
-N = M + R - 1          # input tile (7)
 
 
-def matrices(points):
+def matrices(points, m=M, r=R):
+    """Aᵀ (m × n), G (n × r), Bᵀ (n × n) of F(m, r) for the n − 1 finite points and ∞, n = m + r − 1."""
+    M, R, N = m, r, m + r - 1
+    assert len(points) == N - 1
     at, g = sp.zeros(M, N), sp.zeros(N, R)
     for j, a in enumerate(points):
         f = sp.prod([a - b for b in points if b != a])
@@ -53,25 +55,29 @@ def swift(matrix, name):
         print(f"    out{i} = {terms[3:] if terms.startswith(' + ') else '-' + terms[3:]}")
 
 
-def float32_error(at, g, bt, seed=0):
+def float32_error(at, g, bt, seed=0, c=64, o=32, h=25):
+    """Float32 2-D Winograd on an h×h×c post-ReLU-like input (h − r + 1 a multiple of m) against
+    float64 direct correlation, relative to the output's largest magnitude."""
     rng = np.random.default_rng(seed)
-    c, o, h = 64, 32, 25
+    m, n = at.rows, at.cols
+    r = n - m + 1
     x = rng.random((h, h, c)).astype(np.float32)
-    w = (rng.standard_normal((5, 5, c, o)) * 0.03).astype(np.float32)
-    ho = h - 4
+    w = (rng.standard_normal((r, r, c, o)) * (0.15 / r)).astype(np.float32)
+    ho = h - r + 1
+    assert ho % m == 0
     ref = np.zeros((ho, ho, o))
-    for dy in range(5):
-        for dx in range(5):
+    for dy in range(r):
+        for dx in range(r):
             ref += np.tensordot(x[dy:dy + ho, dx:dx + ho].astype(np.float64), w[dy, dx].astype(np.float64), axes=([2], [0]))
     f = np.float32
     at, g, bt = (np.array(m.tolist(), dtype=np.float64).astype(f) for m in (at, g, bt))
     u = np.einsum("ia,abco,jb->ijco", g, w, g).astype(f)
     y = np.zeros((ho, ho, o), f)
-    for ty in range(ho // 3):
-        for tx in range(ho // 3):
-            v = np.einsum("ia,abc,jb->ijc", bt, x[3 * ty:3 * ty + 7, 3 * tx:3 * tx + 7], bt).astype(f)
-            m = np.einsum("ijc,ijco->ijo", v, u).astype(f)
-            y[3 * ty:3 * ty + 3, 3 * tx:3 * tx + 3] = np.einsum("ai,ijo,bj->abo", at, m, at)
+    for ty in range(ho // m):
+        for tx in range(ho // m):
+            v = np.einsum("ia,abc,jb->ijc", bt, x[m * ty:m * ty + n, m * tx:m * tx + n], bt).astype(f)
+            mm = np.einsum("ijc,ijco->ijo", v, u).astype(f)
+            y[m * ty:m * ty + m, m * tx:m * tx + m] = np.einsum("ai,ijo,bj->abo", at, mm, at)
     return np.abs(y - ref).max() / np.abs(ref).max()
 
 

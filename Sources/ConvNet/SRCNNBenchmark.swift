@@ -116,7 +116,25 @@ public enum SRCNNBenchmark {
     static func middleLayerTimes(architecture: SRCNNArchitecture, algorithms: [ConvAlgorithm],
                                  crops: Int, repeats: Int) -> [(forward: Double, backward: Double)] {
         let layer = architecture.layers[1]
-        let side = SubImageSet.defaultPatchSize - architecture.f1 + 1, outSide = side - layer.kernel + 1
+        return convolutionTimes(batch: crops, inChannels: layer.inChannels, outChannels: layer.outChannels,
+                                side: SubImageSet.defaultPatchSize - architecture.f1 + 1, kernel: layer.kernel,
+                                algorithms: algorithms, repeats: repeats)
+    }
+
+    /// Median single-thread CPU milliseconds of one valid convolution's forward (with ReLU) and
+    /// backward (with dInput) on `batch` `side`×`side` inputs, each algorithm in turn, interleaved.
+    public static func convolutionCPUMilliseconds(batch: Int, inChannels: Int, outChannels: Int, side: Int, kernel: Int,
+                                                  algorithms: [ConvAlgorithm], repeats: Int = 15) -> [(forward: Double, backward: Double)] {
+        ConvNetThreads.with(1) { BLASThreads.with(1) {
+            convolutionTimes(batch: batch, inChannels: inChannels, outChannels: outChannels, side: side, kernel: kernel,
+                             algorithms: algorithms, repeats: repeats)
+        } }
+    }
+
+    static func convolutionTimes(batch crops: Int, inChannels: Int, outChannels: Int, side: Int, kernel: Int,
+                                 algorithms: [ConvAlgorithm], repeats: Int) -> [(forward: Double, backward: Double)] {
+        let layer = (kernel: kernel, inChannels: inChannels, outChannels: outChannels)
+        let outSide = side - layer.kernel + 1
         var rng = Xoshiro256(seed: 4)
         let x = (0..<(crops * side * side * layer.inChannels)).map { _ in Float(rng.nextUniform()) }
         let w = (0..<(layer.kernel * layer.kernel * layer.inChannels * layer.outChannels)).map { _ in Float(rng.nextUniform() - 0.5) * 0.05 }

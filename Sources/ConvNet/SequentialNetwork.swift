@@ -33,6 +33,9 @@ public final class SequentialNetwork<T: BLASScalar> {
     /// Input and every outer layer's output, per image (`spec.shapes`).
     public let shapes: [ActivationShape]
     public var deconvolutionAlgorithm: DeconvolutionAlgorithm = .gemm
+    /// How convolutions run: `.training` (Winograd F(4×4, 3×3) where faster) in a network that
+    /// trains, `.automatic` in a forward-only one, so inference's outputs do not depend on it.
+    public var convolutionAlgorithm: ConvAlgorithm
     /// When set, each forward adds every outer layer's wall-clock seconds to it (the bench's
     /// per-layer breakdown); nil in normal use.
     public var layerSeconds: [Double]?
@@ -78,6 +81,7 @@ public final class SequentialNetwork<T: BLASScalar> {
         self.lossMargin = lossMargin
         self.forwardOnly = forwardOnly
         usesBatchStatistics = !forwardOnly
+        convolutionAlgorithm = forwardOnly ? .automatic : .training
         shapes = try spec.shapes(height: inputHeight, width: inputWidth)
         guard lossMargin >= 0, 2 * lossMargin < min(shapes.last!.height, shapes.last!.width) else {
             throw NetworkSpecError.invalidLayer(network: spec.name, layer: spec.layers.count, summary: spec.layers.last!.summary,
@@ -255,7 +259,7 @@ public final class SequentialNetwork<T: BLASScalar> {
             }
             conv2dForward(output: y, input: source, weight: tensor(node, 0), bias: tensor(node, 1), batch: batch,
                           inChannels: c, outChannels: o, height: shape.height + 2 * p, width: shape.width + 2 * p,
-                          kernel: k, workspace: workspace)
+                          kernel: k, algorithm: convolutionAlgorithm, workspace: workspace)
         case let .prelu(c):
             preluForward(output: y, input: x, slope: tensor(node, 0), pixels: pixels, channels: c)
         case .tanh:
@@ -354,7 +358,8 @@ public final class SequentialNetwork<T: BLASScalar> {
             let dSource = dx == nil ? nil : (dPadded[i] ?? dx)
             conv2dBackward(dInput: dSource, dWeight: gradient(node, 0), dBias: gradient(node, 1), dOutput: dy, input: source,
                            weight: tensor(node, 0), batch: batch, inChannels: c, outChannels: o,
-                           height: shape.height + 2 * p, width: shape.width + 2 * p, kernel: k, workspace: workspace)
+                           height: shape.height + 2 * p, width: shape.width + 2 * p, kernel: k,
+                           algorithm: convolutionAlgorithm, workspace: workspace)
             if let dx, let dBuffer = dPadded[i] {
                 padBackward(spec.padding, dInput: dx, dOutput: dBuffer, batch: batch, height: shape.height,
                             width: shape.width, channels: c, by: p)

@@ -1,9 +1,9 @@
 import LinearAlgebra
 
 // Winograd convolution F(m×m, r×r) (Lavin & Gray, "Fast Algorithms for Convolutional Neural
-// Networks", 2016), the engine shared by F(3×3, 5×5) (WinogradF3x5.swift) and F(2×2, 3×3)
-// (WinogradF2x3.swift), which supply the transforms. An α×α input tile d (α = m + r − 1) and an
-// r×r kernel g give an m×m output tile as
+// Networks", 2016), the engine shared by F(3×3, 5×5) (WinogradF3x5.swift), F(2×2, 3×3)
+// (WinogradF2x3.swift) and F(4×4, 3×3) (WinogradF4x3.swift), which supply the transforms. An
+// α×α input tile d (α = m + r − 1) and an r×r kernel g give an m×m output tile as
 //     Y = Aᵀ [ (G g Gᵀ) ⊙ (Bᵀ d B) ] A,
 // so a layer with many channels becomes α² GEMMs (one per tile point, [tiles × C]·[C × O]).
 //
@@ -264,14 +264,14 @@ struct WinogradTiling {
 
 // MARK: - Forward and backward
 
-/// Valid 3×3 or 5×5 convolution by Winograd F(2×2, 3×3) or F(3×3, 5×5); same contract as
-/// `conv2dForward`. A caller that runs the same weights many times (tiled inference, band by band)
-/// may pass their transform from `winogradKernels` as `kernels`.
+/// Valid 3×3 or 5×5 convolution by Winograd F(2×2, 3×3) (F(4×4, 3×3) with `largeTiles`) or
+/// F(3×3, 5×5); same contract as `conv2dForward`. A caller that runs the same weights many times
+/// (tiled inference, band by band) may pass their transform from `winogradKernels` as `kernels`.
 func conv2dForwardWinograd<T: BLASScalar>(
     output: UnsafeMutablePointer<T>, input: UnsafePointer<T>, weight: UnsafePointer<T>,
     bias: UnsafePointer<T>?, batch: Int, inChannels c: Int, outChannels o: Int,
-    height: Int, width: Int, kernel: Int, relu: Bool, phase: (rows: Int, columns: Int) = (0, 0),
-    kernels: UnsafePointer<T>? = nil, workspace: Workspace<T>
+    height: Int, width: Int, kernel: Int, largeTiles: Bool = false, relu: Bool,
+    phase: (rows: Int, columns: Int) = (0, 0), kernels: UnsafePointer<T>? = nil, workspace: Workspace<T>
 ) {
     func run<F: WinogradTransform>(_ f: F.Type) {
         // The transforms run four Float channels at a time where the channel counts allow.
@@ -289,10 +289,11 @@ func conv2dForwardWinograd<T: BLASScalar>(
                             kernels: kernels, workspace: workspace)
         }
     }
-    switch kernel {
-    case 3: run(WinogradF2x3.self)
-    case 5: run(WinogradF3x5.self)
-    default: preconditionFailure("Winograd needs a 3×3 or 5×5 kernel, got \(kernel)×\(kernel)")
+    switch (kernel, largeTiles) {
+    case (3, false): run(WinogradF2x3.self)
+    case (3, true): run(WinogradF4x3.self)
+    case (5, false): run(WinogradF3x5.self)
+    default: preconditionFailure("Winograd needs a 3×3 or 5×5 kernel (large tiles: 3×3 only), got \(kernel)×\(kernel)")
     }
 }
 
@@ -300,7 +301,8 @@ func conv2dForwardWinograd<T: BLASScalar>(
 func conv2dBackwardWinograd<T: BLASScalar>(
     dInput: UnsafeMutablePointer<T>?, dWeight: UnsafeMutablePointer<T>,
     dOutput: UnsafePointer<T>, input: UnsafePointer<T>, weight: UnsafePointer<T>,
-    batch: Int, inChannels c: Int, outChannels o: Int, height: Int, width: Int, kernel: Int, workspace: Workspace<T>
+    batch: Int, inChannels c: Int, outChannels o: Int, height: Int, width: Int, kernel: Int,
+    largeTiles: Bool = false, workspace: Workspace<T>
 ) {
     func run<F: WinogradTransform>(_ f: F.Type) {
         if T.self == Float.self && c % 4 == 0 && o % 4 == 0 {
@@ -317,10 +319,11 @@ func conv2dBackwardWinograd<T: BLASScalar>(
                              width: width, workspace: workspace)
         }
     }
-    switch kernel {
-    case 3: run(WinogradF2x3.self)
-    case 5: run(WinogradF3x5.self)
-    default: preconditionFailure("Winograd needs a 3×3 or 5×5 kernel, got \(kernel)×\(kernel)")
+    switch (kernel, largeTiles) {
+    case (3, false): run(WinogradF2x3.self)
+    case (3, true): run(WinogradF4x3.self)
+    case (5, false): run(WinogradF3x5.self)
+    default: preconditionFailure("Winograd needs a 3×3 or 5×5 kernel (large tiles: 3×3 only), got \(kernel)×\(kernel)")
     }
 }
 

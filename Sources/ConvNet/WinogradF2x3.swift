@@ -5,11 +5,13 @@ import LinearAlgebra
 //     Y = Aᵀ [ (G g Gᵀ) ⊙ (Bᵀ d B) ] A,
 // 16 multiplications where the direct form needs 36: 16 GEMMs [tiles × C]·[C × O], 2.25× fewer
 // FLOPs than im2col's. Bᵀ and Aᵀ hold only 0 and ±1 and G halves, so the transforms add no
-// rounding beyond the sums' (unlike F(4×4, 3×3), whose ±2 and ±1/4 points cost accuracy).
+// rounding beyond the sums' (unlike F(4×4, 3×3), WinogradF4x3.swift, whose ±2 points cost accuracy).
 //   Bᵀ = [1 0 −1 0; 0 1 1 0; 0 −1 1 0; 0 1 0 −1],  G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1],
 //   Aᵀ = [1 1 1 0; 0 1 −1 −1].
-// Two users: training (`WinogradF2x3` below, run forward and backward by the engine in
-// Winograd.swift, chosen by `ConvAlgorithm.automatic`), and streaming inference's own 8-lane
+// Two users: `ConvAlgorithm.automatic` (`WinogradF2x3` below, run forward and backward by the
+// engine in Winograd.swift: whole-image inference of networks without a streaming plan, SRCNN's
+// training; the Keras variants, ESPCN and FSRCNN train by F(4×4, 3×3), `ConvAlgorithm.training`),
+// and streaming inference's own 8-lane
 // forward step (`conv3x3ForwardWinogradF2x3`, below). Tiled SRCNN inference keeps the
 // shift-invariant formulations for 3×3 layers.
 

@@ -14,7 +14,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Speed: the table of every method beside its peers (default), or one SRCNN measurement (bench srcnn).",
-        subcommands: [BenchTableCommand.self, BenchSRCNNCommand.self, BenchMacsCommand.self, BenchLRSpaceCommand.self], defaultSubcommand: BenchTableCommand.self)
+        subcommands: [BenchTableCommand.self, BenchSRCNNCommand.self, BenchMacsCommand.self, BenchLRSpaceCommand.self, BenchConvCommand.self], defaultSubcommand: BenchTableCommand.self)
 }
 
 /// The speed table: SRLab's own figures and, with `--peers-python`, the peers' measured in the

@@ -10,8 +10,10 @@ import Testing
         abs(a - b) / max(floor, abs(a) + abs(b))
     }
 
-    /// Winograd on a 9×8 input (5×5) and a 7×6 one (3×3): partial tiles at the bottom and right edge.
-    @Test(arguments: [(ConvAlgorithm.im2col, 3, 6, 5), (.partialMaps, 3, 6, 5), (.winograd, 5, 9, 8), (.winograd, 3, 7, 6)])
+    /// Winograd on a 9×8 input (5×5), a 7×6 one (3×3) and, F(4×4, 3×3), an 8×7 one (6×5 outputs):
+    /// partial tiles at the bottom and right edge.
+    @Test(arguments: [(ConvAlgorithm.im2col, 3, 6, 5), (.partialMaps, 3, 6, 5), (.winograd, 5, 9, 8), (.winograd, 3, 7, 6),
+                      (.winogradF4x3, 3, 8, 7)])
     func convolutionGradients(_ algorithm: ConvAlgorithm, kernel k: Int, height hgt: Int, width wid: Int) {
         let (n, c, o) = (2, 3, 2)
         let outCount = n * (hgt - k + 1) * (wid - k + 1) * o

@@ -34,6 +34,12 @@ import LinearAlgebra
         Shape(batch: 3, inChannels: 16, outChannels: 16, height: 10, width: 10, kernel: 3),
         Shape(batch: 2, inChannels: 64, outChannels: 32, height: 19, width: 19, kernel: 3),
     ]
+    /// 3×3 shapes for Winograd F(4×4, 3×3): the F(2×2) ones (outputs 1×1 to 17×17: every
+    /// remainder of 4 in height and width, so partial tiles at the bottom and right) and the Keras
+    /// variants' 64 → 64 layer on a padded 32×32 crop (whole tiles only).
+    static let threeByThreeLargeTileShapes = threeByThreeShapes + [
+        Shape(batch: 1, inChannels: 64, outChannels: 64, height: 34, width: 34, kernel: 3),
+    ]
 
     @Test(arguments: shapes, [ConvAlgorithm.im2col, .partialMaps])
     func forwardMatchesNaive(_ s: Shape, algorithm: ConvAlgorithm) { checkForward(s, algorithm: algorithm) }
@@ -44,6 +50,9 @@ import LinearAlgebra
     @Test(arguments: threeByThreeShapes, [ConvAlgorithm.winograd, .automatic])
     func winogradF2x3ForwardMatchesNaive(_ s: Shape, algorithm: ConvAlgorithm) { checkForward(s, algorithm: algorithm) }
 
+    @Test(arguments: threeByThreeLargeTileShapes, [ConvAlgorithm.winogradF4x3, .training])
+    func winogradF4x3ForwardMatchesNaive(_ s: Shape, algorithm: ConvAlgorithm) { checkForward(s, algorithm: algorithm) }
+
     @Test(arguments: shapes, [ConvAlgorithm.im2col, .partialMaps])
     func backwardMatchesNaive(_ s: Shape, algorithm: ConvAlgorithm) { checkBackward(s, algorithm: algorithm) }
 
@@ -53,6 +62,9 @@ import LinearAlgebra
     @Test(arguments: threeByThreeShapes, [ConvAlgorithm.winograd, .automatic])
     func winogradF2x3BackwardMatchesNaive(_ s: Shape, algorithm: ConvAlgorithm) { checkBackward(s, algorithm: algorithm) }
 
+    @Test(arguments: threeByThreeLargeTileShapes, [ConvAlgorithm.winogradF4x3, .training])
+    func winogradF4x3BackwardMatchesNaive(_ s: Shape, algorithm: ConvAlgorithm) { checkBackward(s, algorithm: algorithm) }
+
     /// The generic (Double) path: the transforms' rounding is then ~1e-16, so Winograd agrees with
     /// the direct loops to 1e-12 (measured ≤ 1.7e-15 for F(2×2, 3×3), 6.4e-15 for F(3×3, 5×5)).
     @Test(arguments: threeByThreeShapes + fiveByFiveShapes.prefix(3))
@@ -61,12 +73,21 @@ import LinearAlgebra
         checkBackward(s, algorithm: .winograd, as: Double.self, tolerance: 1e-12)
     }
 
+    /// F(4×4, 3×3) in Double: its larger coefficients (up to 8, and sixths) leave ≤ 1.1e-14 (measured).
+    @Test(arguments: threeByThreeShapes)
+    func winogradF4x3InDoubleMatchesNaive(_ s: Shape) {
+        checkForward(s, algorithm: .winogradF4x3, as: Double.self, tolerance: 1e-12)
+        checkBackward(s, algorithm: .winogradF4x3, as: Double.self, tolerance: 1e-12)
+    }
+
     /// Threads split tiles, never sums: one and two threads give the same bytes (as the trainer
     /// runs a shard, one BLAS thread).
-    @Test(arguments: [Shape(batch: 2, inChannels: 64, outChannels: 32, height: 19, width: 19, kernel: 3),
-                      Shape(batch: 3, inChannels: 17, outChannels: 18, height: 21, width: 20, kernel: 3),
-                      Shape(batch: 2, inChannels: 64, outChannels: 32, height: 25, width: 25, kernel: 5)])
-    func winogradIsIndependentOfTheThreadCount(_ s: Shape) {
+    @Test(arguments: [(Shape(batch: 2, inChannels: 64, outChannels: 32, height: 19, width: 19, kernel: 3), ConvAlgorithm.winograd),
+                      (Shape(batch: 3, inChannels: 17, outChannels: 18, height: 21, width: 20, kernel: 3), .winograd),
+                      (Shape(batch: 2, inChannels: 64, outChannels: 32, height: 25, width: 25, kernel: 5), .winograd),
+                      (Shape(batch: 2, inChannels: 64, outChannels: 32, height: 19, width: 19, kernel: 3), .winogradF4x3),
+                      (Shape(batch: 3, inChannels: 17, outChannels: 18, height: 21, width: 20, kernel: 3), .winogradF4x3)])
+    func winogradIsIndependentOfTheThreadCount(_ s: Shape, algorithm: ConvAlgorithm) {
         let outH = s.height - s.kernel + 1, outW = s.width - s.kernel + 1
         let x: [Float] = randomValues(s.batch * s.height * s.width * s.inChannels, seed: 1)
         let w: [Float] = randomValues(s.kernel * s.kernel * s.inChannels * s.outChannels, seed: 2)
@@ -79,10 +100,10 @@ import LinearAlgebra
                     var dx = [Float](repeating: .nan, count: x.count), dw = [Float](repeating: 0, count: w.count)
                     conv2dForward(output: &y, input: x, weight: w, bias: b, batch: s.batch, inChannels: s.inChannels,
                                   outChannels: s.outChannels, height: s.height, width: s.width, kernel: s.kernel,
-                                  relu: true, algorithm: .winograd, workspace: Workspace())
+                                  relu: true, algorithm: algorithm, workspace: Workspace())
                     conv2dBackward(dInput: &dx, dWeight: &dw, dBias: nil, dOutput: dy, input: x, weight: w,
                                    batch: s.batch, inChannels: s.inChannels, outChannels: s.outChannels,
-                                   height: s.height, width: s.width, kernel: s.kernel, algorithm: .winograd,
+                                   height: s.height, width: s.width, kernel: s.kernel, algorithm: algorithm,
                                    workspace: Workspace())
                     return [y, dx, dw]
                 }
@@ -106,6 +127,44 @@ import LinearAlgebra
         #expect(ConvAlgorithm.automatic.resolved(kernel: 9, inChannels: 64, outChannels: 64) == .im2col)
     }
 
+    /// Training steps: F(4×4, 3×3) for 3×3 layers from FSRCNN's 12 → 12 maps up; everything else
+    /// (5×5, few maps, 1×1, 9×9) as `automatic`.
+    @Test func trainingPicksLargeTilesFor3x3From12Maps() {
+        #expect(ConvAlgorithm.training.resolved(kernel: 3, inChannels: 12, outChannels: 12) == .winogradF4x3)
+        #expect(ConvAlgorithm.training.resolved(kernel: 3, inChannels: 64, outChannels: 32) == .winogradF4x3)
+        #expect(ConvAlgorithm.training.resolved(kernel: 3, inChannels: 256, outChannels: 128) == .winogradF4x3)
+        #expect(ConvAlgorithm.training.resolved(kernel: 3, inChannels: 11, outChannels: 64) == .im2col)
+        #expect(ConvAlgorithm.training.resolved(kernel: 3, inChannels: 32, outChannels: 9) == .partialMaps)
+        #expect(ConvAlgorithm.training.resolved(kernel: 5, inChannels: 64, outChannels: 32) == .winograd)
+        #expect(ConvAlgorithm.training.resolved(kernel: 5, inChannels: 1, outChannels: 64) == .im2col)
+        #expect(ConvAlgorithm.training.resolved(kernel: 9, inChannels: 64, outChannels: 64) == .im2col)
+        #expect(ConvAlgorithm.automatic.resolved(kernel: 3, inChannels: 12, outChannels: 12) == .im2col)
+    }
+
+    /// A network that trains runs a 3×3 64 → 64 layer by F(4×4, 3×3); a forward-only one
+    /// (inference) keeps `.automatic`, bit for bit, so trained models upscale as before. The two
+    /// differ in their last bits, which is what makes the comparison able to fail.
+    @Test func trainingNetworksTakeLargeTilesAndInferenceKeepsAutomatic() throws {
+        let (side, c) = (18, 64)
+        let spec = NetworkSpec(name: "one 3×3", inputChannels: c, layers: [.conv(kernel: 3, inChannels: c, outChannels: c, padding: 0)])
+        let parameters: [[Float]] = [randomValues(9 * c * c, seed: 41), randomValues(c, seed: 42)]
+        let x: [Float] = randomValues(side * side * c, seed: 43)
+        func layer(_ algorithm: ConvAlgorithm) -> [Float] {
+            var y = [Float](repeating: .nan, count: (side - 2) * (side - 2) * c)
+            conv2dForward(output: &y, input: x, weight: parameters[0], bias: parameters[1], batch: 1, inChannels: c,
+                          outChannels: c, height: side, width: side, kernel: 3, algorithm: algorithm, workspace: Workspace())
+            return y
+        }
+        let training = try SequentialNetwork<Float>(spec: spec, batchCapacity: 1, inputHeight: side, inputWidth: side)
+        let inference = try SequentialNetwork<Float>(spec: spec, batchCapacity: 1, inputHeight: side, inputWidth: side,
+                                                     forwardOnly: true)
+        let trained = training.forward(parameters: parameters, inputs: x, batch: 1)
+        let inferred = inference.forward(parameters: parameters, inputs: x, batch: 1)
+        #expect(inferred.map(\.bitPattern) == layer(.automatic).map(\.bitPattern))
+        #expect(trained.map(\.bitPattern) == layer(.winogradF4x3).map(\.bitPattern))
+        #expect(trained.map(\.bitPattern) != inferred.map(\.bitPattern))
+    }
+
     /// Largest difference from the float64 direct loops, relative to the reference's largest
     /// magnitude when that exceeds 1 (the 64-channel shape's sums reach ~20).
     static func error<T: BinaryFloatingPoint>(_ fast: [T], _ reference: [Double]) -> Double {
@@ -114,10 +173,14 @@ import LinearAlgebra
 
     /// Measured: direct formulations ≤ 4e-7; Winograd F(3×3, 5×5) ≤ 5e-6 forward, 3e-6 dInput,
     /// 1.1e-5 dWeight (the 64 → 32 shape, where dWeight sums 882 pixels); F(2×2, 3×3), whose
-    /// transforms are exact, ≤ 3.4e-7 forward, 2.1e-7 dInput, 5e-7 dWeight, as the direct forms.
+    /// transforms are exact, ≤ 3.4e-7 forward, 2.1e-7 dInput, 5e-7 dWeight, as the direct forms;
+    /// F(4×4, 3×3) ≤ 6.4e-6 forward, 3.3e-6 dInput, 5.6e-6 dWeight (the 64 → 64 shape).
     static func tolerance(_ s: Shape, _ algorithm: ConvAlgorithm) -> Double {
-        s.kernel == 5 && algorithm.resolved(kernel: s.kernel, inChannels: s.inChannels, outChannels: s.outChannels) == .winograd
-            ? 3e-5 : 1e-6
+        switch algorithm.resolved(kernel: s.kernel, inChannels: s.inChannels, outChannels: s.outChannels) {
+        case .winograd where s.kernel == 5: 3e-5
+        case .winogradF4x3: 2e-5
+        default: 1e-6
+        }
     }
 
     func checkForward(_ s: Shape, algorithm: ConvAlgorithm) {
