@@ -136,7 +136,7 @@ public struct SequentialModel: SuperResolver {
         }
         for node in NetworkGraph(spec).nodes {
             guard case let .layer(.batchNorm(c)) = node.operation, let variance = parameters[node.firstTensor! + 3].firstIndex(where: { $0 < 0 }) else { continue }
-            throw fail("\(spec.parameterTensors[node.firstTensor! + 3].name)[\(variance)] is negative (\(parameters[node.firstTensor! + 3][variance])); a running variance of \(c) maps cannot be")
+            throw fail("\(spec.parameterTensors[node.firstTensor! + 3].name)[\(variance)] of its \(c) maps is \(parameters[node.firstTensor! + 3][variance]); a running variance cannot be negative")
         }
         if let layer = Self.overflowingLayer(spec, parameters) {
             throw fail("its weights are so large that layer \(layer) (\(spec.layers[layer - 1].summary)) can overflow float32 (NaN or infinity in the output)")
@@ -221,8 +221,9 @@ public struct SequentialModel: SuperResolver {
         guard let published = NetworkSpec.published(kind: kind, scale: scale, padding: spec.padding) else {
             throw fail("'\(kind)' is not a published network (\(NetworkSpec.publishedKinds.joined(separator: ", ")))")
         }
-        // A network trained with batch normalisation is that network once they are folded.
-        guard spec.layersWithoutBatchNorm == published.layers, spec.inputChannels == published.inputChannels,
+        // Or the same network as the Keras project trains it, with batch norms (folded for inference).
+        let withBatchNorm = NetworkSpec.publishedWithBatchNorm(kind: kind, scale: scale, padding: spec.padding)
+        guard spec.layers == published.layers || spec.layers == withBatchNorm?.layers, spec.inputChannels == published.inputChannels,
               spec.bicubicUpscale == published.bicubicUpscale else {
             throw fail("its spec \(spec.name) does not have the layers of \(published.name)")
         }

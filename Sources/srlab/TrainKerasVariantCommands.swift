@@ -29,7 +29,7 @@ struct TrainDenoisingSRCNNCommand: ParsableCommand {
 struct TrainResNetSRCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "resnet-sr",
-        abstract: "Train the Keras project's ResNet SR on LR sub-images, as fsrcnn is trained: without batch normalisation, or with it when a run's config gives the network with it (networkSpec; experiments/runs/resnet-sr-bn_x3).")
+        abstract: "Train the Keras project's ResNet SR on LR sub-images, as fsrcnn is trained: without batch normalisation, or with it when a run's config gives the network with it (networkSpec; experiments/runs/resnet-sr_x3_bn).")
     @OptionGroup var arguments: LRSpaceTrainingArguments
     func run() throws {
         try arguments.run(kind: NetworkSpec.resNetSRModelKind, label: "ResNet SR")

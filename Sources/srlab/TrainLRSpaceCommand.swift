@@ -84,10 +84,9 @@ struct LRSpaceTrainingArguments: ParsableArguments {
             preconditionFailure("\(kind) is not a published network")
         }
         if let given = settings.networkSpec, given != spec, let path = config?.path {
-            var folded = given
-            folded.layers = given.layersWithoutBatchNorm
-            folded.name = spec.name
-            guard folded == spec else {
+            var withBatchNorm = NetworkSpec.publishedWithBatchNorm(kind: kind, scale: scale, padding: given.padding)
+            withBatchNorm?.name = given.name
+            guard given == withBatchNorm else {
                 throw ConfigFileError(path: path, reason: "its networkSpec is \(given.name), not \(spec.name) (the \(label) of this command at x\(scale)) or it with batch normalisations")
             }
             spec = given

@@ -235,6 +235,18 @@ import Training
         let direct = SequentialModel(spec: folded, parameters: foldedParams).upscale(lowRes: lowRes)
         #expect(loaded.upscale(lowRes: lowRes).values == direct.values)
 
+        // Batch norms elsewhere (after each block instead of inside it) are not the Keras model: refused.
+        var elsewhere = NetworkSpec.resNetSR(scale: 2)
+        elsewhere.layers = elsewhere.layers.map {
+            guard case let .residual(blocks) = $0 else { return $0 }
+            return .residual(blocks.flatMap { [$0, LayerSpec.batchNorm(channels: 64)] })
+        }
+        #expect(elsewhere.layersWithoutBatchNorm == NetworkSpec.resNetSR(scale: 2).layers)
+        let moved = SequentialModel(spec: elsewhere, parameters: elsewhere.initialParameters(seed: 2)).safeTensors()
+        #expect(throws: SequentialModelError.self) {
+            try SequentialModel(file: moved, path: "moved.safetensors", kind: NetworkSpec.resNetSRModelKind, scale: 2)
+        }
+
         var bad = file
         let name = spec.parameterTensors.first { $0.name.hasSuffix(".running_var") }!.name
         var values = params[spec.parameterTensors.firstIndex { $0.name == name }!]
