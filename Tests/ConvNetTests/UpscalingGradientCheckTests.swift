@@ -24,6 +24,18 @@ import Testing
 
     static func dot(_ a: [Double], _ b: [Double]) -> Double { zip(a, b).reduce(0) { $0 + $1.0 * $1.1 } }
 
+    /// The worst relative error of a network's input gradient for Σ g ⊙ output (g seeded by
+    /// `seed`) against central differences.
+    static func worstInputGradientError(_ net: SequentialNetwork<Double>, parameters: [[Double]], inputs x: [Double],
+                                        batch: Int, seed: UInt64, floor: Double = 1e-6, step: Double = h) -> Double {
+        let g: [Double] = randomValues(batch * net.outputShape.count, seed: seed)
+        _ = net.forward(parameters: parameters, inputs: x, batch: batch)
+        let dx = net.backward(dOutput: g, batch: batch)
+        return worstError([x], analytic: [dx], floor: floor, step: step) { v in
+            dot(net.forward(parameters: parameters, inputs: v[0], batch: batch), g)
+        }
+    }
+
     /// Both fast paths at ×3 (FSRCNN's padding), ×2 and ×4, on 3×4 inputs with 2 maps in and out.
     @Test(arguments: [[3, 3], [2, 3], [4, 2]], DeconvolutionAlgorithm.allCases)
     func transposedConvolution(strideAndPadding: [Int], algorithm: DeconvolutionAlgorithm) {
