@@ -122,21 +122,6 @@ extension NetworkSpec {
         }
     }
 
-    /// The layers with every batch normalisation removed: the network a trained one folds into
-    /// (what a model kind's published layers are compared with).
-    public var layersWithoutBatchNorm: [LayerSpec] { Self.removingBatchNorm(layers) }
-
-    private static func removingBatchNorm(_ layers: [LayerSpec]) -> [LayerSpec] {
-        layers.compactMap {
-            switch $0 {
-            case .batchNorm: return nil
-            case let .residual(block): return .residual(removingBatchNorm(block))
-            case let .parallel(branches): return .parallel(branches.map(removingBatchNorm))
-            default: return $0
-            }
-        }
-    }
-
     /// The same function for inference with every batch normalisation that directly follows a
     /// convolution folded into it (weights × γ/√(σ²_run + ε) per output map, bias (b − μ_run)·that
     /// + β); one after anything else stays, run with its running statistics. Parameters in
