@@ -79,7 +79,7 @@ let package = Package(
         .testTarget(name: "UpscalingTests", dependencies: ["Upscaling", "Imaging", "Methods"]),
         .testTarget(name: "MethodsTests", dependencies: ["Methods", "Imaging", "TensorFile", "SparseCoding", "ConvNet", "SCN", "ExampleBased", "SeededRandom"]),
         .testTarget(name: "NearestNeighbourTests", dependencies: ["NearestNeighbour", "Imaging", "SeededRandom"]),
-        .testTarget(name: "HarnessTests", dependencies: ["Harness", "AtomicIO", "Imaging", "ConvNet", "Methods", "TensorFile"]),
+        .testTarget(name: "HarnessTests", dependencies: ["Harness", "AtomicIO", "Imaging", "ConvNet", "Methods", "TensorFile", "LinearAlgebra"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Imaging", "TensorFile", "SeededRandom"]),
         .testTarget(name: "ConvNetTests", dependencies: ["SeededRandom", "Training", "ConvNet", "Imaging", "TensorFile", "LinearAlgebra"]),
         .testTarget(name: "ExampleBasedTests", dependencies: ["ExampleBased", "Harness", "LinearAlgebra", "Imaging", "TensorFile", "SeededRandom"]),

@@ -9,8 +9,10 @@ public enum PeerBenchmarks {
         public var unit: String
     }
 
-    /// Runs `script args…` with `python` in `peersFolder`; returns its stdout or nil on failure.
-    public static func run(python: String, peersFolder: String, script: String, arguments: [String]) -> String? {
+    /// Runs `script args…` with `python` in `peersFolder`, `environment` added to this process's;
+    /// returns its stdout or nil on failure.
+    public static func run(python: String, peersFolder: String, script: String, arguments: [String],
+                           environment: [String: String] = [:]) -> String? {
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("srlab-peer-\(getpid())-\(UUID().uuidString)").path
         guard FileManager.default.createFile(atPath: out, contents: nil), let handle = FileHandle(forWritingAtPath: out) else { return nil }
         defer { try? FileManager.default.removeItem(atPath: out) }
@@ -20,6 +22,7 @@ public enum PeerBenchmarks {
         p.currentDirectoryURL = URL(fileURLWithPath: peersFolder)
         var env = ProcessInfo.processInfo.environment
         env["OMP_NUM_THREADS"] = "2"; env["OPENBLAS_NUM_THREADS"] = "2"; env["MKL_NUM_THREADS"] = "2"
+        env.merge(environment) { _, given in given }
         p.environment = env
         p.standardOutput = handle
         p.standardError = FileHandle.nullDevice
@@ -102,8 +105,11 @@ public enum PeerBenchmarks {
 /// registers, best of 5), compiled here with the system C compiler: the figure every GFLOP/s of the
 /// table is read against. Nil when there is no compiler or the file is absent.
 public enum FMAPeak {
-    /// The best fp32 GFLOP/s over the vector widths the CPU has, on `threads` threads.
-    public static func measure(peersFolder: String, threads: Int = 2) -> Double? {
+    /// Which of fma_peak's lines count: every vector width the CPU has, or only 256-bit (ymm).
+    public enum Width: Sendable { case any, ymm }
+
+    /// The best fp32 GFLOP/s over the vector widths the CPU has (up to `widest`), on `threads` threads.
+    public static func measure(peersFolder: String, threads: Int = 2, widest: Width = .any) -> Double? {
         let source = peersFolder + "/fma_peak.c"
         guard FileManager.default.fileExists(atPath: source) else { return nil }
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("srlab-fma-\(getpid())-\(UUID().uuidString)")
@@ -111,12 +117,14 @@ public enum FMAPeak {
         defer { try? FileManager.default.removeItem(at: folder) }
         let binary = folder.appendingPathComponent("fma_peak").path
         guard run(["cc", "-O3", "-fopenmp", "-o", binary, source]) != nil, let text = run([binary, String(threads)]) else { return nil }
-        return parse(text)
+        return parse(text, widest: widest)
     }
 
-    /// The largest "= X GFLOP/s" of fma_peak's lines.
-    public static func parse(_ text: String) -> Double? {
-        text.split(separator: "\n").compactMap { PeerBenchmarks.firstNumber(after: "= ", in: $0) }.max()
+    /// The largest "= X GFLOP/s" of fma_peak's lines (with `.ymm`, of its "avx2 (ymm)" lines only).
+    public static func parse(_ text: String, widest: Width = .any) -> Double? {
+        text.split(separator: "\n")
+            .filter { widest == .any || $0.hasPrefix("avx2 (ymm)") }
+            .compactMap { PeerBenchmarks.firstNumber(after: "= ", in: $0) }.max()
     }
 
     private static func run(_ command: [String]) -> String? {

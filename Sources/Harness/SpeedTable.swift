@@ -26,6 +26,35 @@ public enum SpeedTable {
         public var rows: [Row]
         public var environment: RunEnvironment
         public var command: String
+        /// The vector instructions both sides were limited to (nil: each used what the CPU has).
+        public var instructionSetLimit: InstructionSetLimit? = nil
+    }
+
+    /// A run with AVX-512 turned off on both sides, so that a machine with AVX-512 stands in for
+    /// one without (issue 15 asks for AVX2-only figures): OpenBLAS on its Haswell kernel for
+    /// SRLab (its own loops are built for the x86-64 baseline either way), and for PyTorch
+    /// oneDNN and ATen capped at AVX2 by their documented variables; the FMA peak is the ymm one.
+    public enum InstructionSetLimit: String, Codable, Sendable, CaseIterable {
+        case avx2
+
+        /// OpenBLAS kernels that use nothing wider than AVX2 (Debian's 0.3.21 names).
+        static let avx2Kernels: Set<String> = ["Haswell", "Zen"]
+
+        /// The variables the peers run with.
+        var peerEnvironment: [String: String] { ["ONEDNN_MAX_CPU_ISA": "AVX2", "ATEN_CPU_CAPABILITY": "avx2"] }
+
+        var summary: String {
+            "AVX-512 off on both sides (SRLab: OpenBLAS kernel \(BLASRuntime.kernel); PyTorch: "
+                + peerEnvironment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+                + "; FMA peak of ymm FMAs)"
+        }
+    }
+
+    public struct InstructionSetLimitError: Error, CustomStringConvertible {
+        public let kernel: String
+        public var description: String {
+            "--instruction-set avx2: OpenBLAS runs its \(kernel) kernel, which may use AVX-512; run srlab with OPENBLAS_CORETYPE=Haswell"
+        }
     }
 
     /// Parts of the table, so that one question (say A+ against SRCNN) can be measured alone, with
@@ -40,10 +69,11 @@ public enum SpeedTable {
         public var peersFolder: String
         public var patches: Int
         public var sections: Set<Section>
+        public var instructionSetLimit: InstructionSetLimit?
         public init(dataRoot: String?, peersPython: String?, peersFolder: String, patches: Int,
-                    sections: Set<Section> = Set(Section.allCases)) {
+                    sections: Set<Section> = Set(Section.allCases), instructionSetLimit: InstructionSetLimit? = nil) {
             self.dataRoot = dataRoot; self.peersPython = peersPython; self.peersFolder = peersFolder; self.patches = patches
-            self.sections = sections
+            self.sections = sections; self.instructionSetLimit = instructionSetLimit
         }
     }
 
@@ -56,8 +86,13 @@ public enum SpeedTable {
             note(String(format: "%@: %@ %.1f %@", group, name, value, unit))
         }
         let sections = settings.sections
+        let limit = settings.instructionSetLimit
+        if limit == .avx2, !InstructionSetLimit.avx2Kernels.contains(BLASRuntime.kernel) {
+            throw InstructionSetLimitError(kernel: BLASRuntime.kernel)
+        }
         // The ceiling every GFLOP/s below is read against (issue 15: "what fraction of the FMA peak").
-        let peak = sections.isDisjoint(with: [.blas, .srcnn, .lrSpace, .kerasVariants]) ? nil : FMAPeak.measure(peersFolder: settings.peersFolder)
+        let peak = sections.isDisjoint(with: [.blas, .srcnn, .lrSpace, .kerasVariants]) ? nil
+            : FMAPeak.measure(peersFolder: settings.peersFolder, widest: limit == .avx2 ? .ymm : .any)
         if let peak { add("BLAS", "FMA peak (peers' fma_peak.c, 2 threads, best of 5)", peak, "GFLOP/s") }
         func share(_ gflops: Double) -> Double? { peak.map { gflops / $0 } }
         if sections.contains(.blas) {
@@ -131,14 +166,15 @@ public enum SpeedTable {
             for (section, script, args, parse) in peerSets where sections.contains(section) {
                 // The Keras variants' peer is the lab's own script (experiments/peers), on the shared timing helpers.
                 let folder = section == .kerasVariants ? "experiments/peers" : settings.peersFolder
-                guard let text = PeerBenchmarks.run(python: py, peersFolder: folder, script: script, arguments: args) else {
+                guard let text = PeerBenchmarks.run(python: py, peersFolder: folder, script: script, arguments: args,
+                                                         environment: limit?.peerEnvironment ?? [:]) else {
                     note("peer \(script) failed; skipped"); continue
                 }
                 for f in parse(text) { rows.append(Row(group: "peer", name: f.name, value: f.value, unit: f.unit, peer: nil, peerValue: nil, ratio: nil)); note("peer: \(f.name) \(f.value) \(f.unit)") }
             }
             pairPeers(&rows)
         }
-        return Report(rows: rows, environment: .current(), command: command)
+        return Report(rows: rows, environment: .current(), command: command, instructionSetLimit: limit)
     }
 
     /// Every method of the paper table on Set14 ×3, per image (the median of three passes over
@@ -256,6 +292,7 @@ public enum SpeedTable {
     public static func markdown(_ r: Report) -> String {
         var s = "# Speed (release build, medians)\n\n"
         s += "Command: `\(r.command)` at commit `\(r.environment.commit)`; \(r.environment.cpu), OpenBLAS kernel \(r.environment.blas_kernel), \(r.environment.threads) threads, \(r.environment.date).\n"
+        if let limit = r.instructionSetLimit { s += "Instruction sets: \(limit.summary).\n" }
         s += "Ratio > 1 means SRLab is faster than the peer measured in the same run.\n\n"
         s += "| group | measurement | value | unit | peer | peer value | ratio | of FMA peak |\n|---|---|---|---|---|---|---|---|\n"
         for row in r.rows where row.group != "peer" {

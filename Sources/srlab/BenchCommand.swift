@@ -32,6 +32,8 @@ struct BenchTableCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Comma-separated parts of the table to measure (default all): \(SpeedTable.Section.allCases.map(\.rawValue).joined(separator: ", ")). A partial table is written as bench-<parts>.md/.json beside the full one, never over it.",
                                valueName: "parts"))
     var sections: String?
+    @Option(help: "avx2: AVX-512 off on both sides (run srlab with OPENBLAS_CORETYPE=Haswell; the peers get oneDNN's and ATen's AVX2 caps), so that an AVX-512 machine stands in for an AVX2-only one.")
+    var instructionSet: SpeedTable.InstructionSetLimit?
 
     func validate() throws { _ = try sections.map(Self.parseSections) }
 
@@ -40,9 +42,10 @@ struct BenchTableCommand: ParsableCommand {
             let chosen = try sections.map(Self.parseSections) ?? SpeedTable.Section.allCases
             try ensureWritableFolder(try OutputPath.checkFolder(output, option: "--output"))
             let settings = SpeedTable.Settings(dataRoot: data, peersPython: peersPython, peersFolder: peers, patches: patches,
-                                               sections: Set(chosen))
+                                               sections: Set(chosen), instructionSetLimit: instructionSet)
             let report = try SpeedTable.measure(settings, command: CommandLine.arguments.joined(separator: " "), note: note)
-            let stem = chosen.count == SpeedTable.Section.allCases.count ? "bench" : "bench-" + chosen.map(\.rawValue).joined(separator: "+")
+            let stem = (chosen.count == SpeedTable.Section.allCases.count ? "bench" : "bench-" + chosen.map(\.rawValue).joined(separator: "+"))
+                + (instructionSet.map { "-" + $0.rawValue } ?? "")
             try Evaluation.writeJSON(report, to: output + "/\(stem).json")
             let md = SpeedTable.markdown(report)
             try AtomicFile.write(md, to: output + "/\(stem).md")
@@ -64,3 +67,4 @@ struct BenchTableCommand: ParsableCommand {
         return SpeedTable.Section.allCases.filter(chosen.contains)
     }
 }
+extension SpeedTable.InstructionSetLimit: ExpressibleByArgument {}

@@ -1,4 +1,5 @@
 import Foundation
+import LinearAlgebra
 import Testing
 @testable import Harness
 
@@ -14,6 +15,27 @@ import Testing
         #expect(FMAPeak.parse(text) == 232.1)
         #expect(FMAPeak.parse("avx512 (zmm): not supported by this CPU\navx2 (ymm) fp32 FMA, 2 thread(s): best of 5 = 198.0 GFLOP/s (sink 1)") == 198.0)
         #expect(FMAPeak.parse("no figures here") == nil)
+        // An AVX2-only run reads its peak from the ymm line alone.
+        #expect(FMAPeak.parse(text, widest: .ymm) == 230.5)
+    }
+
+    /// `--instruction-set avx2`: refused unless OpenBLAS runs an AVX2 kernel (the message names
+    /// the kernel and the fix), the peers get the AVX2 caps, and the table says so.
+    @Test func avx2LimitIsCheckedAndRecorded() throws {
+        let settings = SpeedTable.Settings(dataRoot: nil, peersPython: nil, peersFolder: "/nonexistent", patches: 1,
+                                           sections: [], instructionSetLimit: .avx2)
+        let limit = SpeedTable.InstructionSetLimit.avx2
+        #expect(limit.peerEnvironment["ONEDNN_MAX_CPU_ISA"] == "AVX2")
+        #expect(limit.peerEnvironment["ATEN_CPU_CAPABILITY"] == "avx2")
+        if SpeedTable.InstructionSetLimit.avx2Kernels.contains(BLASRuntime.kernel) {
+            let report = try SpeedTable.measure(settings, command: "test") { _ in }
+            #expect(report.instructionSetLimit == .avx2)
+            #expect(SpeedTable.markdown(report).contains("Instruction sets: AVX-512 off on both sides"))
+        } else {
+            #expect(throws: SpeedTable.InstructionSetLimitError.self) { try SpeedTable.measure(settings, command: "test") { _ in } }
+            let message = SpeedTable.InstructionSetLimitError(kernel: BLASRuntime.kernel).description
+            #expect(message.contains(BLASRuntime.kernel) && message.contains("OPENBLAS_CORETYPE=Haswell"))
+        }
     }
 
     /// The Keras variants' peer: one training rate and one inference time per network, named as
