@@ -109,33 +109,3 @@ struct LRSpaceTrainingArguments: ParsableArguments {
 }
 
 extension DeconvolutionAlgorithm: ExpressibleByArgument {}
-
-struct TrainFSRCNNCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "fsrcnn",
-        abstract: "Train FSRCNN(56,12,4) on LR sub-images, with checkpoints, best-model keeping and bit-identical resume.")
-    @OptionGroup var arguments: LRSpaceTrainingArguments
-    func run() throws {
-        try arguments.run(kind: NetworkSpec.fsrcnnModelKind, label: "FSRCNN")
-    }
-}
-
-struct TrainFSRCNNSmallCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "fsrcnn-s",
-        abstract: "Train FSRCNN-s(32,5,1), FSRCNN's real-time model, as fsrcnn is trained.")
-    @OptionGroup var arguments: LRSpaceTrainingArguments
-    func run() throws {
-        try arguments.run(kind: NetworkSpec.fsrcnnSmallModelKind, label: "FSRCNN-s")
-    }
-}
-
-struct TrainESPCNCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "espcn",
-        abstract: "Train ESPCN (sub-pixel convolution) on LR sub-images, as fsrcnn is trained.")
-    @OptionGroup var arguments: LRSpaceTrainingArguments
-    func run() throws {
-        try arguments.run(kind: NetworkSpec.espcnModelKind, label: "ESPCN")
-    }
-}
