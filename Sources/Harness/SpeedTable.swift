@@ -20,6 +20,8 @@ public enum SpeedTable {
         public var flopsPerItem: Double? = nil
         /// The peer's rate over the FMA peak, from `flopsPerItem`.
         public var peerFmaShare: Double? = nil
+        /// With several rounds: the lowest and highest of the rounds' own ratios.
+        public var ratioRange: [Double]? = nil
     }
 
     public struct Report: Codable, Sendable {
@@ -28,6 +30,9 @@ public enum SpeedTable {
         public var command: String
         /// The vector instructions both sides were limited to (nil: each used what the CPU has).
         public var instructionSetLimit: InstructionSetLimit? = nil
+        /// How many times every measurement and its peer ran, one after the other (values are
+        /// the medians over the rounds).
+        public var rounds: Int? = nil
     }
 
     /// A run with AVX-512 turned off on both sides, so that a machine with AVX-512 stands in for
@@ -70,15 +75,59 @@ public enum SpeedTable {
         public var patches: Int
         public var sections: Set<Section>
         public var instructionSetLimit: InstructionSetLimit?
+        /// Rounds of (SRLab's measurements, then the peers'): a drift of the host's speed over a
+        /// run then shifts both sides of a ratio alike, and the table gives each ratio's range.
+        public var rounds: Int
         public init(dataRoot: String?, peersPython: String?, peersFolder: String, patches: Int,
-                    sections: Set<Section> = Set(Section.allCases), instructionSetLimit: InstructionSetLimit? = nil) {
+                    sections: Set<Section> = Set(Section.allCases), instructionSetLimit: InstructionSetLimit? = nil,
+                    rounds: Int = 1) {
             self.dataRoot = dataRoot; self.peersPython = peersPython; self.peersFolder = peersFolder; self.patches = patches
-            self.sections = sections; self.instructionSetLimit = instructionSetLimit
+            self.sections = sections; self.instructionSetLimit = instructionSetLimit; self.rounds = rounds
         }
     }
 
-    /// Runs every measurement, telling `note` each figure as it comes.
+    /// Runs every measurement (`settings.rounds` times, each round SRLab's then the peers'),
+    /// telling `note` each figure as it comes.
     public static func measure(_ settings: Settings, command: String, note: (String) -> Void) throws -> Report {
+        let rounds = max(1, settings.rounds)
+        var perRound: [[Row]] = []
+        for round in 1...rounds {
+            if rounds > 1 { note("round \(round) of \(rounds)") }
+            var rows = try measureOnce(settings, note: note)
+            pairPeers(&rows)
+            perRound.append(rows)
+        }
+        var rows = rounds == 1 ? perRound[0] : medians(of: perRound)
+        if rounds > 1 { pairPeers(&rows) }
+        return Report(rows: rows, environment: .current(), command: command, instructionSetLimit: settings.instructionSetLimit,
+                      rounds: rounds > 1 ? rounds : nil)
+    }
+
+    /// Each row's median value (and FMA share) over the rounds, in the first round's order, with
+    /// the range of the rounds' own ratios; a row missing from some rounds (a failed peer) takes
+    /// the median of those that have it.
+    static func medians(of rounds: [[Row]]) -> [Row] {
+        func median(_ xs: [Double]) -> Double {
+            let s = xs.sorted()
+            return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+        }
+        var order: [String] = [], seen = Set<String>()
+        for round in rounds { for row in round where seen.insert(row.group + "\u{1}" + row.name).inserted { order.append(row.group + "\u{1}" + row.name) } }
+        return order.map { key in
+            let same = rounds.compactMap { $0.first { $0.group + "\u{1}" + $0.name == key } }
+            var row = same[0]
+            row.value = median(same.map(\.value))
+            let shares = same.compactMap(\.fmaShare)
+            row.fmaShare = shares.isEmpty ? nil : median(shares)
+            row.peer = nil; row.peerValue = nil; row.ratio = nil; row.peerFmaShare = nil
+            let ratios = same.compactMap(\.ratio)
+            row.ratioRange = ratios.count > 1 ? [ratios.min()!, ratios.max()!] : nil
+            return row
+        }
+    }
+
+    /// One round: every chosen section, then its peers.
+    static func measureOnce(_ settings: Settings, note: (String) -> Void) throws -> [Row] {
         let data = settings.dataRoot, patches = settings.patches
         var rows: [Row] = []
         func add(_ group: String, _ name: String, _ value: Double, _ unit: String) {
@@ -172,9 +221,8 @@ public enum SpeedTable {
                 }
                 for f in parse(text) { rows.append(Row(group: "peer", name: f.name, value: f.value, unit: f.unit, peer: nil, peerValue: nil, ratio: nil)); note("peer: \(f.name) \(f.value) \(f.unit)") }
             }
-            pairPeers(&rows)
         }
-        return Report(rows: rows, environment: .current(), command: command, instructionSetLimit: limit)
+        return rows
     }
 
     /// Every method of the paper table on Set14 ×3, per image (the median of three passes over
@@ -293,12 +341,16 @@ public enum SpeedTable {
         var s = "# Speed (release build, medians)\n\n"
         s += "Command: `\(r.command)` at commit `\(r.environment.commit)`; \(r.environment.cpu), OpenBLAS kernel \(r.environment.blas_kernel), \(r.environment.threads) threads, \(r.environment.date).\n"
         if let limit = r.instructionSetLimit { s += "Instruction sets: \(limit.summary).\n" }
-        s += "Ratio > 1 means SRLab is faster than the peer measured in the same run.\n\n"
+        s += "Ratio > 1 means SRLab is faster than the peer measured in the same run.\n"
+        if let rounds = r.rounds {
+            s += "Each figure is the median of \(rounds) rounds, each round SRLab's measurements then the peers'; the ratio is the medians', with the lowest and highest of the rounds' own ratios in brackets.\n"
+        }
+        s += "\n"
         s += "| group | measurement | value | unit | peer | peer value | ratio | of FMA peak |\n|---|---|---|---|---|---|---|---|\n"
         for row in r.rows where row.group != "peer" {
             var share = row.fmaShare.map { String(format: "%.0f%%", 100 * $0) } ?? ""
             if let theirs = row.peerFmaShare { share += String(format: " (peer %.0f%%)", 100 * theirs) }
-            s += "| \(row.group) | \(row.name) | \(fmt(row.value)) | \(row.unit) | \(row.peer ?? "") | \(row.peerValue.map(fmt) ?? "") | \(row.ratio.map { String(format: "%.2f×", $0) } ?? "") | \(share) |\n"
+            s += "| \(row.group) | \(row.name) | \(fmt(row.value)) | \(row.unit) | \(row.peer ?? "") | \(row.peerValue.map(fmt) ?? "") | \(row.ratio.map { String(format: "%.2f×", $0) } ?? "")\(row.ratioRange.map { String(format: " (%.2f–%.2f)", $0[0], $0[1]) } ?? "") | \(share) |\n"
         }
         let peerRows = r.rows.filter { $0.group == "peer" }
         if !peerRows.isEmpty {

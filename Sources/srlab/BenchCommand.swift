@@ -34,15 +34,20 @@ struct BenchTableCommand: ParsableCommand {
     var sections: String?
     @Option(help: "avx2: AVX-512 off on both sides (run srlab with OPENBLAS_CORETYPE=Haswell; the peers get oneDNN's and ATen's AVX2 caps), so that an AVX-512 machine stands in for an AVX2-only one.")
     var instructionSet: SpeedTable.InstructionSetLimit?
+    @Option(help: "Rounds of SRLab's measurements then the peers': each figure is the median over them, each ratio's range is shown (default 1).")
+    var rounds = 1
 
-    func validate() throws { _ = try sections.map(Self.parseSections) }
+    func validate() throws {
+        _ = try sections.map(Self.parseSections)
+        guard (1...20).contains(rounds) else { throw ValidationError("--rounds: give 1 to 20 rounds, not \(rounds)") }
+    }
 
     func run() throws {
         try reportingErrors {
             let chosen = try sections.map(Self.parseSections) ?? SpeedTable.Section.allCases
             try ensureWritableFolder(try OutputPath.checkFolder(output, option: "--output"))
             let settings = SpeedTable.Settings(dataRoot: data, peersPython: peersPython, peersFolder: peers, patches: patches,
-                                               sections: Set(chosen), instructionSetLimit: instructionSet)
+                                               sections: Set(chosen), instructionSetLimit: instructionSet, rounds: rounds)
             let report = try SpeedTable.measure(settings, command: CommandLine.arguments.joined(separator: " "), note: note)
             let stem = (chosen.count == SpeedTable.Section.allCases.count ? "bench" : "bench-" + chosen.map(\.rawValue).joined(separator: "+"))
                 + (instructionSet.map { "-" + $0.rawValue } ?? "")
