@@ -32,8 +32,11 @@ let package = Package(
         // The method-neutral training stack: loop, options, sub-images, optimisers, checkpoints.
         .target(name: "Training", dependencies: ["LinearAlgebra", "Imaging", "TensorFile", "AtomicIO", "SeededRandom"],
                 exclude: ["README.md"], swiftSettings: fastInDebugToo),
+        // Direct convolution of the single-channel first layers (AVX2 / AVX-512, chosen at run time).
+        // Optimised in debug builds too, as ConvNet is.
+        .target(name: "ConvKernels", cSettings: [.unsafeFlags(["-O3"])]),
         // Optimised in debug builds too: its tests run the network on whole images.
-        .target(name: "ConvNet", dependencies: ["LinearAlgebra", "Imaging", "TensorFile", "SeededRandom", "Training"],
+        .target(name: "ConvNet", dependencies: ["LinearAlgebra", "Imaging", "TensorFile", "SeededRandom", "Training", "ConvKernels"],
                 exclude: ["README.md"], swiftSettings: fast + [.unsafeFlags(["-O"], .when(configuration: .debug))]),
 
         .target(name: "Harness", dependencies: ["LinearAlgebra", "Imaging", "AtomicIO", "Methods", "SparseCoding", "ConvNet", "TensorFile", "Training", "ExampleBased"],
@@ -81,7 +84,7 @@ let package = Package(
         .testTarget(name: "NearestNeighbourTests", dependencies: ["NearestNeighbour", "Imaging", "SeededRandom"]),
         .testTarget(name: "HarnessTests", dependencies: ["Harness", "AtomicIO", "Imaging", "ConvNet", "Methods", "TensorFile", "LinearAlgebra"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Imaging", "TensorFile", "SeededRandom"]),
-        .testTarget(name: "ConvNetTests", dependencies: ["SeededRandom", "Training", "ConvNet", "Imaging", "TensorFile", "LinearAlgebra"]),
+        .testTarget(name: "ConvNetTests", dependencies: ["SeededRandom", "Training", "ConvNet", "ConvKernels", "Imaging", "TensorFile", "LinearAlgebra"]),
         .testTarget(name: "ExampleBasedTests", dependencies: ["ExampleBased", "Harness", "LinearAlgebra", "Imaging", "TensorFile", "SeededRandom"]),
         .testTarget(name: "ExampleBasedTrainingTests", dependencies: ["ExampleBasedTraining", "ExampleBased", "Harness", "LinearAlgebra", "Imaging", "TensorFile", "SeededRandom"]),
         .testTarget(name: "SparseCodingTests", dependencies: ["SeededRandom", "SparseCoding", "LinearAlgebra", "Imaging", "TensorFile"]),

@@ -1,3 +1,4 @@
+import ConvKernels
 import LinearAlgebra
 
 // Shape conventions for every layer in this module (llm.c style: free functions, explicit sizes):
@@ -127,18 +128,31 @@ public func conv2dForward<T: BLASScalar>(
     }
 }
 
+/// The instruction set the direct single-channel kernel uses on this CPU: "avx512", "avx2" (also
+/// under SRLAB_MAX_ISA=avx2) or "none" (the GEMM form everywhere).
+public var directConvolutionKernel: String { String(cString: srlab_conv1_variant()) }
+
 /// Valid convolution of a single-channel input (SRCNN's first layer), no bias or ReLU, for
 /// inference. im2col would copy k runs of only k floats per output pixel; here the patch matrix is
 /// built transposed, [k² × pixels], where row (dy, dx) is the input shifted by (dy, dx): one
 /// contiguous copy of an output row's width per (dy, dx) and row. OpenBLAS packs the transposed
 /// operand as fast, and sums each pixel in the same (dy, dx) order as with im2col.
 /// With `channelMajor` the output is [O × pixels] (plane o holds channel o) rather than NHWC.
+/// Where the CPU and the shape allow, the direct kernel of ConvKernels runs instead (same sums in
+/// the same order, no copies; `direct: false` forces this GEMM form, for tests and the bench).
 func conv2dForwardSingleChannelFloat(output: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>,
                                      weight: UnsafePointer<Float>, outChannels: Int, height: Int, width: Int,
-                                     kernel: Int, channelMajor: Bool = false, workspace: Workspace<Float>) {
+                                     kernel: Int, channelMajor: Bool = false, workspace: Workspace<Float>,
+                                     direct: Bool = true) {
     let outH = height - kernel + 1, outW = width - kernel + 1
     precondition(outH > 0 && outW > 0, "conv2d: \(height)×\(width) input is smaller than a \(kernel)×\(kernel) kernel")
     let pixels = outH * outW
+    if direct {
+        let done = channelMajor
+            ? srlab_conv1_planes(output, input, weight, Int32(height), Int32(width), Int32(kernel), Int32(outChannels), pixels)
+            : srlab_conv1_nhwc(output, input, weight, Int32(height), Int32(width), Int32(kernel), Int32(outChannels))
+        if done != 0 { return }
+    }
     let columns = workspace.buffer(0, count: kernel * kernel * pixels)
     for dy in 0..<kernel {
         for dx in 0..<kernel {

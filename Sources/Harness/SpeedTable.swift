@@ -33,6 +33,8 @@ public enum SpeedTable {
         /// How many times every measurement and its peer ran, one after the other (values are
         /// the medians over the rounds).
         public var rounds: Int? = nil
+        /// The instruction set of SRLab's direct first-layer kernel in this run (`directConvolutionKernel`).
+        public var directConvolutionKernel: String? = nil
     }
 
     /// A run with AVX-512 turned off on both sides, so that a machine with AVX-512 stands in for
@@ -49,7 +51,7 @@ public enum SpeedTable {
         var peerEnvironment: [String: String] { ["ONEDNN_MAX_CPU_ISA": "AVX2", "ATEN_CPU_CAPABILITY": "avx2"] }
 
         var summary: String {
-            "AVX-512 off on both sides (SRLab: OpenBLAS kernel \(BLASRuntime.kernel); PyTorch: "
+            "AVX-512 off on both sides (SRLab: OpenBLAS kernel \(BLASRuntime.kernel), its direct first-layer kernel capped by SRLAB_MAX_ISA=avx2; PyTorch: "
                 + peerEnvironment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
                 + "; FMA peak of ymm FMAs)"
         }
@@ -90,6 +92,8 @@ public enum SpeedTable {
     /// telling `note` each figure as it comes.
     public static func measure(_ settings: Settings, command: String, note: (String) -> Void) throws -> Report {
         let rounds = max(1, settings.rounds)
+        // SRLab's own vector kernels obey the limit too (read by ConvKernels at each call).
+        if settings.instructionSetLimit == .avx2 { setenv("SRLAB_MAX_ISA", "avx2", 1) }
         var perRound: [[Row]] = []
         for round in 1...rounds {
             if rounds > 1 { note("round \(round) of \(rounds)") }
@@ -100,7 +104,7 @@ public enum SpeedTable {
         var rows = rounds == 1 ? perRound[0] : medians(of: perRound)
         if rounds > 1 { pairPeers(&rows) }
         return Report(rows: rows, environment: .current(), command: command, instructionSetLimit: settings.instructionSetLimit,
-                      rounds: rounds > 1 ? rounds : nil)
+                      rounds: rounds > 1 ? rounds : nil, directConvolutionKernel: ConvNet.directConvolutionKernel)
     }
 
     /// Each row's median value (and FMA share) over the rounds, in the first round's order, with
@@ -341,6 +345,7 @@ public enum SpeedTable {
         var s = "# Speed (release build, medians)\n\n"
         s += "Command: `\(r.command)` at commit `\(r.environment.commit)`; \(r.environment.cpu), OpenBLAS kernel \(r.environment.blas_kernel), \(r.environment.threads) threads, \(r.environment.date).\n"
         if let limit = r.instructionSetLimit { s += "Instruction sets: \(limit.summary).\n" }
+        if let kernel = r.directConvolutionKernel { s += "SRLab's direct single-channel convolution (first layers) ran its \(kernel) variant.\n" }
         s += "Ratio > 1 means SRLab is faster than the peer measured in the same run.\n"
         if let rounds = r.rounds {
             s += "Each figure is the median of \(rounds) rounds, each round SRLab's measurements then the peers'; the ratio is the medians', with the lowest and highest of the rounds' own ratios in brackets.\n"
