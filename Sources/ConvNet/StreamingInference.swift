@@ -83,10 +83,14 @@ public final class StreamingInference: @unchecked Sendable {
         return output
     }
 
-    /// Column strips of about `tileWidth` (all of the same width ±1), each cut into as many row
-    /// bands as it takes to give every thread a tile.
+    /// Column strips of at most about `tileWidth` (all of the same width ±1), each cut into as many
+    /// row bands as it takes to give every thread a tile. More strips than threads come in a
+    /// multiple of the thread count, so that every thread gets as many (5 strips of a 640-pixel
+    /// frame on 2 threads would leave one thread idle while the other runs the fifth).
     static func tiles(width: Int, height: Int, tileWidth: Int, threads: Int) -> [(rows: Range<Int>, columns: Range<Int>)] {
-        let across = min(width, tileWidth > 0 ? max(1, (width + tileWidth - 1) / tileWidth) : 1)
+        var across = tileWidth > 0 ? max(1, (width + tileWidth - 1) / tileWidth) : 1
+        if across > threads { across = (across + threads - 1) / threads * threads }
+        across = min(width, across)
         let down = min(height, across >= threads ? 1 : (threads + across - 1) / across)
         var tiles: [(rows: Range<Int>, columns: Range<Int>)] = []
         for i in 0..<down {
@@ -169,7 +173,7 @@ struct StreamingTileRun {
             }
             lastWidth = width
             interior = width - stage.kernel + 1
-            widest = max(widest, interior * stage.outChannels)
+            widest = max(widest, interior * stage.computedChannels)
         }
         let last = stages.last!
         maps = SRCNNForward.PlanarWindow(data: workspace.buffer(Slot.maps, count: (capacity + last.kernel) * lastWidth * last.taps.count),
@@ -221,7 +225,7 @@ struct StreamingTileRun {
     }
 
     /// Computes every row step l's window allows and hands the rows on. A Winograd step computes
-    /// pairs of rows, the last one alone once its input is complete.
+    /// whole tiles of rows, the last ones alone once its input is complete.
     mutating func drain(step l: Int, inputComplete: Bool) {
         let stage = stages[l]
         if stage.form == .partialMaps { return drainLastStep() }
@@ -230,18 +234,18 @@ struct StreamingTileRun {
         guard count >= k else { return }
         var outRows = count - k + 1
         let outWidth = width - k + 1
-        let pairs = inputComplete ? (outRows + 1) / 2 : outRows / 2
-        if stage.form == .winograd {
-            outRows = min(outRows, 2 * pairs)
+        if !inputComplete {
+            outRows -= outRows % stage.rowsPerTile
             guard outRows > 0 else { return }
         }
         if channelMajor {
             computeChannelMajor(step: l, outRows: outRows, outWidth: outWidth)
             planes[l].dropFirst(outRows)
         } else {
-            computeNHWC(step: l, pairs: pairs)
+            computeNHWC(step: l, outRows: outRows)
             windows[l].dropFirst(outRows)
         }
+        if stage.upscales { return shuffleOut(step: l, outRows: outRows, outWidth: outWidth) }
         let next = stages[l + 1], raw = raw
         if channelMajor {
             let pixels = outRows * outWidth
@@ -265,8 +269,9 @@ struct StreamingTileRun {
         emitted[l] += outRows
     }
 
-    /// Step l's output rows, NHWC, into `raw` (all its window allows; a Winograd step `pairs` pairs).
-    func computeNHWC(step l: Int, pairs: Int) {
+    /// Step l's first `outRows` output rows, NHWC, into `raw` (a 1×1 or im2col step computes all
+    /// its window allows).
+    func computeNHWC(step l: Int, outRows: Int) {
         let stage = stages[l], window = windows[l], k = stage.kernel
         stage.weight.withUnsafeBufferPointer { w in
             let w = w.baseAddress!
@@ -279,8 +284,13 @@ struct StreamingTileRun {
                                                 height: window.count, width: window.width, kernel: k, workspace: workspace)
             case .winograd:
                 conv3x3ForwardWinogradF2x3(output: raw, input: window.data, kernels: w, inChannels: stage.inChannels,
-                                           outChannels: stage.outChannels, width: window.width, pairs: pairs,
+                                           outChannels: stage.outChannels, width: window.width, pairs: (outRows + 1) / 2,
                                            workspace: workspace)
+            case .winogradF4x3, .winogradShuffle:
+                conv2dForwardWinograd(output: raw, input: window.data, weight: w, bias: nil, batch: 1,
+                                      inChannels: stage.inChannels, outChannels: stage.computedChannels, height: outRows + 2,
+                                      width: window.width, kernel: 3, largeTiles: true, relu: false, kernels: w,
+                                      tilesPerChunk: StreamingStage.winogradTilesPerChunk, workspace: workspace)
             case .im2col, .partialMaps:
                 conv2dForward(output: raw, input: window.data, weight: w, bias: nil, batch: 1, inChannels: stage.inChannels,
                               outChannels: stage.outChannels, height: window.count, width: window.width, kernel: k,
@@ -317,10 +327,44 @@ struct StreamingTileRun {
                 }
                 rowMajorGemm(transposeA: true, m: o, n: pixels, k: k * k * c, a: w, lda: o, b: columns, ldb: pixels,
                              beta: 0, c: raw, ldc: pixels)
-            case .winograd, .partialMaps:
+            case .winograd, .winogradF4x3, .winogradShuffle, .partialMaps:
                 preconditionFailure("\(stage.form) does not run channel-major")
             }
         }
+    }
+
+    /// A `.winogradShuffle` step's `outRows` rows of maps in `raw` (NHWC, `computedChannels` per
+    /// pixel) to the HR output: in the tile's core, map (ry, rx) of LR pixel (y, x), plus its bias
+    /// and through the activation, lands on HR pixel (y·r + ry, x·r + rx).
+    mutating func shuffleOut(step l: Int, outRows: Int, outWidth: Int) {
+        let stage = stages[l], r = shuffle, maps = stage.computedChannels, outputWidth = imageWidth * r
+        let x0 = coreColumns.lowerBound - origin.x, width = coreColumns.count
+        for i in 0..<outRows {
+            let y = origin.y + emitted[l] + i
+            guard coreRows.contains(y) else { continue }
+            let source = raw + (i * outWidth + x0) * maps
+            // HR row y·r + ry takes maps ry·r ..< ry·r + r of each pixel in turn: written in order.
+            for ry in 0..<r {
+                let dst = output + (y * r + ry) * outputWidth + coreColumns.lowerBound * r
+                stage.bias.withUnsafeBufferPointer { b in
+                    let bias = b.baseAddress! + ry * r, from = source + ry * r
+                    if stage.activation == .identity {
+                        for j in 0..<width {
+                            for rx in 0..<r { dst[j * r + rx] = Double(from[j * maps + rx] + bias[rx]) }
+                        }
+                    } else {
+                        for j in 0..<width {
+                            for rx in 0..<r {
+                                let slope = stage.slope.isEmpty ? 0 : stage.slope[ry * r + rx]
+                                dst[j * r + rx] = Double(StreamingStage.activate(from[j * maps + rx] + bias[rx], stage.activation,
+                                                                                 slope: slope))
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        emitted[l] += outRows
     }
 
     /// The last step: the arrived input rows into partial maps (one GEMM), then every output row

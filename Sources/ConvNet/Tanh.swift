@@ -83,3 +83,20 @@ func tanhForwardVectorized(output: UnsafeMutablePointer<Float>, input: UnsafePoi
         for j in i..<count { output[j] = y[j - i] }
     }
 }
+
+/// dst[p, c] = tanh(src[p, c] + bias[c]) over `pixels` pixels of `channels` (a multiple of 8):
+/// the bias and the activation in one pass over the values, as `tanhForwardVectorized` of the sums.
+func biasTanhCopyFloat(_ dst: UnsafeMutablePointer<Float>, _ src: UnsafePointer<Float>, pixels: Int, channels: Int,
+                       bias: UnsafePointer<Float>) {
+    precondition(channels % 8 == 0, "biasTanhCopyFloat needs a multiple of 8 channels, got \(channels)")
+    for p in 0..<pixels {
+        let base = p * channels
+        var g = 0
+        while g < channels {
+            let x = UnsafeRawPointer(src + base + g).loadUnaligned(as: SIMD8<Float>.self)
+                + UnsafeRawPointer(bias + g).loadUnaligned(as: SIMD8<Float>.self)
+            UnsafeMutableRawPointer(dst + base + g).storeBytes(of: tanhVector(x), as: SIMD8<Float>.self)
+            g += 8
+        }
+    }
+}
