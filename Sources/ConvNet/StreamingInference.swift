@@ -126,7 +126,7 @@ struct StreamingTileRun {
     let rowIn: UnsafeMutablePointer<Float>, sums: UnsafeMutablePointer<Float>
     var seconds: [Double]?
 
-    /// Workspace slots (conv2dForward's im2col uses 0 and 1, the Winograd step 64 and 65).
+    /// Workspace slots (conv2dForward's im2col and the Winograd engine use 0 to 3).
     enum Slot {
         static let maps = 60, raw = 61, rowIn = 62, sums = 63
         static let windows = 100   // + step
@@ -158,8 +158,7 @@ struct StreamingTileRun {
         for (l, stage) in stages.enumerated() {
             let (padLeft, padRight) = (atLeft ? stage.before : 0, atRight ? stage.after : 0)
             let width = interior + padLeft + padRight
-            // Two spare rows: a Winograd tile may read one row and one pixel past the window's rows.
-            let data = workspace.buffer(Slot.windows + l, count: (capacity + 2) * width * stage.inChannels)
+            let data = workspace.buffer(Slot.windows + l, count: capacity * width * stage.inChannels)
             if channelMajor {
                 var window = SRCNNForward.PlanarWindow(data: data, width: width, planes: stage.inChannels, capacity: capacity,
                                                        padLeft: padLeft, padRight: padRight)
@@ -282,10 +281,6 @@ struct StreamingTileRun {
             case .singleChannel:
                 conv2dForwardSingleChannelFloat(output: raw, input: window.data, weight: w, outChannels: stage.outChannels,
                                                 height: window.count, width: window.width, kernel: k, workspace: workspace)
-            case .winograd:
-                conv3x3ForwardWinogradF2x3(output: raw, input: window.data, kernels: w, inChannels: stage.inChannels,
-                                           outChannels: stage.outChannels, width: window.width, pairs: (outRows + 1) / 2,
-                                           workspace: workspace)
             case .winogradF4x3, .winogradShuffle:
                 conv2dForwardWinograd(output: raw, input: window.data, weight: w, bias: nil, batch: 1,
                                       inChannels: stage.inChannels, outChannels: stage.computedChannels, height: outRows + 2,
@@ -327,7 +322,7 @@ struct StreamingTileRun {
                 }
                 rowMajorGemm(transposeA: true, m: o, n: pixels, k: k * k * c, a: w, lda: o, b: columns, ldb: pixels,
                              beta: 0, c: raw, ldc: pixels)
-            case .winograd, .winogradF4x3, .winogradShuffle, .partialMaps:
+            case .winogradF4x3, .winogradShuffle, .partialMaps:
                 preconditionFailure("\(stage.form) does not run channel-major")
             }
         }

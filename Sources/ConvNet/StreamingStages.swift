@@ -17,11 +17,11 @@ struct StreamingStage {
         case singleChannel
         /// im2col + GEMM (`conv2dForward`).
         case im2col
-        /// Winograd F(2×2, 3×3) (WinogradF2x3.swift): 3×3 with many maps, whose channel counts
-        /// are multiples of 8; `weight` holds the transformed kernels U.
-        case winograd
         /// Winograd F(4×4, 3×3) by the engine in Winograd.swift (WinogradF4x3.swift's transforms):
-        /// the same layers; `weight` holds U [36 × C × O].
+        /// 3×3 with many maps, whose channel counts are multiples of 8; `weight` holds U [36 × C × O].
+        /// 2.25 multiply-adds per output where F(2×2, 3×3) (this step's former form) needs 4:
+        /// ESPCN's 64 → 32 measured ~40 % less CPU (`srlab bench lrspace` under perf), its output
+        /// within 1e-5 of the direct convolution's on a real image (StreamingInferenceTests).
         case winogradF4x3
         /// The last step: partial maps Z [taps × pixels] = W'·Xᵀ once per input row, then each
         /// output map sums its taps' shifted rows and goes to the HR output through the shuffle.
@@ -41,8 +41,8 @@ struct StreamingStage {
     /// Padding by zeros (a transposed convolution, or `PaddingMode.zero`) rather than edge copies.
     var zeroPadding: Bool
     var inChannels: Int, outChannels: Int
-    /// HWIO [k, k, C, O]; for `.partialMaps`, W' [taps × C]; for `.winograd`, U [16 × C × O];
-    /// for `.winogradF4x3`, U [36 × C × O], and for `.winogradShuffle` the same of O padded.
+    /// HWIO [k, k, C, O]; for `.partialMaps`, W' [taps × C]; for `.winogradF4x3`, U [36 × C × O],
+    /// and for `.winogradShuffle` the same of O padded.
     var weight: [Float]
     /// Per output channel; for `.partialMaps`, per map.
     var bias: [Float]
@@ -139,14 +139,11 @@ struct StreamingPlan {
                 } else {
                     guard factor == 1 else { return nil }
                     let winograd = k == 3 && c % 8 == 0 && o % 8 == 0 && c * o >= StreamingStage.winogradMinimumChannelProduct
-                    let large = ProcessInfo.processInfo.environment["SRLAB_STREAM_F2"] == nil
-                    let form: StreamingStage.Form = k == 1 ? .pointwise : c == 1 ? .singleChannel
-                        : winograd ? (large ? .winogradF4x3 : .winograd) : .im2col
-                    let u = !winograd ? weight : large ? StreamingStage.winogradF4x3Kernels(weight, inChannels: c, outChannels: o)
-                        : winogradF2x3Kernels(weight, inChannels: c, outChannels: o)
+                    let form: StreamingStage.Form = k == 1 ? .pointwise : c == 1 ? .singleChannel : winograd ? .winogradF4x3 : .im2col
                     stages.append(StreamingStage(form: form, kernel: k, before: p, after: p, zeroPadding: zero, inChannels: c,
                                                  outChannels: o,
-                                                 weight: u,
+                                                 weight: winograd ? StreamingStage.winogradF4x3Kernels(weight, inChannels: c, outChannels: o)
+                                                     : weight,
                                                  bias: bias,
                                                  activation: activation, slope: slope, layers: indices,
                                                  summary: names.joined(separator: " + ")))
@@ -179,21 +176,18 @@ struct StreamingPlan {
         guard stages.last?.upscales == true else { return nil }
         self.stages = stages
         self.shuffle = shuffle
-        channelMajor = !stages.contains { [.winograd, .winogradF4x3, .winogradShuffle].contains($0.form) }
+        channelMajor = !stages.contains { $0.form == .winogradF4x3 || $0.form == .winogradShuffle }
     }
 }
 
 extension StreamingStage {
-    /// Below C·O = 512 (FSRCNN's 12 → 12) the 16 GEMMs are too thin to beat one im2col GEMM.
+    /// Below C·O = 512 (FSRCNN's 12 → 12) the Winograd GEMMs are too thin to beat one im2col GEMM
+    /// (measured with F(2×2, 3×3), the step's former form).
     static let winogradMinimumChannelProduct = 512
 
     /// Output rows a Winograd step computes at a time (1 for the other forms).
     var rowsPerTile: Int {
-        switch form {
-        case .winograd: 2
-        case .winogradF4x3, .winogradShuffle: 4
-        default: 1
-        }
+        form == .winogradF4x3 || form == .winogradShuffle ? WinogradF4x3.outputSide : 1
     }
 
     /// Whether this is a last step, which writes the HR output through its shuffle.
@@ -203,8 +197,9 @@ extension StreamingStage {
     /// (the engine's lanes).
     var computedChannels: Int { form == .winogradShuffle ? (outChannels + 3) / 4 * 4 : outChannels }
 
-    /// Tiles per batch of 36 GEMMs in the F(4×4, 3×3) step.
-    static let winogradTilesPerChunk = Int(ProcessInfo.processInfo.environment["SRLAB_STREAM_CHUNK"] ?? "") ?? 128
+    /// Tiles per batch of 36 GEMMs in the F(4×4, 3×3) steps: a band's row of tiles (27–33 with the
+    /// default tiles and bands) in one batch; 32–512 measured the same for ESPCN.
+    static let winogradTilesPerChunk = 128
 
     /// U [36 × C × O'] of HWIO 3×3 weights, for `.winogradF4x3`; O' is O rounded up to a multiple
     /// of 4, the extra maps' kernels zero (`.winogradShuffle`).
