@@ -195,4 +195,18 @@ import Testing
         #expect(worst <= 5, "largest error \(worst) ulp at x = \(at)")
         #expect(abs(outputs.last! - 1) < 4e-7 && abs(outputs[outputs.count - 2] + 1) < 4e-7)
     }
+
+    /// Streaming's bias + tanh pass gives exactly `tanhForwardVectorized` of the sums, whether the
+    /// channels come in 16s or in an odd number of 8s, over an odd number of pixels.
+    @Test(arguments: [8, 24, 32, 64])
+    func biasTanhCopyIsTanhOfTheSums(channels: Int) {
+        let pixels = 13
+        let src: [Float] = randomValues(pixels * channels, seed: UInt64(channels)).map { $0 * 6 }
+        let bias: [Float] = randomValues(channels, seed: 99)
+        var expected = (0..<(pixels * channels)).map { src[$0] + bias[$0 % channels] }
+        tanhForwardVectorized(output: &expected, input: expected, count: expected.count)
+        var out = [Float](repeating: .nan, count: pixels * channels)
+        biasTanhCopyFloat(&out, src, pixels: pixels, channels: channels, bias: bias)
+        #expect(out == expected)
+    }
 }
