@@ -346,7 +346,16 @@ struct StreamingTileRun {
                 let dst = output + (y * r + ry) * outputWidth + coreColumns.lowerBound * r
                 stage.bias.withUnsafeBufferPointer { b in
                     let bias = b.baseAddress! + ry * r, from = source + ry * r
-                    if stage.activation == .identity {
+                    if stage.activation == .identity && r == 3 {
+                        // ×3, the common case, unrolled: the loop over rx cost as much as the copy.
+                        let (b0, b1, b2) = (bias[0], bias[1], bias[2])
+                        for j in 0..<width {
+                            let s = from + j * maps, d = dst + j * 3
+                            d[0] = Double(s[0] + b0)
+                            d[1] = Double(s[1] + b1)
+                            d[2] = Double(s[2] + b2)
+                        }
+                    } else if stage.activation == .identity {
                         for j in 0..<width {
                             for rx in 0..<r { dst[j * r + rx] = Double(from[j * maps + rx] + bias[rx]) }
                         }
