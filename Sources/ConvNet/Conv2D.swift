@@ -41,8 +41,8 @@ public enum ConvAlgorithm: Sendable {
     /// tie at 9×9 outputs (deep denoising SR's inner level on 36×36 crops: 30.2 vs 31.3 ms),
     /// where 4×4 tiles waste most; FSRCNN's 12 → 12 0.78 ms against 1.22 (F(2×2)) and 1.50 (im2col).
     /// Below 12 maps `automatic`'s partial maps or im2col stay (not compared). F(4×4)'s rounding
-    /// (WinogradF4x3.swift) is noise to a gradient step; inference stays on `automatic`, so
-    /// trained models upscale exactly as before.
+    /// (WinogradF4x3.swift) is noise to a gradient step; whole-image inference stays on
+    /// `automatic` (streaming inference takes F(4×4, 3×3) too, StreamingStages.swift).
     case training
 
     func resolved(kernel: Int, inChannels: Int, outChannels: Int) -> ConvAlgorithm {

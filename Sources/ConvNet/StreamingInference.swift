@@ -38,12 +38,14 @@ public final class StreamingInference: @unchecked Sendable {
     /// The HR output for the LR `input` (one channel on [0, 1] for the SR networks).
     public func apply(to input: Plane) -> Plane {
         let r = plan.shuffle
-        var output = Plane(width: input.width * r, height: input.height * r)
-        guard input.width > 0, input.height > 0 else { return output }
+        guard input.width > 0, input.height > 0 else { return Plane(width: input.width * r, height: input.height * r) }
         let threads = max(1, ConvNetThreads.count)
         let tiles = Self.tiles(width: input.width, height: input.height, tileWidth: tileWidth, threads: threads)
         var nextTile = 0
-        output.values.withUnsafeMutableBufferPointer { out in
+        // Left uninitialised: the tiles' cores cover the frame, so every HR pixel is written once
+        // (zeroing a 1080p frame first cost ~0.5 ms).
+        let count = input.width * r * input.height * r
+        let values = [Double](unsafeUninitializedCapacity: count) { out, initialized in
             input.values.withUnsafeBufferPointer { source in
                 let target = UncheckedSendable(out.baseAddress!), from = UncheckedSendable(source.baseAddress!)
                 // Each worker takes the next tile until none is left.
@@ -79,14 +81,19 @@ public final class StreamingInference: @unchecked Sendable {
                     } }
                 }
             }
+            initialized = count
         }
-        return output
+        return Plane(width: input.width * r, height: input.height * r, values: values)
     }
 
-    /// Column strips of about `tileWidth` (all of the same width ±1), each cut into as many row
-    /// bands as it takes to give every thread a tile.
+    /// Column strips of at most about `tileWidth` (all of the same width ±1), each cut into as many
+    /// row bands as it takes to give every thread a tile. More strips than threads come in a
+    /// multiple of the thread count, so that every thread gets as many (5 strips of a 640-pixel
+    /// frame on 2 threads would leave one thread idle while the other runs the fifth).
     static func tiles(width: Int, height: Int, tileWidth: Int, threads: Int) -> [(rows: Range<Int>, columns: Range<Int>)] {
-        let across = min(width, tileWidth > 0 ? max(1, (width + tileWidth - 1) / tileWidth) : 1)
+        var across = tileWidth > 0 ? max(1, (width + tileWidth - 1) / tileWidth) : 1
+        if across > threads { across = (across + threads - 1) / threads * threads }
+        across = min(width, across)
         let down = min(height, across >= threads ? 1 : (threads + across - 1) / across)
         var tiles: [(rows: Range<Int>, columns: Range<Int>)] = []
         for i in 0..<down {
@@ -122,7 +129,7 @@ struct StreamingTileRun {
     let rowIn: UnsafeMutablePointer<Float>, sums: UnsafeMutablePointer<Float>
     var seconds: [Double]?
 
-    /// Workspace slots (conv2dForward's im2col uses 0 and 1, the Winograd step 64 and 65).
+    /// Workspace slots (conv2dForward's im2col and the Winograd engine use 0 to 3).
     enum Slot {
         static let maps = 60, raw = 61, rowIn = 62, sums = 63
         static let windows = 100   // + step
@@ -154,8 +161,7 @@ struct StreamingTileRun {
         for (l, stage) in stages.enumerated() {
             let (padLeft, padRight) = (atLeft ? stage.before : 0, atRight ? stage.after : 0)
             let width = interior + padLeft + padRight
-            // Two spare rows: a Winograd tile may read one row and one pixel past the window's rows.
-            let data = workspace.buffer(Slot.windows + l, count: (capacity + 2) * width * stage.inChannels)
+            let data = workspace.buffer(Slot.windows + l, count: capacity * width * stage.inChannels)
             if channelMajor {
                 var window = SRCNNForward.PlanarWindow(data: data, width: width, planes: stage.inChannels, capacity: capacity,
                                                        padLeft: padLeft, padRight: padRight)
@@ -169,7 +175,7 @@ struct StreamingTileRun {
             }
             lastWidth = width
             interior = width - stage.kernel + 1
-            widest = max(widest, interior * stage.outChannels)
+            widest = max(widest, interior * stage.computedChannels)
         }
         let last = stages.last!
         maps = SRCNNForward.PlanarWindow(data: workspace.buffer(Slot.maps, count: (capacity + last.kernel) * lastWidth * last.taps.count),
@@ -221,7 +227,7 @@ struct StreamingTileRun {
     }
 
     /// Computes every row step l's window allows and hands the rows on. A Winograd step computes
-    /// pairs of rows, the last one alone once its input is complete.
+    /// whole tiles of rows, the last ones alone once its input is complete.
     mutating func drain(step l: Int, inputComplete: Bool) {
         let stage = stages[l]
         if stage.form == .partialMaps { return drainLastStep() }
@@ -230,18 +236,18 @@ struct StreamingTileRun {
         guard count >= k else { return }
         var outRows = count - k + 1
         let outWidth = width - k + 1
-        let pairs = inputComplete ? (outRows + 1) / 2 : outRows / 2
-        if stage.form == .winograd {
-            outRows = min(outRows, 2 * pairs)
+        if !inputComplete {
+            outRows -= outRows % stage.rowsPerTile
             guard outRows > 0 else { return }
         }
         if channelMajor {
             computeChannelMajor(step: l, outRows: outRows, outWidth: outWidth)
             planes[l].dropFirst(outRows)
         } else {
-            computeNHWC(step: l, pairs: pairs)
+            computeNHWC(step: l, outRows: outRows)
             windows[l].dropFirst(outRows)
         }
+        if stage.upscales { return shuffleOut(step: l, outRows: outRows, outWidth: outWidth) }
         let next = stages[l + 1], raw = raw
         if channelMajor {
             let pixels = outRows * outWidth
@@ -265,8 +271,9 @@ struct StreamingTileRun {
         emitted[l] += outRows
     }
 
-    /// Step l's output rows, NHWC, into `raw` (all its window allows; a Winograd step `pairs` pairs).
-    func computeNHWC(step l: Int, pairs: Int) {
+    /// Step l's first `outRows` output rows, NHWC, into `raw` (a 1×1 or im2col step computes all
+    /// its window allows).
+    func computeNHWC(step l: Int, outRows: Int) {
         let stage = stages[l], window = windows[l], k = stage.kernel
         stage.weight.withUnsafeBufferPointer { w in
             let w = w.baseAddress!
@@ -277,10 +284,11 @@ struct StreamingTileRun {
             case .singleChannel:
                 conv2dForwardSingleChannelFloat(output: raw, input: window.data, weight: w, outChannels: stage.outChannels,
                                                 height: window.count, width: window.width, kernel: k, workspace: workspace)
-            case .winograd:
-                conv3x3ForwardWinogradF2x3(output: raw, input: window.data, kernels: w, inChannels: stage.inChannels,
-                                           outChannels: stage.outChannels, width: window.width, pairs: pairs,
-                                           workspace: workspace)
+            case .winogradF4x3, .winogradShuffle:
+                conv2dForwardWinograd(output: raw, input: window.data, weight: w, bias: nil, batch: 1,
+                                      inChannels: stage.inChannels, outChannels: stage.computedChannels, height: outRows + 2,
+                                      width: window.width, kernel: 3, largeTiles: true, relu: false, kernels: w,
+                                      tilesPerChunk: StreamingStage.winogradTilesPerChunk, workspace: workspace)
             case .im2col, .partialMaps:
                 conv2dForward(output: raw, input: window.data, weight: w, bias: nil, batch: 1, inChannels: stage.inChannels,
                               outChannels: stage.outChannels, height: window.count, width: window.width, kernel: k,
@@ -317,10 +325,53 @@ struct StreamingTileRun {
                 }
                 rowMajorGemm(transposeA: true, m: o, n: pixels, k: k * k * c, a: w, lda: o, b: columns, ldb: pixels,
                              beta: 0, c: raw, ldc: pixels)
-            case .winograd, .partialMaps:
+            case .winogradF4x3, .winogradShuffle, .partialMaps:
                 preconditionFailure("\(stage.form) does not run channel-major")
             }
         }
+    }
+
+    /// A `.winogradShuffle` step's `outRows` rows of maps in `raw` (NHWC, `computedChannels` per
+    /// pixel) to the HR output: in the tile's core, map (ry, rx) of LR pixel (y, x), plus its bias
+    /// and through the activation, lands on HR pixel (y·r + ry, x·r + rx).
+    mutating func shuffleOut(step l: Int, outRows: Int, outWidth: Int) {
+        let stage = stages[l], r = shuffle, maps = stage.computedChannels, outputWidth = imageWidth * r
+        let x0 = coreColumns.lowerBound - origin.x, width = coreColumns.count
+        for i in 0..<outRows {
+            let y = origin.y + emitted[l] + i
+            guard coreRows.contains(y) else { continue }
+            let source = raw + (i * outWidth + x0) * maps
+            // HR row y·r + ry takes maps ry·r ..< ry·r + r of each pixel in turn: written in order.
+            for ry in 0..<r {
+                let dst = output + (y * r + ry) * outputWidth + coreColumns.lowerBound * r
+                stage.bias.withUnsafeBufferPointer { b in
+                    let bias = b.baseAddress! + ry * r, from = source + ry * r
+                    if stage.activation == .identity && r == 3 {
+                        // ×3, the common case, unrolled: the loop over rx cost as much as the copy.
+                        let (b0, b1, b2) = (bias[0], bias[1], bias[2])
+                        for j in 0..<width {
+                            let s = from + j * maps, d = dst + j * 3
+                            d[0] = Double(s[0] + b0)
+                            d[1] = Double(s[1] + b1)
+                            d[2] = Double(s[2] + b2)
+                        }
+                    } else if stage.activation == .identity {
+                        for j in 0..<width {
+                            for rx in 0..<r { dst[j * r + rx] = Double(from[j * maps + rx] + bias[rx]) }
+                        }
+                    } else {
+                        for j in 0..<width {
+                            for rx in 0..<r {
+                                let slope = stage.slope.isEmpty ? 0 : stage.slope[ry * r + rx]
+                                dst[j * r + rx] = Double(StreamingStage.activate(from[j * maps + rx] + bias[rx], stage.activation,
+                                                                                 slope: slope))
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        emitted[l] += outRows
     }
 
     /// The last step: the arrived input rows into partial maps (one GEMM), then every output row

@@ -17,12 +17,20 @@ struct StreamingStage {
         case singleChannel
         /// im2col + GEMM (`conv2dForward`).
         case im2col
-        /// Winograd F(2×2, 3×3) (WinogradF2x3.swift): 3×3 with many maps, whose channel counts
-        /// are multiples of 8; `weight` holds the transformed kernels U.
-        case winograd
+        /// Winograd F(4×4, 3×3) by the engine in Winograd.swift (WinogradF4x3.swift's transforms):
+        /// 3×3 with many maps, whose channel counts are multiples of 8; `weight` holds U [36 × C × O].
+        /// 2.25 multiply-adds per output where F(2×2, 3×3) (this step's former form) needs 4:
+        /// ESPCN's 64 → 32 measured ~40 % less CPU (`srlab bench lrspace` under perf), its output
+        /// within 1e-5 of the direct convolution's on a real image (StreamingInferenceTests).
+        case winogradF4x3
         /// The last step: partial maps Z [taps × pixels] = W'·Xᵀ once per input row, then each
         /// output map sums its taps' shifted rows and goes to the HR output through the shuffle.
         case partialMaps
+        /// The last step of a 3×3 convolution before a pixel shuffle with input channels a multiple
+        /// of 4 (ESPCN's 32 → r²): `.winogradF4x3` to the r² maps padded with zero kernels to a
+        /// multiple of 4, whose rows then go through the shuffle. 1152 multiply-adds per pixel for
+        /// ESPCN ×3's 32 → 9 where partial maps take 2592, in GEMMs OpenBLAS runs faster.
+        case winogradShuffle
     }
 
     enum Activation { case identity, relu, tanh, prelu }
@@ -33,7 +41,8 @@ struct StreamingStage {
     /// Padding by zeros (a transposed convolution, or `PaddingMode.zero`) rather than edge copies.
     var zeroPadding: Bool
     var inChannels: Int, outChannels: Int
-    /// HWIO [k, k, C, O]; for `.partialMaps`, W' [taps × C]; for `.winograd`, U [16 × C × O].
+    /// HWIO [k, k, C, O]; for `.partialMaps`, W' [taps × C]; for `.winogradF4x3`, U [36 × C × O],
+    /// and for `.winogradShuffle` the same of O padded.
     var weight: [Float]
     /// Per output channel; for `.partialMaps`, per map.
     var bias: [Float]
@@ -66,7 +75,7 @@ struct StreamingPlan {
         var shuffle = 1
         var l = 0
         while l < layers.count {
-            guard shuffle == 1, stages.last?.form != .partialMaps else { return nil }   // upscaling only at the end
+            guard shuffle == 1, stages.last?.upscales != true else { return nil }   // upscaling only at the end
             var next = l + 1
             var activation = StreamingStage.Activation.identity
             var slope: [Float] = []
@@ -102,6 +111,17 @@ struct StreamingPlan {
                 if next == layers.count {
                     // The last step: one output channel after the shuffle.
                     guard o == factor * factor else { return nil }
+                    if k == 3 && c % 4 == 0 && factor > 1 {
+                        stages.append(StreamingStage(form: .winogradShuffle, kernel: k, before: p, after: p, zeroPadding: zero,
+                                                     inChannels: c, outChannels: o,
+                                                     weight: StreamingStage.winogradF4x3Kernels(weight, inChannels: c, outChannels: o),
+                                                     bias: bias, activation: activation,
+                                                     slope: slope.isEmpty ? [] : [Float](repeating: slope[0], count: o),
+                                                     layers: indices, summary: names.joined(separator: " + ")))
+                        shuffle = factor
+                        l = next
+                        continue
+                    }
                     var wt = [Float](repeating: 0, count: k * k * o * c)
                     weight.withUnsafeBufferPointer { w in
                         wt.withUnsafeMutableBufferPointer {
@@ -119,10 +139,11 @@ struct StreamingPlan {
                 } else {
                     guard factor == 1 else { return nil }
                     let winograd = k == 3 && c % 8 == 0 && o % 8 == 0 && c * o >= StreamingStage.winogradMinimumChannelProduct
-                    let form: StreamingStage.Form = k == 1 ? .pointwise : c == 1 ? .singleChannel : winograd ? .winograd : .im2col
+                    let form: StreamingStage.Form = k == 1 ? .pointwise : c == 1 ? .singleChannel : winograd ? .winogradF4x3 : .im2col
                     stages.append(StreamingStage(form: form, kernel: k, before: p, after: p, zeroPadding: zero, inChannels: c,
                                                  outChannels: o,
-                                                 weight: winograd ? winogradF2x3Kernels(weight, inChannels: c, outChannels: o) : weight,
+                                                 weight: winograd ? StreamingStage.winogradF4x3Kernels(weight, inChannels: c, outChannels: o)
+                                                     : weight,
                                                  bias: bias,
                                                  activation: activation, slope: slope, layers: indices,
                                                  summary: names.joined(separator: " + ")))
@@ -152,16 +173,50 @@ struct StreamingPlan {
             }
             l = next
         }
-        guard stages.last?.form == .partialMaps else { return nil }
+        guard stages.last?.upscales == true else { return nil }
         self.stages = stages
         self.shuffle = shuffle
-        channelMajor = !stages.contains { $0.form == .winograd }
+        channelMajor = !stages.contains { $0.form == .winogradF4x3 || $0.form == .winogradShuffle }
     }
 }
 
 extension StreamingStage {
-    /// Below C·O = 512 (FSRCNN's 12 → 12) the 16 GEMMs are too thin to beat one im2col GEMM.
+    /// Below C·O = 512 (FSRCNN's 12 → 12) the Winograd GEMMs are too thin to beat one im2col GEMM
+    /// (measured with F(2×2, 3×3), the step's former form).
     static let winogradMinimumChannelProduct = 512
+
+    /// Output rows a Winograd step computes at a time (1 for the other forms).
+    var rowsPerTile: Int {
+        form == .winogradF4x3 || form == .winogradShuffle ? WinogradF4x3.outputSide : 1
+    }
+
+    /// Whether this is a last step, which writes the HR output through its shuffle.
+    var upscales: Bool { form == .partialMaps || form == .winogradShuffle }
+
+    /// Maps per output pixel the step computes: `.winogradShuffle` pads them to a multiple of 4
+    /// (the engine's lanes).
+    var computedChannels: Int { form == .winogradShuffle ? (outChannels + 3) / 4 * 4 : outChannels }
+
+    /// Tiles per batch of 36 GEMMs in the F(4×4, 3×3) steps: a band's row of tiles (27–33 with the
+    /// default tiles and bands) in one batch; 32–512 measured the same for ESPCN.
+    static let winogradTilesPerChunk = 128
+
+    /// U [36 × C × O'] of HWIO 3×3 weights, for `.winogradF4x3`; O' is O rounded up to a multiple
+    /// of 4, the extra maps' kernels zero (`.winogradShuffle`).
+    static func winogradF4x3Kernels(_ weight: [Float], inChannels c: Int, outChannels o: Int) -> [Float] {
+        let padded = o % 4 == 0 ? o : (o + 3) / 4 * 4
+        var hwio = weight
+        if padded != o {
+            hwio = [Float](repeating: 0, count: 9 * c * padded)
+            for t in 0..<(9 * c) { for oc in 0..<o { hwio[t * padded + oc] = weight[t * o + oc] } }
+        }
+        var u = [Float](repeating: 0, count: WinogradF4x3.points * c * padded)
+        var tmp = [Float](repeating: 0, count: WinogradF4x3.tileSide * 3 * c * padded)
+        hwio.withUnsafeBufferPointer { w in
+            winogradKernels(WinogradF4x3.self, w.baseAddress!, into: &u, channels: c * padded, tmp: &tmp)
+        }
+        return u
+    }
 
     /// dst[p, c] = f(src[p, c] + bias[c]) over `pixels` pixels of `outChannels`: the pass that
     /// hands a step's rows to the next one.
@@ -180,6 +235,8 @@ extension StreamingStage {
                     storeVector((v * loadVector(slope! + g)).replacing(with: v, where: v .> zero), dst + i)
                 }
             }
+        case .tanh where channels % 8 == 0:
+            biasTanhCopyFloat(dst, src, pixels: pixels, channels: channels, bias: bias)
         case .tanh:
             for p in 0..<pixels {
                 for c in 0..<channels { dst[p * channels + c] = src[p * channels + c] + bias[c] }

@@ -266,27 +266,30 @@ struct WinogradTiling {
 
 /// Valid 3×3 or 5×5 convolution by Winograd F(2×2, 3×3) (F(4×4, 3×3) with `largeTiles`) or
 /// F(3×3, 5×5); same contract as `conv2dForward`. A caller that runs the same weights many times
-/// (tiled inference, band by band) may pass their transform from `winogradKernels` as `kernels`.
+/// (tiled inference, band by band) may pass their transform from `winogradKernels` as `kernels`,
+/// and one whose V and M fit the cache at another size than training's its `tilesPerChunk`.
 func conv2dForwardWinograd<T: BLASScalar>(
     output: UnsafeMutablePointer<T>, input: UnsafePointer<T>, weight: UnsafePointer<T>,
     bias: UnsafePointer<T>?, batch: Int, inChannels c: Int, outChannels o: Int,
     height: Int, width: Int, kernel: Int, largeTiles: Bool = false, relu: Bool,
-    phase: (rows: Int, columns: Int) = (0, 0), kernels: UnsafePointer<T>? = nil, workspace: Workspace<T>
+    phase: (rows: Int, columns: Int) = (0, 0), kernels: UnsafePointer<T>? = nil, tilesPerChunk: Int? = nil,
+    workspace: Workspace<T>
 ) {
     func run<F: WinogradTransform>(_ f: F.Type) {
         // The transforms run four Float channels at a time where the channel counts allow.
         if T.self == Float.self && c % 4 == 0 && o % 4 == 0 {
             winogradForward(f, SIMD4<Float>.self, output: output, input: input, weight: weight, bias: bias,
                             batch: batch, inChannels: c, outChannels: o, height: height, width: width, relu: relu,
-                            phase: phase, kernels: kernels, workspace: workspace)
+                            phase: phase, kernels: kernels, tilesPerChunk: tilesPerChunk ?? f.tilesPerChunk,
+                            workspace: workspace)
         } else if T.self == Float.self {
             winogradForward(f, Float.self, output: output, input: input, weight: weight, bias: bias, batch: batch,
                             inChannels: c, outChannels: o, height: height, width: width, relu: relu, phase: phase,
-                            kernels: kernels, workspace: workspace)
+                            kernels: kernels, tilesPerChunk: tilesPerChunk ?? f.tilesPerChunk, workspace: workspace)
         } else {
             winogradForward(f, Double.self, output: output, input: input, weight: weight, bias: bias, batch: batch,
                             inChannels: c, outChannels: o, height: height, width: width, relu: relu, phase: phase,
-                            kernels: kernels, workspace: workspace)
+                            kernels: kernels, tilesPerChunk: tilesPerChunk ?? f.tilesPerChunk, workspace: workspace)
         }
     }
     switch (kernel, largeTiles) {
@@ -342,7 +345,7 @@ private func winogradForward<F: WinogradTransform, T: BLASScalar, L: TransformLa
     _ f: F.Type, _ lane: L.Type, output: UnsafeMutablePointer<T>, input: UnsafePointer<T>, weight: UnsafePointer<T>,
     bias: UnsafePointer<T>?, batch: Int, inChannels c: Int, outChannels o: Int,
     height: Int, width: Int, relu: Bool, phase: (rows: Int, columns: Int), kernels: UnsafePointer<T>?,
-    workspace: Workspace<T>
+    tilesPerChunk: Int, workspace: Workspace<T>
 ) {
     precondition(L.Scalar.self == T.self && c % L.width == 0 && o % L.width == 0)
     let t = WinogradTiling(f, height: height, width: width, phase: phase), p = F.points
@@ -354,7 +357,7 @@ private func winogradForward<F: WinogradTransform, T: BLASScalar, L: TransformLa
     }()
     // Chunks are runs of tile rows (image n, tile row ty flattened), so one wide image still splits.
     let tileRows = batch * t.down
-    let rowsPerChunk = max(1, min(tileRows, F.tilesPerChunk / t.across))
+    let rowsPerChunk = max(1, min(tileRows, tilesPerChunk / t.across))
     let slots = rowsPerChunk * t.across
     let v = workspace.buffer(0, count: slots * p * c)
     let m = workspace.buffer(1, count: slots * p * o)

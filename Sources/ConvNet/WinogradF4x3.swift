@@ -16,11 +16,12 @@
 // grows about tenfold over F(2×2, 3×3)'s exact transforms: against float64 direct convolution,
 // relative to the output's largest magnitude, 3.6e-6 vs 3.3e-7 on a 64 → 64 layer with
 // post-ReLU-like inputs (the script); on ±1 data ≤ 6.4e-6 forward, 3.3e-6 dInput, 5.6e-6 dWeight
-// (LayerTests). Harmless to a gradient step, whose noise is orders larger; inference keeps
-// F(2×2, 3×3) (`ConvAlgorithm.automatic`), so trained models upscale exactly as before. Training
-// steps take it for every 3×3 layer with ≥ 12 maps in and out (`ConvAlgorithm.training`,
-// Conv2D.swift): measured faster than F(2×2, 3×3) on every such shape the lab trains, tying only
-// at 9×9 outputs, where 4×4 tiles waste most.
+// (LayerTests). Harmless to a gradient step, whose noise is orders larger; whole-image inference
+// keeps F(2×2, 3×3) (`ConvAlgorithm.automatic`), streaming inference takes F(4×4, 3×3) for its
+// 3×3 layers with many maps (StreamingStages.swift; ESPCN's mean Set5 and Set14 PSNRs unchanged
+// to the fourth decimal). Training steps take it for every 3×3 layer with ≥ 12 maps in and out
+// (`ConvAlgorithm.training`, Conv2D.swift): measured faster than F(2×2, 3×3) on every such shape
+// the lab trains, tying only at 9×9 outputs, where 4×4 tiles waste most.
 
 enum WinogradF4x3: WinogradTransform {
     static let outputSide = 4

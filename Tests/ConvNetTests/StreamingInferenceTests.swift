@@ -82,6 +82,61 @@ import Testing
         }
     }
 
+    /// ESPCN's 3×3 layers stream by Winograd F(4×4, 3×3): the 64 → 32 one, and the last one to
+    /// its r² maps (padded to a multiple of 4 at ×3) through the shuffle; FSRCNN's last step, a
+    /// deconvolution, stays on partial maps. (The forms' results: `streamingEqualsTheWholeFrame`.)
+    @Test func espcnPlanIsWinograd() throws {
+        for scale in [2, 3, 4] {
+            let spec = NetworkSpec.espcn(scale: scale)
+            let streaming = try #require(StreamingInference(spec: spec, parameters: Self.parameters(spec, seed: 1)))
+            #expect(streaming.plan.stages.map(\.form) == [.singleChannel, .winogradF4x3, .winogradShuffle], "\(spec.name)")
+            #expect(streaming.plan.stages.last?.computedChannels == (scale * scale + 3) / 4 * 4)
+            #expect(!streaming.plan.channelMajor)
+        }
+        let fsrcnn = NetworkSpec.fsrcnn(scale: 3)
+        let plan = try #require(StreamingInference(spec: fsrcnn, parameters: Self.parameters(fsrcnn, seed: 1))).plan
+        #expect(plan.stages.last?.form == .partialMaps)
+    }
+
+    /// More strips than threads come in a multiple of the threads, each at most the tile width
+    /// and all within one pixel of each other: a 640-pixel frame in 128-pixel strips on 2 threads
+    /// is 6 strips (5 would leave a thread idle for the fifth).
+    @Test func stripsShareOutEvenly() {
+        for (width, threads, expected) in [(640, 2, 6), (426, 2, 4), (1920, 2, 16), (640, 3, 6), (100, 2, 2)] {
+            let tiles = StreamingInference.tiles(width: width, height: 50, tileWidth: 128, threads: threads)
+            #expect(tiles.count == expected, "\(width) wide on \(threads) threads: \(tiles.count) tiles")
+            #expect(tiles.count % threads == 0)
+            let widths = tiles.map(\.columns.count)
+            #expect(widths.max()! <= 128 && widths.max()! - widths.min()! <= 1, "\(width): strip widths \(widths)")
+            #expect(tiles.map(\.columns.count).reduce(0, +) == width * Set(tiles.map(\.rows)).count)
+        }
+    }
+
+    /// The shipped ESPCN ×3 on Set5: streaming (Winograd F(4×4, 3×3), tiles, bands) gives the whole
+    /// frame's `SequentialNetwork` result within 1e-5 on every image (the pixels are on [0, 1]),
+    /// and the table's mean PSNR (results/paper-table/metrics.csv: 32.6570) to the fourth decimal.
+    @Test(.enabled(if: dataRoot != nil && FileManager.default.fileExists(atPath: packageRoot.path + "/results/models/espcn_x3.safetensors"),
+                   "needs SRLAB_DATA (or ../shared/datasets) and results/models/espcn_x3.safetensors"))
+    func shippedESPCNOnSet5() throws {
+        let model = try SequentialModel(contentsOf: packageRoot.path + "/results/models/espcn_x3.safetensors", scale: 3)
+        let folder = dataRoot!.appendingPathComponent("Set5")
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".bmp") }.sorted()
+        #expect(files.count == 5)
+        var psnrs: [Double] = []
+        for name in files {
+            let path = folder.appendingPathComponent(name).path
+            let image = try PreparedImage(image: try ImageIO.read(path), name: name, scale: 3, path: path)
+            let streamed = model.upscale(lowRes: image.lowRes)
+            let reference = try Self.reference(model.spec, model.parameters, image.lowRes)
+            let difference = zip(streamed.values, reference).map { abs($0 - $1) }.max() ?? .infinity
+            print("ESPCN x3 \(name): streaming vs whole frame, largest difference \(difference)")
+            #expect(streamed.values.count == reference.count && difference <= 1e-5, "\(name): largest difference \(difference)")
+            psnrs.append(SRProtocol.score(streamed, against: image).0.psnr)
+        }
+        let mean = psnrs.reduce(0, +) / Double(psnrs.count)
+        #expect(abs(mean - 32.6570) < 0.0005, "mean PSNR \(mean)")
+    }
+
     /// Zero padding (PyTorch's convention) streams as well.
     @Test func zeroPaddingStreams() throws {
         for spec in [NetworkSpec.fsrcnn(scale: 3, padding: .zero), .espcn(scale: 2, padding: .zero)] {
@@ -139,5 +194,19 @@ import Testing
         }
         #expect(worst <= 5, "largest error \(worst) ulp at x = \(at)")
         #expect(abs(outputs.last! - 1) < 4e-7 && abs(outputs[outputs.count - 2] + 1) < 4e-7)
+    }
+
+    /// Streaming's bias + tanh pass gives exactly `tanhForwardVectorized` of the sums, whether the
+    /// channels come in 16s or in an odd number of 8s, over an odd number of pixels.
+    @Test(arguments: [8, 24, 32, 64])
+    func biasTanhCopyIsTanhOfTheSums(channels: Int) {
+        let pixels = 13
+        let src: [Float] = randomValues(pixels * channels, seed: UInt64(channels)).map { $0 * 6 }
+        let bias: [Float] = randomValues(channels, seed: 99)
+        var expected = (0..<(pixels * channels)).map { src[$0] + bias[$0 % channels] }
+        tanhForwardVectorized(output: &expected, input: expected, count: expected.count)
+        var out = [Float](repeating: .nan, count: pixels * channels)
+        biasTanhCopyFloat(&out, src, pixels: pixels, channels: channels, bias: bias)
+        #expect(out == expected)
     }
 }
