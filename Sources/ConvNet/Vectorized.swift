@@ -117,3 +117,35 @@ func im2colShortRunsFloat(_ dst: UnsafeMutablePointer<Float>, _ src: UnsafePoint
         }
     }
 }
+
+/// PReLU forward over `pixels` rows of `channels` (a multiple of the vector width):
+/// y = x where x > 0, else slope·x, as the generic loop computes it.
+func preluForwardFloat(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, slope: UnsafePointer<Float>,
+                       pixels: Int, channels: Int) {
+    let lanes = Vector.scalarCount, zero = Vector()
+    for p in 0..<pixels {
+        let row = p * channels
+        for g in stride(from: 0, to: channels, by: lanes) {
+            let v = loadVector(x + row + g)
+            storeVector((loadVector(slope + g) * v).replacing(with: v, where: v .> zero), y + row + g)
+        }
+    }
+}
+
+/// PReLU backward over one block of `pixels` rows (`channels` a multiple of the vector width):
+/// dx = dy where x > 0, else slope·dy; slopeSums[c] += dy·x over the pixels where x ≤ 0, pixel by
+/// pixel in order (each lane is one channel's running sum, as in the generic loop).
+func preluBackwardFloat(dInput: UnsafeMutablePointer<Float>, slopeSums: UnsafeMutablePointer<Float>,
+                        dOutput: UnsafePointer<Float>, input: UnsafePointer<Float>, slope: UnsafePointer<Float>,
+                        pixels: Int, channels: Int) {
+    let lanes = Vector.scalarCount, zero = Vector()
+    for p in 0..<pixels {
+        for g in stride(from: 0, to: channels, by: lanes) {
+            let i = p * channels + g
+            let x = loadVector(input + i), dy = loadVector(dOutput + i)
+            let positive = x .> zero
+            storeVector((loadVector(slope + g) * dy).replacing(with: dy, where: positive), dInput + i)
+            storeVector(loadVector(slopeSums + g) + (dy * x).replacing(with: zero, where: positive), slopeSums + g)
+        }
+    }
+}
