@@ -17,11 +17,11 @@ func biasReLUFloat(_ y: UnsafeMutablePointer<Float>, rows: Int, channels: Int,
     let lanes = Vector.scalarCount
     let zero = Vector()
     if channels % lanes == 0 && channels <= 256 {
-        // Bias vectors kept in registers across rows.
+        // Bias vectors from the stack (Winograd calls this per tile row: a heap array each call
+        // cost more than the pass).
         let groups = channels / lanes
-        var b = [Vector](repeating: zero, count: groups)
-        if let bias { for g in 0..<groups { b[g] = loadVector(bias + g * lanes) } }
-        b.withUnsafeBufferPointer { b in
+        withUnsafeTemporaryAllocation(of: Vector.self, capacity: groups) { b in
+            for g in 0..<groups { b[g] = bias.map { loadVector($0 + g * lanes) } ?? zero }
             for r in 0..<rows {
                 let row = y + r * channels
                 for g in 0..<groups {

@@ -18,7 +18,7 @@
 // post-ReLU-like inputs (the script); on ±1 data ≤ 6.4e-6 forward, 3.3e-6 dInput, 5.6e-6 dWeight
 // (LayerTests). Harmless to a gradient step, whose noise is orders larger; inference keeps
 // F(2×2, 3×3) (`ConvAlgorithm.automatic`), so trained models upscale exactly as before. Training
-// steps take it for every 3×3 layer with ≥ 12 maps in and out (`ConvAlgorithm.training`,
+// steps take it for every 3×3 layer with ≥ 12 maps in and ≥ 4 out (`ConvAlgorithm.training`,
 // Conv2D.swift): measured faster than F(2×2, 3×3) on every such shape the lab trains, tying only
 // at 9×9 outputs, where 4×4 tiles waste most.
 

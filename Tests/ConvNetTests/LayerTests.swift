@@ -127,14 +127,19 @@ import LinearAlgebra
         #expect(ConvAlgorithm.automatic.resolved(kernel: 9, inChannels: 64, outChannels: 64) == .im2col)
     }
 
-    /// Training steps: F(4×4, 3×3) for 3×3 layers from FSRCNN's 12 → 12 maps up; everything else
-    /// (5×5, few maps, 1×1, 9×9) as `automatic`.
+    /// Training steps: F(4×4, 3×3) for 3×3 layers from 12 maps in and 4 out up (FSRCNN's 12 → 12,
+    /// ESPCN's last 32 → s²); im2col for few maps where the outputs are as many as the inputs
+    /// (FSRCNN-s's 5 → 5); everything else (5×5, one output map, 1×1, 9×9) as `automatic`.
     @Test func trainingPicksLargeTilesFor3x3From12Maps() {
         #expect(ConvAlgorithm.training.resolved(kernel: 3, inChannels: 12, outChannels: 12) == .winogradF4x3)
         #expect(ConvAlgorithm.training.resolved(kernel: 3, inChannels: 64, outChannels: 32) == .winogradF4x3)
         #expect(ConvAlgorithm.training.resolved(kernel: 3, inChannels: 256, outChannels: 128) == .winogradF4x3)
         #expect(ConvAlgorithm.training.resolved(kernel: 3, inChannels: 11, outChannels: 64) == .im2col)
-        #expect(ConvAlgorithm.training.resolved(kernel: 3, inChannels: 32, outChannels: 9) == .partialMaps)
+        #expect(ConvAlgorithm.training.resolved(kernel: 3, inChannels: 32, outChannels: 9) == .winogradF4x3)
+        #expect(ConvAlgorithm.training.resolved(kernel: 3, inChannels: 32, outChannels: 4) == .winogradF4x3)
+        #expect(ConvAlgorithm.training.resolved(kernel: 3, inChannels: 32, outChannels: 1) == .partialMaps)
+        #expect(ConvAlgorithm.training.resolved(kernel: 3, inChannels: 5, outChannels: 5) == .im2col)
+        #expect(ConvAlgorithm.training.resolved(kernel: 5, inChannels: 32, outChannels: 1) == .partialMaps)
         #expect(ConvAlgorithm.training.resolved(kernel: 5, inChannels: 64, outChannels: 32) == .winograd)
         #expect(ConvAlgorithm.training.resolved(kernel: 5, inChannels: 1, outChannels: 64) == .im2col)
         #expect(ConvAlgorithm.training.resolved(kernel: 9, inChannels: 64, outChannels: 64) == .im2col)
