@@ -149,3 +149,31 @@ func preluBackwardFloat(dInput: UnsafeMutablePointer<Float>, slopeSums: UnsafeMu
         }
     }
 }
+
+/// dst[e] += src[e] for e < count: a short run (a kernel row), element by element in order.
+@inline(__always)
+func addRun<T: BinaryFloatingPoint>(_ dst: UnsafeMutablePointer<T>, _ src: UnsafePointer<T>, count: Int) {
+    if T.self == Float.self {
+        let d = UnsafeMutableRawPointer(dst).assumingMemoryBound(to: Float.self)
+        let a = UnsafeRawPointer(src).assumingMemoryBound(to: Float.self)
+        var e = 0
+        while e + 4 <= count { storeVector(loadVector(d + e) + loadVector(a + e), d + e); e += 4 }
+        while e < count { d[e] += a[e]; e += 1 }
+        return
+    }
+    for e in 0..<count { dst[e] += src[e] }
+}
+
+/// dst[e] = src[e] for e < count: a short run, without a memmove call.
+@inline(__always)
+func copyRun<T: BinaryFloatingPoint>(_ dst: UnsafeMutablePointer<T>, _ src: UnsafePointer<T>, count: Int) {
+    if T.self == Float.self {
+        let d = UnsafeMutableRawPointer(dst).assumingMemoryBound(to: Float.self)
+        let a = UnsafeRawPointer(src).assumingMemoryBound(to: Float.self)
+        var e = 0
+        while e + 4 <= count { storeVector(loadVector(a + e), d + e); e += 4 }
+        while e < count { d[e] = a[e]; e += 1 }
+        return
+    }
+    for e in 0..<count { dst[e] = src[e] }
+}

@@ -35,10 +35,12 @@ import LinearAlgebra
         Shape(batch: 2, inChannels: 64, outChannels: 32, height: 19, width: 19, kernel: 3),
     ]
     /// 3×3 shapes for Winograd F(4×4, 3×3): the F(2×2) ones (outputs 1×1 to 17×17: every
-    /// remainder of 4 in height and width, so partial tiles at the bottom and right) and the Keras
-    /// variants' 64 → 64 layer on a padded 32×32 crop (whole tiles only).
+    /// remainder of 4 in height and width, so partial tiles at the bottom and right), the Keras
+    /// variants' 64 → 64 layer on a padded 32×32 crop (whole tiles only), and ESPCN's last layer
+    /// at ×3 on its 11×11 sub-images (32 → 9: Float runs it on 12 maps).
     static let threeByThreeLargeTileShapes = threeByThreeShapes + [
         Shape(batch: 1, inChannels: 64, outChannels: 64, height: 34, width: 34, kernel: 3),
+        Shape(batch: 3, inChannels: 32, outChannels: 9, height: 13, width: 13, kernel: 3),
     ]
 
     @Test(arguments: shapes, [ConvAlgorithm.im2col, .partialMaps])
