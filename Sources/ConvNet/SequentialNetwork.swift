@@ -37,8 +37,8 @@ public final class SequentialNetwork<T: BLASScalar> {
     /// How convolutions run: `.training` (Winograd F(4×4, 3×3) where faster) in a network that
     /// trains, `.automatic` in a forward-only one, so inference's outputs do not depend on it.
     public var convolutionAlgorithm: ConvAlgorithm
-    /// When set, each forward adds every outer layer's wall-clock seconds to it (the bench's
-    /// per-layer breakdown); nil in normal use.
+    /// When set, each forward adds every outer layer's seconds to it (the bench's per-layer
+    /// breakdown; wall-clock unless `layerClockIsThreadCPU`); nil in normal use.
     public var layerSeconds: [Double]?
     /// What the per-layer figures count: wall-clock time, or the calling thread's CPU time (a
     /// training shard runs on one thread, and its CPU time does not count the time other

@@ -3,19 +3,20 @@ import ConvNet
 import Foundation
 
 /// `srlab bench lrspace`: FSRCNN, FSRCNN-s and ESPCN ×3 inference alone (the table's
-/// "LR-space networks" rows without peers or training), with each layer's time — a quick
-/// figure while working on their speed. Release builds; random weights.
+/// "LR-space networks" rows without peers), with each layer's time — a quick figure while
+/// working on their speed; with `--training`, the table's training step taken apart (each
+/// layer's forward and backward, the loss, Adam, each shard). Release builds; random weights.
 struct BenchLRSpaceCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lrspace",
-        abstract: "FSRCNN, FSRCNN-s and ESPCN x3 inference: frames/s for 426x240 and 640x360 frames, and per layer.")
+        abstract: "FSRCNN, FSRCNN-s and ESPCN x3 inference (frames/s for 426x240 and 640x360 frames) or training steps, per layer.")
 
     @Option(help: "Networks, comma-separated (fsrcnn, fsrcnn-s, espcn).") var networks = "fsrcnn,fsrcnn-s,espcn"
     @Option(help: "Which inference runs: streaming (what upscale uses) or sequential (whole frame, layer by layer).")
     var runner = "streaming"
     @Option(help: "Streaming tile width in LR pixels (0: whole width; default: the runner's).") var tileWidth: Int?
     @Option(help: "Streaming band height in LR rows (default: the runner's).") var band: Int?
-    @Option(help: "Timed frames per figure (median).") var repeats = 15
+    @Option(help: "Timed frames (with --training: steps) per figure (median).") var repeats = 15
     @Flag(help: "Time Adam training steps instead (batch 128 of 11x11 LR, two shards), per layer forward and backward.")
     var training = false
 
