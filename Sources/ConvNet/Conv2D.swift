@@ -40,18 +40,23 @@ public enum ConvAlgorithm: Sendable {
     /// crops, 11×11 LR patches), 128 → 128 and 256 → 128; 1.3× on 128 → 256 at 8×8 outputs; a
     /// tie at 9×9 outputs (deep denoising SR's inner level on 36×36 crops: 30.2 vs 31.3 ms),
     /// where 4×4 tiles waste most; FSRCNN's 12 → 12 0.78 ms against 1.22 (F(2×2)) and 1.50 (im2col).
-    /// Below 12 maps `automatic`'s partial maps or im2col stay (not compared). F(4×4)'s rounding
+    /// ESPCN's last layers (32 → s² maps) too: 32 → 9 on 64 × 13² 2.10 ms against 3.12 by partial
+    /// maps, 32 → 4 on 64 × 18² 2.11 against 2.74. Below 4 output maps or 12 input maps
+    /// `automatic`'s partial maps or im2col stay (im2col where the outputs are as many as the inputs). F(4×4)'s rounding
     /// (WinogradF4x3.swift) is noise to a gradient step; whole-image inference stays on
     /// `automatic` (streaming inference takes F(4×4, 3×3) too, StreamingStages.swift).
     case training
-
     func resolved(kernel: Int, inChannels: Int, outChannels: Int) -> ConvAlgorithm {
         switch self {
-        case .training where kernel == 3 && inChannels >= 12 && outChannels >= 12:
+        case .training where kernel == 3 && inChannels >= 12 && outChannels >= 4:
             return .winogradF4x3
         case .automatic where (kernel == 3 || kernel == 5) && inChannels >= 16 && outChannels >= 16,
              .training where kernel == 5 && inChannels >= 16 && outChannels >= 16:
             return .winograd
+        case .training where outChannels >= inChannels:
+            // Partial maps pay off when the outputs are few beside the inputs: FSRCNN-s's 3×3
+            // 5 → 5 trains in 0.70 ms by im2col against 0.87 (`srlab bench conv`, 64 × 13²).
+            return .im2col
         case .automatic, .shiftInvariant, .training:
             return outChannels <= 9 && kernel > 1 ? .partialMaps : .im2col
         default:
@@ -100,6 +105,10 @@ public func conv2dForward<T: BLASScalar>(
         return
     }
     switch algorithm.resolved(kernel: kernel, inChannels: inChannels, outChannels: o) {
+    case .winogradF4x3 where T.self == Float.self && inChannels % 4 == 0 && o % 4 != 0:
+        conv2dForwardWinogradRoundingMapsUp(output: output, input: input, weight: weight, bias: bias, batch: batch,
+                                            inChannels: inChannels, outChannels: o, height: height, width: width,
+                                            relu: relu, workspace: workspace)
     case let winograd where winograd == .winograd || winograd == .winogradF4x3:
         conv2dForwardWinograd(output: output, input: input, weight: weight, bias: bias, batch: batch,
                               inChannels: inChannels, outChannels: o, height: height, width: width,
@@ -326,6 +335,10 @@ public func conv2dBackward<T: BLASScalar>(
         return
     }
     switch algorithm.resolved(kernel: kernel, inChannels: c, outChannels: o) {
+    case .winogradF4x3 where T.self == Float.self && c % 4 == 0 && o % 4 != 0:
+        conv2dBackwardWinogradRoundingMapsUp(dInput: dInput, dWeight: dWeight, dOutput: dOutput, input: input,
+                                             weight: weight, batch: batch, inChannels: c, outChannels: o,
+                                             height: height, width: width, workspace: workspace)
     case let winograd where winograd == .winograd || winograd == .winogradF4x3:
         conv2dBackwardWinograd(dInput: dInput, dWeight: dWeight, dOutput: dOutput, input: input, weight: weight,
                                batch: batch, inChannels: c, outChannels: o, height: height, width: width,
@@ -450,6 +463,63 @@ func conv2dBackwardPartialMaps<T: BLASScalar>(
             }
         }
     }
+}
+
+// MARK: - Winograd with the output maps rounded up to a multiple of 4
+
+// The Winograd engine transforms four Float maps at a time only when both map counts are
+// multiples of 4; otherwise every transform, the input's too, runs one map at a time. For
+// ESPCN's last layer (32 → 9 at ×3) the layer is cheaper run on 12 maps, the extra three with
+// zero weights (their outputs dropped, their gradients zero): 1.69 ms forward and backward on a
+// 64 × 13² shard against 2.18 (`srlab bench conv`). The extra maps add exact zeros, so the
+// results are the narrow layer's up to the GEMMs' summation order.
+
+/// Workspace slots of the widened layer (the engine's own are 0–5, biasBackward's 7).
+private let widenedSlots = (weight: 14, bias: 15, activation: 16, weightGradient: 17)
+
+/// HWIO weights with `o` output maps copied into `wide` ones (zeros after), per (tap, input map) row.
+private func widenMaps<T: BinaryFloatingPoint>(_ narrow: UnsafePointer<T>, into wide: UnsafeMutablePointer<T>,
+                                               rows: Int, narrowCount o: Int, wideCount: Int) {
+    for r in 0..<rows {
+        (wide + r * wideCount).update(from: narrow + r * o, count: o)
+        (wide + r * wideCount + o).update(repeating: 0, count: wideCount - o)
+    }
+}
+
+func conv2dForwardWinogradRoundingMapsUp<T: BLASScalar>(
+    output: UnsafeMutablePointer<T>, input: UnsafePointer<T>, weight: UnsafePointer<T>, bias: UnsafePointer<T>?,
+    batch: Int, inChannels c: Int, outChannels o: Int, height: Int, width: Int, relu: Bool, workspace: Workspace<T>
+) {
+    let wide = (o + 3) / 4 * 4, pixels = batch * (height - 2) * (width - 2)
+    let w = workspace.buffer(widenedSlots.weight, count: 9 * c * wide)
+    widenMaps(weight, into: w, rows: 9 * c, narrowCount: o, wideCount: wide)
+    let b = bias.map { bias in
+        let b = workspace.buffer(widenedSlots.bias, count: wide)
+        widenMaps(bias, into: b, rows: 1, narrowCount: o, wideCount: wide)
+        return UnsafePointer(b)
+    }
+    let y = workspace.buffer(widenedSlots.activation, count: pixels * wide)
+    conv2dForwardWinograd(output: y, input: input, weight: w, bias: b, batch: batch, inChannels: c, outChannels: wide,
+                          height: height, width: width, kernel: 3, largeTiles: true, relu: relu, workspace: workspace)
+    for p in 0..<pixels { (output + p * o).update(from: y + p * wide, count: o) }
+}
+
+func conv2dBackwardWinogradRoundingMapsUp<T: BLASScalar>(
+    dInput: UnsafeMutablePointer<T>?, dWeight: UnsafeMutablePointer<T>, dOutput: UnsafePointer<T>,
+    input: UnsafePointer<T>, weight: UnsafePointer<T>, batch: Int, inChannels c: Int, outChannels o: Int,
+    height: Int, width: Int, workspace: Workspace<T>
+) {
+    let wide = (o + 3) / 4 * 4, pixels = batch * (height - 2) * (width - 2)
+    let w = workspace.buffer(widenedSlots.weight, count: 9 * c * wide)
+    widenMaps(weight, into: w, rows: 9 * c, narrowCount: o, wideCount: wide)
+    let dy = workspace.buffer(widenedSlots.activation, count: pixels * wide)
+    widenMaps(dOutput, into: dy, rows: pixels, narrowCount: o, wideCount: wide)
+    let dw = workspace.buffer(widenedSlots.weightGradient, count: 9 * c * wide)
+    dw.update(repeating: 0, count: 9 * c * wide)
+    conv2dBackwardWinograd(dInput: dInput, dWeight: dw, dOutput: dy, input: input, weight: w, batch: batch,
+                           inChannels: c, outChannels: wide, height: height, width: width, kernel: 3,
+                           largeTiles: true, workspace: workspace)
+    for r in 0..<(9 * c) { for oc in 0..<o { dWeight[r * o + oc] += dw[r * wide + oc] } }
 }
 
 // MARK: - Naive references

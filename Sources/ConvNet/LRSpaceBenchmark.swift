@@ -114,7 +114,29 @@ public enum LRSpaceBenchmark {
     /// one BLAS thread (`ShardedBackprop`, `TrainingOptions.shards`), gradients summed.
     public static func trainingSamplesPerSecond(_ spec: NetworkSpec, batch: Int = 128, lrSide: Int = 11,
                                                 steps: Int = 15, threads: Int = 2, shards: Int = 2) throws -> Double {
-        _ = try spec.shapes(height: lrSide, width: lrSide)   // a spec too large for the side throws here
+        try training(spec, batch: batch, lrSide: lrSide, steps: steps, threads: threads, shards: shards,
+                     profiled: false).samplesPerSecond
+    }
+
+    /// Where a training step's time goes: medians over the timed steps, in milliseconds.
+    public struct TrainingProfile: Sendable {
+        public var samplesPerSecond: Double
+        /// The whole step: shards' forward and backward, the gradients' sum, and Adam.
+        public var stepMilliseconds: Double
+        /// `ShardedBackprop.step` (the shards in parallel and the gradients' sum), and Adam's update.
+        public var backpropMilliseconds: Double, optimizerMilliseconds: Double
+        /// Each shard's own forward + backward + loss, CPU time of its thread (the slowest sets the pace).
+        public var shardMilliseconds: [Double]
+        /// Shard 0's thread CPU time per outer layer, forward and backward, with its multiply-adds per shard.
+        public var layers: [(layer: String, forward: Double, backward: Double, macs: Double)]
+        /// Shard 0's loss, and the zeroing and copying of its parameter gradients.
+        public var lossAndGradientCopies: Double
+    }
+
+    /// `trainingSamplesPerSecond` with the step taken apart (`profiled`: per-layer clocks on).
+    public static func training(_ spec: NetworkSpec, batch: Int = 128, lrSide: Int = 11, steps: Int = 15,
+                                threads: Int = 2, shards: Int = 2, profiled: Bool = true) throws -> TrainingProfile {
+        let shapes = try spec.shapes(height: lrSide, width: lrSide)   // a spec too large for the side throws here
         let net = ShardedBackprop(batchCapacity: batch, shards: shards) {
             try! SequentialNetwork<Float>(spec: spec, batchCapacity: $0, inputHeight: lrSide, inputWidth: lrSide)
         }
@@ -125,9 +147,19 @@ public enum LRSpaceBenchmark {
         var rng = Xoshiro256(seed: 3)
         let x = (0..<(batch * inputCount)).map { _ in Float(rng.nextUniform()) }
         let y = (0..<(batch * outputCount)).map { _ in Float(rng.nextUniform()) }
-        var times: [Double] = []
+        let layerCount = spec.layers.count
+        var times: [Double] = [], backprop: [Double] = [], update: [Double] = []
+        var forward = [[Double]](repeating: [], count: layerCount), backward = [[Double]](repeating: [], count: layerCount + 1)
+        var perShard = [[Double]](repeating: [], count: net.shards.count)
         ConvNetThreads.with(shards > 1 ? 1 : threads) { BLASThreads.with(shards > 1 ? 1 : threads) {
             for s in 0..<(steps + 10) {   // warm-up: see SRCNNBenchmark.trainingSamplesPerSecond
+                if profiled {
+                    for shard in net.shards {
+                        shard.layerSeconds = [Double](repeating: 0, count: layerCount)
+                        shard.backwardLayerSeconds = [Double](repeating: 0, count: layerCount + 1)
+                        shard.layerClockIsThreadCPU = true
+                    }
+                }
                 let start = DispatchTime.now().uptimeNanoseconds
                 x.withUnsafeBufferPointer { xp in
                     y.withUnsafeBufferPointer { yp in
@@ -135,14 +167,33 @@ public enum LRSpaceBenchmark {
                                      batch: batch, threads: threads)
                     }
                 }
+                let middle = DispatchTime.now().uptimeNanoseconds
                 for t in parameters.indices {
                     optimizer.update(parameters: &parameters[t], gradients: net.gradients[t], state: &state[t],
                                      learningRate: 1e-4, step: s + 1)
                 }
-                if s >= 10 { times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9) }
+                let end = DispatchTime.now().uptimeNanoseconds
+                guard s >= 10 else { continue }
+                times.append(Double(end - start) / 1e9)
+                backprop.append(Double(middle - start) / 1e6)
+                update.append(Double(end - middle) / 1e6)
+                guard profiled else { continue }
+                for (k, shard) in net.shards.enumerated() {
+                    perShard[k].append((shard.layerSeconds!.reduce(0, +) + shard.backwardLayerSeconds!.reduce(0, +)) * 1000)
+                }
+                for l in 0..<layerCount { forward[l].append(net.shards[0].layerSeconds![l] * 1000) }
+                for l in 0...layerCount { backward[l].append(net.shards[0].backwardLayerSeconds![l] * 1000) }
             }
         } }
-        return Double(batch) / median(times)
+        let shardBatch = net.shards[0].batchCapacity
+        return TrainingProfile(samplesPerSecond: Double(batch) / median(times), stepMilliseconds: median(times) * 1000,
+                               backpropMilliseconds: median(backprop), optimizerMilliseconds: median(update),
+                               shardMilliseconds: perShard.map(median),
+                               layers: (0..<layerCount).map {
+                                   (spec.layers[$0].summary, median(forward[$0]), median(backward[$0]),
+                                    Double(shardBatch) * macs(spec.layers[$0], input: shapes[$0]))
+                               },
+                               lossAndGradientCopies: median(backward[layerCount]))
     }
 
     static func median(_ values: [Double]) -> Double {

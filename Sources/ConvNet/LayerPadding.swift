@@ -52,14 +52,14 @@ public func replicatePadBackward<T: BinaryFloatingPoint>(
         for n in part {
             let image = dInput + n * height * width * channels
             image.update(repeating: 0, count: height * width * channels)
+            // Row-major over the padded gradient, as the definition; the interior of a row is one run.
             for y in 0..<outH {
                 let sy = min(max(y - top, 0), height - 1)
-                let src = dOutput + (n * outH + y) * outW * channels
-                for x in 0..<outW {
-                    let sx = min(max(x - left, 0), width - 1)
-                    let dst = image + (sy * width + sx) * channels, from = src + x * channels
-                    for c in 0..<channels { dst[c] += from[c] }
-                }
+                let src = dOutput + (n * outH + y) * outW * channels, row = image + sy * width * channels
+                for x in 0..<left { addRun(row, src + x * channels, count: channels) }
+                addRun(row, src + left * channels, count: width * channels)
+                let last = row + (width - 1) * channels
+                for x in (left + width)..<outW { addRun(last, src + x * channels, count: channels) }
             }
         }
     }

@@ -15,6 +15,13 @@ public func preluForward<T: BinaryFloatingPoint>(
     pixels: Int, channels: Int
 ) {
     ConvNetThreads.forEachRange(pixels, costPerItem: channels) { part in
+        if T.self == Float.self && channels % Vector.scalarCount == 0 {
+            preluForwardFloat(UnsafeMutableRawPointer(output + part.lowerBound * channels).assumingMemoryBound(to: Float.self),
+                              UnsafeRawPointer(input + part.lowerBound * channels).assumingMemoryBound(to: Float.self),
+                              slope: UnsafeRawPointer(slope).assumingMemoryBound(to: Float.self),
+                              pixels: part.count, channels: channels)
+            return
+        }
         for p in part {
             let x = input + p * channels, y = output + p * channels
             for c in 0..<channels { y[c] = x[c] > 0 ? x[c] : slope[c] * x[c] }
@@ -36,7 +43,16 @@ public func preluBackward<T: BinaryFloatingPoint>(
         ConvNetThreads.forEachRange(blocks, costPerItem: preluBlockPixels * channels) { part in
             for b in part {
                 let sum = sums + b * channels
-                for p in (b * preluBlockPixels)..<min(pixels, (b + 1) * preluBlockPixels) {
+                let first = b * preluBlockPixels, end = min(pixels, (b + 1) * preluBlockPixels)
+                if T.self == Float.self && channels % Vector.scalarCount == 0 {
+                    func float(_ p: UnsafePointer<T>) -> UnsafePointer<Float> { UnsafeRawPointer(p).assumingMemoryBound(to: Float.self) }
+                    preluBackwardFloat(dInput: UnsafeMutableRawPointer(dInput + first * channels).assumingMemoryBound(to: Float.self),
+                                       slopeSums: UnsafeMutableRawPointer(sum).assumingMemoryBound(to: Float.self),
+                                       dOutput: float(dOutput + first * channels), input: float(input + first * channels),
+                                       slope: float(slope), pixels: end - first, channels: channels)
+                    continue
+                }
+                for p in first..<end {
                     let x = input + p * channels, g = dOutput + p * channels, d = dInput + p * channels
                     for c in 0..<channels {
                         let gc = g[c], xc = x[c]

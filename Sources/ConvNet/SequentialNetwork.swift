@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 import LinearAlgebra
 import Training
 
@@ -36,9 +37,16 @@ public final class SequentialNetwork<T: BLASScalar> {
     /// How convolutions run: `.training` (Winograd F(4×4, 3×3) where faster) in a network that
     /// trains, `.automatic` in a forward-only one, so inference's outputs do not depend on it.
     public var convolutionAlgorithm: ConvAlgorithm
-    /// When set, each forward adds every outer layer's wall-clock seconds to it (the bench's
-    /// per-layer breakdown); nil in normal use.
+    /// When set, each forward adds every outer layer's seconds to it (the bench's per-layer
+    /// breakdown; wall-clock unless `layerClockIsThreadCPU`); nil in normal use.
     public var layerSeconds: [Double]?
+    /// What the per-layer figures count: wall-clock time, or the calling thread's CPU time (a
+    /// training shard runs on one thread, and its CPU time does not count the time other
+    /// processes on a shared machine take from it).
+    public var layerClockIsThreadCPU = false
+    /// The same for the backward pass (each outer layer's gradients), and `step`'s loss and the
+    /// zeroing and copying of the parameter gradients under the key `spec.layers.count`.
+    public var backwardLayerSeconds: [Double]?
     public let lossMargin: Int
     public let forwardOnly: Bool
     /// `step`'s backward pass stops at this outer layer: the layers below it get no gradients (zero).
@@ -188,6 +196,7 @@ public final class SequentialNetwork<T: BLASScalar> {
                      lossBatch: Int? = nil) -> Double {
         precondition(!forwardOnly, "a forward-only network has no backward pass")
         runForward(parameters, inputs, batch)
+        let lossStart = profileClock()
         let scale = 1 / T(lossBatch ?? batch)
         let prediction = activations.last!, dPrediction = dActivations.last!
         let mse: Double
@@ -211,6 +220,9 @@ public final class SequentialNetwork<T: BLASScalar> {
             }
             mse = sum / Double(batch * l.count)
         }
+        if backwardLayerSeconds != nil {
+            backwardLayerSeconds![spec.layers.count] += Double(profileClock() - lossStart) / 1e9
+        }
         runBackward(batch, inputGradient: false)
         return mse
     }
@@ -227,10 +239,18 @@ public final class SequentialNetwork<T: BLASScalar> {
         activations[0].update(from: inputs, count: batch * inputShape.count)
         for (i, node) in graph.nodes.enumerated() {
             guard layerSeconds != nil else { forward(node: node, index: i, batch: batch); continue }
-            let start = DispatchTime.now().uptimeNanoseconds
+            let start = profileClock()
             forward(node: node, index: i, batch: batch)
-            layerSeconds![node.topLevel] += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            layerSeconds![node.topLevel] += Double(profileClock() - start) / 1e9
         }
+    }
+
+    /// Nanoseconds on the per-layer figures' clock.
+    private func profileClock() -> UInt64 {
+        guard layerClockIsThreadCPU else { return DispatchTime.now().uptimeNanoseconds }
+        var t = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t)
+        return UInt64(t.tv_sec) * 1_000_000_000 + UInt64(t.tv_nsec)
     }
 
     private func tensor(_ node: NetworkGraph.Node, _ k: Int) -> UnsafeMutablePointer<T> { parameterStorage + tensorOffsets[node.firstTensor! + k] }
@@ -311,7 +331,16 @@ public final class SequentialNetwork<T: BLASScalar> {
     /// gradient is computed only when asked for (training needs none); nodes of outer layers below
     /// `firstTrainedLayer` are skipped then.
     private func runBackward(_ batch: Int, inputGradient: Bool) {
+        var clock = profileClock()
+        /// Adds the time since the last call to `layer`'s backward figure when profiling.
+        func lap(_ layer: Int) {
+            guard backwardLayerSeconds != nil else { return }
+            let now = profileClock()
+            backwardLayerSeconds![layer] += Double(now - clock) / 1e9
+            clock = now
+        }
         gradientStorage.update(repeating: 0, count: parameterCount)
+        lap(spec.layers.count)
         let first = inputGradient ? 0 : firstTrainedLayer
         // Which outer layer wrote each activation (the input: none), and which already hold a gradient.
         let producer = [-1] + graph.nodes.map(\.topLevel)
@@ -339,11 +368,13 @@ public final class SequentialNetwork<T: BLASScalar> {
                 }
                 if needed { hasGradient[a] = true }
             }
+            lap(node.topLevel)
         }
         for t in gradients.indices {
             let start = gradientStorage + tensorOffsets[t]
             gradients[t].withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: start, count: $0.count) }
         }
+        lap(spec.layers.count)
     }
 
     /// One leaf layer's backward: its parameters' gradients, and its input's into `dx` (written

@@ -79,14 +79,12 @@ public func conv2dTransposeForward<T: BLASScalar>(
                             let i = shifted / s
                             guard i >= iLo, i < iHi else { continue }
                             let src = columns + (n * height + i - first) * width * taps + dy * k * o
+                            // Pixel j's kernel row dy lands on HR columns j·s − p ..< j·s − p + k: one
+                            // contiguous run of k·O values, clipped at the edges.
                             for j in 0..<width {
-                                let pixel = src + j * taps
-                                for dx in 0..<k {
-                                    let v = j * s + dx - p
-                                    guard v >= 0, v < outW else { continue }
-                                    let out = dst + v * o, tap = pixel + dx * o
-                                    for c in 0..<o { out[c] += tap[c] }
-                                }
+                                let v0 = j * s - p, lo = max(0, -v0), hi = min(k, outW - v0)
+                                guard lo < hi else { continue }
+                                addRun(dst + (v0 + lo) * o, src + j * taps + lo * o, count: (hi - lo) * o)
                             }
                         }
                     }
@@ -125,18 +123,18 @@ public func conv2dTransposeBackward<T: BLASScalar>(
                 let n = (first + r) / height, i = (first + r) % height
                 var dst = dColumns + r * width * taps
                 for j in 0..<width {
+                    // Kernel row dy of pixel j reads HR row u, columns j·s − p ..< j·s − p + k (zero outside).
+                    let v0 = j * s - p, lo = max(0, -v0), hi = max(lo, min(k, outW - v0))
                     for dy in 0..<k {
                         let u = i * s + dy - p
-                        for dx in 0..<k {
-                            let v = j * s + dx - p
-                            if u >= 0 && u < outH && v >= 0 && v < outW {
-                                let src = dOutput + ((n * outH + u) * outW + v) * o
-                                for e in 0..<o { dst[e] = src[e] }
-                            } else {
-                                for e in 0..<o { dst[e] = 0 }
-                            }
-                            dst += o
+                        if u >= 0 && u < outH && lo < hi {
+                            if lo > 0 { dst.update(repeating: 0, count: lo * o) }
+                            copyRun(dst + lo * o, dOutput + ((n * outH + u) * outW + v0 + lo) * o, count: (hi - lo) * o)
+                            if hi < k { (dst + hi * o).update(repeating: 0, count: (k - hi) * o) }
+                        } else {
+                            dst.update(repeating: 0, count: k * o)
                         }
+                        dst += k * o
                     }
                 }
             }

@@ -17,11 +17,11 @@ func biasReLUFloat(_ y: UnsafeMutablePointer<Float>, rows: Int, channels: Int,
     let lanes = Vector.scalarCount
     let zero = Vector()
     if channels % lanes == 0 && channels <= 256 {
-        // Bias vectors kept in registers across rows.
+        // Bias vectors from the stack (Winograd calls this per tile row: a heap array each call
+        // cost more than the pass).
         let groups = channels / lanes
-        var b = [Vector](repeating: zero, count: groups)
-        if let bias { for g in 0..<groups { b[g] = loadVector(bias + g * lanes) } }
-        b.withUnsafeBufferPointer { b in
+        withUnsafeTemporaryAllocation(of: Vector.self, capacity: groups) { b in
+            for g in 0..<groups { b[g] = bias.map { loadVector($0 + g * lanes) } ?? zero }
             for r in 0..<rows {
                 let row = y + r * channels
                 for g in 0..<groups {
@@ -116,4 +116,64 @@ func im2colShortRunsFloat(_ dst: UnsafeMutablePointer<Float>, _ src: UnsafePoint
             out += run
         }
     }
+}
+
+/// PReLU forward over `pixels` rows of `channels` (a multiple of the vector width):
+/// y = x where x > 0, else slope·x, as the generic loop computes it.
+func preluForwardFloat(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, slope: UnsafePointer<Float>,
+                       pixels: Int, channels: Int) {
+    let lanes = Vector.scalarCount, zero = Vector()
+    for p in 0..<pixels {
+        let row = p * channels
+        for g in stride(from: 0, to: channels, by: lanes) {
+            let v = loadVector(x + row + g)
+            storeVector((loadVector(slope + g) * v).replacing(with: v, where: v .> zero), y + row + g)
+        }
+    }
+}
+
+/// PReLU backward over one block of `pixels` rows (`channels` a multiple of the vector width):
+/// dx = dy where x > 0, else slope·dy; slopeSums[c] += dy·x over the pixels where x ≤ 0, pixel by
+/// pixel in order (each lane is one channel's running sum, as in the generic loop).
+func preluBackwardFloat(dInput: UnsafeMutablePointer<Float>, slopeSums: UnsafeMutablePointer<Float>,
+                        dOutput: UnsafePointer<Float>, input: UnsafePointer<Float>, slope: UnsafePointer<Float>,
+                        pixels: Int, channels: Int) {
+    let lanes = Vector.scalarCount, zero = Vector()
+    for p in 0..<pixels {
+        for g in stride(from: 0, to: channels, by: lanes) {
+            let i = p * channels + g
+            let x = loadVector(input + i), dy = loadVector(dOutput + i)
+            let positive = x .> zero
+            storeVector((loadVector(slope + g) * dy).replacing(with: dy, where: positive), dInput + i)
+            storeVector(loadVector(slopeSums + g) + (dy * x).replacing(with: zero, where: positive), slopeSums + g)
+        }
+    }
+}
+
+/// dst[e] += src[e] for e < count: a short run (a kernel row), element by element in order.
+@inline(__always)
+func addRun<T: BinaryFloatingPoint>(_ dst: UnsafeMutablePointer<T>, _ src: UnsafePointer<T>, count: Int) {
+    if T.self == Float.self {
+        let d = UnsafeMutableRawPointer(dst).assumingMemoryBound(to: Float.self)
+        let a = UnsafeRawPointer(src).assumingMemoryBound(to: Float.self)
+        var e = 0
+        while e + 4 <= count { storeVector(loadVector(d + e) + loadVector(a + e), d + e); e += 4 }
+        while e < count { d[e] += a[e]; e += 1 }
+        return
+    }
+    for e in 0..<count { dst[e] += src[e] }
+}
+
+/// dst[e] = src[e] for e < count: a short run, without a memmove call.
+@inline(__always)
+func copyRun<T: BinaryFloatingPoint>(_ dst: UnsafeMutablePointer<T>, _ src: UnsafePointer<T>, count: Int) {
+    if T.self == Float.self {
+        let d = UnsafeMutableRawPointer(dst).assumingMemoryBound(to: Float.self)
+        let a = UnsafeRawPointer(src).assumingMemoryBound(to: Float.self)
+        var e = 0
+        while e + 4 <= count { storeVector(loadVector(a + e), d + e); e += 4 }
+        while e < count { d[e] = a[e]; e += 1 }
+        return
+    }
+    for e in 0..<count { dst[e] = src[e] }
 }

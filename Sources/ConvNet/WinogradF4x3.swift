@@ -19,7 +19,7 @@
 // (LayerTests). Harmless to a gradient step, whose noise is orders larger; whole-image inference
 // keeps F(2×2, 3×3) (`ConvAlgorithm.automatic`), streaming inference takes F(4×4, 3×3) for its
 // 3×3 layers with many maps (StreamingStages.swift; ESPCN's mean Set5 and Set14 PSNRs unchanged
-// to the fourth decimal). Training steps take it for every 3×3 layer with ≥ 12 maps in and out
+// to the fourth decimal). Training steps take it for every 3×3 layer with ≥ 12 maps in and ≥ 4 out
 // (`ConvAlgorithm.training`, Conv2D.swift): measured faster than F(2×2, 3×3) on every such shape
 // the lab trains, tying only at 9×9 outputs, where 4×4 tiles waste most.
 

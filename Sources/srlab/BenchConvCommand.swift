@@ -16,15 +16,28 @@ struct BenchConvCommand: ParsableCommand {
     @Option(help: "Kernel side.") var kernel = 3
     @Option(help: "Inputs per shard.") var batch = 32
     @Option(help: "Rounds (medians are quoted).") var repeats = 15
+    @Option(help: "Time a transposed convolution with this stride instead (FSRCNN's padding; --side is its LR input's).")
+    var transposedStride: Int?
 
     func validate() throws {
-        guard inChannels > 0, outChannels > 0, kernel > 0, side >= kernel, batch > 0, repeats > 0 else {
+        guard inChannels > 0, outChannels > 0, kernel > 0, side >= kernel || transposedStride != nil, side > 0, batch > 0, repeats > 0,
+              (transposedStride ?? 1) > 0 else {
             throw ValidationError("maps, batch and repeats must be positive and the side at least the kernel's")
         }
     }
 
     func run() throws {
+        if let stride = transposedStride {
+            for timing in DeconvolutionBenchmark.compare(height: side, width: side, batch: batch, inChannels: inChannels,
+                                                         outChannels: outChannels, kernel: kernel, stride: stride,
+                                                         repeats: repeats) {
+                print(String(format: "deconv %dx%d stride %d %d -> %d, %d x %d², 1 thread: %@", kernel, kernel, stride,
+                             inChannels, outChannels, batch, side, timing.description))
+            }
+            return
+        }
         var algorithms: [(String, ConvAlgorithm)] = [("im2col", .im2col)]
+        if kernel > 1 { algorithms.append(("partial-maps", .partialMaps)) }
         if kernel == 3 || kernel == 5 { algorithms.append(("winograd", .winograd)) }
         if kernel == 3 { algorithms.append(("winograd-f4x3", .winogradF4x3)) }
         let times = SRCNNBenchmark.convolutionCPUMilliseconds(batch: batch, inChannels: inChannels, outChannels: outChannels,

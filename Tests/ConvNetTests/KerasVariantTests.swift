@@ -213,7 +213,7 @@ import TensorFile
         #expect(high.width == 18 && high.height == 14 && high.values.allSatisfy(\.isFinite))
         // A size the pooling divides runs as it is: the network on the bicubic image.
         let even = Plane(width: 8, height: 6, values: randomValues(48, seed: 72).map { ($0 + 1) / 2 })
-        let net = try SequentialNetwork<Float>(spec: narrow, batchCapacity: 1, inputHeight: 12, inputWidth: 16)
+        let net = try SequentialNetwork<Float>(spec: narrow, batchCapacity: 1, inputHeight: 12, inputWidth: 16, forwardOnly: true)
         let direct = net.forward(parameters: model.parameters, inputs: Resize.bicubic(even, scale: 2).values.map(Float.init), batch: 1)
         #expect(model.upscale(lowRes: even).values == direct.map(Double.init))
     }

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import Imaging
+import LinearAlgebra
 import TensorFile
 @testable import Training
 @testable import ConvNet
@@ -27,6 +28,30 @@ import TensorFile
 
     static func network(_ spec: NetworkSpec = spec) throws -> SequentialTrainable {
         try SequentialTrainable(spec: spec, inputSize: 7, stride: 4)
+    }
+
+    /// The published networks' training step on the bench's 11×11 sub-images (every fast path
+    /// the step takes: F(4×4) with widened maps, the deconvolution's runs, SIMD PReLU): the same
+    /// inputs give the same bytes twice, and on one thread as on two (the shards fix the sums).
+    @Test(arguments: ["fsrcnn", "fsrcnn-s", "espcn"])
+    func aTrainingStepIsDeterministic(_ kind: String) throws {
+        let spec = try #require(NetworkSpec.published(kind: kind, scale: 3))
+        let trainable = try SequentialTrainable(spec: spec, inputSize: 11)
+        let (batch, label) = (6, trainable.labelSize)
+        let parameters = spec.initialParameters(seed: 5)
+        let x: [Float] = randomValues(batch * 11 * 11, seed: 6).map { ($0 + 1) / 2 }
+        let y: [Float] = randomValues(batch * label * label, seed: 7).map { ($0 + 1) / 2 }
+        func step(threads: Int) -> (error: Double, gradients: [[Float]]) {
+            BLASThreads.with(1) {
+                let net = ShardedBackprop(batchCapacity: batch, shards: 2) { trainable.makeBackprop(batchCapacity: $0) }
+                let error = net.step(parameters: parameters, inputs: x, labels: y, batch: batch, threads: threads)
+                return (error, net.gradients)
+            }
+        }
+        let first = step(threads: 2), again = step(threads: 2), oneThread = step(threads: 1)
+        #expect(first.error == again.error && first.gradients == again.gradients)
+        #expect(first.error == oneThread.error && first.gradients == oneThread.gradients)
+        #expect(first.gradients.allSatisfy { $0.contains { $0 != 0 } })
     }
 
     @Test func theDefaultsFollowTheDeconvolutionsReach() throws {

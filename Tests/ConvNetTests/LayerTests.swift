@@ -35,10 +35,12 @@ import LinearAlgebra
         Shape(batch: 2, inChannels: 64, outChannels: 32, height: 19, width: 19, kernel: 3),
     ]
     /// 3×3 shapes for Winograd F(4×4, 3×3): the F(2×2) ones (outputs 1×1 to 17×17: every
-    /// remainder of 4 in height and width, so partial tiles at the bottom and right) and the Keras
-    /// variants' 64 → 64 layer on a padded 32×32 crop (whole tiles only).
+    /// remainder of 4 in height and width, so partial tiles at the bottom and right), the Keras
+    /// variants' 64 → 64 layer on a padded 32×32 crop (whole tiles only), and ESPCN's last layer
+    /// at ×3 on its 11×11 sub-images (32 → 9: Float runs it on 12 maps).
     static let threeByThreeLargeTileShapes = threeByThreeShapes + [
         Shape(batch: 1, inChannels: 64, outChannels: 64, height: 34, width: 34, kernel: 3),
+        Shape(batch: 3, inChannels: 32, outChannels: 9, height: 13, width: 13, kernel: 3),
     ]
 
     @Test(arguments: shapes, [ConvAlgorithm.im2col, .partialMaps])
@@ -127,14 +129,19 @@ import LinearAlgebra
         #expect(ConvAlgorithm.automatic.resolved(kernel: 9, inChannels: 64, outChannels: 64) == .im2col)
     }
 
-    /// Training steps: F(4×4, 3×3) for 3×3 layers from FSRCNN's 12 → 12 maps up; everything else
-    /// (5×5, few maps, 1×1, 9×9) as `automatic`.
+    /// Training steps: F(4×4, 3×3) for 3×3 layers from 12 maps in and 4 out up (FSRCNN's 12 → 12,
+    /// ESPCN's last 32 → s²); im2col for few maps where the outputs are as many as the inputs
+    /// (FSRCNN-s's 5 → 5); everything else (5×5, one output map, 1×1, 9×9) as `automatic`.
     @Test func trainingPicksLargeTilesFor3x3From12Maps() {
         #expect(ConvAlgorithm.training.resolved(kernel: 3, inChannels: 12, outChannels: 12) == .winogradF4x3)
         #expect(ConvAlgorithm.training.resolved(kernel: 3, inChannels: 64, outChannels: 32) == .winogradF4x3)
         #expect(ConvAlgorithm.training.resolved(kernel: 3, inChannels: 256, outChannels: 128) == .winogradF4x3)
         #expect(ConvAlgorithm.training.resolved(kernel: 3, inChannels: 11, outChannels: 64) == .im2col)
-        #expect(ConvAlgorithm.training.resolved(kernel: 3, inChannels: 32, outChannels: 9) == .partialMaps)
+        #expect(ConvAlgorithm.training.resolved(kernel: 3, inChannels: 32, outChannels: 9) == .winogradF4x3)
+        #expect(ConvAlgorithm.training.resolved(kernel: 3, inChannels: 32, outChannels: 4) == .winogradF4x3)
+        #expect(ConvAlgorithm.training.resolved(kernel: 3, inChannels: 32, outChannels: 1) == .partialMaps)
+        #expect(ConvAlgorithm.training.resolved(kernel: 3, inChannels: 5, outChannels: 5) == .im2col)
+        #expect(ConvAlgorithm.training.resolved(kernel: 5, inChannels: 32, outChannels: 1) == .partialMaps)
         #expect(ConvAlgorithm.training.resolved(kernel: 5, inChannels: 64, outChannels: 32) == .winograd)
         #expect(ConvAlgorithm.training.resolved(kernel: 5, inChannels: 1, outChannels: 64) == .im2col)
         #expect(ConvAlgorithm.training.resolved(kernel: 9, inChannels: 64, outChannels: 64) == .im2col)

@@ -177,11 +177,13 @@ import Testing
 }
 
 @Suite struct PReLUAndTanhTests {
-    /// 600 pixels: three blocks of the slope gradient's partial sums, the last one partial.
-    @Test func preluFastMatchesNaive() {
-        let (pixels, c) = (600, 5)
+    /// 600 pixels: three blocks of the slope gradient's partial sums, the last one partial. 5 maps
+    /// take the generic loop, 12 and 56 (FSRCNN's) the SIMD one.
+    @Test(arguments: [5, 12, 56])
+    func preluFastMatchesNaive(channels c: Int) {
+        let pixels = 600
         let x: [Float] = randomValues(pixels * c, seed: 61)
-        let a: [Float] = [0.25, -0.1, 0, 1.5, 0.7]
+        let a: [Float] = (0..<c).map { [0.25, -0.1, 0, 1.5, 0.7][$0 % 5] }
         var fast = [Float](repeating: .nan, count: x.count)
         var slow = [Double](repeating: .nan, count: x.count)
         preluForward(output: &fast, input: x, slope: a, pixels: pixels, channels: c)
@@ -203,10 +205,11 @@ import Testing
         #expect(inPlace == dx)
     }
 
-    @Test func preluThreadCountDoesNotChangeTheSlopeGradient() {
-        let (pixels, c) = (2000, 3)
+    @Test(arguments: [3, 12])
+    func preluThreadCountDoesNotChangeTheSlopeGradient(channels c: Int) {
+        let pixels = 2000
         let x: [Float] = randomValues(pixels * c, seed: 64), dy: [Float] = randomValues(pixels * c, seed: 65)
-        let a: [Float] = [0.25, 0.25, 0.25]
+        let a = [Float](repeating: 0.25, count: c)
         func slopeGradient(threads: Int) -> [Float] {
             var dx = [Float](repeating: 0, count: x.count), da = [Float](repeating: 0, count: c)
             ConvNetThreads.with(threads) {
@@ -218,7 +221,7 @@ import Testing
     }
 
     @Test func tanhFastMatchesNaive() {
-        let x: [Float] = randomValues(1000, seed: 71).map { $0 * 4 }
+        let x: [Float] = randomValues(1003, seed: 71).map { $0 * 4 }   // not a multiple of the vector width
         var fast = [Float](repeating: .nan, count: x.count)
         var slow = [Double](repeating: .nan, count: x.count)
         tanhForward(output: &fast, input: x, count: x.count)
@@ -252,5 +255,20 @@ import Testing
         let lhs = zip(y, g).reduce(0) { $0 + $1.0 * $1.1 }, rhs = zip(x, dx).reduce(0) { $0 + $1.0 * $1.1 }
         #expect(abs(lhs - rhs) < 1e-12)
         #expect(mode == .zero ? y.contains(0) : !y.contains(0))
+    }
+
+    /// The Float path (vector runs over a row's interior and the channels of a border pixel)
+    /// against the Double one, with maps that fill whole vectors (12) and that do not (3).
+    @Test(arguments: [3, 12])
+    func replicateBackwardInFloatMatchesDouble(channels c: Int) {
+        let (n, h, w) = (2, 5, 6), (top, bottom, left, right) = (1, 2, 2, 1)
+        let outCount = n * (h + top + bottom) * (w + left + right) * c
+        let g: [Float] = randomValues(outCount, seed: 83)
+        var dx = [Float](repeating: .nan, count: n * h * w * c), dxD = [Double](repeating: .nan, count: dx.count)
+        replicatePadBackward(dInput: &dx, dOutput: g, batch: n, height: h, width: w, channels: c, top: top, bottom: bottom, left: left, right: right)
+        replicatePadBackward(dInput: &dxD, dOutput: g.map(Double.init), batch: n, height: h, width: w, channels: c,
+                             top: top, bottom: bottom, left: left, right: right)
+        #expect(maxAbsDifference(dx.map(Double.init), dxD) < 1e-6)
+        #expect(!dx.contains { $0.isNaN })
     }
 }
