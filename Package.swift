@@ -32,7 +32,7 @@ let package = Package(
         // The method-neutral training stack: loop, options, sub-images, optimisers, checkpoints.
         .target(name: "Training", dependencies: ["LinearAlgebra", "Imaging", "TensorFile", "AtomicIO", "SeededRandom"],
                 exclude: ["README.md"], swiftSettings: fastInDebugToo),
-        // Direct convolution of the single-channel first layers (AVX2 / AVX-512, chosen at run time).
+        // Direct convolution of the single-channel first layers where the CPU has AVX-512 (checked at run time).
         // Optimised in debug builds too, as ConvNet is.
         .target(name: "ConvKernels", cSettings: [.unsafeFlags(["-O3"])]),
         // Optimised in debug builds too: its tests run the network on whole images.

@@ -1,148 +1,142 @@
 // Direct convolution of a single-channel plane into many maps (ConvKernels.h). The GEMM form
 // (patch matrix [k² × pixels] times weights) spends about a third of its time copying: building the
-// patch matrix, then OpenBLAS packing it again, since with only 32–64 maps each packed value serves
-// few multiply-adds. Here each block of 2 vectors of output pixels × 4 maps stays in 8 registers
-// while the k² taps stream through: per tap 2 unaligned input loads, 4 weight broadcasts and 8
-// FMAs, nothing copied. One source, two widths: the GCC/Clang vector type below compiles to AVX2
-// or AVX-512 by the function's target attribute, and the widest the CPU has is chosen at run time.
+// patch matrix, then OpenBLAS's AVX-512 kernels packing it again, since with only 32–64 maps each
+// packed value serves few multiply-adds. Here a block of output pixels × 4 maps stays in registers
+// while the k² taps stream through: per tap a few unaligned input loads, 4 weight broadcasts and
+// the FMAs, nothing copied. AVX-512 only: with AVX2's 16 registers the blocks that fit ran slower
+// (83 GFLOP/s on one core of an AMD EPYC) than OpenBLAS's Haswell kernel on the GEMM form (95),
+// so there the GEMM form stays; with AVX-512's 32 registers, 3 vectors × 4 maps run at 116 against
+// the GEMM form's 73–82 under its SkylakeX/Cooperlake kernels.
 #include "ConvKernels.h"
 #include <stdlib.h>
 #include <string.h>
 
-#define DEFINE_CONV1(NAME, TARGET, LANES)                                                                   \
-typedef float NAME##_vector __attribute__((vector_size(LANES * 4), aligned(4)));                            \
-                                                                                                            \
-/* Output pixels [0, 2·LANES) of one row, maps c0 … c0+3. */                                                 \
-__attribute__((target(TARGET), always_inline)) static inline void                                           \
-NAME##_block(float *out, long mapStride, const float *in, int width, const float *weight, int kernel,       \
-             int channels, int c0) {                                                                        \
-    NAME##_vector a00 = {0}, a01 = {0}, a02 = {0}, a03 = {0}, a10 = {0}, a11 = {0}, a12 = {0}, a13 = {0};   \
-    for (int dy = 0; dy < kernel; dy++) {                                                                   \
-        const float *row = in + (long)dy * width;                                                           \
-        const float *w = weight + (long)dy * kernel * channels + c0;                                        \
-        for (int dx = 0; dx < kernel; dx++, w += channels) {                                                \
-            NAME##_vector x0, x1, b;                                                                        \
-            memcpy(&x0, row + dx, sizeof x0);                                                               \
-            memcpy(&x1, row + dx + LANES, sizeof x1);                                                       \
-            b = (NAME##_vector){0} + w[0]; a00 += x0 * b; a10 += x1 * b;                                    \
-            b = (NAME##_vector){0} + w[1]; a01 += x0 * b; a11 += x1 * b;                                    \
-            b = (NAME##_vector){0} + w[2]; a02 += x0 * b; a12 += x1 * b;                                    \
-            b = (NAME##_vector){0} + w[3]; a03 += x0 * b; a13 += x1 * b;                                    \
-        }                                                                                                   \
-    }                                                                                                       \
-    memcpy(out + (c0 + 0) * mapStride, &a00, sizeof a00); memcpy(out + (c0 + 0) * mapStride + LANES, &a10, sizeof a10); \
-    memcpy(out + (c0 + 1) * mapStride, &a01, sizeof a01); memcpy(out + (c0 + 1) * mapStride + LANES, &a11, sizeof a11); \
-    memcpy(out + (c0 + 2) * mapStride, &a02, sizeof a02); memcpy(out + (c0 + 2) * mapStride + LANES, &a12, sizeof a12); \
-    memcpy(out + (c0 + 3) * mapStride, &a03, sizeof a03); memcpy(out + (c0 + 3) * mapStride + LANES, &a13, sizeof a13); \
-}                                                                                                           \
-                                                                                                            \
-/* Output pixels [0, LANES) of one row, maps c0 … c0+3: the end of a row. */                                  \
-__attribute__((target(TARGET), always_inline)) static inline void                                           \
-NAME##_block1(float *out, long mapStride, const float *in, int width, const float *weight, int kernel,      \
-              int channels, int c0) {                                                                       \
-    NAME##_vector a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};                                                   \
-    for (int dy = 0; dy < kernel; dy++) {                                                                   \
-        const float *row = in + (long)dy * width;                                                           \
-        const float *w = weight + (long)dy * kernel * channels + c0;                                        \
-        for (int dx = 0; dx < kernel; dx++, w += channels) {                                                \
-            NAME##_vector x;                                                                                \
-            memcpy(&x, row + dx, sizeof x);                                                                 \
-            a0 += x * ((NAME##_vector){0} + w[0]); a1 += x * ((NAME##_vector){0} + w[1]);                   \
-            a2 += x * ((NAME##_vector){0} + w[2]); a3 += x * ((NAME##_vector){0} + w[3]);                   \
-        }                                                                                                   \
-    }                                                                                                       \
-    memcpy(out + (c0 + 0) * mapStride, &a0, sizeof a0); memcpy(out + (c0 + 1) * mapStride, &a1, sizeof a1); \
-    memcpy(out + (c0 + 2) * mapStride, &a2, sizeof a2); memcpy(out + (c0 + 3) * mapStride, &a3, sizeof a3); \
-}                                                                                                           \
-                                                                                                            \
-/* One output row into `channels` rows `mapStride` apart: blocks of two vectors, then one-vector blocks, */ \
-/* the last of which may overlap the one before (those pixels are computed twice, identically). */          \
-__attribute__((target(TARGET))) static void                                                                 \
-NAME##_row(float *out, long mapStride, const float *in, int width, const float *weight, int kernel, int channels) { \
-    int outW = width - kernel + 1;                                                                          \
-    for (int c0 = 0; c0 < channels; c0 += 4) {                                                              \
-        int j = 0;                                                                                          \
-        for (; j + 2 * LANES <= outW; j += 2 * LANES)                                                       \
-            NAME##_block(out + j, mapStride, in + j, width, weight, kernel, channels, c0);                  \
-        for (; j < outW; j += LANES) {                                                                      \
-            int at = j + LANES <= outW ? j : outW - LANES;                                                  \
-            NAME##_block1(out + at, mapStride, in + at, width, weight, kernel, channels, c0);               \
-        }                                                                                                   \
-    }                                                                                                       \
-}                                                                                                           \
-                                                                                                            \
-/* NHWC: output pixels j … j+3 of one row, maps c0 … c0 + 2·LANES − 1, vectors along the maps. */          \
-__attribute__((target(TARGET), always_inline)) static inline void                                           \
-NAME##_pixels(float *out, const float *in, int width, const float *weight, int kernel, int channels, int c0) { \
-    NAME##_vector a00 = {0}, a01 = {0}, a10 = {0}, a11 = {0}, a20 = {0}, a21 = {0}, a30 = {0}, a31 = {0};   \
-    for (int dy = 0; dy < kernel; dy++) {                                                                   \
-        const float *row = in + (long)dy * width;                                                           \
-        const float *w = weight + (long)dy * kernel * channels + c0;                                        \
-        for (int dx = 0; dx < kernel; dx++, w += channels) {                                                \
-            NAME##_vector w0, w1, x;                                                                        \
-            memcpy(&w0, w, sizeof w0);                                                                      \
-            memcpy(&w1, w + LANES, sizeof w1);                                                              \
-            x = (NAME##_vector){0} + row[dx + 0]; a00 += x * w0; a01 += x * w1;                             \
-            x = (NAME##_vector){0} + row[dx + 1]; a10 += x * w0; a11 += x * w1;                             \
-            x = (NAME##_vector){0} + row[dx + 2]; a20 += x * w0; a21 += x * w1;                             \
-            x = (NAME##_vector){0} + row[dx + 3]; a30 += x * w0; a31 += x * w1;                             \
-        }                                                                                                   \
-    }                                                                                                       \
-    float *o = out + c0;                                                                                    \
-    memcpy(o, &a00, sizeof a00); memcpy(o + LANES, &a01, sizeof a01); o += channels;                        \
-    memcpy(o, &a10, sizeof a10); memcpy(o + LANES, &a11, sizeof a11); o += channels;                        \
-    memcpy(o, &a20, sizeof a20); memcpy(o + LANES, &a21, sizeof a21); o += channels;                        \
-    memcpy(o, &a30, sizeof a30); memcpy(o + LANES, &a31, sizeof a31);                                       \
-}                                                                                                           \
-                                                                                                            \
-/* One NHWC output row; a row that is not a whole number of 4-pixel blocks ends with an overlapping one. */ \
-__attribute__((target(TARGET))) static void                                                                 \
-NAME##_row_nhwc(float *out, const float *in, int width, const float *weight, int kernel, int channels) {    \
-    int outW = width - kernel + 1;                                                                          \
-    for (int c0 = 0; c0 < channels; c0 += 2 * LANES) {                                                      \
-        int j = 0;                                                                                          \
-        for (; j + 4 <= outW; j += 4)                                                                       \
-            NAME##_pixels(out + (long)j * channels, in + j, width, weight, kernel, channels, c0);           \
-        if (j < outW)                                                                                       \
-            NAME##_pixels(out + (long)(outW - 4) * channels, in + outW - 4, width, weight, kernel, channels, c0); \
-    }                                                                                                       \
+#define LANES 16
+typedef float vector16 __attribute__((vector_size(LANES * 4), aligned(4)));
+#define TARGET __attribute__((target("avx512f")))
+
+static inline TARGET vector16 broadcast(float x) { return (vector16){0} + x; }
+static inline TARGET vector16 load(const float *p) { vector16 v; memcpy(&v, p, sizeof v); return v; }
+static inline TARGET void store(float *p, vector16 v) { memcpy(p, &v, sizeof v); }
+
+/// Adds the bias and applies ReLU as asked, then stores one vector of map c.
+static inline TARGET void finish(float *out, vector16 v, const float *bias, int c, int relu) {
+    if (bias) v += bias[c];
+    if (relu) v = __builtin_elementwise_max(v, (vector16){0});
+    store(out, v);
 }
 
-DEFINE_CONV1(conv1_avx2, "avx2,fma", 8)
-DEFINE_CONV1(conv1_avx512, "avx512f", 16)
+/// Output pixels [0, 3·LANES) of one row into maps c0 … c0+3 (`mapStride` apart).
+static inline TARGET __attribute__((always_inline)) void
+block3(float *out, long mapStride, const float *in, int width, const float *weight, int kernel, int channels,
+       int c0, const float *bias, int relu) {
+    vector16 a00 = {0}, a01 = {0}, a02 = {0}, a03 = {0}, a10 = {0}, a11 = {0}, a12 = {0}, a13 = {0},
+             a20 = {0}, a21 = {0}, a22 = {0}, a23 = {0};
+    for (int dy = 0; dy < kernel; dy++) {
+        const float *row = in + (long)dy * width;
+        const float *w = weight + (long)dy * kernel * channels + c0;
+        for (int dx = 0; dx < kernel; dx++, w += channels) {
+            vector16 x0 = load(row + dx), x1 = load(row + dx + LANES), x2 = load(row + dx + 2 * LANES), b;
+            b = broadcast(w[0]); a00 += x0 * b; a10 += x1 * b; a20 += x2 * b;
+            b = broadcast(w[1]); a01 += x0 * b; a11 += x1 * b; a21 += x2 * b;
+            b = broadcast(w[2]); a02 += x0 * b; a12 += x1 * b; a22 += x2 * b;
+            b = broadcast(w[3]); a03 += x0 * b; a13 += x1 * b; a23 += x2 * b;
+        }
+    }
+    vector16 a[3][4] = {{a00, a01, a02, a03}, {a10, a11, a12, a13}, {a20, a21, a22, a23}};
+    for (int v = 0; v < 3; v++)
+        for (int m = 0; m < 4; m++) finish(out + (c0 + m) * mapStride + v * LANES, a[v][m], bias, c0 + m, relu);
+}
 
-typedef void (*conv1_row_fn)(float *, long, const float *, int, const float *, int, int);
-typedef void (*conv1_row_nhwc_fn)(float *, const float *, int, const float *, int, int);
+/// Output pixels [0, LANES) of one row into maps c0 … c0+3: the end of a row.
+static inline TARGET __attribute__((always_inline)) void
+block1(float *out, long mapStride, const float *in, int width, const float *weight, int kernel, int channels,
+       int c0, const float *bias, int relu) {
+    vector16 a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};
+    for (int dy = 0; dy < kernel; dy++) {
+        const float *row = in + (long)dy * width;
+        const float *w = weight + (long)dy * kernel * channels + c0;
+        for (int dx = 0; dx < kernel; dx++, w += channels) {
+            vector16 x = load(row + dx);
+            a0 += x * broadcast(w[0]); a1 += x * broadcast(w[1]); a2 += x * broadcast(w[2]); a3 += x * broadcast(w[3]);
+        }
+    }
+    finish(out + (c0 + 0) * mapStride, a0, bias, c0 + 0, relu);
+    finish(out + (c0 + 1) * mapStride, a1, bias, c0 + 1, relu);
+    finish(out + (c0 + 2) * mapStride, a2, bias, c0 + 2, relu);
+    finish(out + (c0 + 3) * mapStride, a3, bias, c0 + 3, relu);
+}
 
-typedef struct { conv1_row_fn planes; conv1_row_nhwc_fn nhwc; int lanes; const char *name; } conv1_variant;
+/// One output row into `channels` rows `mapStride` apart: blocks of three vectors, then one-vector
+/// blocks, the last of which may overlap the one before (those pixels are computed twice, identically).
+static TARGET void row_planes(float *out, long mapStride, const float *in, int width, const float *weight, int kernel,
+                              int channels, const float *bias, int relu) {
+    int outW = width - kernel + 1;
+    for (int c0 = 0; c0 < channels; c0 += 4) {
+        int j = 0;
+        for (; j + 3 * LANES <= outW; j += 3 * LANES) block3(out + j, mapStride, in + j, width, weight, kernel, channels, c0, bias, relu);
+        for (; j < outW; j += LANES) {
+            int at = j + LANES <= outW ? j : outW - LANES;
+            block1(out + at, mapStride, in + at, width, weight, kernel, channels, c0, bias, relu);
+        }
+    }
+}
 
-/// The widest variant this CPU runs, capped at AVX2 when SRLAB_MAX_ISA=avx2 (`srlab bench
-/// --instruction-set avx2`); lanes 0 when it has no AVX2 and FMA.
-static conv1_variant chosen(void) {
+/// NHWC: output pixels j … j+3 of one row, maps c0 … c0 + 2·LANES − 1, vectors along the maps.
+static inline TARGET __attribute__((always_inline)) void
+pixels4(float *out, const float *in, int width, const float *weight, int kernel, int channels, int c0) {
+    vector16 a00 = {0}, a01 = {0}, a10 = {0}, a11 = {0}, a20 = {0}, a21 = {0}, a30 = {0}, a31 = {0};
+    for (int dy = 0; dy < kernel; dy++) {
+        const float *row = in + (long)dy * width;
+        const float *w = weight + (long)dy * kernel * channels + c0;
+        for (int dx = 0; dx < kernel; dx++, w += channels) {
+            vector16 w0 = load(w), w1 = load(w + LANES), x;
+            x = broadcast(row[dx + 0]); a00 += x * w0; a01 += x * w1;
+            x = broadcast(row[dx + 1]); a10 += x * w0; a11 += x * w1;
+            x = broadcast(row[dx + 2]); a20 += x * w0; a21 += x * w1;
+            x = broadcast(row[dx + 3]); a30 += x * w0; a31 += x * w1;
+        }
+    }
+    float *o = out + c0;
+    store(o, a00); store(o + LANES, a01); o += channels;
+    store(o, a10); store(o + LANES, a11); o += channels;
+    store(o, a20); store(o + LANES, a21); o += channels;
+    store(o, a30); store(o + LANES, a31);
+}
+
+/// One NHWC output row; a row that is not a whole number of 4-pixel blocks ends with an overlapping one.
+static TARGET void row_nhwc(float *out, const float *in, int width, const float *weight, int kernel, int channels) {
+    int outW = width - kernel + 1;
+    for (int c0 = 0; c0 < channels; c0 += 2 * LANES) {
+        int j = 0;
+        for (; j + 4 <= outW; j += 4) pixels4(out + (long)j * channels, in + j, width, weight, kernel, channels, c0);
+        if (j < outW) pixels4(out + (long)(outW - 4) * channels, in + outW - 4, width, weight, kernel, channels, c0);
+    }
+}
+
+/// Whether the kernels run here: AVX-512, and not capped by SRLAB_MAX_ISA=avx2 (`srlab bench
+/// --instruction-set avx2`).
+static int available(void) {
     const char *cap = getenv("SRLAB_MAX_ISA");
-    int avx512Allowed = cap == 0 || strcmp(cap, "avx2") != 0;
-    if (avx512Allowed && __builtin_cpu_supports("avx512f")) return (conv1_variant){conv1_avx512_row, conv1_avx512_row_nhwc, 16, "avx512"};
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
-        return (conv1_variant){conv1_avx2_row, conv1_avx2_row_nhwc, 8, "avx2"};
-    return (conv1_variant){0, 0, 0, "none"};
+    if (cap && strcmp(cap, "avx2") == 0) return 0;
+    return __builtin_cpu_supports("avx512f");
 }
 
-const char *srlab_conv1_variant(void) { return chosen().name; }
+const char *srlab_conv1_variant(void) { return available() ? "avx512" : "none"; }
 
 int srlab_conv1_planes(float *out, const float *in, const float *weight, int height, int width, int kernel,
-                       int channels, long planeStride) {
-    conv1_variant v = chosen();
+                       int channels, long planeStride, const float *bias, int relu) {
     int outH = height - kernel + 1, outW = width - kernel + 1;
     // Narrower rows waste too much of their last block: there the GEMM form is faster.
-    if (v.lanes == 0 || channels % 4 != 0 || outH < 1 || outW < 4 * v.lanes) return 0;
-    for (int i = 0; i < outH; i++) v.planes(out + (long)i * outW, planeStride, in + (long)i * width, width, weight, kernel, channels);
+    if (!available() || channels % 4 != 0 || outH < 1 || outW < 4 * LANES) return 0;
+    for (int i = 0; i < outH; i++)
+        row_planes(out + (long)i * outW, planeStride, in + (long)i * width, width, weight, kernel, channels, bias, relu);
     return 1;
 }
 
 int srlab_conv1_nhwc(float *out, const float *in, const float *weight, int height, int width, int kernel, int channels) {
-    conv1_variant v = chosen();
     int outH = height - kernel + 1, outW = width - kernel + 1;
-    if (v.lanes == 0 || channels % (2 * v.lanes) != 0 || outH < 1 || outW < 4) return 0;
-    for (int i = 0; i < outH; i++) v.nhwc(out + (long)i * outW * channels, in + (long)i * width, width, weight, kernel, channels);
+    if (!available() || channels % (2 * LANES) != 0 || outH < 1 || outW < 4) return 0;
+    for (int i = 0; i < outH; i++) row_nhwc(out + (long)i * outW * channels, in + (long)i * width, width, weight, kernel, channels);
     return 1;
 }

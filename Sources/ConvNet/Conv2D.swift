@@ -137,8 +137,8 @@ public func conv2dForward<T: BLASScalar>(
     }
 }
 
-/// The instruction set the direct single-channel kernel uses on this CPU: "avx512", "avx2" (also
-/// under SRLAB_MAX_ISA=avx2) or "none" (the GEMM form everywhere).
+/// The instruction set the direct single-channel kernel uses on this CPU: "avx512", or "none"
+/// (no AVX-512, or SRLAB_MAX_ISA=avx2: the GEMM form everywhere).
 public var directConvolutionKernel: String { String(cString: srlab_conv1_variant()) }
 
 /// Valid convolution of a single-channel input (SRCNN's first layer), no bias or ReLU, for
@@ -149,18 +149,36 @@ public var directConvolutionKernel: String { String(cString: srlab_conv1_variant
 /// With `channelMajor` the output is [O × pixels] (plane o holds channel o) rather than NHWC.
 /// Where the CPU and the shape allow, the direct kernel of ConvKernels runs instead (same sums in
 /// the same order, no copies; `direct: false` forces this GEMM form, for tests and the bench).
+/// `bias` (per output channel, added after the sum) and `relu` apply to the output; channel-major,
+/// the direct kernel does both as it stores.
 func conv2dForwardSingleChannelFloat(output: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>,
                                      weight: UnsafePointer<Float>, outChannels: Int, height: Int, width: Int,
                                      kernel: Int, channelMajor: Bool = false, workspace: Workspace<Float>,
-                                     direct: Bool = true) {
+                                     bias: UnsafePointer<Float>? = nil, relu: Bool = false, direct: Bool = true) {
     let outH = height - kernel + 1, outW = width - kernel + 1
     precondition(outH > 0 && outW > 0, "conv2d: \(height)×\(width) input is smaller than a \(kernel)×\(kernel) kernel")
     let pixels = outH * outW
     if direct {
-        let done = channelMajor
-            ? srlab_conv1_planes(output, input, weight, Int32(height), Int32(width), Int32(kernel), Int32(outChannels), pixels)
-            : srlab_conv1_nhwc(output, input, weight, Int32(height), Int32(width), Int32(kernel), Int32(outChannels))
-        if done != 0 { return }
+        if channelMajor {
+            if srlab_conv1_planes(output, input, weight, Int32(height), Int32(width), Int32(kernel), Int32(outChannels),
+                                  pixels, bias, relu ? 1 : 0) != 0 { return }
+        } else if srlab_conv1_nhwc(output, input, weight, Int32(height), Int32(width), Int32(kernel), Int32(outChannels)) != 0 {
+            if bias != nil || relu { biasReLUFloat(output, rows: pixels, channels: outChannels, bias: bias, relu: relu) }
+            return
+        }
+    }
+    defer {
+        // The GEMM form adds the bias and ReLU in a pass of its own (the direct kernel's planes in its stores).
+        if bias != nil || relu {
+            if channelMajor {
+                for c in 0..<outChannels {
+                    let plane = output + c * pixels, b = bias?[c] ?? 0
+                    if relu { biasReLUPlaneFloat(plane, plane, count: pixels, bias: b) } else { for i in 0..<pixels { plane[i] += b } }
+                }
+            } else {
+                biasReLUFloat(output, rows: pixels, channels: outChannels, bias: bias, relu: relu)
+            }
+        }
     }
     let columns = workspace.buffer(0, count: kernel * kernel * pixels)
     for dy in 0..<kernel {

@@ -333,10 +333,14 @@ extension SRCNNForward {
                                           phase: (rowPhase, Self.phase(firstOutputColumn[l])), kernels: transformedKernels[l],
                                           workspace: workspace)
                 } else if layer.inChannels == 1 {
-                    conv2dForwardSingleChannelFloat(output: raw[l], input: windows[l].data, weight: w.baseAddress!,
-                                                    outChannels: layer.outChannels, height: windows[l].count,
-                                                    width: windows[l].width, kernel: k, channelMajor: channelMajor != nil,
-                                                    workspace: workspace)
+                    // Channel-major, the first layer's bias and ReLU come with it (emitChannelMajor).
+                    parameters[2 * l + 1].withUnsafeBufferPointer { b in
+                        conv2dForwardSingleChannelFloat(output: raw[l], input: windows[l].data, weight: w.baseAddress!,
+                                                        outChannels: layer.outChannels, height: windows[l].count,
+                                                        width: windows[l].width, kernel: k, channelMajor: channelMajor != nil,
+                                                        workspace: workspace, bias: channelMajor != nil ? b.baseAddress : nil,
+                                                        relu: channelMajor != nil)
+                    }
                 } else {
                     conv2dForward(output: raw[l], input: windows[l].data, weight: w.baseAddress!, bias: nil, batch: 1,
                                   inChannels: layer.inChannels, outChannels: layer.outChannels,
@@ -387,16 +391,14 @@ extension SRCNNForward {
             }
         }
 
-        /// `emit` of channel-major rows: layer 0's go through the 1×1 layer as one GEMM, layer 1's
-        /// into the last layer's channel-major input.
+        /// `emit` of channel-major rows: layer 0's (biased and rectified already) go through the 1×1
+        /// layer as one GEMM, layer 1's into the last layer's channel-major input.
         mutating func emitChannelMajor(layer l: Int, _ rows: UnsafeMutablePointer<Float>, count: Int, width: Int) {
             let layer = layers[l], next = layers[l + 1]
             let bias = parameters[2 * l + 1]
             let pixels = count * width
             if l == 0 {
-                bias.withUnsafeBufferPointer { b in
-                    for c in 0..<layer.outChannels { biasReLUPlaneFloat(rows + c * pixels, rows + c * pixels, count: pixels, bias: b[c]) }
-                }
+                // Its bias and ReLU were applied as the first layer stored its rows (drain).
                 parameters[2].withUnsafeBufferPointer { w in
                     rowMajorGemm(transposeA: true, m: next.outChannels, n: pixels, k: next.inChannels, a: w.baseAddress!,
                                  lda: next.outChannels, b: rows, ldb: pixels, beta: 0, c: raw[1], ldc: pixels)

@@ -51,7 +51,7 @@ public enum SpeedTable {
         var peerEnvironment: [String: String] { ["ONEDNN_MAX_CPU_ISA": "AVX2", "ATEN_CPU_CAPABILITY": "avx2"] }
 
         var summary: String {
-            "AVX-512 off on both sides (SRLab: OpenBLAS kernel \(BLASRuntime.kernel), its direct first-layer kernel capped by SRLAB_MAX_ISA=avx2; PyTorch: "
+            "AVX-512 off on both sides (SRLab: OpenBLAS kernel \(BLASRuntime.kernel), its AVX-512 first-layer kernel off by SRLAB_MAX_ISA=avx2; PyTorch: "
                 + peerEnvironment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
                 + "; FMA peak of ymm FMAs)"
         }
@@ -102,7 +102,7 @@ public enum SpeedTable {
             perRound.append(rows)
         }
         var rows = rounds == 1 ? perRound[0] : medians(of: perRound)
-        if rounds > 1 { pairPeers(&rows) }
+        if rounds > 1 { pairPeers(&rows); takeMedianRatios(&rows, rounds: perRound) }
         return Report(rows: rows, environment: .current(), command: command, instructionSetLimit: settings.instructionSetLimit,
                       rounds: rounds > 1 ? rounds : nil, directConvolutionKernel: ConvNet.directConvolutionKernel)
     }
@@ -127,6 +127,18 @@ public enum SpeedTable {
             let ratios = same.compactMap(\.ratio)
             row.ratioRange = ratios.count > 1 ? [ratios.min()!, ratios.max()!] : nil
             return row
+        }
+    }
+
+    /// A ratio over several rounds is the median of the rounds' own ratios, each SRLab's figure
+    /// over the peer's minutes later (a drift of the host's speed across the run cancels in each),
+    /// not the ratio of the medians beside it.
+    static func takeMedianRatios(_ rows: inout [Row], rounds: [[Row]]) {
+        for i in rows.indices where rows[i].ratio != nil {
+            let ratios = rounds.compactMap { round in round.first { $0.group == rows[i].group && $0.name == rows[i].name }?.ratio }.sorted()
+            guard !ratios.isEmpty else { continue }
+            let n = ratios.count
+            rows[i].ratio = n % 2 == 1 ? ratios[n / 2] : (ratios[n / 2 - 1] + ratios[n / 2]) / 2
         }
     }
 
@@ -348,7 +360,7 @@ public enum SpeedTable {
         if let kernel = r.directConvolutionKernel { s += "SRLab's direct single-channel convolution (first layers) ran its \(kernel) variant.\n" }
         s += "Ratio > 1 means SRLab is faster than the peer measured in the same run.\n"
         if let rounds = r.rounds {
-            s += "Each figure is the median of \(rounds) rounds, each round SRLab's measurements then the peers'; the ratio is the medians', with the lowest and highest of the rounds' own ratios in brackets.\n"
+            s += "Each figure is the median of \(rounds) rounds, each round SRLab's measurements then the peers'; the ratio is the median of the rounds' own ratios (each SRLab's figure over the peer's minutes later, so it need not equal the two medians' ratio), with their lowest and highest in brackets.\n"
         }
         s += "\n"
         s += "| group | measurement | value | unit | peer | peer value | ratio | of FMA peak |\n|---|---|---|---|---|---|---|---|\n"

@@ -23,25 +23,31 @@ import Testing
         Shape(outChannels: 64, height: 9, width: 11, kernel: 5),     // 7 pixels a row
     ]
 
-    @Test(arguments: shapes, [false, true])
-    func directKernelMatchesTheGEMMFormAndTheLoops(_ s: Shape, channelMajor: Bool) {
+    /// With and without the bias and ReLU that SRCNN's channel-major first layer applies as it stores.
+    @Test(arguments: shapes, [(false, false), (false, true), (true, false), (true, true)])
+    func directKernelMatchesTheGEMMFormAndTheLoops(_ s: Shape, layout: (channelMajor: Bool, biasReLU: Bool)) {
+        let channelMajor = layout.channelMajor
         var rng = Xoshiro256(seed: 91)
         let input = (0..<(s.height * s.width)).map { _ in Float.random(in: 0...1, using: &rng) }
         let weight = (0..<(s.kernel * s.kernel * s.outChannels)).map { _ in Float.random(in: -0.5...0.5, using: &rng) }
+        let bias = (0..<s.outChannels).map { _ in Float.random(in: -1...1, using: &rng) }
         let outH = s.height - s.kernel + 1, outW = s.width - s.kernel + 1, count = outH * outW * s.outChannels
         func run(direct: Bool) -> [Float] {
             var out = [Float](repeating: .nan, count: count)
             let workspace = Workspace<Float>()
             out.withUnsafeMutableBufferPointer { o in
-                conv2dForwardSingleChannelFloat(output: o.baseAddress!, input: input, weight: weight, outChannels: s.outChannels,
-                                                height: s.height, width: s.width, kernel: s.kernel, channelMajor: channelMajor,
-                                                workspace: workspace, direct: direct)
+                bias.withUnsafeBufferPointer { b in
+                    conv2dForwardSingleChannelFloat(output: o.baseAddress!, input: input, weight: weight, outChannels: s.outChannels,
+                                                    height: s.height, width: s.width, kernel: s.kernel, channelMajor: channelMajor,
+                                                    workspace: workspace, bias: layout.biasReLU ? b.baseAddress : nil,
+                                                    relu: layout.biasReLU, direct: direct)
+                }
             }
             return out
         }
         var naive = [Float](repeating: 0, count: count)
-        conv2dForwardNaive(output: &naive, input: input, weight: weight, bias: nil, batch: 1, inChannels: 1,
-                           outChannels: s.outChannels, height: s.height, width: s.width, kernel: s.kernel)
+        conv2dForwardNaive(output: &naive, input: input, weight: weight, bias: layout.biasReLU ? bias : nil, batch: 1, inChannels: 1,
+                           outChannels: s.outChannels, height: s.height, width: s.width, kernel: s.kernel, relu: layout.biasReLU)
         if channelMajor {   // the naive loops write NHWC
             let nhwc = naive
             for p in 0..<(outH * outW) { for c in 0..<s.outChannels { naive[c * outH * outW + p] = nhwc[p * s.outChannels + c] } }

@@ -19,8 +19,8 @@ import Testing
         #expect(FMAPeak.parse(text, widest: .ymm) == 230.5)
     }
 
-    /// Several rounds: each figure is its median over the rounds, the ratio is the medians' (not
-    /// the median of ratios), and the range of the rounds' own ratios is kept and shown.
+    /// Several rounds: each figure is its median over the rounds, the ratio the median of the
+    /// rounds' own ratios (not the medians' ratio), and their range is kept and shown.
     @Test func roundsGiveMediansAndTheRatiosRange() {
         func round(_ mine: Double, _ theirs: Double) -> [SpeedTable.Row] {
             var rows = [SpeedTable.Row(group: "SRCNN inference", name: "SRLab SRCNN 9-1-5 256x256", value: mine, unit: "ms/image",
@@ -30,14 +30,17 @@ import Testing
             SpeedTable.pairPeers(&rows)
             return rows
         }
-        var rows = SpeedTable.medians(of: [round(10, 20), round(8, 20), round(9, 27)])
+        let rounds = [round(10, 20), round(8, 20), round(9, 27)]   // ratios 2, 2.5, 3
+        var rows = SpeedTable.medians(of: rounds)
         SpeedTable.pairPeers(&rows)
         #expect(rows.count == 2)
         #expect(rows[0].value == 9 && rows[1].value == 20)
-        #expect(abs(rows[0].ratio! - 20.0 / 9) < 1e-12)
+        #expect(abs(rows[0].ratio! - 20.0 / 9) < 1e-12)   // the medians' ratio, before
+        SpeedTable.takeMedianRatios(&rows, rounds: rounds)
+        #expect(rows[0].ratio == 2.5)
         #expect(rows[0].ratioRange == [2, 3])
         let md = SpeedTable.markdown(SpeedTable.Report(rows: rows, environment: .current(), command: "test", rounds: 3))
-        #expect(md.contains("| 2.22× (2.00–3.00) |"))
+        #expect(md.contains("| 2.50× (2.00–3.00) |"))
         #expect(md.contains("median of 3 rounds"))
     }
 

@@ -8,17 +8,22 @@
 /// `out[(i * (width − k + 1) + j) * channels + c]` (`srlab_conv1_nhwc`). Each output is summed over (dy, dx) in row-major order,
 /// one fused multiply-add per tap, as OpenBLAS's kernels sum the GEMM form.
 ///
-/// Both return 0, writing nothing, when they cannot run here: the CPU lacks AVX2 and FMA, or the
-/// shape does not fit the register blocks (planes: `channels` a multiple of 4 and output rows at
-/// least four vectors, 32 or 64 pixels, wide; NHWC: `channels` a multiple of two vectors, 16 or 32,
-/// and rows at least 4 pixels wide); the caller then takes the GEMM form.
+/// `srlab_conv1_planes` also adds `bias` (per map, after the sum) and applies ReLU when asked, in
+/// the same pass, as SRCNN's first layer needs; the results are those of a separate pass.
+///
+/// Both return 0, writing nothing, when they cannot run here: the CPU lacks AVX-512 (with AVX2 only,
+/// OpenBLAS's Haswell kernel runs the GEMM form faster than these blocks can), or the shape does not
+/// fit the register blocks (planes: `channels` a multiple of 4 and output rows at least 64 pixels
+/// wide; NHWC: `channels` a multiple of 32 and rows at least 4 pixels wide); the caller then takes
+/// the GEMM form.
 int srlab_conv1_planes(float *_Nonnull out, const float *_Nonnull in, const float *_Nonnull weight,
-                       int height, int width, int kernel, int channels, long planeStride);
+                       int height, int width, int kernel, int channels, long planeStride,
+                       const float *_Nullable bias, int relu);
 int srlab_conv1_nhwc(float *_Nonnull out, const float *_Nonnull in, const float *_Nonnull weight,
                      int height, int width, int kernel, int channels);
 
-/// Which instruction set the kernels above use on this CPU: "avx512", "avx2" or "none". The
-/// environment variable SRLAB_MAX_ISA=avx2 keeps them off AVX-512.
+/// Which instruction set the kernels above use on this CPU: "avx512" or "none". The environment
+/// variable SRLAB_MAX_ISA=avx2 keeps them off (an AVX-512 machine standing in for an AVX2 one).
 const char *_Nonnull srlab_conv1_variant(void);
 
 #endif
