@@ -289,9 +289,10 @@ public enum SpeedTable {
                 rows[rows.count - 1].fmaShare = fmaShare(r.gflops)
                 guard w == 640 else { continue }
                 for (i, layer) in r.layers.enumerated() {
+                    // The name stays the same from run to run (rounds merge rows by name); the
+                    // layer's rate shows as its share of the FMA peak.
                     let gflops = 2 * layer.macs / (layer.milliseconds / 1000) / 1e9
-                    let rate = layer.macs > 0 ? String(format: ", %.0f GFLOP/s", gflops) : ""
-                    add("LR-space layers (640x360 frame)", "\(spec.name) #\(i) \(layer.layer)\(rate)", layer.milliseconds, "ms")
+                    add("LR-space layers (640x360 frame)", "\(spec.name) #\(i) \(layer.layer)", layer.milliseconds, "ms")
                     if layer.macs > 0 { rows[rows.count - 1].fmaShare = fmaShare(gflops) }
                 }
             }
