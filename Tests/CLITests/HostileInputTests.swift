@@ -62,8 +62,12 @@ import Testing
         process.standardError = errPipe
         process.standardOutput = FileHandle.nullDevice
         let collected = UncheckedBox(Data())
+        // Signalled at the pipe's end, so that every chunk the handler took is in `collected`
+        // before it is read (taking the rest after clearing the handler could lose one in flight).
+        let ended = DispatchSemaphore(value: 0)
         errPipe.fileHandleForReading.readabilityHandler = { handle in
             let chunk = handle.availableData
+            if chunk.isEmpty { handle.readabilityHandler = nil; ended.signal(); return }
             collected.lock.lock(); collected.value.append(chunk); collected.lock.unlock()
         }
         try process.run()
@@ -78,9 +82,8 @@ import Testing
         }
         process.waitUntilExit()
         finished.lock.lock(); let timedOut = finished.value; finished.value = true; finished.lock.unlock()
-        errPipe.fileHandleForReading.readabilityHandler = nil
-        let rest = errPipe.fileHandleForReading.readDataToEndOfFile()
-        collected.lock.lock(); collected.value.append(rest); let data = collected.value; collected.lock.unlock()
+        _ = ended.wait(timeout: .now() + 30)
+        collected.lock.lock(); let data = collected.value; collected.lock.unlock()
         let stderr = String(decoding: data, as: UTF8.self)
         if timedOut { return (.timeout, stderr) }
         if process.terminationReason == .uncaughtSignal { return (.trap(process.terminationStatus), stderr) }

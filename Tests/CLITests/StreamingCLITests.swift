@@ -30,6 +30,10 @@ import Testing
         private let lock = NSLock()
         private var out = Data(), err = Data()
         private let arrived = DispatchSemaphore(value: 0)
+        /// Signalled once each pipe reaches its end: a chunk a handler has read is appended before
+        /// `finish` collects (reading the rest itself after the handler had taken a chunk but not
+        /// yet appended it lost that chunk: an error message, now and then under load).
+        private let outputEnded = DispatchSemaphore(value: 0), errorsEnded = DispatchSemaphore(value: 0)
 
         init(_ srlab: URL, _ arguments: [String], in folder: URL) throws {
             process.executableURL = srlab
@@ -40,11 +44,13 @@ import Testing
             process.standardError = errors
             output.fileHandleForReading.readabilityHandler = { [self] handle in
                 let chunk = handle.availableData
+                if chunk.isEmpty { handle.readabilityHandler = nil; outputEnded.signal(); return }
                 lock.lock(); out.append(chunk); lock.unlock()
                 arrived.signal()
             }
             errors.fileHandleForReading.readabilityHandler = { [self] handle in
                 let chunk = handle.availableData
+                if chunk.isEmpty { handle.readabilityHandler = nil; errorsEnded.signal(); return }
                 lock.lock(); err.append(chunk); lock.unlock()
             }
             try process.run()
@@ -73,11 +79,10 @@ import Testing
             DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: watchdog)
             process.waitUntilExit()
             watchdog.cancel()
-            output.fileHandleForReading.readabilityHandler = nil
-            errors.fileHandleForReading.readabilityHandler = nil
-            let restOut = output.fileHandleForReading.readDataToEndOfFile(), restErr = errors.fileHandleForReading.readDataToEndOfFile()
+            _ = outputEnded.wait(timeout: .now() + 30)
+            _ = errorsEnded.wait(timeout: .now() + 30)
             lock.lock(); defer { lock.unlock() }
-            return Ran(status: process.terminationStatus, stdout: [UInt8](out + restOut), stderr: String(decoding: err + restErr, as: UTF8.self))
+            return Ran(status: process.terminationStatus, stdout: [UInt8](out), stderr: String(decoding: err, as: UTF8.self))
         }
     }
 
