@@ -141,16 +141,15 @@ public func conv2dForward<T: BLASScalar>(
 /// (no AVX-512, or SRLAB_MAX_ISA=avx2: the GEMM form everywhere).
 public var directConvolutionKernel: String { String(cString: srlab_conv1_variant()) }
 
-/// Valid convolution of a single-channel input (SRCNN's first layer), no bias or ReLU, for
-/// inference. im2col would copy k runs of only k floats per output pixel; here the patch matrix is
-/// built transposed, [k² × pixels], where row (dy, dx) is the input shifted by (dy, dx): one
-/// contiguous copy of an output row's width per (dy, dx) and row. OpenBLAS packs the transposed
-/// operand as fast, and sums each pixel in the same (dy, dx) order as with im2col.
+/// Valid convolution of a single-channel input (SRCNN's first layer) for inference, then `bias`
+/// (per output channel, after the sum) and `relu` if given. Where the CPU and the shape allow, the
+/// direct kernel of ConvKernels runs (no copies; channel-major, it adds the bias and ReLU as it
+/// stores). Otherwise the GEMM form: im2col would copy k runs of only k floats per output pixel, so
+/// the patch matrix is built transposed, [k² × pixels], where row (dy, dx) is the input shifted by
+/// (dy, dx): one contiguous copy of an output row's width per (dy, dx) and row; OpenBLAS packs the
+/// transposed operand as fast. Both sum each pixel in the same (dy, dx) order as im2col.
 /// With `channelMajor` the output is [O × pixels] (plane o holds channel o) rather than NHWC.
-/// Where the CPU and the shape allow, the direct kernel of ConvKernels runs instead (same sums in
-/// the same order, no copies; `direct: false` forces this GEMM form, for tests and the bench).
-/// `bias` (per output channel, added after the sum) and `relu` apply to the output; channel-major,
-/// the direct kernel does both as it stores.
+/// `direct: false` forces the GEMM form (tests, the bench).
 func conv2dForwardSingleChannelFloat(output: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>,
                                      weight: UnsafePointer<Float>, outChannels: Int, height: Int, width: Int,
                                      kernel: Int, channelMajor: Bool = false, workspace: Workspace<Float>,
@@ -158,28 +157,23 @@ func conv2dForwardSingleChannelFloat(output: UnsafeMutablePointer<Float>, input:
     let outH = height - kernel + 1, outW = width - kernel + 1
     precondition(outH > 0 && outW > 0, "conv2d: \(height)×\(width) input is smaller than a \(kernel)×\(kernel) kernel")
     let pixels = outH * outW
+    func addBiasReLU() {
+        guard bias != nil || relu else { return }
+        if !channelMajor { return biasReLUFloat(output, rows: pixels, channels: outChannels, bias: bias, relu: relu) }
+        for c in 0..<outChannels {
+            let plane = output + c * pixels, b = bias?[c] ?? 0
+            if relu { biasReLUPlaneFloat(plane, plane, count: pixels, bias: b) } else { for i in 0..<pixels { plane[i] += b } }
+        }
+    }
     if direct {
         if channelMajor {
             if srlab_conv1_planes(output, input, weight, Int32(height), Int32(width), Int32(kernel), Int32(outChannels),
                                   pixels, bias, relu ? 1 : 0) != 0 { return }
         } else if srlab_conv1_nhwc(output, input, weight, Int32(height), Int32(width), Int32(kernel), Int32(outChannels)) != 0 {
-            if bias != nil || relu { biasReLUFloat(output, rows: pixels, channels: outChannels, bias: bias, relu: relu) }
-            return
+            return addBiasReLU()
         }
     }
-    defer {
-        // The GEMM form adds the bias and ReLU in a pass of its own (the direct kernel's planes in its stores).
-        if bias != nil || relu {
-            if channelMajor {
-                for c in 0..<outChannels {
-                    let plane = output + c * pixels, b = bias?[c] ?? 0
-                    if relu { biasReLUPlaneFloat(plane, plane, count: pixels, bias: b) } else { for i in 0..<pixels { plane[i] += b } }
-                }
-            } else {
-                biasReLUFloat(output, rows: pixels, channels: outChannels, bias: bias, relu: relu)
-            }
-        }
-    }
+    defer { addBiasReLU() }
     let columns = workspace.buffer(0, count: kernel * kernel * pixels)
     for dy in 0..<kernel {
         for dx in 0..<kernel {

@@ -47,6 +47,11 @@ public enum SpeedTable {
         /// OpenBLAS kernels that use nothing wider than AVX2 (Debian's 0.3.21 names).
         static let avx2Kernels: Set<String> = ["Haswell", "Zen"]
 
+        /// Throws unless this process runs within the limit (OpenBLAS on an AVX2 kernel).
+        public func checkRunnable() throws {
+            guard Self.avx2Kernels.contains(BLASRuntime.kernel) else { throw InstructionSetLimitError(kernel: BLASRuntime.kernel) }
+        }
+
         /// The variables the peers run with.
         var peerEnvironment: [String: String] { ["ONEDNN_MAX_CPU_ISA": "AVX2", "ATEN_CPU_CAPABILITY": "avx2"] }
 
@@ -92,8 +97,7 @@ public enum SpeedTable {
     /// telling `note` each figure as it comes.
     public static func measure(_ settings: Settings, command: String, note: (String) -> Void) throws -> Report {
         let rounds = max(1, settings.rounds)
-        // SRLab's own vector kernels obey the limit too (read by ConvKernels at each call).
-        if settings.instructionSetLimit == .avx2 { setenv("SRLAB_MAX_ISA", "avx2", 1) }
+        try settings.instructionSetLimit?.checkRunnable()
         var perRound: [[Row]] = []
         for round in 1...rounds {
             if rounds > 1 { note("round \(round) of \(rounds)") }
@@ -152,9 +156,6 @@ public enum SpeedTable {
         }
         let sections = settings.sections
         let limit = settings.instructionSetLimit
-        if limit == .avx2, !InstructionSetLimit.avx2Kernels.contains(BLASRuntime.kernel) {
-            throw InstructionSetLimitError(kernel: BLASRuntime.kernel)
-        }
         // The ceiling every GFLOP/s below is read against (issue 15: "what fraction of the FMA peak").
         let peak = sections.isDisjoint(with: [.blas, .srcnn, .lrSpace, .kerasVariants]) ? nil
             : FMAPeak.measure(peersFolder: settings.peersFolder, widest: limit == .avx2 ? .ymm : .any)

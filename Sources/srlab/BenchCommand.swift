@@ -45,9 +45,13 @@ struct BenchTableCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let chosen = try sections.map(Self.parseSections) ?? SpeedTable.Section.allCases
+            try instructionSet?.checkRunnable()   // before the output folder is made
             try ensureWritableFolder(try OutputPath.checkFolder(output, option: "--output"))
             let settings = SpeedTable.Settings(dataRoot: data, peersPython: peersPython, peersFolder: peers, patches: patches,
                                                sections: Set(chosen), instructionSetLimit: instructionSet, rounds: rounds)
+            // SRLab's own AVX-512 kernel obeys the limit too (ConvKernels reads it at each call);
+            // set here, in the command's process, before anything runs on another thread.
+            if instructionSet == .avx2 { setenv("SRLAB_MAX_ISA", "avx2", 1) }
             let report = try SpeedTable.measure(settings, command: CommandLine.arguments.joined(separator: " "), note: note)
             let stem = (chosen.count == SpeedTable.Section.allCases.count ? "bench" : "bench-" + chosen.map(\.rawValue).joined(separator: "+"))
                 + (instructionSet.map { "-" + $0.rawValue } ?? "")
