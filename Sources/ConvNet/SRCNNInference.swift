@@ -97,6 +97,7 @@ extension SRCNNForward {
         static let partialMaps = 20
         static let partialMapWeights = 21
         static let channelMajorInput = 22
+        static let winograd9Scratch = 23
     }
 
     /// 9-1-5's last layer run channel-major. Its input arrives as a [channels × pixels] matrix, so
@@ -187,6 +188,8 @@ extension SRCNNForward {
 
         // Winograd layers (nil elsewhere): transformed weights, once per tile rather than per band.
         let transformedKernels: [UnsafePointer<Float>?]
+        /// A 9×9 single-channel first layer's V for `WinogradNineByNine`, where it runs.
+        let firstLayerKernels: UnsafePointer<Float>?
 
         // Buffers
         /// Layer l's input rows, padded left/right by (k − 1)/2 at the border. With a
@@ -218,7 +221,11 @@ extension SRCNNForward {
                 $0.kernel == 5 && ConvAlgorithm.automatic.resolved(kernel: $0.kernel, inChannels: $0.inChannels,
                                                                    outChannels: $0.outChannels) == .winograd
             }
-            let reach = halo + 2 * winograd.filter { $0 }.count
+            // SRCNN's 9×9 first layer runs F(3×3, 3×3) on its sub-kernels, on the same kind of grid.
+            let first = layers[0]
+            let firstLayerWinograd = WinogradNineByNine.applies(kernel: first.kernel, inChannels: first.inChannels,
+                                                                outChannels: first.outChannels)
+            let reach = halo + 2 * (winograd.filter { $0 }.count + (firstLayerWinograd ? 1 : 0))
             let rows = max(0, tile.coreRows.lowerBound - reach)..<min(input.height, tile.coreRows.upperBound + reach)
             let columns = max(0, tile.coreColumns.lowerBound - reach)..<min(input.width, tile.coreColumns.upperBound + reach)
             let atTop = rows.lowerBound == 0, atLeft = columns.lowerBound == 0
@@ -246,6 +253,14 @@ extension SRCNNForward {
                 }
                 return UnsafePointer(u)
             }
+
+            firstLayerKernels = firstLayerWinograd ? {
+                let v = workspace.buffer(Slot.winogradKernels + 0, count: 9 * 25 * first.outChannels)
+                parameters[0].withUnsafeBufferPointer {
+                    WinogradNineByNine.transformKernels($0.baseAddress!, channels: first.outChannels, into: v)
+                }
+                return UnsafePointer(v)
+            }() : nil
 
             // A band plus the rows kept from the previous one and the border padding, with room to spare.
             let capacity = band + 40
@@ -321,12 +336,24 @@ extension SRCNNForward {
             guard windows[l].count >= k else { return }
             var outRows = windows[l].count - k + 1
             let outWidth = windows[l].width - k + 1
-            let winograd = transformedKernels[l] != nil
+            let winograd = transformedKernels[l] != nil || (l == 0 && firstLayerKernels != nil)
             let rowPhase = Self.phase(firstOutputRow[l] + emitted[l])
             if winograd && !inputComplete { outRows = outRows < rowPhase ? 0 : outRows - (outRows - rowPhase) % 3 }
             guard outRows > 0 else { return }
             parameters[2 * l].withUnsafeBufferPointer { w in
-                if winograd {
+                if l == 0, let v = firstLayerKernels {
+                    // Channel-major, the bias and ReLU come with it (emitChannelMajor), as below.
+                    let height = outRows + k - 1, width = windows[l].width
+                    let scratch = workspace.buffer(Slot.winograd9Scratch, count: WinogradNineByNine.scratchCount(
+                        height: height, width: width, channels: layer.outChannels))
+                    parameters[1].withUnsafeBufferPointer { b in
+                        WinogradNineByNine.forward(output: raw[l], input: windows[l].data, kernels: v, height: height,
+                                                   width: width, channels: layer.outChannels,
+                                                   phase: (rowPhase, Self.phase(firstOutputColumn[l])),
+                                                   bias: channelMajor != nil ? b.baseAddress : nil,
+                                                   relu: channelMajor != nil, scratch: scratch)
+                    }
+                } else if winograd {
                     conv2dForwardWinograd(output: raw[l], input: windows[l].data, weight: w.baseAddress!, bias: nil,
                                           batch: 1, inChannels: layer.inChannels, outChannels: layer.outChannels,
                                           height: outRows + k - 1, width: windows[l].width, kernel: k, relu: false,
@@ -398,10 +425,13 @@ extension SRCNNForward {
             let bias = parameters[2 * l + 1]
             let pixels = count * width
             if l == 0 {
-                // Its bias and ReLU were applied as the first layer stored its rows (drain).
+                // Its bias and ReLU were applied as the first layer stored its rows (drain), as
+                // planes, or as pixels where the Winograd kernel ran.
+                let pixelMajor = firstLayerKernels != nil
                 parameters[2].withUnsafeBufferPointer { w in
-                    rowMajorGemm(transposeA: true, m: next.outChannels, n: pixels, k: next.inChannels, a: w.baseAddress!,
-                                 lda: next.outChannels, b: rows, ldb: pixels, beta: 0, c: raw[1], ldc: pixels)
+                    rowMajorGemm(transposeA: true, transposeB: pixelMajor, m: next.outChannels, n: pixels,
+                                 k: next.inChannels, a: w.baseAddress!, lda: next.outChannels, b: rows,
+                                 ldb: pixelMajor ? next.inChannels : pixels, beta: 0, c: raw[1], ldc: pixels)
                 }
                 return emit(layer: 1, raw[1], count: count, width: width)
             }

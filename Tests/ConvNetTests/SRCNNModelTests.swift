@@ -117,6 +117,15 @@ import LinearAlgebra
         Self.checkTiling(SRCNNArchitecture(f1: 3, f2: 3, f3: 3, n1: 16, n2: 16), tileSize: tileSize)
     }
 
+    /// A 9×9 first layer into 64 maps runs F(3×3, 3×3) on its sub-kernels where the CPU has AVX2
+    /// (WinogradNineByNine), on a grid anchored like the middle layer's: channel-major (9-1-5's
+    /// shape) and NHWC, the latter with a Winograd middle layer too.
+    @Test(arguments: [SRCNNArchitecture(f1: 9, f2: 1, f3: 5, n1: 64, n2: 8),
+                      SRCNNArchitecture(f1: 9, f2: 5, f3: 5, n1: 64, n2: 8)], [1, 4, 13, 40])
+    func nineByNineFirstLayerTilingGivesTheIdenticalResult(_ architecture: SRCNNArchitecture, tileSize: Int) {
+        Self.checkTiling(architecture, tileSize: tileSize)
+    }
+
     static func checkTiling(_ architecture: SRCNNArchitecture, tileSize: Int) {
         var model = SRCNN(architecture: architecture, seed: 7, standardDeviation: 0.1)
         let input = Self.randomPlane(width: 37, height: 29, seed: 4)

@@ -26,4 +26,28 @@ int srlab_conv1_nhwc(float *_Nonnull out, const float *_Nonnull in, const float 
 /// variable SRLAB_MAX_ISA=avx2 keeps them off (an AVX-512 machine standing in for an AVX2 one).
 const char *_Nonnull srlab_conv1_variant(void);
 
+/// SRCNN's 9×9 single-channel first layer by Winograd F(3×3, 3×3) on its nine 3×3 sub-kernels
+/// (Winograd9x9.c): the same valid convolution as `srlab_conv1_nhwc` for kernel 9, into NHWC
+/// `out[(i * (width − 8) + j) * channels + c]`, plus `bias` and ReLU when asked, with 25 instead of
+/// 81 multiply-adds per output. Output tiles of 3×3 lie on a grid whose first tile starts
+/// `phaseRows`, `phaseColumns` (0…2) before output (0, 0) — 0 if the output's first row (column)
+/// is on the grid, else 3 minus its offset — so a caller that anchors the grid in image
+/// coordinates gets the same sums for a pixel in every tiling; tiles reaching past the input read
+/// zeros there (only pixels outside the output are then affected in exact arithmetic).
+/// `v`: the transformed weights from `srlab_winograd9_kernels` (9 · 25 · channels floats);
+/// `scratch`: `srlab_winograd9_scratch(height, width, channels)` floats. Returns 0, writing
+/// nothing, when it cannot run here: no AVX2 with FMA, or `channels` not a multiple of
+/// `srlab_winograd9_map_multiple()`.
+int srlab_winograd9(float *_Nonnull out, const float *_Nonnull in, const float *_Nonnull v, int height, int width,
+                    int channels, int phaseRows, int phaseColumns, const float *_Nullable bias, int relu,
+                    float *_Nonnull scratch);
+/// V_pq = G g_pq Gᵀ of the weights HWIO [9][9][1][channels], summed in double, into
+/// `v[((p · 3 + q) · 25 + ξ) · channels + c]`.
+void srlab_winograd9_kernels(float *_Nonnull v, const float *_Nonnull weight, int channels);
+long srlab_winograd9_scratch(int height, int width, int channels);
+/// "avx512", "avx2" or "none" (SRLAB_MAX_ISA=avx2 caps it at AVX2); and the map count the
+/// variant needs a multiple of (0 for none).
+const char *_Nonnull srlab_winograd9_variant(void);
+int srlab_winograd9_map_multiple(void);
+
 #endif
