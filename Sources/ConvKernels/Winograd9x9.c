@@ -9,18 +9,18 @@
 // the matrices and measures the float32 error on a 1 → 64 layer: 7.9e-7 of the largest output on
 // average, against 3.4e-7 for the direct sum).
 //
-// The body is compiled twice, for AVX-512 (16 lanes, 4 tiles × 4 vectors of maps in registers) and
+// The body is compiled twice, for AVX-512 (16 lanes, 3 tiles × 4 vectors of maps in registers) and
 // for AVX2 with FMA (8 lanes, 5 tiles × 2 vectors); the CPU picks at run time. Those blocks ran
-// fastest on an AMD EPYC (Zen 4) of 3–6 tiles × 1–4 vectors (a C harness timing the kernel on a
-// 256² band by band: 2.87 ms with AVX-512 against 3.09 for 6 × 4, which spills an accumulator;
-// 3.81 with AVX2 against 4.1–4.9 for the others).
+// fastest on an AMD EPYC (Zen 4) among 2–8 tiles × 1–4 vectors (a C harness timing the kernel on a
+// 256² image band by band, thread CPU time: 2.76 ms with AVX-512, 2.86–3.11 for the others, 6 × 4
+// spilling an accumulator; 3.18 ms with AVX2 against 3.4–4.2).
 #include "ConvKernels.h"
 #include <stdlib.h>
 #include <string.h>
 
 #define LANES 16
 #define VECTORS 4
-#define TILES 4
+#define TILES 3
 #define TARGET __attribute__((target("avx512f")))
 #define NAME(name) name##_avx512
 #include "Winograd9x9Body.h"

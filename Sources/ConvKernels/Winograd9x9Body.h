@@ -5,6 +5,12 @@ typedef float VEC __attribute__((vector_size(LANES * 4), aligned(4)));
 
 static inline TARGET VEC NAME(load)(const float *p) { VEC v; memcpy(&v, p, sizeof v); return v; }
 static inline TARGET void NAME(store)(float *p, VEC v) { memcpy(p, &v, sizeof v); }
+/// x in every lane (not `(VEC){0} + x`: that add cannot be dropped without fast-math, as 0 + −0 is +0).
+static inline TARGET VEC NAME(splat)(float x) {
+    VEC v;
+    for (int i = 0; i < LANES; i++) v[i] = x;
+    return v;
+}
 
 /// U of one row of input tiles, `count` across, the first at input (y0, x0); outside the
 /// input plane the tiles read zeros. Columns first (Bᵀ down each input column, in vectors along
@@ -40,7 +46,7 @@ static TARGET void NAME(transform_inputs)(float *u, const float *in, int height,
 }
 
 /// M = Σ_pq U(a+p, b+q) ⊙ V_pq for `nt` consecutive tiles, maps c0 … c0 + VECTORS·LANES − 1,
-/// into m[(t · 25 + ξ) · channels + c]. `u` points at U(a, b); a row of U tiles is `rowStride` floats.
+/// into m[(t · 25 + ξ) · VECTORS·LANES + c − c0]. `u` points at U(a, b); a row of U tiles is `rowStride` floats.
 static inline TARGET __attribute__((always_inline)) void
 NAME(multiply)(float *m, const float *u, long rowStride, const float *v, int channels, int c0, int nt) {
     for (int xi = 0; xi < 25; xi++) {
@@ -54,36 +60,39 @@ NAME(multiply)(float *m, const float *u, long rowStride, const float *v, int cha
                 for (int k = 0; k < VECTORS; k++) wk[k] = NAME(load)(w + k * LANES);
                 const float *s = u + p * rowStride + q * 25 + xi;
                 for (int t = 0; t < nt; t++) {
-                    VEC x = (VEC){0} + s[t * 25];
+                    VEC x = NAME(splat)(s[t * 25]);
                     for (int k = 0; k < VECTORS; k++) acc[t][k] += x * wk[k];
                 }
             }
         for (int t = 0; t < nt; t++)
-            for (int k = 0; k < VECTORS; k++) NAME(store)(m + ((long)t * 25 + xi) * channels + c0 + k * LANES, acc[t][k]);
+            for (int k = 0; k < VECTORS; k++) NAME(store)(m + ((long)t * 25 + xi) * (VECTORS * LANES) + k * LANES, acc[t][k]);
     }
 }
 
-/// Y = Aᵀ M A for tile t of a block, all maps, plus bias and ReLU as asked, into the output
-/// pixels of the tile (corner oy, ox) that lie inside outH × outW.
-static inline TARGET void NAME(transform_output)(float *out, const float *m, int channels, int outH, int outW,
+/// Y = Aᵀ M A for a tile, maps c0 … c0 + VECTORS·LANES − 1 (M as `multiply` leaves it), plus bias
+/// and ReLU as asked, into the output pixels of the tile (corner oy, ox) that lie inside outH × outW.
+static inline TARGET void NAME(transform_output)(float *out, const float *m, int channels, int c0, int outH, int outW,
                                                  int oy, int ox, const float *bias, int relu) {
-    for (int c = 0; c < channels; c += LANES) {
+    for (int k = 0; k < VECTORS; k++) {
+        const float *mk = m + k * LANES;
+        int c = c0 + k * LANES;
         VEC t[3][5];
         for (int j = 0; j < 5; j++) {
-            VEC m0 = NAME(load)(m + (0 * 5 + j) * (long)channels + c), m1 = NAME(load)(m + (1 * 5 + j) * (long)channels + c),
-                m2 = NAME(load)(m + (2 * 5 + j) * (long)channels + c), m3 = NAME(load)(m + (3 * 5 + j) * (long)channels + c),
-                m4 = NAME(load)(m + (4 * 5 + j) * (long)channels + c);
-            t[0][j] = m0 + m1 + m2 + m3;
-            t[1][j] = m1 - m2 + 2 * m3;
-            t[2][j] = m1 + m2 + 4 * m3 + m4;
+            VEC m0 = NAME(load)(mk + (0 * 5 + j) * (VECTORS * LANES)), m1 = NAME(load)(mk + (1 * 5 + j) * (VECTORS * LANES)),
+                m2 = NAME(load)(mk + (2 * 5 + j) * (VECTORS * LANES)), m3 = NAME(load)(mk + (3 * 5 + j) * (VECTORS * LANES)),
+                m4 = NAME(load)(mk + (4 * 5 + j) * (VECTORS * LANES));
+            VEC sum = m1 + m2, difference = m1 - m2;
+            t[0][j] = m0 + sum + m3;
+            t[1][j] = difference + 2 * m3;
+            t[2][j] = sum + 4 * m3 + m4;
         }
         VEC b = bias ? NAME(load)(bias + c) : (VEC){0};
         for (int r = 0; r < 3; r++) {
             if (oy + r < 0 || oy + r >= outH) continue;
-            VEC y[3];
-            y[0] = t[r][0] + t[r][1] + t[r][2] + t[r][3];
-            y[1] = t[r][1] - t[r][2] + 2 * t[r][3];
-            y[2] = t[r][1] + t[r][2] + 4 * t[r][3] + t[r][4];
+            VEC sum = t[r][1] + t[r][2], difference = t[r][1] - t[r][2], y[3];
+            y[0] = t[r][0] + sum + t[r][3];
+            y[1] = difference + 2 * t[r][3];
+            y[2] = sum + 4 * t[r][3] + t[r][4];
             for (int j = 0; j < 3; j++) {
                 if (ox + j < 0 || ox + j >= outW) continue;
                 VEC value = y[j] + b;
@@ -108,14 +117,18 @@ static TARGET void NAME(winograd9)(float *out, const float *in, const float *v, 
         const float *row = u + a * rowStride;
         int b = 0;
         for (; b + TILES <= across; b += TILES) {
-            for (int c0 = 0; c0 < channels; c0 += chunk) NAME(multiply)(m, row + b * 25, rowStride, v, channels, c0, TILES);
-            for (int t = 0; t < TILES; t++)
-                NAME(transform_output)(out, m + (long)t * 25 * channels, channels, outH, outW, top + 3 * a,
-                                       left + 3 * (b + t), bias, relu);
+            for (int c0 = 0; c0 < channels; c0 += chunk) {
+                NAME(multiply)(m, row + b * 25, rowStride, v, channels, c0, TILES);
+                for (int t = 0; t < TILES; t++)
+                    NAME(transform_output)(out, m + (long)t * 25 * chunk, channels, c0, outH, outW, top + 3 * a,
+                                           left + 3 * (b + t), bias, relu);
+            }
         }
         for (; b < across; b++) {
-            for (int c0 = 0; c0 < channels; c0 += chunk) NAME(multiply)(m, row + b * 25, rowStride, v, channels, c0, 1);
-            NAME(transform_output)(out, m, channels, outH, outW, top + 3 * a, left + 3 * b, bias, relu);
+            for (int c0 = 0; c0 < channels; c0 += chunk) {
+                NAME(multiply)(m, row + b * 25, rowStride, v, channels, c0, 1);
+                NAME(transform_output)(out, m, channels, c0, outH, outW, top + 3 * a, left + 3 * b, bias, relu);
+            }
         }
     }
 }
