@@ -1,4 +1,5 @@
 import LinearAlgebra
+import ConvKernels
 
 // Winograd convolution F(m×m, r×r) (Lavin & Gray, "Fast Algorithms for Convolutional Neural
 // Networks", 2016), the engine shared by F(3×3, 5×5) (WinogradF3x5.swift), F(2×2, 3×3)
@@ -100,6 +101,9 @@ private func transformInputTile<F: WinogradTransform, L: TransformLane>(
     _ f: F.Type, _ l: L.Type, _ d: UnsafePointer<L.Scalar>, rowStride: Int, channels c: Int,
     tmp: UnsafeMutablePointer<L.Scalar>, v: UnsafeMutablePointer<L.Scalar>, pointStride ps: Int
 ) {
+    if let lanes = WinogradNativeTransforms.lanes(for: f, L.Scalar.self, channels: c) {
+        return srlab_f3x5_input_tile(lanes, floats(d), rowStride, Int32(c), floats(tmp), floats(v), ps)
+    }
     let α = F.tileSide
     for b in 0..<α { F.input(l, Strided(d + b * c, rowStride), Strided(tmp + b * c, α * c), count: c) }
     for a in 0..<α { F.input(l, Strided(tmp + a * α * c, c), Strided(v + a * α * ps, ps), count: c) }
@@ -122,6 +126,9 @@ private func transformOutputTile<F: WinogradTransform, L: TransformLane>(
     _ f: F.Type, _ l: L.Type, _ m: UnsafePointer<L.Scalar>, pointStride ps: Int, channels o: Int,
     tmp: UnsafeMutablePointer<L.Scalar>, y: UnsafeMutablePointer<L.Scalar>
 ) {
+    if let lanes = WinogradNativeTransforms.lanes(for: f, L.Scalar.self, channels: o) {
+        return srlab_f3x5_output_tile(lanes, floats(m), ps, Int32(o), floats(tmp), floats(y))
+    }
     let α = F.tileSide, side = F.outputSide
     for b in 0..<α { F.output(l, Strided(m + b * ps, α * ps), Strided(tmp + b * o, α * o), count: o) }
     for i in 0..<side { F.output(l, Strided(tmp + i * α * o, o), Strided(y + i * side * o, o), count: o) }
