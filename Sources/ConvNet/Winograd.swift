@@ -102,7 +102,8 @@ private func transformInputTile<F: WinogradTransform, L: TransformLane>(
     tmp: UnsafeMutablePointer<L.Scalar>, v: UnsafeMutablePointer<L.Scalar>, pointStride ps: Int
 ) {
     if let lanes = WinogradNativeTransforms.lanes(for: f, L.Scalar.self, channels: c) {
-        return srlab_f3x5_input_tile(lanes, floats(d), rowStride, Int32(c), floats(tmp), floats(v), ps)
+        let run = F.self == WinogradF3x5.self ? srlab_f3x5_input_tile : srlab_f4x3_input_tile
+        return run(lanes, floats(d), rowStride, Int32(c), floats(tmp), floats(v), ps)
     }
     let α = F.tileSide
     for b in 0..<α { F.input(l, Strided(d + b * c, rowStride), Strided(tmp + b * c, α * c), count: c) }
@@ -127,7 +128,8 @@ private func transformOutputTile<F: WinogradTransform, L: TransformLane>(
     tmp: UnsafeMutablePointer<L.Scalar>, y: UnsafeMutablePointer<L.Scalar>
 ) {
     if let lanes = WinogradNativeTransforms.lanes(for: f, L.Scalar.self, channels: o) {
-        return srlab_f3x5_output_tile(lanes, floats(m), ps, Int32(o), floats(tmp), floats(y))
+        let run = F.self == WinogradF3x5.self ? srlab_f3x5_output_tile : srlab_f4x3_output_tile
+        return run(lanes, floats(m), ps, Int32(o), floats(tmp), floats(y))
     }
     let α = F.tileSide, side = F.outputSide
     for b in 0..<α { F.output(l, Strided(m + b * ps, α * ps), Strided(tmp + b * o, α * o), count: o) }

@@ -50,17 +50,22 @@ long srlab_winograd9_scratch(int height, int width, int channels);
 const char *_Nonnull srlab_winograd9_variant(void);
 int srlab_winograd9_map_multiple(void);
 
-/// Winograd F(3×3, 5×5)'s tile transforms (WinogradTransforms.c), bit for bit those of
-/// Sources/ConvNet/WinogradF3x5.swift and the engine's transformInputTile / transformOutputTile,
-/// in vectors of `lanes` channels: 16 (AVX-512), 8 (AVX2) or 0 (neither; SRLAB_MAX_ISA=avx2 caps
-/// it at 8), from `srlab_f3x5_transform_lanes`. `channels` must be a multiple of `lanes`.
-/// Input: V = Bᵀ d B of a 7×7 tile d whose rows are `rowStride` floats apart, pixels `channels`
-/// apart, into v[point · pointStride + c]; output: Y = Aᵀ M A of m[point · pointStride + c] into the
-/// 3×3 tile y[(i · 3 + j) · channels + c]. `tmp`: 49 · channels floats (input), 21 · channels (output).
-int srlab_f3x5_transform_lanes(void);
+/// Winograd F(3×3, 5×5)'s and F(4×4, 3×3)'s tile transforms (WinogradTransforms.c), bit for bit
+/// those of Sources/ConvNet/WinogradF3x5.swift / WinogradF4x3.swift run by the engine's
+/// transformInputTile / transformOutputTile, in vectors of `lanes` channels: 16 (AVX-512), 8 (AVX2)
+/// or 0 (neither; SRLAB_MAX_ISA=avx2 caps it at 8), from `srlab_winograd_transform_lanes`.
+/// `channels` must be a multiple of `lanes`. Input: V = Bᵀ d B of an α×α tile d (α = 7, 6) whose
+/// rows are `rowStride` floats apart, pixels `channels` apart, into v[point · pointStride + c];
+/// output: Y = Aᵀ M A of m[point · pointStride + c] into the m×m tile (m = 3, 4)
+/// y[(i · m + j) · channels + c]. `tmp`: α² · channels floats (input), α · m · channels (output).
+int srlab_winograd_transform_lanes(void);
 void srlab_f3x5_input_tile(int lanes, const float *_Nonnull d, long rowStride, int channels, float *_Nonnull tmp,
                            float *_Nonnull v, long pointStride);
 void srlab_f3x5_output_tile(int lanes, const float *_Nonnull m, long pointStride, int channels, float *_Nonnull tmp,
+                            float *_Nonnull y);
+void srlab_f4x3_input_tile(int lanes, const float *_Nonnull d, long rowStride, int channels, float *_Nonnull tmp,
+                           float *_Nonnull v, long pointStride);
+void srlab_f4x3_output_tile(int lanes, const float *_Nonnull m, long pointStride, int channels, float *_Nonnull tmp,
                             float *_Nonnull y);
 
 #endif
