@@ -35,6 +35,8 @@ public enum SpeedTable {
         public var rounds: Int? = nil
         /// The instruction set of SRLab's direct first-layer kernel in this run (`directConvolutionKernel`).
         public var directConvolutionKernel: String? = nil
+        /// Every C kernel's instruction set in this run (`ConvNet.nativeKernelSummary`).
+        public var nativeKernels: String? = nil
     }
 
     /// A run with AVX-512 turned off on both sides, so that a machine with AVX-512 stands in for
@@ -108,7 +110,8 @@ public enum SpeedTable {
         var rows = rounds == 1 ? perRound[0] : medians(of: perRound)
         if rounds > 1 { pairPeers(&rows); takeMedianRatios(&rows, rounds: perRound) }
         return Report(rows: rows, environment: .current(), command: command, instructionSetLimit: settings.instructionSetLimit,
-                      rounds: rounds > 1 ? rounds : nil, directConvolutionKernel: ConvNet.directConvolutionKernel)
+                      rounds: rounds > 1 ? rounds : nil, directConvolutionKernel: ConvNet.directConvolutionKernel,
+                      nativeKernels: ConvNet.nativeKernelSummary)
     }
 
     /// Each row's median value (and FMA share) over the rounds, in the first round's order, with
@@ -359,7 +362,11 @@ public enum SpeedTable {
         var s = "# Speed (release build, medians)\n\n"
         s += "Command: `\(r.command)` at commit `\(r.environment.commit)`; \(r.environment.cpu), OpenBLAS kernel \(r.environment.blas_kernel), \(r.environment.threads) threads, \(r.environment.date).\n"
         if let limit = r.instructionSetLimit { s += "Instruction sets: \(limit.summary).\n" }
-        if let kernel = r.directConvolutionKernel { s += "SRLab's direct single-channel convolution (first layers) ran its \(kernel) variant.\n" }
+        if let kernels = r.nativeKernels {
+            s += "SRLab's C kernels ran as: \(kernels).\n"
+        } else if let kernel = r.directConvolutionKernel {
+            s += "SRLab's direct single-channel convolution (first layers) ran its \(kernel) variant.\n"
+        }
         s += "Ratio > 1 means SRLab is faster than the peer measured in the same run.\n"
         if let rounds = r.rounds {
             s += "Each figure is the median of \(rounds) rounds, each round SRLab's measurements then the peers'; the ratio is the median of the rounds' own ratios (each SRLab's figure over the peer's minutes later, so it need not equal the two medians' ratio), with their lowest and highest in brackets.\n"

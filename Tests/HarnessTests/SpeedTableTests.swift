@@ -1,3 +1,4 @@
+import ConvNet
 import Foundation
 import LinearAlgebra
 import Testing
@@ -104,5 +105,16 @@ import Testing
         let md = SpeedTable.markdown(SpeedTable.Report(rows: [rate, time], environment: .current(), command: "test"))
         #expect(md.contains("| BLAS | sgemm | 205 | GFLOP/s |  |  |  | 88% |"))
         #expect(md.contains("| methods | A+ x3 | 0.0234 | s/image |  |  |  |  |"))
+    }
+
+    /// The header names the C kernels that ran (chosen at run time, so a table must say which).
+    @Test func headerNamesTheCKernelsThatRan() {
+        let report = SpeedTable.Report(rows: [], environment: .current(), command: "test",
+                                       directConvolutionKernel: "avx512", nativeKernels: ConvNet.nativeKernelSummary)
+        let md = SpeedTable.markdown(report)
+        #expect(md.contains("SRLab's C kernels ran as: \(ConvNet.nativeKernelSummary).\n"))
+        #expect(ConvNet.nativeKernelSummary.hasPrefix("direct single-channel convolution \(ConvNet.directConvolutionKernel), "))
+        let older = SpeedTable.Report(rows: [], environment: .current(), command: "test", directConvolutionKernel: "none")
+        #expect(SpeedTable.markdown(older).contains("ran its none variant"))
     }
 }
