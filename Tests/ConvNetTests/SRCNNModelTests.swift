@@ -126,6 +126,19 @@ import LinearAlgebra
         Self.checkTiling(architecture, tileSize: tileSize)
     }
 
+    /// Images smaller than a tile of the 9×9 first layer's grid, or than its kernel.
+    @Test(arguments: [(1, 1), (2, 5), (7, 1), (3, 3), (12, 2), (20, 9)])
+    func nineByNineFirstLayerOnTinyImagesMatchesTheDefinition(_ size: (Int, Int)) {
+        for architecture in [SRCNNArchitecture(f1: 9, f2: 1, f3: 5, n1: 64, n2: 8),
+                             SRCNNArchitecture(f1: 9, f2: 5, f3: 5, n1: 64, n2: 8)] {
+            let model = SRCNN(architecture: architecture, seed: 7, standardDeviation: 0.1)
+            let input = Self.randomPlane(width: size.0, height: size.1, seed: 9)
+            let out = model.apply(to: input)
+            #expect(out.width == size.0 && out.height == size.1)
+            #expect(maxAbsDifference(out.values, Self.referenceApply(model, input)) < 1e-5)
+        }
+    }
+
     static func checkTiling(_ architecture: SRCNNArchitecture, tileSize: Int) {
         var model = SRCNN(architecture: architecture, seed: 7, standardDeviation: 0.1)
         let input = Self.randomPlane(width: 37, height: 29, seed: 4)
