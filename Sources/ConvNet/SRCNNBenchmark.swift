@@ -24,6 +24,42 @@ public enum SRCNNBenchmark {
         return median(times)
     }
 
+    /// Where `inferenceMilliseconds`'s time goes: each layer's thread CPU time summed over the
+    /// threads and divided by their count (so the layers add up to about the wall time), median
+    /// over the repeats, with its multiply-adds. A layer's time includes its bias and activation
+    /// and the copies into the next layer's window; the first layer's, reading the input plane.
+    public static func inferenceLayers(architecture: SRCNNArchitecture = .srcnn915, size: Int = 256,
+                                       repeats: Int = 15, tileSize: Int = 512)
+        -> [(layer: String, milliseconds: Double, macs: Double)] {
+        var model = SRCNN(architecture: architecture, seed: 1, standardDeviation: 0.05)
+        model.tileSize = tileSize
+        var rng = Xoshiro256(seed: 2)
+        let input = Plane(width: size, height: size, values: (0..<(size * size)).map { _ in rng.nextUniform() })
+        _ = model.apply(to: input)
+        let layers = architecture.layers
+        let threads = Double(max(1, ConvNetThreads.count))
+        var perLayer = [[Double]](repeating: [], count: layers.count)
+        for _ in 0..<repeats {
+            let clock = LayerClock(layers: layers.count)
+            _ = model.apply(to: input, clock: clock)
+            for l in layers.indices { perLayer[l].append(clock.seconds[l] * 1000 / threads) }
+        }
+        let first = layers[0]
+        let firstWinograd = WinogradNineByNine.applies(kernel: first.kernel, inChannels: first.inChannels,
+                                                       outChannels: first.outChannels)
+        return layers.indices.map { l in
+            let layer = layers[l]
+            var name = "conv \(layer.kernel)×\(layer.kernel) \(layer.inChannels)→\(layer.outChannels)" + (l < 2 ? " + ReLU" : "")
+            if l == 0 && firstWinograd { name += ", Winograd F(3×3, 3×3) on 3×3 sub-kernels" }
+            if l == 1 && layer.kernel == 5 && ConvAlgorithm.automatic.resolved(kernel: 5, inChannels: layer.inChannels,
+                                                                              outChannels: layer.outChannels) == .winograd {
+                name += ", Winograd F(3×3, 5×5)"
+            }
+            let macs = Double(layer.kernel * layer.kernel * layer.inChannels * layer.outChannels * size * size)
+            return (name, median(perLayer[l]), macs)
+        }
+    }
+
     /// Single-thread CPU milliseconds (median, min) of the network on one size×size plane:
     /// robust to other processes on the machine, unlike wall time.
     public static func inferenceCPUMilliseconds(architecture: SRCNNArchitecture = .srcnn915, size: Int = 256,

@@ -9,7 +9,11 @@ extension SRCNN {
     /// where they touch the true border, so the result equals the untiled one; tiles run in
     /// parallel, one BLAS thread each, and each streams through the layers a few rows at a time
     /// so its activations stay in cache and memory stays bounded. `progress` counts output pixels.
-    public func apply(to input: Plane, progress: ProgressHook? = nil) -> Plane {
+    public func apply(to input: Plane, progress: ProgressHook? = nil) -> Plane { apply(to: input, progress: progress, clock: nil) }
+
+    /// `apply`, adding each layer's thread CPU seconds (summed over the threads) to `clock`
+    /// (`SRCNNBenchmark.inferenceLayers`).
+    func apply(to input: Plane, progress: ProgressHook? = nil, clock: LayerClock?) -> Plane {
         var output = Plane(width: input.width, height: input.height)
         guard input.width > 0, input.height > 0 else { return output }
         let threads = max(1, ConvNetThreads.count)
@@ -20,14 +24,14 @@ extension SRCNN {
             let target = UncheckedSendable(out.baseAddress!)
             if threads == 1 || tiles.count == 1 {
                 let forward = SRCNNForward(model)
-                for t in tiles { forward.run(input, tile: t, output: target.value, progress: counter) }
+                for t in tiles { forward.run(input, tile: t, output: target.value, progress: counter, clock: clock) }
                 return
             }
             ConvNetThreads.count = 1
             BLASThreads.with(1) { DispatchQueue.concurrentPerform(iterations: min(threads, tiles.count)) { worker in
                 let forward = SRCNNForward(model)
                 for t in stride(from: worker, to: tiles.count, by: threads) {
-                    forward.run(input, tile: tiles[t], output: target.value, progress: counter)
+                    forward.run(input, tile: tiles[t], output: target.value, progress: counter, clock: clock)
                 }
             } }
             ConvNetThreads.count = threads
@@ -79,9 +83,11 @@ final class SRCNNForward {
     }
 
     /// Runs the network on one tile, writing its core pixels into `output` (an image-sized plane).
-    func run(_ input: Plane, tile: Tile, output: UnsafeMutablePointer<Double>, progress: WorkCounter? = nil) {
+    func run(_ input: Plane, tile: Tile, output: UnsafeMutablePointer<Double>, progress: WorkCounter? = nil,
+             clock: LayerClock? = nil) {
         var run = TileRun(self, input: input, tile: tile, output: output)
         run.progress = progress
+        run.clock = clock
         input.values.withUnsafeBufferPointer { run.stream(from: $0.baseAddress!) }
     }
 }
@@ -201,6 +207,7 @@ extension SRCNNForward {
         var channelMajor: ChannelMajorLastLayer?
         var emitted = [0, 0, 0]                      // rows each layer has produced
         var progress: WorkCounter?                   // told of the core pixels written
+        var clock: LayerClock?                       // per-layer CPU time, when profiled
 
         init(_ forward: SRCNNForward, input: Plane, tile: Tile, output: UnsafeMutablePointer<Double>) {
             let layers = forward.architecture.layers, halo = forward.architecture.halo
@@ -308,6 +315,8 @@ extension SRCNNForward {
 
         /// Appends source rows `band` to the first layer's window, padding it at the border.
         mutating func push(_ band: Range<Int>, from source: UnsafePointer<Double>) {
+            let start = clock?.now()
+            defer { clock?.add(since: start, layer: 0) }
             let pad = (layers[0].kernel - 1) / 2
             for y in band {
                 let line = source + y * imageWidth + columns.lowerBound
@@ -340,6 +349,7 @@ extension SRCNNForward {
             let rowPhase = Self.phase(firstOutputRow[l] + emitted[l])
             if winograd && !inputComplete { outRows = outRows < rowPhase ? 0 : outRows - (outRows - rowPhase) % 3 }
             guard outRows > 0 else { return }
+            let start = clock?.now()
             parameters[2 * l].withUnsafeBufferPointer { w in
                 if l == 0, let v = firstLayerKernels {
                     // Channel-major, the bias and ReLU come with it (emitChannelMajor), as below.
@@ -375,6 +385,7 @@ extension SRCNNForward {
                                   relu: false, algorithm: .shiftInvariant, workspace: workspace)
                 }
             }
+            clock?.add(since: start, layer: l)
             emit(layer: l, raw[l], count: outRows, width: outWidth)
             windows[l].dropFirst(outRows)
         }
@@ -383,8 +394,10 @@ extension SRCNNForward {
         static func phase(_ first: Int) -> Int { (3 - first % 3) % 3 }
 
         mutating func drainChannelMajorLastLayer() {
+            let start = clock?.now()
             channelMajor!.mapArrivedRows()
             let (count, width) = channelMajor!.sumShiftedMaps(into: raw[2])
+            clock?.add(since: start, layer: 2)
             guard count > 0 else { return }
             emit(layer: 2, raw[2], count: count, width: width)
             channelMajor!.partialMaps.dropFirst(count)
@@ -400,17 +413,23 @@ extension SRCNNForward {
             let layer = layers[l], next = layers[l + 1]
             let bias = parameters[2 * l + 1]
             if next.kernel == 1 {
+                var start = clock?.now()
                 bias.withUnsafeBufferPointer { b in
                     biasReLUFloat(rows, rows: count * width, channels: layer.outChannels, bias: b.baseAddress!, relu: true)
                 }
+                clock?.add(since: start, layer: l)
+                start = clock?.now()
                 parameters[2 * l + 2].withUnsafeBufferPointer { w in
                     conv2dForward(output: raw[l + 1], input: rows, weight: w.baseAddress!, bias: nil, batch: 1,
                                   inChannels: next.inChannels, outChannels: next.outChannels, height: count,
                                   width: width, kernel: 1, workspace: workspace)
                 }
+                clock?.add(since: start, layer: l + 1)
                 return emit(layer: l + 1, raw[l + 1], count: count, width: width)
             }
             let pad = (next.kernel - 1) / 2
+            let start = clock?.now()
+            defer { clock?.add(since: start, layer: l) }
             for r in 0..<count {
                 // Bias and ReLU on the way into the window: one pass over the rows instead of two.
                 bias.withUnsafeBufferPointer { windows[l + 1].append(rows + r * width * layer.outChannels, biasReLU: $0.baseAddress!) }
@@ -428,13 +447,17 @@ extension SRCNNForward {
                 // Its bias and ReLU were applied as the first layer stored its rows (drain), as
                 // planes, or as pixels where the Winograd kernel ran.
                 let pixelMajor = firstLayerKernels != nil
+                let start = clock?.now()
                 parameters[2].withUnsafeBufferPointer { w in
                     rowMajorGemm(transposeA: true, transposeB: pixelMajor, m: next.outChannels, n: pixels,
                                  k: next.inChannels, a: w.baseAddress!, lda: next.outChannels, b: rows,
                                  ldb: pixelMajor ? next.inChannels : pixels, beta: 0, c: raw[1], ldc: pixels)
                 }
+                clock?.add(since: start, layer: 1)
                 return emit(layer: 1, raw[1], count: count, width: width)
             }
+            let start = clock?.now()
+            defer { clock?.add(since: start, layer: 1) }
             bias.withUnsafeBufferPointer { b in
                 for r in 0..<count {
                     channelMajor!.input.append(rows + r * width, sourceStride: pixels, biasReLU: b.baseAddress!)
@@ -445,6 +468,8 @@ extension SRCNNForward {
 
         /// The last layer's rows plus its bias into the output, those in the tile's core.
         func writeOutput(_ rows: UnsafeMutablePointer<Float>, count: Int, width: Int) {
+            let start = clock?.now()
+            defer { clock?.add(since: start, layer: 2) }
             let bias = parameters[5]
             var written = 0
             for r in 0..<count {
@@ -456,5 +481,27 @@ extension SRCNNForward {
             }
             progress?.add(written * tile.coreColumns.count)
         }
+    }
+}
+
+/// Thread CPU seconds per layer, summed over the threads that add to it (profiling only).
+final class LayerClock: @unchecked Sendable {
+    private let lock = NSLock()
+    private(set) var seconds: [Double]
+
+    init(layers: Int) { seconds = [Double](repeating: 0, count: layers) }
+
+    func now() -> Double {
+        var t = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t)
+        return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
+    }
+
+    func add(since start: Double?, layer: Int) {
+        guard let start else { return }
+        let elapsed = now() - start
+        lock.lock()
+        seconds[layer] += elapsed
+        lock.unlock()
     }
 }

@@ -189,6 +189,11 @@ public enum SpeedTable {
                 add("SRCNN inference", "SRLab SRCNN \(label) \(size)x\(size)", ms, "ms/image")
                 rows[rows.count - 1].fmaShare = share(2 * arch.multiplyAddsPerOutputPixel * Double(size * size) / (ms / 1000) / 1e9)
             }
+            // Where the 256² image's time goes, layer by layer (names stable from round to round).
+            for (i, layer) in SRCNNBenchmark.inferenceLayers(architecture: arch, size: 256).enumerated() {
+                add("SRCNN layers (256x256 image)", "SRCNN \(label) #\(i) \(layer.layer)", layer.milliseconds, "ms")
+                rows[rows.count - 1].fmaShare = share(2 * layer.macs / (layer.milliseconds / 1000) / 1e9)
+            }
             let flops = arch.trainingFLOPs(inputSize: SubImageSet.defaultPatchSize)
             for (name, optimizer) in [("sgd-momentum", SGDMomentum() as any Optimizer), ("adam", Adam())] {
                 add("SRCNN training", "SRLab SRCNN \(label) train bs=128 \(name)", SRCNNBenchmark.trainingSamplesPerSecond(architecture: arch, batch: 128, steps: 15, optimizer: optimizer), "samples/s")

@@ -44,14 +44,23 @@ struct BenchSRCNNCommand: ParsableCommand {
     }
 
     struct Infer: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Wall milliseconds of the network (no bicubic) on 256² and 512² planes.")
+        static let configuration = CommandConfiguration(
+            abstract: "Wall milliseconds of the network (no bicubic) on 256² and 512² planes; with --layers, where a 256² image's time goes.")
         @OptionGroup var common: Common
+        @Flag(help: "Each layer's CPU time over the threads (≈ its share of the wall time) on a 256² plane, and its GFLOP/s.")
+        var layers = false
+
         func run() throws {
             try common.measure {
                 for arch in try common.architectures(default: [.srcnn915, .srcnn955]) {
                     for size in [256, 512] {
                         print(String(format: "inference %@ %d²: %.2f ms", arch.description, size,
                                      SRCNNBenchmark.inferenceMilliseconds(architecture: arch, size: size)))
+                    }
+                    guard layers else { continue }
+                    for layer in SRCNNBenchmark.inferenceLayers(architecture: arch, size: 256) {
+                        print(String(format: "    %7.2f ms %7.1f GFLOP/s  %@", layer.milliseconds,
+                                     2 * layer.macs / (layer.milliseconds / 1000) / 1e9, layer.layer))
                     }
                 }
             }

@@ -224,4 +224,15 @@ import LinearAlgebra
         let rate = SRCNNBenchmark.trainingSamplesPerSecond(architecture: .srcnn915, batch: 2, steps: 1, threads: 1)
         #expect(rate > 0 && rate.isFinite)
     }
+
+    /// The per-layer profile: every layer timed (each part of a band's work lands in one), with
+    /// its multiply-adds and a name that says which algorithm ran.
+    @Test func layerProfileCoversEveryLayer() {
+        let layers = SRCNNBenchmark.inferenceLayers(architecture: .srcnn915, size: 48, repeats: 2)
+        #expect(layers.count == 3)
+        #expect(layers.allSatisfy { $0.milliseconds > 0 && $0.milliseconds.isFinite })
+        let expected: [Double] = [81 * 64 * 48 * 48, 64 * 32 * 48 * 48, 25 * 32 * 48 * 48]
+        #expect(layers.map(\.macs) == expected)
+        #expect(layers[0].layer.hasPrefix("conv 9×9 1→64 + ReLU") && layers[2].layer == "conv 5×5 32→1")
+    }
 }
