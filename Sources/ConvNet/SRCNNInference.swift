@@ -440,7 +440,7 @@ extension SRCNNForward {
         /// `emit` of channel-major rows: layer 0's (biased and rectified already) go through the 1×1
         /// layer as one GEMM, layer 1's into the last layer's channel-major input.
         mutating func emitChannelMajor(layer l: Int, _ rows: UnsafeMutablePointer<Float>, count: Int, width: Int) {
-            let layer = layers[l], next = layers[l + 1]
+            let next = layers[l + 1]
             let bias = parameters[2 * l + 1]
             let pixels = count * width
             if l == 0 {
