@@ -1,3 +1,4 @@
+import ConvKernels
 import Dispatch
 import Foundation
 import Imaging
@@ -25,9 +26,14 @@ public final class StreamingInference: @unchecked Sendable {
     var allowChannelMajor = true
     private let lock = NSLock()
 
-    public init?(spec: NetworkSpec, parameters: [[Float]]) {
+    public convenience init?(spec: NetworkSpec, parameters: [[Float]]) {
+        self.init(spec: spec, parameters: parameters, directKernels: true)
+    }
+
+    /// `directKernels: false` keeps ConvKernels' direct kernels out (`StreamingPlan.directKernels`; tests).
+    init?(spec: NetworkSpec, parameters: [[Float]], directKernels: Bool) {
         guard parameters.map(\.count) == spec.parameterTensors.map(\.count),
-              let plan = StreamingPlan(spec: spec, parameters: parameters) else { return nil }
+              let plan = StreamingPlan(spec: spec, parameters: parameters, directKernels: directKernels) else { return nil }
         self.plan = plan
     }
 
@@ -120,6 +126,7 @@ struct StreamingTileRun {
     let imageWidth: Int, band: Int, shuffle: Int
     let output: UnsafeMutablePointer<Double>       // the HR plane
     let channelMajor: Bool                          // activations in `planes` rather than `windows`
+    let directKernels: Bool                         // StreamingPlan.directKernels
 
     var windows: [SRCNNForward.Window] = []         // each step's input rows (NHWC, padded)
     var planes: [SRCNNForward.PlanarWindow] = []    // the same channel-major
@@ -139,6 +146,7 @@ struct StreamingTileRun {
          band: Int, channelMajor: Bool, output: UnsafeMutablePointer<Double>, workspace: Workspace<Float>) {
         let stages = plan.stages
         self.channelMajor = channelMajor
+        directKernels = plan.directKernels
         self.stages = stages
         self.workspace = workspace
         self.imageWidth = imageWidth
@@ -231,6 +239,7 @@ struct StreamingTileRun {
     mutating func drain(step l: Int, inputComplete: Bool) {
         let stage = stages[l]
         if stage.form == .partialMaps { return drainLastStep() }
+        if stage.form == .directShuffle { return drainDirectShuffle() }
         let k = stage.kernel
         let (count, width) = channelMajor ? (planes[l].count, planes[l].width) : (windows[l].count, windows[l].width)
         guard count >= k else { return }
@@ -239,6 +248,13 @@ struct StreamingTileRun {
         if !inputComplete {
             outRows -= outRows % stage.rowsPerTile
             guard outRows > 0 else { return }
+        }
+        if directKernels, !channelMajor, let activation = stage.directActivation, l + 1 < stages.count,
+           srlab_conv1_nhwc_activated_runs(0, Int32(width), Int32(k), Int32(stage.outChannels)) != 0 {
+            appendDirect(step: l, outRows: outRows, activation: activation)
+            windows[l].dropFirst(outRows)
+            emitted[l] += outRows
+            return
         }
         if channelMajor {
             computeChannelMajor(step: l, outRows: outRows, outWidth: outWidth)
@@ -261,7 +277,8 @@ struct StreamingTileRun {
                 stage.slope.withUnsafeBufferPointer { a in
                     for r in 0..<outRows {
                         windows[l + 1].appendRow {
-                            stage.biasActivationCopy($0, raw + r * rowLength, pixels: outWidth, bias: b.baseAddress!, slope: a.baseAddress)
+                            stage.biasActivationCopy($0, raw + r * rowLength, pixels: outWidth, bias: b.baseAddress!, slope: a.baseAddress,
+                                                     direct: directKernels)
                         }
                         if emitted[l] == 0 && r == 0 && atTop { windows[l + 1].padAbove(next.before) }
                     }
@@ -269,6 +286,26 @@ struct StreamingTileRun {
             }
         }
         emitted[l] += outRows
+    }
+
+    /// A single-channel step's `outRows` output rows straight into the next step's window, the bias
+    /// and activation applied as the direct kernel stores them (ConvKernels' `srlab_conv1_nhwc_activated`):
+    /// no pass over `raw`, no patch matrix. ESPCN's conv 5×5 1→64 + tanh.
+    mutating func appendDirect(step l: Int, outRows: Int, activation: Int32) {
+        let stage = stages[l], window = windows[l], k = Int32(stage.kernel), next = stages[l + 1]
+        stage.weight.withUnsafeBufferPointer { w in
+            stage.bias.withUnsafeBufferPointer { b in
+                for r in 0..<outRows {
+                    windows[l + 1].appendRow { row in
+                        let ran = srlab_conv1_nhwc_activated(0, row, 0, window.data + r * window.width, w.baseAddress!, k,
+                                                             Int32(window.width), k, Int32(stage.outChannels), b.baseAddress,
+                                                             activation)
+                        precondition(ran != 0, "the direct kernel declined a shape it had accepted")
+                    }
+                    if emitted[l] == 0 && r == 0 && atTop { windows[l + 1].padAbove(next.before) }
+                }
+            }
+        }
     }
 
     /// Step l's first `outRows` output rows, NHWC, into `raw` (a 1×1 or im2col step computes all
@@ -289,6 +326,8 @@ struct StreamingTileRun {
                                       inChannels: stage.inChannels, outChannels: stage.computedChannels, height: outRows + 2,
                                       width: window.width, kernel: 3, largeTiles: true, relu: false, kernels: w,
                                       tilesPerChunk: StreamingStage.winogradTilesPerChunk, workspace: workspace)
+            case .directShuffle:
+                preconditionFailure("drainDirectShuffle computes a .directShuffle step")
             case .im2col, .partialMaps:
                 conv2dForward(output: raw, input: window.data, weight: w, bias: nil, batch: 1, inChannels: stage.inChannels,
                               outChannels: stage.outChannels, height: window.count, width: window.width, kernel: k,
@@ -325,7 +364,7 @@ struct StreamingTileRun {
                 }
                 rowMajorGemm(transposeA: true, m: o, n: pixels, k: k * k * c, a: w, lda: o, b: columns, ldb: pixels,
                              beta: 0, c: raw, ldc: pixels)
-            case .winogradF4x3, .winogradShuffle, .partialMaps:
+            case .winogradF4x3, .winogradShuffle, .partialMaps, .directShuffle:
                 preconditionFailure("\(stage.form) does not run channel-major")
             }
         }
@@ -371,6 +410,30 @@ struct StreamingTileRun {
                 }
             }
         }
+        emitted[l] += outRows
+    }
+
+    /// A `.directShuffle` last step: every output row its window allows, only the tile's core
+    /// pixels, straight to the HR output (ConvKernels' `srlab_conv_shuffle_row`: bias and shuffle included).
+    mutating func drainDirectShuffle() {
+        let l = stages.count - 1, stage = stages[l], k = stage.kernel, window = windows[l]
+        guard window.count >= k else { return }
+        let outRows = window.count - k + 1
+        let r = shuffle, outputWidth = imageWidth * r, x0 = coreColumns.lowerBound - origin.x
+        stage.weight.withUnsafeBufferPointer { w in
+            stage.bias.withUnsafeBufferPointer { b in
+                for i in 0..<outRows {
+                    let y = origin.y + emitted[l] + i
+                    guard coreRows.contains(y) else { continue }
+                    let ran = srlab_conv_shuffle_row(output + y * r * outputWidth + coreColumns.lowerBound * r, outputWidth,
+                                                     window.data + i * window.rowLength + x0 * stage.inChannels, window.rowLength,
+                                                     Int32(stage.inChannels), Int32(k), Int32(stage.outChannels), w.baseAddress!,
+                                                     b.baseAddress!, Int32(coreColumns.count))
+                    precondition(ran != 0, "the direct shuffle kernel declined a shape it had accepted")
+                }
+            }
+        }
+        windows[l].dropFirst(outRows)
         emitted[l] += outRows
     }
 

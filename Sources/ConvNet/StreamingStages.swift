@@ -1,3 +1,4 @@
+import ConvKernels
 import Foundation
 import LinearAlgebra
 
@@ -31,6 +32,13 @@ struct StreamingStage {
         /// multiple of 4, whose rows then go through the shuffle. 1152 multiply-adds per pixel for
         /// ESPCN ×3's 32 → 9 where partial maps take 2592, in GEMMs OpenBLAS runs faster.
         case winogradShuffle
+        /// The last step of a convolution to r² = 4 or 9 maps before a pixel shuffle, no activation,
+        /// input channels a multiple of 32, where the CPU has AVX2: ConvKernels' direct kernel
+        /// (`srlab_conv_shuffle_row`) computes each core pixel's r² dot products, adds the bias and
+        /// writes the HR pixels, with no GEMM and no pass over `raw`. 2592 multiply-adds per pixel at
+        /// ×3 against Winograd's 1152, yet faster with OpenBLAS's Haswell kernel (AVX2): Winograd's
+        /// 36 thin GEMMs per batch spend much of their time packing. `weight` is [O][k][k][C].
+        case directShuffle
     }
 
     enum Activation { case identity, relu, tanh, prelu }
@@ -64,11 +72,16 @@ struct StreamingPlan {
     /// [O × K]·[K × pixels] about 2× faster than [pixels × K]·[K × O] when O is as thin as
     /// FSRCNN-s's 5 maps, 1.3× for FSRCNN's 3×3 12 → 12, and the activation pass runs along
     /// contiguous planes whatever the channel count. The Winograd step is written for NHWC, so a
-    /// plan with one (ESPCN) stays NHWC.
+    /// plan with one (ESPCN) stays NHWC, as does one with a `.directShuffle` step.
     var channelMajor: Bool
+    /// Whether ConvKernels' direct kernels run the steps they can (`.directShuffle`, and a
+    /// `.singleChannel` step with its activation fused); tests turn them off to hold them to the
+    /// GEMM and Winograd forms.
+    var directKernels: Bool
 
     /// nil when the spec is not of the shape the file header describes.
-    init?(spec: NetworkSpec, parameters: [[Float]]) {
+    init?(spec: NetworkSpec, parameters: [[Float]], directKernels: Bool = true) {
+        self.directKernels = directKernels
         guard spec.inputChannels == 1, (try? spec.validate()) != nil else { return nil }
         let layers = spec.layers
         var stages: [StreamingStage] = []
@@ -111,6 +124,18 @@ struct StreamingPlan {
                 if next == layers.count {
                     // The last step: one output channel after the shuffle.
                     guard o == factor * factor else { return nil }
+                    if directKernels && factor > 1 && activation == .identity && srlab_conv_shuffle_runs(Int32(c), Int32(o)) != 0 {
+                        // HWIO → [O][k][k][C]: each map's patch weights contiguous.
+                        var mapMajor = [Float](repeating: 0, count: weight.count)
+                        for t in 0..<(k * k * c) { for oc in 0..<o { mapMajor[oc * k * k * c + t] = weight[t * o + oc] } }
+                        stages.append(StreamingStage(form: .directShuffle, kernel: k, before: p, after: p, zeroPadding: zero,
+                                                     inChannels: c, outChannels: o, weight: mapMajor, bias: bias,
+                                                     activation: activation, slope: [], layers: indices,
+                                                     summary: names.joined(separator: " + ")))
+                        shuffle = factor
+                        l = next
+                        continue
+                    }
                     if k == 3 && c % 4 == 0 && factor > 1 {
                         stages.append(StreamingStage(form: .winogradShuffle, kernel: k, before: p, after: p, zeroPadding: zero,
                                                      inChannels: c, outChannels: o,
@@ -176,7 +201,7 @@ struct StreamingPlan {
         guard stages.last?.upscales == true else { return nil }
         self.stages = stages
         self.shuffle = shuffle
-        channelMajor = !stages.contains { $0.form == .winogradF4x3 || $0.form == .winogradShuffle }
+        channelMajor = !stages.contains { $0.form == .winogradF4x3 || $0.form == .winogradShuffle || $0.form == .directShuffle }
     }
 }
 
@@ -191,7 +216,7 @@ extension StreamingStage {
     }
 
     /// Whether this is a last step, which writes the HR output through its shuffle.
-    var upscales: Bool { form == .partialMaps || form == .winogradShuffle }
+    var upscales: Bool { form == .partialMaps || form == .winogradShuffle || form == .directShuffle }
 
     /// Maps per output pixel the step computes: `.winogradShuffle` pads them to a multiple of 4
     /// (the engine's lanes).
@@ -218,10 +243,23 @@ extension StreamingStage {
         return u
     }
 
+    /// The activation as ConvKernels' direct single-channel kernel applies it as it stores, for a
+    /// `.singleChannel` step; nil where it cannot (PReLU, or another form).
+    var directActivation: Int32? {
+        guard form == .singleChannel else { return nil }
+        switch activation {
+        case .identity: return Int32(SRLAB_ACTIVATION_NONE)
+        case .relu: return Int32(SRLAB_ACTIVATION_RELU)
+        case .tanh: return Int32(SRLAB_ACTIVATION_TANH)
+        case .prelu: return nil
+        }
+    }
+
     /// dst[p, c] = f(src[p, c] + bias[c]) over `pixels` pixels of `outChannels`: the pass that
     /// hands a step's rows to the next one.
+    /// `direct`: tanh by ConvKernels (`StreamingPlan.directKernels`).
     func biasActivationCopy(_ dst: UnsafeMutablePointer<Float>, _ src: UnsafePointer<Float>, pixels: Int,
-                            bias: UnsafePointer<Float>, slope: UnsafePointer<Float>?) {
+                            bias: UnsafePointer<Float>, slope: UnsafePointer<Float>?, direct: Bool = true) {
         let channels = outChannels
         switch activation {
         case .relu:
@@ -235,6 +273,8 @@ extension StreamingStage {
                     storeVector((v * loadVector(slope! + g)).replacing(with: v, where: v .> zero), dst + i)
                 }
             }
+        case .tanh where direct && srlab_bias_tanh(0, dst, src, pixels, Int32(channels), bias) != 0:
+            break   // ConvKernels' AVX2 / AVX-512 tanh: Swift's SIMD16 runs as SSE2 without FMA
         case .tanh where channels % 8 == 0:
             biasTanhCopyFloat(dst, src, pixels: pixels, channels: channels, bias: bias)
         case .tanh:
