@@ -239,7 +239,6 @@ struct StreamingTileRun {
     mutating func drain(step l: Int, inputComplete: Bool) {
         let stage = stages[l]
         if stage.form == .partialMaps { return drainLastStep() }
-        if stage.form == .directShuffle { return drainDirectShuffle() }
         let k = stage.kernel
         let (count, width) = channelMajor ? (planes[l].count, planes[l].width) : (windows[l].count, windows[l].width)
         guard count >= k else { return }
@@ -326,8 +325,6 @@ struct StreamingTileRun {
                                       inChannels: stage.inChannels, outChannels: stage.computedChannels, height: outRows + 2,
                                       width: window.width, kernel: 3, largeTiles: true, relu: false, kernels: w,
                                       tilesPerChunk: StreamingStage.winogradTilesPerChunk, workspace: workspace)
-            case .directShuffle:
-                preconditionFailure("drainDirectShuffle computes a .directShuffle step")
             case .im2col, .partialMaps:
                 conv2dForward(output: raw, input: window.data, weight: w, bias: nil, batch: 1, inChannels: stage.inChannels,
                               outChannels: stage.outChannels, height: window.count, width: window.width, kernel: k,
@@ -364,7 +361,7 @@ struct StreamingTileRun {
                 }
                 rowMajorGemm(transposeA: true, m: o, n: pixels, k: k * k * c, a: w, lda: o, b: columns, ldb: pixels,
                              beta: 0, c: raw, ldc: pixels)
-            case .winogradF4x3, .winogradShuffle, .partialMaps, .directShuffle:
+            case .winogradF4x3, .winogradShuffle, .partialMaps:
                 preconditionFailure("\(stage.form) does not run channel-major")
             }
         }
@@ -410,30 +407,6 @@ struct StreamingTileRun {
                 }
             }
         }
-        emitted[l] += outRows
-    }
-
-    /// A `.directShuffle` last step: every output row its window allows, only the tile's core
-    /// pixels, straight to the HR output (ConvKernels' `srlab_conv_shuffle_row`: bias and shuffle included).
-    mutating func drainDirectShuffle() {
-        let l = stages.count - 1, stage = stages[l], k = stage.kernel, window = windows[l]
-        guard window.count >= k else { return }
-        let outRows = window.count - k + 1
-        let r = shuffle, outputWidth = imageWidth * r, x0 = coreColumns.lowerBound - origin.x
-        stage.weight.withUnsafeBufferPointer { w in
-            stage.bias.withUnsafeBufferPointer { b in
-                for i in 0..<outRows {
-                    let y = origin.y + emitted[l] + i
-                    guard coreRows.contains(y) else { continue }
-                    let ran = srlab_conv_shuffle_row(output + y * r * outputWidth + coreColumns.lowerBound * r, outputWidth,
-                                                     window.data + i * window.rowLength + x0 * stage.inChannels, window.rowLength,
-                                                     Int32(stage.inChannels), Int32(k), Int32(stage.outChannels), w.baseAddress!,
-                                                     b.baseAddress!, Int32(coreColumns.count))
-                    precondition(ran != 0, "the direct shuffle kernel declined a shape it had accepted")
-                }
-            }
-        }
-        windows[l].dropFirst(outRows)
         emitted[l] += outRows
     }
 

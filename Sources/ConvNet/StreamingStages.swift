@@ -32,13 +32,6 @@ struct StreamingStage {
         /// multiple of 4, whose rows then go through the shuffle. 1152 multiply-adds per pixel for
         /// ESPCN ×3's 32 → 9 where partial maps take 2592, in GEMMs OpenBLAS runs faster.
         case winogradShuffle
-        /// The last step of a convolution to r² = 4 or 9 maps before a pixel shuffle, no activation,
-        /// input channels a multiple of 32, where the CPU has AVX2: ConvKernels' direct kernel
-        /// (`srlab_conv_shuffle_row`) computes each core pixel's r² dot products, adds the bias and
-        /// writes the HR pixels, with no GEMM and no pass over `raw`. 2592 multiply-adds per pixel at
-        /// ×3 against Winograd's 1152, yet faster with OpenBLAS's Haswell kernel (AVX2): Winograd's
-        /// 36 thin GEMMs per batch spend much of their time packing. `weight` is [O][k][k][C].
-        case directShuffle
     }
 
     enum Activation { case identity, relu, tanh, prelu }
@@ -72,11 +65,11 @@ struct StreamingPlan {
     /// [O × K]·[K × pixels] about 2× faster than [pixels × K]·[K × O] when O is as thin as
     /// FSRCNN-s's 5 maps, 1.3× for FSRCNN's 3×3 12 → 12, and the activation pass runs along
     /// contiguous planes whatever the channel count. The Winograd step is written for NHWC, so a
-    /// plan with one (ESPCN) stays NHWC, as does one with a `.directShuffle` step.
+    /// plan with one (ESPCN) stays NHWC.
     var channelMajor: Bool
-    /// Whether ConvKernels' direct kernels run the steps they can (`.directShuffle`, and a
-    /// `.singleChannel` step with its activation fused); tests turn them off to hold them to the
-    /// GEMM and Winograd forms.
+    /// Whether ConvKernels' direct kernels run what they can (a `.singleChannel` step with its
+    /// activation fused, the tanh passes); tests turn them off to hold them to the GEMM forms and
+    /// Swift's tanh.
     var directKernels: Bool
 
     /// nil when the spec is not of the shape the file header describes.
@@ -124,18 +117,6 @@ struct StreamingPlan {
                 if next == layers.count {
                     // The last step: one output channel after the shuffle.
                     guard o == factor * factor else { return nil }
-                    if directKernels && factor > 1 && activation == .identity && srlab_conv_shuffle_runs(Int32(c), Int32(o)) != 0 {
-                        // HWIO → [O][k][k][C]: each map's patch weights contiguous.
-                        var mapMajor = [Float](repeating: 0, count: weight.count)
-                        for t in 0..<(k * k * c) { for oc in 0..<o { mapMajor[oc * k * k * c + t] = weight[t * o + oc] } }
-                        stages.append(StreamingStage(form: .directShuffle, kernel: k, before: p, after: p, zeroPadding: zero,
-                                                     inChannels: c, outChannels: o, weight: mapMajor, bias: bias,
-                                                     activation: activation, slope: [], layers: indices,
-                                                     summary: names.joined(separator: " + ")))
-                        shuffle = factor
-                        l = next
-                        continue
-                    }
                     if k == 3 && c % 4 == 0 && factor > 1 {
                         stages.append(StreamingStage(form: .winogradShuffle, kernel: k, before: p, after: p, zeroPadding: zero,
                                                      inChannels: c, outChannels: o,
@@ -201,7 +182,7 @@ struct StreamingPlan {
         guard stages.last?.upscales == true else { return nil }
         self.stages = stages
         self.shuffle = shuffle
-        channelMajor = !stages.contains { $0.form == .winogradF4x3 || $0.form == .winogradShuffle || $0.form == .directShuffle }
+        channelMajor = !stages.contains { $0.form == .winogradF4x3 || $0.form == .winogradShuffle }
     }
 }
 
@@ -216,7 +197,7 @@ extension StreamingStage {
     }
 
     /// Whether this is a last step, which writes the HR output through its shuffle.
-    var upscales: Bool { form == .partialMaps || form == .winogradShuffle || form == .directShuffle }
+    var upscales: Bool { form == .partialMaps || form == .winogradShuffle }
 
     /// Maps per output pixel the step computes: `.winogradShuffle` pads them to a multiple of 4
     /// (the engine's lanes).

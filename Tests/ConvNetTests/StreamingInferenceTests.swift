@@ -85,20 +85,14 @@ import Testing
     }
 
     /// ESPCN's 3×3 layers stream by Winograd F(4×4, 3×3): the 64 → 32 one, and the last one to
-    /// its r² maps (padded to a multiple of 4 at ×3) through the shuffle — except at ×2 and ×3
-    /// where the CPU has AVX2, where the last one is ConvKernels' direct kernel with the shuffle;
-    /// FSRCNN's last step, a deconvolution, stays on partial maps. (The forms' results:
-    /// `streamingEqualsTheWholeFrame`.)
+    /// its r² maps (padded to a multiple of 4 at ×3) through the shuffle; FSRCNN's last step, a
+    /// deconvolution, stays on partial maps. (The forms' results: `streamingEqualsTheWholeFrame`.)
     @Test func espcnPlanIsWinograd() throws {
-        let flags = BLASRuntime.cpuFlags
-        let avx2 = flags.contains("avx2") && flags.contains("fma")
         for scale in [2, 3, 4] {
             let spec = NetworkSpec.espcn(scale: scale)
             let streaming = try #require(StreamingInference(spec: spec, parameters: Self.parameters(spec, seed: 1)))
-            let direct = avx2 && scale < 4
-            #expect(streaming.plan.stages.map(\.form) == [.singleChannel, .winogradF4x3, direct ? .directShuffle : .winogradShuffle],
-                    "\(spec.name)")
-            #expect(streaming.plan.stages.last?.computedChannels == (direct ? scale * scale : (scale * scale + 3) / 4 * 4))
+            #expect(streaming.plan.stages.map(\.form) == [.singleChannel, .winogradF4x3, .winogradShuffle], "\(spec.name)")
+            #expect(streaming.plan.stages.last?.computedChannels == (scale * scale + 3) / 4 * 4)
             #expect(!streaming.plan.channelMajor)
         }
         let fsrcnn = NetworkSpec.fsrcnn(scale: 3)
@@ -107,15 +101,14 @@ import Testing
     }
 
     /// ConvKernels' direct kernels (the first layer with its bias and tanh applied as it stores,
-    /// the last step with its shuffle, the tanh passes) give what the GEMM and Winograd forms with
-    /// Swift's tanh give, up to float rounding, for ESPCN at every scale, cut into tiles and bands.
+    /// the tanh passes) give what the GEMM form and Swift's tanh give, up to float rounding, for
+    /// ESPCN at every scale, cut into tiles and bands.
     @Test func directKernelsMatchTheGEMMForms() throws {
         for scale in [2, 3, 4] {
             let spec = NetworkSpec.espcn(scale: scale)
             let parameters = Self.parameters(spec, seed: 21)
             let direct = try #require(StreamingInference(spec: spec, parameters: parameters))
             let gemm = try #require(StreamingInference(spec: spec, parameters: parameters, directKernels: false))
-            #expect(!gemm.plan.stages.contains { $0.form == .directShuffle })
             let input = Self.frame(width: 53, height: 19, seed: 2)
             for (tileWidth, band) in [(128, 4), (9, 3)] {
                 direct.tileWidth = tileWidth
@@ -158,10 +151,10 @@ import Testing
             let difference = zip(streamed.values, reference).map { abs($0 - $1) }.max() ?? .infinity
             print("ESPCN x3 \(name): streaming vs whole frame, largest difference \(difference)")
             #expect(streamed.values.count == reference.count && difference <= 1e-5, "\(name): largest difference \(difference)")
-            // The direct kernels against the GEMM / Winograd forms with Swift's tanh.
+            // The direct kernels against the GEMM form and Swift's tanh.
             let forms = try #require(StreamingInference(spec: model.spec, parameters: model.parameters, directKernels: false))
             let formsDifference = zip(streamed.values, forms.apply(to: image.lowRes).values).map { abs($0 - $1) }.max() ?? .infinity
-            print("ESPCN x3 \(name): direct kernels vs GEMM/Winograd forms, largest difference \(formsDifference)")
+            print("ESPCN x3 \(name): direct kernels vs GEMM form and Swift tanh, largest difference \(formsDifference)")
             #expect(formsDifference <= 1e-5, "\(name): direct kernels differ by \(formsDifference)")
             psnrs.append(SRProtocol.score(streamed, against: image).0.psnr)
         }

@@ -51,20 +51,6 @@ int srlab_conv1_nhwc_activated_runs(int isa, int width, int kernel, int channels
 int srlab_bias_tanh(int isa, float *_Nonnull dst, const float *_Nonnull src, long pixels, int channels,
                     const float *_Nullable bias);
 
-/// The last step of an ESPCN: one output row of a k×k convolution of NHWC rows to `maps` = r²
-/// maps, its bias, and the pixel shuffle into Double HR rows. `in` points at the first input pixel
-/// of output pixel 0 in the top one of the k input rows (`inRowLength` floats apart, `channels`
-/// per pixel); output pixel j's map ry·r + rx goes to `out[ry * outRowStride + j * r + rx]`.
-/// `weight` is [maps][k][k][channels] (each map's patch weights contiguous). Sums run over (dy, dx,
-/// c) in 8 lane-strided partial sums added at the end, as a blocked GEMM's would. AVX2 + FMA
-/// (also on AVX-512 CPUs: on Zen 4 the 256-bit form runs as fast), `channels` a multiple of 32,
-/// `maps` 4 or 9 (×2, ×3); else it returns 0, writing nothing.
-int srlab_conv_shuffle_row(double *_Nonnull out, long outRowStride, const float *_Nonnull in, long inRowLength,
-                           int channels, int kernel, int maps, const float *_Nonnull weight,
-                           const float *_Nonnull bias, int count);
-/// Whether `srlab_conv_shuffle_row` runs here for these counts.
-int srlab_conv_shuffle_runs(int channels, int maps);
-
 /// Which instruction set the kernels above use on this CPU: "avx512" (all of them), "avx2" (only
 /// `srlab_conv1_nhwc_activated` and `srlab_bias_tanh`; the others return 0) or "none". The
 /// environment variable SRLAB_MAX_ISA=avx2 keeps AVX-512 off (an AVX-512 machine standing in for
