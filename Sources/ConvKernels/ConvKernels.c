@@ -349,21 +349,3 @@ int srlab_bias_tanh(int isa, float *dst, const float *src, long pixels, int chan
     return 0;
 }
 
-
-// MARK: - The ×3 pixel shuffle's writes
-
-static TARGET2 void shuffle_row3_avx2(double *dst, const float *src, int maps, const float *bias, int width) {
-    __m128 b = _mm_setr_ps(bias[0], bias[1], bias[2], 0);
-    int j = 0;
-    // Four doubles per pixel, the fourth overwritten by the next pixel's first.
-    for (; j + 1 < width; j++)
-        _mm256_storeu_pd(dst + 3 * j, _mm256_cvtps_pd(_mm_add_ps(_mm_loadu_ps(src + (long)j * maps), b)));
-    for (; j < width; j++)
-        for (int rx = 0; rx < 3; rx++) dst[3 * j + rx] = (double)(src[(long)j * maps + rx] + bias[rx]);
-}
-
-int srlab_shuffle_row3(double *dst, const float *src, int maps, const float *bias, int width) {
-    if (!available_avx2() || maps < 4) return 0;
-    shuffle_row3_avx2(dst, src, maps, bias, width);
-    return 1;
-}

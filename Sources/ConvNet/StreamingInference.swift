@@ -383,9 +383,7 @@ struct StreamingTileRun {
                 stage.bias.withUnsafeBufferPointer { b in
                     let bias = b.baseAddress! + ry * r, from = source + ry * r
                     if stage.activation == .identity && r == 3 {
-                        // ×3, the common case: by ConvKernels where the CPU has AVX2, else unrolled
-                        // (the loop over rx cost as much as the copy).
-                        if directKernels && srlab_shuffle_row3(dst, from, Int32(maps), bias, Int32(width)) != 0 { return }
+                        // ×3, the common case, unrolled: the loop over rx cost as much as the copy.
                         let (b0, b1, b2) = (bias[0], bias[1], bias[2])
                         for j in 0..<width {
                             let s = from + j * maps, d = dst + j * 3

@@ -118,28 +118,6 @@ import Testing
         }
     }
 
-    /// ConvKernels' ×3 shuffle row (AVX2) writes exactly what the scalar loop writes (Float sum,
-    /// then Double), for rows of 1 to 5 pixels (the last one written alone), 4 and 12 maps per
-    /// pixel, each phase; and not one value beyond the row.
-    @Test func shuffleRowIsTheScalarLoop() {
-        let flags = BLASRuntime.cpuFlags
-        let bias: [Float] = [0.25, -0.5, 0.125, 7, 8, 9, 10, 11, 12]
-        for maps in [4, 12] {
-            for width in 1...5 {
-                let src: [Float] = randomValues(width * maps, seed: UInt64(width * maps))
-                for phase in stride(from: 0, to: maps == 4 ? 1 : 9, by: 3) {
-                    var out = [Double](repeating: .nan, count: 3 * width + 2)
-                    let ran = srlab_shuffle_row3(&out, Array(src[phase...]), Int32(maps), Array(bias[phase...]), Int32(width))
-                    #expect((ran != 0) == flags.contains("avx2"))
-                    guard ran != 0 else { continue }
-                    let expected = (0..<(3 * width)).map { Double(src[$0 / 3 * maps + phase + $0 % 3] + bias[phase + $0 % 3]) }
-                    #expect(Array(out[0..<(3 * width)]) == expected, "maps \(maps) width \(width) phase \(phase)")
-                    #expect(out[(3 * width)...].allSatisfy { $0.isNaN })
-                }
-            }
-        }
-    }
-
     /// More strips than threads come in a multiple of the threads, each at most the tile width
     /// and all within one pixel of each other: a 640-pixel frame in 128-pixel strips on 2 threads
     /// is 6 strips (5 would leave a thread idle for the fifth).

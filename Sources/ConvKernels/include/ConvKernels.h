@@ -51,12 +51,6 @@ int srlab_conv1_nhwc_activated_runs(int isa, int width, int kernel, int channels
 int srlab_bias_tanh(int isa, float *_Nonnull dst, const float *_Nonnull src, long pixels, int channels,
                     const float *_Nullable bias);
 
-/// One HR row of a ×3 pixel shuffle: dst[3j + rx] = src[j · maps + rx] + bias[rx] as Double, for
-/// rx < 3 and j < width (`src` points at the row's phase ry·3; `maps` ≥ 4 per pixel, as the
-/// Winograd step's 12). AVX2: one 4-float load, add, conversion and 4-double store per pixel, where
-/// Swift's baseline SSE2 converts two at a time. Returns 0, writing nothing, without AVX2.
-int srlab_shuffle_row3(double *_Nonnull dst, const float *_Nonnull src, int maps, const float *_Nonnull bias, int width);
-
 /// Which instruction set the kernels above use on this CPU: "avx512" (all of them), "avx2" (only
 /// `srlab_conv1_nhwc_activated` and `srlab_bias_tanh`; the others return 0) or "none". The
 /// environment variable SRLAB_MAX_ISA=avx2 keeps AVX-512 off (an AVX-512 machine standing in for
