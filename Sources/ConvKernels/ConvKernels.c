@@ -3,11 +3,15 @@
 // patch matrix, then OpenBLAS's AVX-512 kernels packing it again, since with only 32–64 maps each
 // packed value serves few multiply-adds. Here a block of output pixels × 4 maps stays in registers
 // while the k² taps stream through: per tap a few unaligned input loads, 4 weight broadcasts and
-// the FMAs, nothing copied. AVX-512 only: with AVX2's 16 registers the blocks that fit ran slower
-// (83 GFLOP/s on one core of an AMD EPYC) than OpenBLAS's Haswell kernel on the GEMM form (95),
-// so there the GEMM form stays; with AVX-512's 32 registers, 3 vectors × 4 maps run at 116 against
-// the GEMM form's 73–82 under its SkylakeX/Cooperlake kernels.
+// the FMAs, nothing copied. For the bare convolution AVX-512 only: with AVX2's 16 registers the
+// blocks that fit ran slower (83 GFLOP/s on one core of an AMD EPYC) than OpenBLAS's Haswell kernel
+// on the GEMM form (95), so there the GEMM form stays; with AVX-512's 32 registers, 3 vectors × 4
+// maps run at 116 against the GEMM form's 73–82 under its SkylakeX/Cooperlake kernels. The NHWC
+// form with its bias and activation fused (below, ESPCN's first layer) has an AVX2 twin, written
+// with intrinsics so the pixels are broadcast from memory (~98 GFLOP/s bare on one Zen 4 core in a
+// C harness; the 83 above was measured before, on blocks the compiler broadcast from registers).
 #include "ConvKernels.h"
+#include <immintrin.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,7 +19,9 @@
 typedef float vector16 __attribute__((vector_size(LANES * 4), aligned(4)));
 #define TARGET __attribute__((target("avx512f")))
 
-static inline TARGET vector16 broadcast(float x) { return (vector16){0} + x; }
+// Not `(vector16){0} + x`: that is a scalar addition of +0 (it turns −0 into +0, so the compiler
+// keeps it) and a broadcast from a register, per pixel and tap.
+static inline TARGET vector16 broadcast(float x) { return (vector16)_mm512_set1_ps(x); }
 static inline TARGET vector16 load(const float *p) { vector16 v; memcpy(&v, p, sizeof v); return v; }
 static inline TARGET void store(float *p, vector16 v) { memcpy(p, &v, sizeof v); }
 
@@ -114,15 +120,174 @@ static TARGET void row_nhwc(float *out, const float *in, int width, const float 
     }
 }
 
-/// Whether the kernels run here: AVX-512, and not capped by SRLAB_MAX_ISA=avx2 (`srlab bench
-/// --instruction-set avx2`).
+// MARK: - tanh, and the NHWC first layer with its bias and activation (ESPCN's conv 5×5 1→64 + tanh)
+//
+// Streaming ESPCN spent most of its first step outside the multiply-adds: the tanh of 64 maps per
+// pixel in Swift's SIMD16 (compiled for the baseline SSE2: four 4-lane chains, no FMA), and a pass
+// that read the convolution's output back to add the bias. Here the bias and activation are applied
+// to the accumulators before they are stored, and tanh is the rational form of Tanh.swift's
+// `tanhVector` (Eigen's generic_fast_tanh_float) in full-width vectors with fused multiply-adds:
+// its results may differ from the Swift form's by float rounding (within 5 ulp of libm, as that one).
+// The same block exists for AVX2. ESPCN ×3's first step per 426×240 frame (`srlab bench lrspace`,
+// 2 threads): 4.2 → 2.6 ms with AVX-512, 4.6 → 2.9 ms with AVX2 against the GEMM form + Swift pass.
+
+/// Eigen's x·P(x²)/Q(x²), |x| clamped at 7.905 (see Tanh.swift), for a vector type V.
+#define TANH_RATIONAL(V, x)                                                                         \
+    ({                                                                                              \
+        const float clampAt = 7.90531110763549805f;                                                 \
+        V y = __builtin_elementwise_min(__builtin_elementwise_max((x), (V){0} - clampAt), (V){0} + clampAt); \
+        V z = y * y;                                                                                \
+        V p = (V){0} + -2.76076847742355e-16f;                                                      \
+        p = p * z + 2.00018790482477e-13f;                                                          \
+        p = p * z + -8.60467152213735e-11f;                                                         \
+        p = p * z + 5.12229709037114e-08f;                                                          \
+        p = p * z + 1.48572235717979e-05f;                                                          \
+        p = p * z + 6.37261928875436e-04f;                                                          \
+        p = p * z + 4.89352455891786e-03f;                                                          \
+        V q = (V){0} + 1.19825839466702e-06f;                                                       \
+        q = q * z + 1.18534705686654e-04f;                                                          \
+        q = q * z + 2.26843463243900e-03f;                                                          \
+        q = q * z + 4.89352518554385e-03f;                                                          \
+        p * y / q;                                                                                  \
+    })
+
+static inline TARGET vector16 tanh16(vector16 x) { return TANH_RATIONAL(vector16, x); }
+
+/// bias (per map, a vector of them at `bias`) and the activation, then the store.
+static inline TARGET void finish16(float *out, vector16 v, const float *bias, int activation) {
+    if (bias) v += load(bias);
+    if (activation == SRLAB_ACTIVATION_RELU) v = __builtin_elementwise_max(v, (vector16){0});
+    if (activation == SRLAB_ACTIVATION_TANH) v = tanh16(v);
+    store(out, v);
+}
+
+/// `pixels4` (4 pixels × 2·LANES maps) with the bias and activation applied as it stores.
+static inline TARGET __attribute__((always_inline)) void
+pixels4_activated(float *out, const float *in, int width, const float *weight, int kernel, int channels, int c0,
+                  const float *bias, int activation) {
+    vector16 a00 = {0}, a01 = {0}, a10 = {0}, a11 = {0}, a20 = {0}, a21 = {0}, a30 = {0}, a31 = {0};
+    for (int dy = 0; dy < kernel; dy++) {
+        const float *row = in + (long)dy * width;
+        const float *w = weight + (long)dy * kernel * channels + c0;
+        for (int dx = 0; dx < kernel; dx++, w += channels) {
+            vector16 w0 = load(w), w1 = load(w + LANES), x;
+            x = broadcast(row[dx + 0]); a00 += x * w0; a01 += x * w1;
+            x = broadcast(row[dx + 1]); a10 += x * w0; a11 += x * w1;
+            x = broadcast(row[dx + 2]); a20 += x * w0; a21 += x * w1;
+            x = broadcast(row[dx + 3]); a30 += x * w0; a31 += x * w1;
+        }
+    }
+    const float *b = bias ? bias + c0 : 0, *b1 = bias ? bias + c0 + LANES : 0;
+    float *o = out + c0;
+    finish16(o, a00, b, activation); finish16(o + LANES, a01, b1, activation); o += channels;
+    finish16(o, a10, b, activation); finish16(o + LANES, a11, b1, activation); o += channels;
+    finish16(o, a20, b, activation); finish16(o + LANES, a21, b1, activation); o += channels;
+    finish16(o, a30, b, activation); finish16(o + LANES, a31, b1, activation);
+}
+
+static TARGET void row_nhwc_activated512(float *out, const float *in, int width, const float *weight, int kernel,
+                                         int channels, const float *bias, int activation) {
+    int outW = width - kernel + 1;
+    for (int c0 = 0; c0 < channels; c0 += 2 * LANES) {
+        int j = 0;
+        for (; j + 4 <= outW; j += 4)
+            pixels4_activated(out + (long)j * channels, in + j, width, weight, kernel, channels, c0, bias, activation);
+        if (j < outW)
+            pixels4_activated(out + (long)(outW - 4) * channels, in + outW - 4, width, weight, kernel, channels, c0, bias,
+                              activation);
+    }
+}
+
+static TARGET void bias_tanh512(float *dst, const float *src, long pixels, int channels, const float *bias) {
+    for (long p = 0; p < pixels; p++)
+        for (int c = 0; c < channels; c += LANES) {
+            vector16 v = load(src + p * channels + c);
+            if (bias) v += load(bias + c);
+            store(dst + p * channels + c, tanh16(v));
+        }
+}
+
+// The AVX2 twins: 8 lanes, 16 registers.
+#define LANES8 8
+typedef float vector8 __attribute__((vector_size(LANES8 * 4), aligned(4)));
+#define TARGET2 __attribute__((target("avx2,fma")))
+
+static inline TARGET2 vector8 load8(const float *p) { vector8 v; memcpy(&v, p, sizeof v); return v; }
+static inline TARGET2 void store8(float *p, vector8 v) { memcpy(p, &v, sizeof v); }
+static inline TARGET2 vector8 tanh8(vector8 x) { return TANH_RATIONAL(vector8, x); }
+
+static inline TARGET2 void finish8(float *out, vector8 v, const float *bias, int activation) {
+    if (bias) v += load8(bias);
+    if (activation == SRLAB_ACTIVATION_RELU) v = __builtin_elementwise_max(v, (vector8){0});
+    if (activation == SRLAB_ACTIVATION_TANH) v = tanh8(v);
+    store8(out, v);
+}
+
+/// NHWC: output pixels j … j+5 of one row, maps c0 … c0+15: 12 accumulators and the two weight
+/// vectors in 14 of the 16 registers, the pixels broadcast from memory as FMA operands' partners
+/// (intrinsics: with vector arithmetic the compiler broadcast from registers and spilled).
+static inline TARGET2 __attribute__((always_inline)) void
+pixels6_activated(float *out, const float *in, int width, const float *weight, int kernel, int channels, int c0,
+                  const float *bias, int activation) {
+    __m256 a00 = _mm256_setzero_ps(), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00,
+           a40 = a00, a41 = a00, a50 = a00, a51 = a00;
+    for (int dy = 0; dy < kernel; dy++) {
+        const float *row = in + (long)dy * width;
+        const float *w = weight + (long)dy * kernel * channels + c0;
+        for (int dx = 0; dx < kernel; dx++, w += channels) {
+            __m256 w0 = _mm256_loadu_ps(w), w1 = _mm256_loadu_ps(w + LANES8), x;
+            const float *r = row + dx;
+            x = _mm256_broadcast_ss(r + 0); a00 = _mm256_fmadd_ps(x, w0, a00); a01 = _mm256_fmadd_ps(x, w1, a01);
+            x = _mm256_broadcast_ss(r + 1); a10 = _mm256_fmadd_ps(x, w0, a10); a11 = _mm256_fmadd_ps(x, w1, a11);
+            x = _mm256_broadcast_ss(r + 2); a20 = _mm256_fmadd_ps(x, w0, a20); a21 = _mm256_fmadd_ps(x, w1, a21);
+            x = _mm256_broadcast_ss(r + 3); a30 = _mm256_fmadd_ps(x, w0, a30); a31 = _mm256_fmadd_ps(x, w1, a31);
+            x = _mm256_broadcast_ss(r + 4); a40 = _mm256_fmadd_ps(x, w0, a40); a41 = _mm256_fmadd_ps(x, w1, a41);
+            x = _mm256_broadcast_ss(r + 5); a50 = _mm256_fmadd_ps(x, w0, a50); a51 = _mm256_fmadd_ps(x, w1, a51);
+        }
+    }
+    const float *b = bias ? bias + c0 : 0, *b1 = bias ? bias + c0 + LANES8 : 0;
+    float *o = out + c0;
+    finish8(o, (vector8)a00, b, activation); finish8(o + LANES8, (vector8)a01, b1, activation); o += channels;
+    finish8(o, (vector8)a10, b, activation); finish8(o + LANES8, (vector8)a11, b1, activation); o += channels;
+    finish8(o, (vector8)a20, b, activation); finish8(o + LANES8, (vector8)a21, b1, activation); o += channels;
+    finish8(o, (vector8)a30, b, activation); finish8(o + LANES8, (vector8)a31, b1, activation); o += channels;
+    finish8(o, (vector8)a40, b, activation); finish8(o + LANES8, (vector8)a41, b1, activation); o += channels;
+    finish8(o, (vector8)a50, b, activation); finish8(o + LANES8, (vector8)a51, b1, activation);
+}
+
+static TARGET2 void row_nhwc_activated256(float *out, const float *in, int width, const float *weight, int kernel,
+                                          int channels, const float *bias, int activation) {
+    int outW = width - kernel + 1;
+    for (int c0 = 0; c0 < channels; c0 += 2 * LANES8) {
+        int j = 0;
+        for (; j + 6 <= outW; j += 6)
+            pixels6_activated(out + (long)j * channels, in + j, width, weight, kernel, channels, c0, bias, activation);
+        if (j < outW)
+            pixels6_activated(out + (long)(outW - 6) * channels, in + outW - 6, width, weight, kernel, channels, c0, bias,
+                              activation);
+    }
+}
+
+static TARGET2 void bias_tanh256(float *dst, const float *src, long pixels, int channels, const float *bias) {
+    for (long p = 0; p < pixels; p++)
+        for (int c = 0; c < channels; c += LANES8) {
+            vector8 v = load8(src + p * channels + c);
+            if (bias) v += load8(bias + c);
+            store8(dst + p * channels + c, tanh8(v));
+        }
+}
+
+/// Whether the CPU has AVX-512 and SRLAB_MAX_ISA=avx2 (`srlab bench --instruction-set avx2`) does
+/// not keep it off; and whether it has AVX2 with FMA.
 static int available(void) {
     const char *cap = getenv("SRLAB_MAX_ISA");
     if (cap && strcmp(cap, "avx2") == 0) return 0;
     return __builtin_cpu_supports("avx512f");
 }
 
-const char *srlab_conv1_variant(void) { return available() ? "avx512" : "none"; }
+static int available_avx2(void) { return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"); }
+
+const char *srlab_conv1_variant(void) { return available() ? "avx512" : available_avx2() ? "avx2" : "none"; }
 
 int srlab_conv1_planes(float *out, const float *in, const float *weight, int height, int width, int kernel,
                        int channels, long planeStride, const float *bias, int relu) {
@@ -140,3 +305,49 @@ int srlab_conv1_nhwc(float *out, const float *in, const float *weight, int heigh
     for (int i = 0; i < outH; i++) row_nhwc(out + (long)i * outW * channels, in + (long)i * width, width, weight, kernel, channels);
     return 1;
 }
+
+/// The blocks `isa` asks for (0: the best this CPU allows under SRLAB_MAX_ISA) if the CPU has them:
+/// 512, 256 or 0.
+static int chosen_isa(int isa) {
+    if (isa == 0) return available() ? 512 : available_avx2() ? 256 : 0;
+    if (isa == 512) return __builtin_cpu_supports("avx512f") ? 512 : 0;
+    if (isa == 256) return available_avx2() ? 256 : 0;
+    return 0;
+}
+
+int srlab_conv1_nhwc_activated_runs(int isa, int width, int kernel, int channels) {
+    int outW = width - kernel + 1;
+    switch (chosen_isa(isa)) {
+    case 512: return channels % (2 * LANES) == 0 && outW >= 4 ? 512 : 0;
+    case 256: return channels % (2 * LANES8) == 0 && outW >= 6 ? 256 : 0;
+    default: return 0;
+    }
+}
+
+int srlab_conv1_nhwc_activated(int isa, float *out, long outRowStride, const float *in, const float *weight, int height,
+                               int width, int kernel, int channels, const float *bias, int activation) {
+    int outH = height - kernel + 1, bits = srlab_conv1_nhwc_activated_runs(isa, width, kernel, channels);
+    if (bits == 0 || outH < 1) return 0;
+    for (int i = 0; i < outH; i++) {
+        float *row = out + i * outRowStride;
+        if (bits == 512) {
+            row_nhwc_activated512(row, in + (long)i * width, width, weight, kernel, channels, bias, activation);
+        } else if (activation == SRLAB_ACTIVATION_TANH) {
+            // With 16 registers the twelve accumulators' tanh chains spill: a pass over the row
+            // just stored (still in L1) ran ESPCN's layer ~9 % faster than the fused epilogue.
+            row_nhwc_activated256(row, in + (long)i * width, width, weight, kernel, channels, 0, SRLAB_ACTIVATION_NONE);
+            bias_tanh256(row, row, width - kernel + 1, channels, bias);
+        } else {
+            row_nhwc_activated256(row, in + (long)i * width, width, weight, kernel, channels, bias, activation);
+        }
+    }
+    return 1;
+}
+
+int srlab_bias_tanh(int isa, float *dst, const float *src, long pixels, int channels, const float *bias) {
+    int bits = chosen_isa(isa);
+    if (bits == 512 && channels % LANES == 0) { bias_tanh512(dst, src, pixels, channels, bias); return 1; }
+    if (bits != 0 && channels % LANES8 == 0) { bias_tanh256(dst, src, pixels, channels, bias); return 1; }
+    return 0;
+}
+

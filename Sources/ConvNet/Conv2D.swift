@@ -137,8 +137,9 @@ public func conv2dForward<T: BLASScalar>(
     }
 }
 
-/// The instruction set the direct single-channel kernel uses on this CPU: "avx512", or "none"
-/// (no AVX-512, or SRLAB_MAX_ISA=avx2: the GEMM form everywhere).
+/// The instruction set the direct single-channel kernels use on this CPU: "avx512"; "avx2" (no
+/// AVX-512, or SRLAB_MAX_ISA=avx2: only streaming's NHWC first layer with its activation fused,
+/// ESPCN's, runs direct, the rest takes the GEMM form); or "none".
 public var directConvolutionKernel: String { String(cString: srlab_conv1_variant()) }
 
 /// Valid convolution of a single-channel input (SRCNN's first layer) for inference, then `bias`

@@ -1,3 +1,4 @@
+import ConvKernels
 import Dispatch
 import Foundation
 import Imaging
@@ -16,8 +17,11 @@ public final class StreamingInference: @unchecked Sendable {
     /// are fewer strips than threads. With `band`, what keeps a step's rows in the 1 MB L2 cache:
     /// 128 × 4 measured fastest among 64–256 × 1–32 for FSRCNN on 2 Zen 4 cores (`srlab bench lrspace`).
     public var tileWidth = 128
-    /// LR rows pushed through the steps at a time.
-    public var band = 4
+    /// LR rows pushed through the steps at a time: 4, or 8 for a plan with a Winograd step (ESPCN),
+    /// whose steps then compute two rows of 4×4 tiles at a time, so each of its 36 GEMMs per batch
+    /// takes twice the tiles. With OpenBLAS's Haswell kernels (AVX2) that cut ESPCN ×3's CPU time
+    /// per frame by ~5 % (bands of 12 and 16 ran the same); with AVX-512 it changed nothing.
+    public var band: Int
     /// When set, each `apply` adds every step's seconds (summed over threads) to it; nil in normal use.
     public var stageSeconds: [Double]?
     /// Whether a plan that can run channel-major does (`StreamingPlan.channelMajor`); tests turn
@@ -25,10 +29,16 @@ public final class StreamingInference: @unchecked Sendable {
     var allowChannelMajor = true
     private let lock = NSLock()
 
-    public init?(spec: NetworkSpec, parameters: [[Float]]) {
+    public convenience init?(spec: NetworkSpec, parameters: [[Float]]) {
+        self.init(spec: spec, parameters: parameters, directKernels: true)
+    }
+
+    /// `directKernels: false` keeps ConvKernels' direct kernels out (`StreamingPlan.directKernels`; tests).
+    init?(spec: NetworkSpec, parameters: [[Float]], directKernels: Bool) {
         guard parameters.map(\.count) == spec.parameterTensors.map(\.count),
-              let plan = StreamingPlan(spec: spec, parameters: parameters) else { return nil }
+              let plan = StreamingPlan(spec: spec, parameters: parameters, directKernels: directKernels) else { return nil }
         self.plan = plan
+        band = plan.stages.contains { $0.rowsPerTile > 1 } ? 8 : 4
     }
 
     /// The spec's layers (0-based) each step runs, and the steps' names (e.g. "conv 1×1 56→12 pad 0 + prelu 12").
@@ -120,6 +130,7 @@ struct StreamingTileRun {
     let imageWidth: Int, band: Int, shuffle: Int
     let output: UnsafeMutablePointer<Double>       // the HR plane
     let channelMajor: Bool                          // activations in `planes` rather than `windows`
+    let directKernels: Bool                         // StreamingPlan.directKernels
 
     var windows: [SRCNNForward.Window] = []         // each step's input rows (NHWC, padded)
     var planes: [SRCNNForward.PlanarWindow] = []    // the same channel-major
@@ -139,6 +150,7 @@ struct StreamingTileRun {
          band: Int, channelMajor: Bool, output: UnsafeMutablePointer<Double>, workspace: Workspace<Float>) {
         let stages = plan.stages
         self.channelMajor = channelMajor
+        directKernels = plan.directKernels
         self.stages = stages
         self.workspace = workspace
         self.imageWidth = imageWidth
@@ -240,6 +252,13 @@ struct StreamingTileRun {
             outRows -= outRows % stage.rowsPerTile
             guard outRows > 0 else { return }
         }
+        if directKernels, !channelMajor, let activation = stage.directActivation, l + 1 < stages.count,
+           srlab_conv1_nhwc_activated_runs(0, Int32(width), Int32(k), Int32(stage.outChannels)) != 0 {
+            appendDirect(step: l, outRows: outRows, activation: activation)
+            windows[l].dropFirst(outRows)
+            emitted[l] += outRows
+            return
+        }
         if channelMajor {
             computeChannelMajor(step: l, outRows: outRows, outWidth: outWidth)
             planes[l].dropFirst(outRows)
@@ -261,7 +280,8 @@ struct StreamingTileRun {
                 stage.slope.withUnsafeBufferPointer { a in
                     for r in 0..<outRows {
                         windows[l + 1].appendRow {
-                            stage.biasActivationCopy($0, raw + r * rowLength, pixels: outWidth, bias: b.baseAddress!, slope: a.baseAddress)
+                            stage.biasActivationCopy($0, raw + r * rowLength, pixels: outWidth, bias: b.baseAddress!, slope: a.baseAddress,
+                                                     direct: directKernels)
                         }
                         if emitted[l] == 0 && r == 0 && atTop { windows[l + 1].padAbove(next.before) }
                     }
@@ -269,6 +289,26 @@ struct StreamingTileRun {
             }
         }
         emitted[l] += outRows
+    }
+
+    /// A single-channel step's `outRows` output rows straight into the next step's window, the bias
+    /// and activation applied as the direct kernel stores them (ConvKernels' `srlab_conv1_nhwc_activated`):
+    /// no pass over `raw`, no patch matrix. ESPCN's conv 5×5 1→64 + tanh.
+    mutating func appendDirect(step l: Int, outRows: Int, activation: Int32) {
+        let stage = stages[l], window = windows[l], k = Int32(stage.kernel), next = stages[l + 1]
+        stage.weight.withUnsafeBufferPointer { w in
+            stage.bias.withUnsafeBufferPointer { b in
+                for r in 0..<outRows {
+                    windows[l + 1].appendRow { row in
+                        let ran = srlab_conv1_nhwc_activated(0, row, 0, window.data + r * window.width, w.baseAddress!, k,
+                                                             Int32(window.width), k, Int32(stage.outChannels), b.baseAddress,
+                                                             activation)
+                        precondition(ran != 0, "the direct kernel declined a shape it had accepted")
+                    }
+                    if emitted[l] == 0 && r == 0 && atTop { windows[l + 1].padAbove(next.before) }
+                }
+            }
+        }
     }
 
     /// Step l's first `outRows` output rows, NHWC, into `raw` (a 1×1 or im2col step computes all

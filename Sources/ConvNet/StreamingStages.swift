@@ -1,3 +1,4 @@
+import ConvKernels
 import Foundation
 import LinearAlgebra
 
@@ -66,9 +67,14 @@ struct StreamingPlan {
     /// contiguous planes whatever the channel count. The Winograd step is written for NHWC, so a
     /// plan with one (ESPCN) stays NHWC.
     var channelMajor: Bool
+    /// Whether ConvKernels' direct kernels run what they can (a `.singleChannel` step with its
+    /// activation fused, the tanh passes); tests turn them off to hold them to the GEMM forms and
+    /// Swift's tanh.
+    var directKernels: Bool
 
     /// nil when the spec is not of the shape the file header describes.
-    init?(spec: NetworkSpec, parameters: [[Float]]) {
+    init?(spec: NetworkSpec, parameters: [[Float]], directKernels: Bool = true) {
+        self.directKernels = directKernels
         guard spec.inputChannels == 1, (try? spec.validate()) != nil else { return nil }
         let layers = spec.layers
         var stages: [StreamingStage] = []
@@ -218,10 +224,23 @@ extension StreamingStage {
         return u
     }
 
+    /// The activation as ConvKernels' direct single-channel kernel applies it as it stores, for a
+    /// `.singleChannel` step; nil where it cannot (PReLU, or another form).
+    var directActivation: Int32? {
+        guard form == .singleChannel else { return nil }
+        switch activation {
+        case .identity: return Int32(SRLAB_ACTIVATION_NONE)
+        case .relu: return Int32(SRLAB_ACTIVATION_RELU)
+        case .tanh: return Int32(SRLAB_ACTIVATION_TANH)
+        case .prelu: return nil
+        }
+    }
+
     /// dst[p, c] = f(src[p, c] + bias[c]) over `pixels` pixels of `outChannels`: the pass that
     /// hands a step's rows to the next one.
+    /// `direct`: tanh by ConvKernels (`StreamingPlan.directKernels`).
     func biasActivationCopy(_ dst: UnsafeMutablePointer<Float>, _ src: UnsafePointer<Float>, pixels: Int,
-                            bias: UnsafePointer<Float>, slope: UnsafePointer<Float>?) {
+                            bias: UnsafePointer<Float>, slope: UnsafePointer<Float>?, direct: Bool = true) {
         let channels = outChannels
         switch activation {
         case .relu:
@@ -235,6 +254,8 @@ extension StreamingStage {
                     storeVector((v * loadVector(slope! + g)).replacing(with: v, where: v .> zero), dst + i)
                 }
             }
+        case .tanh where direct && srlab_bias_tanh(0, dst, src, pixels, Int32(channels), bias) != 0:
+            break   // ConvKernels' AVX2 / AVX-512 tanh: Swift's SIMD16 runs as SSE2 without FMA
         case .tanh where channels % 8 == 0:
             biasTanhCopyFloat(dst, src, pixels: pixels, channels: channels, bias: bias)
         case .tanh:

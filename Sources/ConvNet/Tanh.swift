@@ -57,7 +57,8 @@ public func tanhBackwardNaive<T: BinaryFloatingPoint>(dInput: UnsafeMutablePoint
 /// tanh over 16 floats at once: Eigen's rational approximation (`generic_fast_tanh_float`),
 /// x·P(x²)/Q(x²) with P of degree 6 and Q of degree 3 in x², |x| clamped at 7.905 — no exp, no
 /// branch, one division. Within 5 ulp of `Foundation.tanh` (the worst just past the clamp, 3·10⁻⁷
-/// from ±1; VectorizedTanhTests checks it); streaming inference uses it because a libm call per
+/// from ±1; VectorizedTanhTests checks it); streaming inference used it (now ConvKernels' twin,
+/// the same form with FMA in AVX2/AVX-512 vectors, where the CPU has them) because a libm call per
 /// activation (~20 ns) cost ESPCN more than its GEMMs (Cephes' exp-based tanhf in SIMD: 2.6 ns per
 /// value on SSE; this: 1.0). Sixteen lanes rather than eight: the Horner chains are long, and
 /// compiled for SSE the four independent 4-lane chains overlap where two left the FPU waiting

@@ -64,10 +64,80 @@ import Testing
     }
 
     /// Which kernel runs follows the CPU (the bench records it): the AVX-512 one exactly where the
-    /// CPU has AVX-512 and no cap is set.
+    /// CPU has AVX-512 and no cap is set, else the AVX2 one (only the NHWC kernel with its
+    /// activation) where the CPU has AVX2 and FMA.
     @Test func variantFollowsTheCPU() {
         let name = String(cString: srlab_conv1_variant())
+        let flags = BLASRuntime.cpuFlags
         let capped = ProcessInfo.processInfo.environment["SRLAB_MAX_ISA"] == "avx2"
-        #expect(name == (BLASRuntime.cpuFlags.contains("avx512f") && !capped ? "avx512" : "none"))
+        let avx2 = flags.contains("avx2") && flags.contains("fma")
+        #expect(name == (flags.contains("avx512f") && !capped ? "avx512" : avx2 ? "avx2" : "none"))
+        // ESPCN's first layer on a 107-pixel tile row takes the direct kernel wherever there is one.
+        let runs = srlab_conv1_nhwc_activated_runs(0, 111, 5, 64)
+        #expect(runs == (name == "avx512" ? 512 : name == "avx2" ? 256 : 0))
+    }
+
+    /// The instruction sets of the direct kernels this CPU has (each variant is tested where it can run).
+    static var variants: [Int32] {
+        let flags = BLASRuntime.cpuFlags
+        return (flags.contains("avx512f") ? [512] : []) + (flags.contains("avx2") && flags.contains("fma") ? [256] : [])
+    }
+
+    struct ActivatedShape: CustomTestStringConvertible, Sendable {
+        var outChannels, height, width, kernel: Int
+        var testDescription: String { "O\(outChannels) \(height)x\(width) k\(kernel)" }
+    }
+    static let activatedShapes = [
+        ActivatedShape(outChannels: 64, height: 8, width: 111, kernel: 5),   // ESPCN on a 107-pixel tile row
+        ActivatedShape(outChannels: 64, height: 5, width: 14, kernel: 5),    // 10 pixels: AVX2's last block overlaps
+        ActivatedShape(outChannels: 48, height: 6, width: 20, kernel: 3),    // 48 maps: AVX2 only
+        ActivatedShape(outChannels: 32, height: 9, width: 9, kernel: 5),     // 5 pixels: AVX-512 only
+        ActivatedShape(outChannels: 64, height: 7, width: 7, kernel: 5),     // 3 pixels: neither
+        ActivatedShape(outChannels: 8, height: 7, width: 30, kernel: 3),     // 8 maps: neither
+    ]
+
+    /// `srlab_conv1_nhwc_activated` (bias and activation applied as it stores, rows `outRowStride`
+    /// apart) against the naive loops followed by the bias and libm's tanh in Double, for each
+    /// variant the CPU has: it runs exactly for the shapes its blocks take, writes the rows and
+    /// nothing between them, and where it declines writes nothing at all.
+    @Test(arguments: activatedShapes, [SRLAB_ACTIVATION_NONE, SRLAB_ACTIVATION_RELU, SRLAB_ACTIVATION_TANH])
+    func activatedKernelMatchesTheLoops(_ s: ActivatedShape, activation: Int) {
+        var rng = Xoshiro256(seed: 17)
+        let input = (0..<(s.height * s.width)).map { _ in Float.random(in: 0...1, using: &rng) }
+        // Large enough that tanh's sums reach its flat ends (|sum| up to ~6).
+        let weight = (0..<(s.kernel * s.kernel * s.outChannels)).map { _ in Float.random(in: -0.5...0.5, using: &rng) }
+        let bias = (0..<s.outChannels).map { _ in Float.random(in: -1...1, using: &rng) }
+        let outH = s.height - s.kernel + 1, outW = s.width - s.kernel + 1
+        let rowLength = outW * s.outChannels, stride = rowLength + 3
+        var sums = [Float](repeating: 0, count: outH * rowLength)
+        conv2dForwardNaive(output: &sums, input: input, weight: weight, bias: bias, batch: 1, inChannels: 1,
+                           outChannels: s.outChannels, height: s.height, width: s.width, kernel: s.kernel)
+        let expected: [Double] = sums.map {
+            switch activation {
+            case SRLAB_ACTIVATION_RELU: return Double(max($0, 0))
+            case SRLAB_ACTIVATION_TANH: return Foundation.tanh(Double($0))
+            default: return Double($0)
+            }
+        }
+        for isa in Self.variants {
+            let blocks = isa == 512 ? (maps: 32, pixels: 4) : (maps: 16, pixels: 6)
+            let fits = s.outChannels % blocks.maps == 0 && outW >= blocks.pixels
+            #expect(srlab_conv1_nhwc_activated_runs(isa, Int32(s.width), Int32(s.kernel), Int32(s.outChannels)) == (fits ? isa : 0))
+            var out = [Float](repeating: .nan, count: outH * stride)
+            let ran = srlab_conv1_nhwc_activated(isa, &out, stride, input, weight, Int32(s.height), Int32(s.width), Int32(s.kernel),
+                                                 Int32(s.outChannels), bias, Int32(activation))
+            #expect((ran != 0) == fits, "isa \(isa) \(s.testDescription)")
+            guard fits else {
+                #expect(out.allSatisfy { $0.isNaN }, "declined, yet wrote")
+                continue
+            }
+            var worst = 0.0
+            for i in 0..<outH {
+                for e in 0..<rowLength { worst = max(worst, abs(Double(out[i * stride + e]) - expected[i * rowLength + e])) }
+                #expect((rowLength..<stride).allSatisfy { out[i * stride + $0].isNaN }, "wrote between rows")
+            }
+            // Float sums of 25 products ≤ 0.5 (a few 1e-7), then tanh within 5 ulp.
+            #expect(worst < 2e-6, "isa \(isa) \(s.testDescription) activation \(activation): largest difference \(worst)")
+        }
     }
 }

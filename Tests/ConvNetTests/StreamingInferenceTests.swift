@@ -1,5 +1,7 @@
+import ConvKernels
 import Foundation
 import Imaging
+import LinearAlgebra
 import Testing
 @testable import ConvNet
 
@@ -92,10 +94,30 @@ import Testing
             #expect(streaming.plan.stages.map(\.form) == [.singleChannel, .winogradF4x3, .winogradShuffle], "\(spec.name)")
             #expect(streaming.plan.stages.last?.computedChannels == (scale * scale + 3) / 4 * 4)
             #expect(!streaming.plan.channelMajor)
+            #expect(streaming.band == 8, "two rows of F(4×4, 3×3) tiles a band")
         }
         let fsrcnn = NetworkSpec.fsrcnn(scale: 3)
-        let plan = try #require(StreamingInference(spec: fsrcnn, parameters: Self.parameters(fsrcnn, seed: 1))).plan
-        #expect(plan.stages.last?.form == .partialMaps)
+        let fsrcnnStreaming = try #require(StreamingInference(spec: fsrcnn, parameters: Self.parameters(fsrcnn, seed: 1)))
+        #expect(fsrcnnStreaming.plan.stages.last?.form == .partialMaps)
+        #expect(fsrcnnStreaming.band == 4)
+    }
+
+    /// ConvKernels' direct kernels (the first layer with its bias and tanh applied as it stores,
+    /// the tanh passes) give what the GEMM form and Swift's tanh give, up to float rounding, for
+    /// ESPCN at every scale, cut into tiles and bands.
+    @Test func directKernelsMatchTheGEMMForms() throws {
+        for scale in [2, 3, 4] {
+            let spec = NetworkSpec.espcn(scale: scale)
+            let parameters = Self.parameters(spec, seed: 21)
+            let direct = try #require(StreamingInference(spec: spec, parameters: parameters))
+            let gemm = try #require(StreamingInference(spec: spec, parameters: parameters, directKernels: false))
+            let input = Self.frame(width: 53, height: 19, seed: 2)
+            for (tileWidth, band) in [(128, 4), (9, 3)] {
+                direct.tileWidth = tileWidth
+                direct.band = band
+                Self.expectClose(direct.apply(to: input), gemm.apply(to: input).values, "\(spec.name) tiles \(tileWidth) band \(band)")
+            }
+        }
     }
 
     /// More strips than threads come in a multiple of the threads, each at most the tile width
@@ -131,6 +153,12 @@ import Testing
             let difference = zip(streamed.values, reference).map { abs($0 - $1) }.max() ?? .infinity
             print("ESPCN x3 \(name): streaming vs whole frame, largest difference \(difference)")
             #expect(streamed.values.count == reference.count && difference <= 1e-5, "\(name): largest difference \(difference)")
+            // Against the former path: the GEMM form, Swift's tanh, bands of 4 rows.
+            let forms = try #require(StreamingInference(spec: model.spec, parameters: model.parameters, directKernels: false))
+            forms.band = 4
+            let formsDifference = zip(streamed.values, forms.apply(to: image.lowRes).values).map { abs($0 - $1) }.max() ?? .infinity
+            print("ESPCN x3 \(name): against the GEMM form, Swift's tanh and 4-row bands, largest difference \(formsDifference)")
+            #expect(formsDifference <= 1e-5, "\(name): direct kernels differ by \(formsDifference)")
             psnrs.append(SRProtocol.score(streamed, against: image).0.psnr)
         }
         let mean = psnrs.reduce(0, +) / Double(psnrs.count)
@@ -194,6 +222,45 @@ import Testing
         }
         #expect(worst <= 5, "largest error \(worst) ulp at x = \(at)")
         #expect(abs(outputs.last! - 1) < 4e-7 && abs(outputs[outputs.count - 2] + 1) < 4e-7)
+    }
+
+    /// ConvKernels' tanh (`srlab_bias_tanh`, which streaming's tanh passes and ESPCN's first
+    /// layer use), each variant the CPU has, with and without a bias: within 5 ulp of libm's tanh
+    /// of the sum, over the whole range an activation meets; `dst` may be `src`.
+    @Test func convKernelsTanhWithinFiveUlpOfLibm() {
+        let flags = BLASRuntime.cpuFlags
+        let variants: [Int32] = (flags.contains("avx512f") ? [512] : []) + (flags.contains("avx2") && flags.contains("fma") ? [256] : [])
+        let channels = 16
+        var inputs: [Float] = stride(from: -12.0, through: 12.0, by: 0.000_37).map { Float($0) }
+        inputs += [0, -0, 1e-30, -1e-8, 3e-4, 0.625, -0.625, 7.905, -7.906, 9, -9, 20, -87, 1000]
+        while inputs.count % channels != 0 { inputs.append(0.5) }
+        let pixels = inputs.count / channels
+        let bias: [Float] = randomValues(channels, seed: 5)
+        for isa in variants {
+            for withBias in [false, true] {
+                var outputs = inputs
+                let ran = outputs.withUnsafeMutableBufferPointer { o in
+                    srlab_bias_tanh(isa, o.baseAddress!, o.baseAddress!, pixels, Int32(channels), withBias ? bias : nil)
+                }
+                #expect(ran != 0)
+                var worst: Float = 0
+                for (i, y) in outputs.enumerated() {
+                    let exact = Foundation.tanh(inputs[i] + (withBias ? bias[i % channels] : 0))
+                    worst = max(worst, abs(y - exact) / max(exact.magnitude.ulp, Float.leastNormalMagnitude))
+                }
+                #expect(worst <= 5, "isa \(isa) bias \(withBias): largest error \(worst) ulp")
+            }
+        }
+        // 8·odd channels: the AVX2 blocks (also under isa 512); other counts are declined untouched.
+        if !variants.isEmpty {
+            var odd: [Float] = [0.1, -2, 3, 0.5, -0.25, 9, -9, 0.01, 1, 2, 3, 4, 5, 6, 7, 8, -1, -2, -3, -4, -5, -6, -7, -8]
+            let source = odd
+            #expect(srlab_bias_tanh(variants[0], &odd, source, 1, 24, nil) != 0)
+            #expect(zip(odd, source).allSatisfy { abs($0 - Foundation.tanh($1)) <= 5 * Foundation.tanh($1).magnitude.ulp })
+            var twelve = [Float](repeating: 0.5, count: 12)
+            #expect(srlab_bias_tanh(variants[0], &twelve, [Float](repeating: 1, count: 12), 1, 12, nil) == 0)
+            #expect(twelve.allSatisfy { $0 == 0.5 })
+        }
     }
 
     /// Streaming's bias + tanh pass gives exactly `tanhForwardVectorized` of the sums, whether the

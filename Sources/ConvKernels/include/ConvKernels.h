@@ -11,7 +11,7 @@
 /// `srlab_conv1_planes` also adds `bias` (per map, after the sum) and applies ReLU when asked, in
 /// the same pass, as SRCNN's first layer needs; the results are those of a separate pass.
 ///
-/// Both return 0, writing nothing, when they cannot run here: the CPU lacks AVX-512 (with AVX2 only,
+/// Both return 0, writing nothing, when they cannot run here: AVX-512 is missing or capped (with AVX2 only,
 /// OpenBLAS's Haswell kernel runs the GEMM form faster than these blocks can), or the shape does not
 /// fit the register blocks (planes: `channels` a multiple of 4 and output rows at least 64 pixels
 /// wide; NHWC: `channels` a multiple of 32 and rows at least 4 pixels wide); the caller then takes
@@ -22,8 +22,39 @@ int srlab_conv1_planes(float *_Nonnull out, const float *_Nonnull in, const floa
 int srlab_conv1_nhwc(float *_Nonnull out, const float *_Nonnull in, const float *_Nonnull weight,
                      int height, int width, int kernel, int channels);
 
-/// Which instruction set the kernels above use on this CPU: "avx512" or "none". The environment
-/// variable SRLAB_MAX_ISA=avx2 keeps them off (an AVX-512 machine standing in for an AVX2 one).
+/// Activations `srlab_conv1_nhwc_activated` applies as it stores.
+enum { SRLAB_ACTIVATION_NONE = 0, SRLAB_ACTIVATION_RELU = 1, SRLAB_ACTIVATION_TANH = 2 };
+
+/// `srlab_conv1_nhwc` followed by `bias` (per map; may be NULL) and the activation, in one pass:
+/// the bias and activation are applied to the sums before they are stored. Output row i starts at
+/// `out + i * outRowStride` (so rows can go straight into a padded window). tanh is Eigen's rational
+/// form (Tanh.swift's `tanhVector`) with fused multiply-adds, within 5 ulp of libm's tanhf.
+/// Runs with AVX-512 (maps a multiple of 32, rows at least 4 pixels wide) or else with AVX2 + FMA
+/// (maps a multiple of 16, rows at least 6 wide), even where the bare `srlab_conv1_nhwc` does not:
+/// with the activation fused the AVX2 blocks beat the GEMM form plus a separate pass. Returns 0,
+/// writing nothing, when it cannot run here.
+///
+/// `isa` 0 takes the best blocks the CPU has under SRLAB_MAX_ISA; 512 or 256 asks for the AVX-512
+/// or the AVX2 blocks, whatever the cap (the tests hold each variant to the naive loops), and they
+/// run where the CPU has them (so also `srlab_bias_tanh`; 512 falls to AVX2 there for 8·odd maps).
+int srlab_conv1_nhwc_activated(int isa, float *_Nonnull out, long outRowStride, const float *_Nonnull in,
+                               const float *_Nonnull weight, int height, int width, int kernel, int channels,
+                               const float *_Nullable bias, int activation);
+
+/// Whether `srlab_conv1_nhwc_activated` runs with this `isa` for rows `width` wide (input), this kernel and map
+/// count: 512 (its AVX-512 blocks), 256 (AVX2) or 0 (it returns 0).
+int srlab_conv1_nhwc_activated_runs(int isa, int width, int kernel, int channels);
+
+/// dst[p, c] = tanh(src[p, c] + bias[c]) over `pixels` pixels of `channels` (bias may be NULL), by
+/// the tanh above: with AVX-512 for channels a multiple of 16, with AVX2 + FMA for a multiple of 8.
+/// `dst` may be `src`. Returns 0, writing nothing, when it cannot run here.
+int srlab_bias_tanh(int isa, float *_Nonnull dst, const float *_Nonnull src, long pixels, int channels,
+                    const float *_Nullable bias);
+
+/// Which instruction set the kernels above use on this CPU: "avx512" (all of them), "avx2" (only
+/// `srlab_conv1_nhwc_activated` and `srlab_bias_tanh`; the others return 0) or "none". The
+/// environment variable SRLAB_MAX_ISA=avx2 keeps AVX-512 off (an AVX-512 machine standing in for
+/// an AVX2 one).
 const char *_Nonnull srlab_conv1_variant(void);
 
 /// SRCNN's 9×9 single-channel first layer by Winograd F(3×3, 3×3) on its nine 3×3 sub-kernels
