@@ -283,7 +283,7 @@ public final class SequentialNetwork<T: BLASScalar> {
         case let .prelu(c):
             preluForward(output: y, input: x, slope: tensor(node, 0), pixels: pixels, channels: c)
         case .tanh:
-            tanhForward(output: y, input: x, count: pixels * shape.channels)
+            tanhForward(output: y, input: x, count: pixels * shape.channels, wideVectors: !forwardOnly)
         case .relu:
             reluForward(output: y, input: x, count: pixels * shape.channels)
         case let .batchNorm(c):

@@ -22,8 +22,43 @@ int srlab_conv1_planes(float *_Nonnull out, const float *_Nonnull in, const floa
 int srlab_conv1_nhwc(float *_Nonnull out, const float *_Nonnull in, const float *_Nonnull weight,
                      int height, int width, int kernel, int channels);
 
+/// The weight gradient of `srlab_conv1_nhwc` for one image, added to `dWeight` (HWIO
+/// [k][k][1][channels]): dWeight[dy][dx][c] += Σ_{i,j} in[i + dy][j + dx] · dOut[i][j][c], each
+/// sum over the pixels in row-major order. Returns 0, writing nothing, without AVX-512 or when
+/// `channels` is not a multiple of 32 or the kernel wider than 16.
+int srlab_conv1_weight_gradient_nhwc(float *_Nonnull dWeight, const float *_Nonnull in, const float *_Nonnull dOut,
+                                     int height, int width, int kernel, int channels);
+
 /// Which instruction set the kernels above use on this CPU: "avx512" or "none". The environment
 /// variable SRLAB_MAX_ISA=avx2 keeps them off (an AVX-512 machine standing in for an AVX2 one).
 const char *_Nonnull srlab_conv1_variant(void);
+
+/// What the kernels below run on this CPU: 2 with AVX-512 (unless SRLAB_MAX_ISA=avx2), 1 with AVX2,
+/// else 0. Each takes the level to run at (at most this; tests run every level the CPU has).
+int srlab_vector_level(void);
+
+/// tanh over `count` floats, and its gradient dInput = dOutput · (1 − output²), by the same
+/// arithmetic as the Swift `tanhVector` and `tanhBackward` (the same bits), 16 lanes per instruction
+/// at level 2, 8 at level 1. They do whole blocks of 16 and return how many values they did (0 at
+/// level 0); the caller does the rest. `out` may be `in`, `dInput` `dOutput`.
+long srlab_tanh(int level, float *_Nonnull out, const float *_Nonnull in, long count);
+long srlab_tanh_backward(int level, float *_Nonnull dInput, const float *_Nonnull dOutput, const float *_Nonnull output,
+                         long count);
+
+/// Winograd F(4×4, 3×3)'s tile transforms over all `c` (or `o`) channels, a multiple of 4, in the
+/// layouts of Winograd.swift's `transformInputTile`, `transformInputGradientTile`,
+/// `transformOutputTile` and `transformOutputGradientTile` (same arithmetic, same bits), 16 channels
+/// per instruction at level 2, 8 at level 1, 4 (SSE) for the rest and at level 0.
+void srlab_f4x3_input_tile(int level, const float *_Nonnull d, long rowStride, long c, float *_Nonnull v, long pointStride);
+void srlab_f4x3_input_adjoint_tile(int level, const float *_Nonnull dv, long pointStride, long c, float *_Nonnull dd);
+/// `srlab_f4x3_input_adjoint_tile` added into an image instead (the overlap-add: `image` at the
+/// tile's corner, rows `rowStride` apart, pixels `c` apart): only the tile's rows rowsBegin..<rowsEnd
+/// and columns columnsBegin..<columnsEnd, the part inside the image, are touched.
+void srlab_f4x3_input_adjoint_add_tile(int level, const float *_Nonnull dv, long pointStride, long c,
+                                       float *_Nonnull image, long rowStride, int rowsBegin, int rowsEnd,
+                                       int columnsBegin, int columnsEnd);
+void srlab_f4x3_output_tile(int level, const float *_Nonnull m, long pointStride, long o, float *_Nonnull y);
+void srlab_f4x3_output_adjoint_tile(int level, const float *_Nonnull dy, long rowStride, long o, float *_Nonnull dm,
+                                    long pointStride);
 
 #endif

@@ -1,0 +1,159 @@
+import ConvKernels
+import Foundation
+import LinearAlgebra
+import Testing
+@testable import ConvNet
+
+/// The training step's own fast paths (`ConvAlgorithm.training`, `SequentialNetwork` when it
+/// trains): ConvKernels' F(4×4, 3×3) tile transforms and tanh in AVX-512 / AVX2, which must give
+/// the Swift code's bits at every vector level the CPU has, and the direct single-channel first layer.
+@Suite struct TrainingKernelTests {
+    /// Every level this CPU runs (0 is the 4-wide SSE code every x86-64 has).
+    static var levels: [Int32] { Array(0...srlab_vector_level()) }
+
+    /// Channel counts that take 16-, 8- and 4-wide blocks and their mixes.
+    static let channelCounts = [4, 12, 20, 32, 64]
+
+    static func bits(_ values: [Float]) -> [UInt32] { values.map(\.bitPattern) }
+
+    /// One tile's four transforms: the C kernels against the Swift `transform…Tile` functions,
+    /// bit for bit, with odd strides (a tile inside a wider image, a chunk of 7 tiles).
+    @Test(arguments: channelCounts)
+    func tileTransformsGiveTheSwiftBits(channels c: Int) {
+        let p = 36, rowStride = 9 * c, pointStride = 7 * c + 4
+        let image: [Float] = randomValues(6 * rowStride, seed: 11).map { $0 * 3 }
+        let points: [Float] = randomValues(p * pointStride, seed: 12).map { $0 * 3 }
+        let outputRows: [Float] = randomValues(4 * rowStride, seed: 13)
+        func swift(_ body: (UnsafeMutablePointer<Float>) -> Void) {
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: p * c) { body($0.baseAddress!) }
+        }
+        var expected = [[Float]](repeating: [], count: 4)
+        expected[0] = [Float](repeating: .nan, count: p * pointStride)
+        expected[1] = [Float](repeating: .nan, count: p * c)
+        expected[2] = [Float](repeating: .nan, count: 16 * c)
+        expected[3] = [Float](repeating: .nan, count: p * pointStride)
+        swift { tmp in
+            transformInputTile(WinogradF4x3.self, SIMD4<Float>.self, image, rowStride: rowStride, channels: c, tmp: tmp,
+                               v: &expected[0], pointStride: pointStride)
+            transformInputGradientTile(WinogradF4x3.self, SIMD4<Float>.self, points, pointStride: pointStride, channels: c,
+                                       tmp: tmp, dd: &expected[1])
+            transformOutputTile(WinogradF4x3.self, SIMD4<Float>.self, points, pointStride: pointStride, channels: c,
+                                tmp: tmp, y: &expected[2])
+            transformOutputGradientTile(WinogradF4x3.self, SIMD4<Float>.self, outputRows, rowStride: rowStride, channels: c,
+                                        tmp: tmp, dm: &expected[3], pointStride: pointStride)
+        }
+        for level in Self.levels {
+            var got = expected.map { [Float](repeating: .nan, count: $0.count) }
+            srlab_f4x3_input_tile(level, image, rowStride, c, &got[0], pointStride)
+            srlab_f4x3_input_adjoint_tile(level, points, pointStride, c, &got[1])
+            srlab_f4x3_output_tile(level, points, pointStride, c, &got[2])
+            srlab_f4x3_output_adjoint_tile(level, outputRows, rowStride, c, &got[3], pointStride)
+            for (k, (a, b)) in zip(got, expected).enumerated() {
+                #expect(Self.bits(a) == Self.bits(b), "level \(level), transform \(k)")
+            }
+            // The overlap-add form: the input gradient's rows 1..<5 and columns 2..<6 added into an image.
+            var added = image, expectedSum = image
+            for a in 1..<5 { for j in 2..<6 { for ch in 0..<c { expectedSum[a * rowStride + j * c + ch] += expected[1][(a * 6 + j) * c + ch] } } }
+            srlab_f4x3_input_adjoint_add_tile(level, points, pointStride, c, &added, rowStride, 1, 5, 2, 6)
+            #expect(Self.bits(added) == Self.bits(expectedSum), "level \(level), overlap-add")
+        }
+    }
+
+    /// A whole layer: `.training` (the C transforms, tile-major GEMM operands) gives the bytes of
+    /// `.winogradF4x3` (the Swift transforms, point-major) forward and backward, on ESPCN's 64 → 32
+    /// and 32 → 9 (run on 12 maps) with batches and on odd sizes with partial tiles.
+    @Test(arguments: [
+        ConvolutionTests.Shape(batch: 5, inChannels: 64, outChannels: 32, height: 13, width: 13, kernel: 3),
+        ConvolutionTests.Shape(batch: 3, inChannels: 64, outChannels: 32, height: 15, width: 18, kernel: 3),
+        ConvolutionTests.Shape(batch: 4, inChannels: 32, outChannels: 9, height: 13, width: 13, kernel: 3),
+        ConvolutionTests.Shape(batch: 2, inChannels: 12, outChannels: 12, height: 9, width: 7, kernel: 3),
+    ])
+    func trainingLayerGivesTheSwiftTransformsBytes(_ s: ConvolutionTests.Shape) {
+        let outH = s.height - 2, outW = s.width - 2
+        let x: [Float] = randomValues(s.batch * s.height * s.width * s.inChannels, seed: 21)
+        let w: [Float] = randomValues(9 * s.inChannels * s.outChannels, seed: 22)
+        let b: [Float] = randomValues(s.outChannels, seed: 23)
+        let dy: [Float] = randomValues(s.batch * outH * outW * s.outChannels, seed: 24)
+        func run(_ algorithm: ConvAlgorithm) -> [[Float]] {
+            BLASThreads.with(1) {
+                var y = [Float](repeating: .nan, count: dy.count)
+                var dx = [Float](repeating: .nan, count: x.count), dw = [Float](repeating: 0, count: w.count)
+                conv2dForward(output: &y, input: x, weight: w, bias: b, batch: s.batch, inChannels: s.inChannels,
+                              outChannels: s.outChannels, height: s.height, width: s.width, kernel: 3,
+                              algorithm: algorithm, workspace: Workspace())
+                conv2dBackward(dInput: &dx, dWeight: &dw, dBias: nil, dOutput: dy, input: x, weight: w, batch: s.batch,
+                               inChannels: s.inChannels, outChannels: s.outChannels, height: s.height, width: s.width,
+                               kernel: 3, algorithm: algorithm, workspace: Workspace())
+                return [y, dx, dw]
+            }
+        }
+        let training = run(.training), swift = run(.winogradF4x3)
+        for (k, (a, b)) in zip(training, swift).enumerated() { #expect(Self.bits(a) == Self.bits(b), "output \(k)") }
+        #expect(!training.joined().contains { $0.isNaN })
+    }
+
+    /// The training tanh, forward and backward, at every level: the Swift code's bits, on a sweep
+    /// past the clamp, signed zeros, tiny and huge values, infinities and NaN, and a tail that is
+    /// not a whole block of 16 (the Swift code's).
+    @Test func tanhGivesTheSwiftBits() {
+        var x: [Float] = stride(from: -10.0, through: 10.0, by: 0.000_93).map { Float($0) }
+        x += [0, -0, 1e-30, -1e-8, 7.905311, 7.9053116, -7.9053116, 9, -87, 1e30, .infinity, -.infinity, .nan, 0.5, -0.25]
+        var expected = [Float](repeating: .nan, count: x.count)
+        tanhForwardVectorized(output: &expected, input: x, count: x.count)
+        let dy: [Float] = randomValues(x.count, seed: 31)
+        let expectedGradient = zip(dy, expected).map { g, y in g * (1 - y * y) }
+        for level in Self.levels {
+            var y = [Float](repeating: .nan, count: x.count), dx = [Float](repeating: .nan, count: x.count)
+            let done = srlab_tanh(level, &y, x, x.count)
+            y.withUnsafeMutableBufferPointer { out in
+                x.withUnsafeBufferPointer { input in
+                    tanhForwardVectorized(output: out.baseAddress! + done, input: input.baseAddress! + done, count: x.count - done)
+                }
+            }
+            let gradientDone = srlab_tanh_backward(level, &dx, dy, expected, x.count)
+            for i in gradientDone..<x.count { dx[i] = dy[i] * (1 - expected[i] * expected[i]) }
+            #expect(level == 0 || done == x.count / 16 * 16)
+            #expect(Self.bits(y) == Self.bits(expected), "level \(level)")
+            #expect(Self.bits(dx) == Self.bits(expectedGradient), "level \(level)")
+        }
+        var wide = [Float](repeating: .nan, count: x.count)
+        tanhForward(output: &wide, input: x, count: x.count, wideVectors: true)
+        #expect(Self.bits(wide) == Self.bits(expected))
+    }
+
+    /// The first layer of a training step (one input map, no input gradient): the direct kernels
+    /// where they run (32 or 64 maps), im2col where they do not (56), against the float64 direct
+    /// loops, forward with bias and backward into non-zero weight and bias gradients (they accumulate).
+    @Test(arguments: [
+        ConvolutionTests.Shape(batch: 5, inChannels: 1, outChannels: 64, height: 15, width: 15, kernel: 5),
+        ConvolutionTests.Shape(batch: 3, inChannels: 1, outChannels: 32, height: 20, width: 17, kernel: 9),
+        ConvolutionTests.Shape(batch: 2, inChannels: 1, outChannels: 56, height: 15, width: 13, kernel: 5),
+    ])
+    func trainingFirstLayerMatchesNaive(_ s: ConvolutionTests.Shape) {
+        let outH = s.height - s.kernel + 1, outW = s.width - s.kernel + 1
+        let x: [Float] = randomValues(s.batch * s.height * s.width, seed: 41)
+        let w: [Float] = randomValues(s.kernel * s.kernel * s.outChannels, seed: 42)
+        let b: [Float] = randomValues(s.outChannels, seed: 43)
+        var fast = [Float](repeating: .nan, count: s.batch * outH * outW * s.outChannels)
+        var slow = [Double](repeating: .nan, count: fast.count)
+        conv2dForward(output: &fast, input: x, weight: w, bias: b, batch: s.batch, inChannels: 1, outChannels: s.outChannels,
+                      height: s.height, width: s.width, kernel: s.kernel, algorithm: .training, workspace: Workspace())
+        conv2dForwardNaive(output: &slow, input: x.map(Double.init), weight: w.map(Double.init), bias: b.map(Double.init),
+                           batch: s.batch, inChannels: 1, outChannels: s.outChannels, height: s.height, width: s.width,
+                           kernel: s.kernel)
+        #expect(ConvolutionTests.error(fast, slow) < 1e-6)
+        let dy: [Float] = randomValues(fast.count, seed: 44)
+        let dw0: [Float] = randomValues(w.count, seed: 45), db0: [Float] = randomValues(b.count, seed: 46)
+        var (dwF, dbF) = (dw0, db0)
+        var (dwS, dbS) = (dw0.map(Double.init), db0.map(Double.init))
+        conv2dBackward(dInput: nil, dWeight: &dwF, dBias: &dbF, dOutput: dy, input: x, weight: w, batch: s.batch,
+                       inChannels: 1, outChannels: s.outChannels, height: s.height, width: s.width, kernel: s.kernel,
+                       algorithm: .training, workspace: Workspace())
+        conv2dBackwardNaive(dInput: nil, dWeight: &dwS, dBias: &dbS, dOutput: dy.map(Double.init), input: x.map(Double.init),
+                            weight: w.map(Double.init), batch: s.batch, inChannels: 1, outChannels: s.outChannels,
+                            height: s.height, width: s.width, kernel: s.kernel)
+        #expect(ConvolutionTests.error(dwF, dwS) < 1e-6)
+        #expect(ConvolutionTests.error(dbF, dbS) < 1e-6)
+        #expect(maxAbsDifference(dwF, dw0) > 0.01)
+    }
+}
