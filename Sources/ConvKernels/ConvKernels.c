@@ -321,12 +321,16 @@ typedef float vector4 __attribute__((vector_size(16), aligned(4)));
 } while (0)
 
 #define DEFINE_F4X3_TILES(P, V, ATTR)                                                         \
-/* V = Bᵀ d B: tile rows `rs` apart, pixels `c` apart; point p's channels at v + p·ps. */    \
-static ATTR void P##_input_tile(const float *d, long rs, long c, float *v, long ps, long ch) { \
+/* V = Bᵀ d B: tile rows `rs` apart, pixels `c` apart, zeros outside rows a0..<a1 and       \
+   columns b0..<b1 (past the image's edge); point p's channels at v + p·ps. */                \
+static inline ATTR __attribute__((always_inline)) void                                       \
+P##_input_tile_clipped(const float *d, long rs, long c, int a0, int a1, int b0, int b1, float *v, long ps, long ch, \
+                       int clip) {                                                            \
     _Pragma("clang fp contract(off)")                                                         \
     V t[36], in[6], out[6];                                                                   \
     for (int b = 0; b < 6; b++) {                                                             \
-        for (int a = 0; a < 6; a++) in[a] = LOADV(V, d + a * rs + b * c + ch);                \
+        for (int a = 0; a < 6; a++)                                                           \
+            in[a] = !clip || (a >= a0 && a < a1 && b >= b0 && b < b1) ? LOADV(V, d + a * rs + b * c + ch) : (V){0}; \
         F4X3_INPUT(V, in, out);                                                               \
         for (int i = 0; i < 6; i++) t[i * 6 + b] = out[i];                                    \
     }                                                                                         \
@@ -334,6 +338,12 @@ static ATTR void P##_input_tile(const float *d, long rs, long c, float *v, long 
         F4X3_INPUT(V, (t + a * 6), out);                                                      \
         for (int j = 0; j < 6; j++) STOREV(v + (a * 6 + j) * ps + ch, out[j]);                \
     }                                                                                         \
+}                                                                                             \
+/* A whole tile (the common case) without the edge tests. */                                  \
+static ATTR void P##_input_tile(const float *d, long rs, long c, int a0, int a1, int b0, int b1, \
+                                float *v, long ps, long ch) {                                 \
+    if (a0 == 0 && a1 == 6 && b0 == 0 && b1 == 6) P##_input_tile_clipped(d, rs, c, 0, 6, 0, 6, v, ps, ch, 0); \
+    else P##_input_tile_clipped(d, rs, c, a0, a1, b0, b1, v, ps, ch, 1);                       \
 }                                                                                             \
 /* dd = B dV Bᵀ into a [6][6][c] block. */                                                   \
 static ATTR void P##_input_adjoint_tile(const float *dv, long ps, long c, float *dd, long ch) { \
@@ -382,12 +392,16 @@ static ATTR void P##_output_tile(const float *m, long ps, long o, float *y, long
         for (int k = 0; k < 4; k++) STOREV(y + (i * 4 + k) * o + ch, out[k]);                 \
     }                                                                                         \
 }                                                                                             \
-/* dM = A dY Aᵀ: dY rows `rs` apart, pixels `o` apart. */                                    \
-static ATTR void P##_output_adjoint_tile(const float *dy, long rs, long o, float *dm, long ps, long ch) { \
+/* dM = A dY Aᵀ: dY rows `rs` apart, pixels `o` apart, zeros outside rows i0..<i1 and      \
+   columns j0..<j1. */                                                                        \
+static inline ATTR __attribute__((always_inline)) void                                       \
+P##_output_adjoint_tile_clipped(const float *dy, long rs, long o, int i0, int i1, int j0, int j1, float *dm, long ps, \
+                                long ch, int clip) {                                          \
     _Pragma("clang fp contract(off)")                                                         \
     V t[24], in[4], out[6];                                                                   \
     for (int j = 0; j < 4; j++) {                                                             \
-        for (int i = 0; i < 4; i++) in[i] = LOADV(V, dy + i * rs + j * o + ch);               \
+        for (int i = 0; i < 4; i++)                                                           \
+            in[i] = !clip || (i >= i0 && i < i1 && j >= j0 && j < j1) ? LOADV(V, dy + i * rs + j * o + ch) : (V){0}; \
         F4X3_OUTPUT_ADJOINT(V, in, out);                                                      \
         for (int a = 0; a < 6; a++) t[a * 4 + j] = out[a];                                    \
     }                                                                                         \
@@ -395,6 +409,11 @@ static ATTR void P##_output_adjoint_tile(const float *dy, long rs, long o, float
         F4X3_OUTPUT_ADJOINT(V, (t + a * 4), out);                                             \
         for (int k = 0; k < 6; k++) STOREV(dm + (a * 6 + k) * ps + ch, out[k]);               \
     }                                                                                         \
+}                                                                                             \
+static ATTR void P##_output_adjoint_tile(const float *dy, long rs, long o, int i0, int i1, int j0, int j1, \
+                                         float *dm, long ps, long ch) {                       \
+    if (i0 == 0 && i1 == 4 && j0 == 0 && j1 == 4) P##_output_adjoint_tile_clipped(dy, rs, o, 0, 4, 0, 4, dm, ps, ch, 0); \
+    else P##_output_adjoint_tile_clipped(dy, rs, o, i0, i1, j0, j1, dm, ps, ch, 1);            \
 }
 
 DEFINE_F4X3_TILES(v16, vector16, TARGET)
@@ -409,9 +428,11 @@ DEFINE_F4X3_TILES(v4, vector4, )
     for (; ch + 4 <= count; ch += 4) call4;                                                   \
 } while (0)
 
-void srlab_f4x3_input_tile(int level, const float *d, long rowStride, long c, float *v, long pointStride) {
-    CHANNEL_LOOP(level, c, v16_input_tile(d, rowStride, c, v, pointStride, ch),
-                 v8_input_tile(d, rowStride, c, v, pointStride, ch), v4_input_tile(d, rowStride, c, v, pointStride, ch));
+void srlab_f4x3_input_tile(int level, const float *d, long rowStride, long c, int rowsBegin, int rowsEnd,
+                           int columnsBegin, int columnsEnd, float *v, long pointStride) {
+#define ARGS d, rowStride, c, rowsBegin, rowsEnd, columnsBegin, columnsEnd, v, pointStride, ch
+    CHANNEL_LOOP(level, c, v16_input_tile(ARGS), v8_input_tile(ARGS), v4_input_tile(ARGS));
+#undef ARGS
 }
 
 void srlab_f4x3_input_adjoint_tile(int level, const float *dv, long pointStride, long c, float *dd) {
@@ -432,8 +453,9 @@ void srlab_f4x3_output_tile(int level, const float *m, long pointStride, long o,
                  v4_output_tile(m, pointStride, o, y, ch));
 }
 
-void srlab_f4x3_output_adjoint_tile(int level, const float *dy, long rowStride, long o, float *dm, long pointStride) {
-    CHANNEL_LOOP(level, o, v16_output_adjoint_tile(dy, rowStride, o, dm, pointStride, ch),
-                 v8_output_adjoint_tile(dy, rowStride, o, dm, pointStride, ch),
-                 v4_output_adjoint_tile(dy, rowStride, o, dm, pointStride, ch));
+void srlab_f4x3_output_adjoint_tile(int level, const float *dy, long rowStride, long o, int rowsBegin, int rowsEnd,
+                                    int columnsBegin, int columnsEnd, float *dm, long pointStride) {
+#define ARGS dy, rowStride, o, rowsBegin, rowsEnd, columnsBegin, columnsEnd, dm, pointStride, ch
+    CHANNEL_LOOP(level, o, v16_output_adjoint_tile(ARGS), v8_output_adjoint_tile(ARGS), v4_output_adjoint_tile(ARGS));
+#undef ARGS
 }

@@ -250,6 +250,30 @@ struct WinogradTiling {
                            into: scratch)
     }
 
+    /// For ConvKernels' transforms, which read only inside the image and take zeros elsewhere: the
+    /// tile's corner in a [H][W][C] image and the rows and columns of the α×α tile inside it (a
+    /// training grid has no phase, so the corner is inside the image even when the tile runs past it).
+    @inline(__always)
+    func clippedInputTile<T>(_ image: UnsafePointer<T>, channels c: Int, ty: Int, tx: Int,
+                             _ body: (UnsafePointer<T>, (Int32, Int32), (Int32, Int32)) -> Void) {
+        let (y0, x0) = corner(ty, tx)
+        precondition(y0 >= 0 && x0 >= 0, "a clipped tile starts inside the image")
+        let rows = Self.inside(y0, side, height), columns = Self.inside(x0, side, width)
+        body(image + (y0 * width + x0) * c, (Int32(rows.lowerBound), Int32(rows.upperBound)),
+             (Int32(columns.lowerBound), Int32(columns.upperBound)))
+    }
+
+    /// Same for the m×m tile of an [Ho][Wo][O] output gradient.
+    @inline(__always)
+    func clippedOutputTile<T>(_ image: UnsafePointer<T>, channels o: Int, ty: Int, tx: Int,
+                              _ body: (UnsafePointer<T>, (Int32, Int32), (Int32, Int32)) -> Void) {
+        let (y0, x0) = corner(ty, tx)
+        precondition(y0 >= 0 && x0 >= 0, "a clipped tile starts inside the image")
+        let rows = Self.inside(y0, step, outH), columns = Self.inside(x0, step, outW)
+        body(image + (y0 * outW + x0) * o, (Int32(rows.lowerBound), Int32(rows.upperBound)),
+             (Int32(columns.lowerBound), Int32(columns.upperBound)))
+    }
+
     private static func padded<T: BLASScalar>(_ image: UnsafePointer<T>, rowLength: Int, side: Int, y0: Int, x0: Int,
                                               limits: (Int, Int), channels c: Int,
                                               into scratch: UnsafeMutablePointer<T>) -> (UnsafePointer<T>, Int) {
@@ -405,14 +429,16 @@ private func winogradForward<F: WinogradTransform, T: BLASScalar, L: TransformLa
                 for r in part {
                     let n = (start + r) / t.down, ty = (start + r) % t.down
                     for tx in 0..<t.across {
-                        let (d, stride) = t.inputTile(x + n * imageSize, channels: c, ty: ty, tx: tx, scratch: edge)
                         if let vectorLevel {
-                            srlab_f4x3_input_tile(vectorLevel, floats(d), stride, c,
-                                                  mutableFloats(vL + (r * t.across + tx) * vTile), vPoint)
-                        } else {
-                            transformInputTile(f, lane, d, rowStride: stride, channels: c, tmp: tmp,
-                                               v: vL + (r * t.across + tx) * c, pointStride: slots * c)
+                            t.clippedInputTile(x + n * imageSize, channels: c, ty: ty, tx: tx) { d, rows, columns in
+                                srlab_f4x3_input_tile(vectorLevel, floats(d), width * c, c, rows.0, rows.1, columns.0, columns.1,
+                                                      mutableFloats(vL + (r * t.across + tx) * vTile), vPoint)
+                            }
+                            continue
                         }
+                        let (d, stride) = t.inputTile(x + n * imageSize, channels: c, ty: ty, tx: tx, scratch: edge)
+                        transformInputTile(f, lane, d, rowStride: stride, channels: c, tmp: tmp,
+                                           v: vL + (r * t.across + tx) * c, pointStride: slots * c)
                     }
                 }
             }
@@ -492,23 +518,25 @@ private func winogradBackward<F: WinogradTransform, T: BLASScalar, L: TransformL
                     for ty in 0..<t.down {
                         for tx in 0..<t.across {
                             let tile = (m * t.down + ty) * t.across + tx
+                            if let vectorLevel {
+                                t.clippedInputTile(x + (start + m) * imageSize, channels: c, ty: ty, tx: tx) { d, rows, columns in
+                                    srlab_f4x3_input_tile(vectorLevel, floats(d), width * c, c, rows.0, rows.1, columns.0,
+                                                          columns.1, mutableFloats(vL + tile * vTile), vPoint)
+                                }
+                                t.clippedOutputTile(dy + (start + m) * outSize, channels: o, ty: ty, tx: tx) { g, rows, columns in
+                                    srlab_f4x3_output_adjoint_tile(vectorLevel, floats(g), t.outW * o, o, rows.0, rows.1,
+                                                                   columns.0, columns.1, mutableFloats(dmL + tile * mTile), mPoint)
+                                }
+                                continue
+                            }
                             let (d, stride) = t.inputTile(x + (start + m) * imageSize, channels: c,
                                                           ty: ty, tx: tx, scratch: edge)
-                            if let vectorLevel {
-                                srlab_f4x3_input_tile(vectorLevel, floats(d), stride, c, mutableFloats(vL + tile * vTile), vPoint)
-                            } else {
-                                transformInputTile(f, lane, d, rowStride: stride, channels: c, tmp: tmp,
-                                                   v: vL + tile * c, pointStride: slots * c)
-                            }
+                            transformInputTile(f, lane, d, rowStride: stride, channels: c, tmp: tmp,
+                                               v: vL + tile * c, pointStride: slots * c)
                             let (g, gStride) = t.outputTile(dy + (start + m) * outSize, channels: o,
                                                             ty: ty, tx: tx, scratch: edge)
-                            if let vectorLevel {
-                                srlab_f4x3_output_adjoint_tile(vectorLevel, floats(g), gStride, o,
-                                                               mutableFloats(dmL + tile * mTile), mPoint)
-                            } else {
-                                transformOutputGradientTile(f, lane, g, rowStride: gStride, channels: o, tmp: tmp,
-                                                            dm: dmL + tile * o, pointStride: slots * o)
-                            }
+                            transformOutputGradientTile(f, lane, g, rowStride: gStride, channels: o, tmp: tmp,
+                                                        dm: dmL + tile * o, pointStride: slots * o)
                         }
                     }
                 }

@@ -44,10 +44,10 @@ import Testing
         }
         for level in Self.levels {
             var got = expected.map { [Float](repeating: .nan, count: $0.count) }
-            srlab_f4x3_input_tile(level, image, rowStride, c, &got[0], pointStride)
+            srlab_f4x3_input_tile(level, image, rowStride, c, 0, 6, 0, 6, &got[0], pointStride)
             srlab_f4x3_input_adjoint_tile(level, points, pointStride, c, &got[1])
             srlab_f4x3_output_tile(level, points, pointStride, c, &got[2])
-            srlab_f4x3_output_adjoint_tile(level, outputRows, rowStride, c, &got[3], pointStride)
+            srlab_f4x3_output_adjoint_tile(level, outputRows, rowStride, c, 0, 4, 0, 4, &got[3], pointStride)
             for (k, (a, b)) in zip(got, expected).enumerated() {
                 #expect(Self.bits(a) == Self.bits(b), "level \(level), transform \(k)")
             }
@@ -56,6 +56,41 @@ import Testing
             for a in 1..<5 { for j in 2..<6 { for ch in 0..<c { expectedSum[a * rowStride + j * c + ch] += expected[1][(a * 6 + j) * c + ch] } } }
             srlab_f4x3_input_adjoint_add_tile(level, points, pointStride, c, &added, rowStride, 1, 5, 2, 6)
             #expect(Self.bits(added) == Self.bits(expectedSum), "level \(level), overlap-add")
+        }
+    }
+
+    /// Tiles that run past the image's bottom or right edge: the clipped reads give the bits of the
+    /// Swift transforms of a zero-padded copy (what `WinogradTiling.inputTile` makes), and nothing
+    /// outside the given rows and columns is read (NaN there would show).
+    @Test(arguments: [(0, 6, 0, 6), (0, 5, 0, 6), (0, 6, 0, 3), (0, 1, 0, 5)] as [(Int32, Int32, Int32, Int32)])
+    func clippedTilesReadZerosPastTheEdge(_ rows0: Int32, _ rows1: Int32, _ columns0: Int32, _ columns1: Int32) {
+        let c = 20, p = 36, rowStride = 9 * c, pointStride = 3 * c
+        let values: [Float] = randomValues(6 * rowStride, seed: 51)
+        func inside(_ a: Int, _ b: Int, _ side: Int) -> Bool {
+            a >= Int(rows0) && a < min(Int(rows1), side) && b >= Int(columns0) && b < min(Int(columns1), side)
+        }
+        // The image: NaN outside the part given; the zero-padded copies of the 6×6 and 4×4 tiles.
+        var image = [Float](repeating: .nan, count: values.count)
+        var padded6 = [Float](repeating: 0, count: p * c), padded4 = [Float](repeating: 0, count: 16 * c)
+        for a in 0..<6 { for b in 0..<6 where inside(a, b, 6) { for ch in 0..<c {
+            image[a * rowStride + b * c + ch] = values[a * rowStride + b * c + ch]
+            padded6[(a * 6 + b) * c + ch] = values[a * rowStride + b * c + ch]
+            if inside(a, b, 4) { padded4[(a * 4 + b) * c + ch] = values[a * rowStride + b * c + ch] }
+        } } }
+        var expectedV = [Float](repeating: .nan, count: p * pointStride), expectedM = expectedV
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: p * c) { tmp in
+            transformInputTile(WinogradF4x3.self, SIMD4<Float>.self, padded6, rowStride: 6 * c, channels: c,
+                               tmp: tmp.baseAddress!, v: &expectedV, pointStride: pointStride)
+            transformOutputGradientTile(WinogradF4x3.self, SIMD4<Float>.self, padded4, rowStride: 4 * c, channels: c,
+                                        tmp: tmp.baseAddress!, dm: &expectedM, pointStride: pointStride)
+        }
+        for level in Self.levels {
+            var v = [Float](repeating: .nan, count: expectedV.count), m = v
+            srlab_f4x3_input_tile(level, image, rowStride, c, rows0, rows1, columns0, columns1, &v, pointStride)
+            srlab_f4x3_output_adjoint_tile(level, image, rowStride, c, rows0, min(rows1, 4), columns0, min(columns1, 4),
+                                           &m, pointStride)
+            #expect(Self.bits(v) == Self.bits(expectedV), "level \(level)")
+            #expect(Self.bits(m) == Self.bits(expectedM), "level \(level)")
         }
     }
 

@@ -48,8 +48,12 @@ long srlab_tanh_backward(int level, float *_Nonnull dInput, const float *_Nonnul
 /// Winograd F(4×4, 3×3)'s tile transforms over all `c` (or `o`) channels, a multiple of 4, in the
 /// layouts of Winograd.swift's `transformInputTile`, `transformInputGradientTile`,
 /// `transformOutputTile` and `transformOutputGradientTile` (same arithmetic, same bits), 16 channels
-/// per instruction at level 2, 8 at level 1, 4 (SSE) for the rest and at level 0.
-void srlab_f4x3_input_tile(int level, const float *_Nonnull d, long rowStride, long c, float *_Nonnull v, long pointStride);
+/// per instruction at level 2, 8 at level 1, 4 (SSE) for the rest and at level 0. The input tile
+/// (6×6) and the output-gradient tile (4×4) are read only in their rows rowsBegin..<rowsEnd and
+/// columns columnsBegin..<columnsEnd, the part inside the image (`d`, `dy`: the tile's corner), and
+/// zero elsewhere, as if from a zero-padded copy.
+void srlab_f4x3_input_tile(int level, const float *_Nonnull d, long rowStride, long c, int rowsBegin, int rowsEnd,
+                           int columnsBegin, int columnsEnd, float *_Nonnull v, long pointStride);
 void srlab_f4x3_input_adjoint_tile(int level, const float *_Nonnull dv, long pointStride, long c, float *_Nonnull dd);
 /// `srlab_f4x3_input_adjoint_tile` added into an image instead (the overlap-add: `image` at the
 /// tile's corner, rows `rowStride` apart, pixels `c` apart): only the tile's rows rowsBegin..<rowsEnd
@@ -58,7 +62,7 @@ void srlab_f4x3_input_adjoint_add_tile(int level, const float *_Nonnull dv, long
                                        float *_Nonnull image, long rowStride, int rowsBegin, int rowsEnd,
                                        int columnsBegin, int columnsEnd);
 void srlab_f4x3_output_tile(int level, const float *_Nonnull m, long pointStride, long o, float *_Nonnull y);
-void srlab_f4x3_output_adjoint_tile(int level, const float *_Nonnull dy, long rowStride, long o, float *_Nonnull dm,
-                                    long pointStride);
+void srlab_f4x3_output_adjoint_tile(int level, const float *_Nonnull dy, long rowStride, long o, int rowsBegin,
+                                    int rowsEnd, int columnsBegin, int columnsEnd, float *_Nonnull dm, long pointStride);
 
 #endif
