@@ -321,16 +321,18 @@ typedef float vector4 __attribute__((vector_size(16), aligned(4)));
 } while (0)
 
 #define DEFINE_F4X3_TILES(P, V, ATTR)                                                         \
-/* V = Bᵀ d B: tile rows `rs` apart, pixels `c` apart, zeros outside rows a0..<a1 and       \
-   columns b0..<b1 (past the image's edge); point p's channels at v + p·ps. */                \
+/* V = Bᵀ d B for a tile of an image (rows `rs` apart, pixels `c` apart): tile row a reads     \
+   image row rows[a] and column b column cols[b], zeros where either is −1 (see tile_sources); \
+   point p's channels at v + p·ps. `clip` 0: every source is there (an inner tile). */        \
 static inline ATTR __attribute__((always_inline)) void                                       \
-P##_input_tile_clipped(const float *d, long rs, long c, int a0, int a1, int b0, int b1, float *v, long ps, long ch, \
-                       int clip) {                                                            \
+P##_input_tile_from(const float *image, long rs, long c, const int *rows, const int *cols, float *v, long ps, long ch, \
+                    int clip) {                                                               \
     _Pragma("clang fp contract(off)")                                                         \
     V t[36], in[6], out[6];                                                                   \
     for (int b = 0; b < 6; b++) {                                                             \
         for (int a = 0; a < 6; a++)                                                           \
-            in[a] = !clip || (a >= a0 && a < a1 && b >= b0 && b < b1) ? LOADV(V, d + a * rs + b * c + ch) : (V){0}; \
+            in[a] = !clip || (rows[a] >= 0 && cols[b] >= 0)                                   \
+                ? LOADV(V, image + (long)rows[a] * rs + (long)cols[b] * c + ch) : (V){0};     \
         F4X3_INPUT(V, in, out);                                                               \
         for (int i = 0; i < 6; i++) t[i * 6 + b] = out[i];                                    \
     }                                                                                         \
@@ -339,11 +341,10 @@ P##_input_tile_clipped(const float *d, long rs, long c, int a0, int a1, int b0, 
         for (int j = 0; j < 6; j++) STOREV(v + (a * 6 + j) * ps + ch, out[j]);                \
     }                                                                                         \
 }                                                                                             \
-/* A whole tile (the common case) without the edge tests. */                                  \
-static ATTR void P##_input_tile(const float *d, long rs, long c, int a0, int a1, int b0, int b1, \
+static ATTR void P##_input_tile(const float *image, long rs, long c, const int *rows, const int *cols, int inner, \
                                 float *v, long ps, long ch) {                                 \
-    if (a0 == 0 && a1 == 6 && b0 == 0 && b1 == 6) P##_input_tile_clipped(d, rs, c, 0, 6, 0, 6, v, ps, ch, 0); \
-    else P##_input_tile_clipped(d, rs, c, a0, a1, b0, b1, v, ps, ch, 1);                       \
+    if (inner) P##_input_tile_from(image, rs, c, rows, cols, v, ps, ch, 0);                    \
+    else P##_input_tile_from(image, rs, c, rows, cols, v, ps, ch, 1);                          \
 }                                                                                             \
 /* dd = B dV Bᵀ into a [6][6][c] block. */                                                   \
 static ATTR void P##_input_adjoint_tile(const float *dv, long ps, long c, float *dd, long ch) { \
@@ -359,10 +360,11 @@ static ATTR void P##_input_adjoint_tile(const float *dv, long ps, long c, float 
         for (int j = 0; j < 6; j++) STOREV(dd + (a * 6 + j) * c + ch, out[j]);                \
     }                                                                                         \
 }                                                                                             \
-/* The same, added into an image's rows `rs` apart (pixels `c` apart): rows a0..<a1, columns  \
-   b0..<b1 of the tile (the overlap-add of the input gradient, the part inside the image). */ \
-static ATTR void P##_input_adjoint_add_tile(const float *dv, long ps, long c, float *image, long rs, \
-                                            int a0, int a1, int b0, int b1, long ch) {        \
+/* The same, added into the image pixels the tile read (rows[a], cols[j]; none where −1): the \
+   overlap-add of the input gradient, with a padding's gradient going where the padding came    \
+   from (an edge pixel, replicated) or nowhere (zeros). */                                      \
+static ATTR void P##_input_adjoint_add_tile(const float *dv, long ps, long c, float *image, long rs, const int *rows, \
+                                            const int *cols, long ch) {                      \
     _Pragma("clang fp contract(off)")                                                         \
     V t[36], in[6], out[6];                                                                   \
     for (int b = 0; b < 6; b++) {                                                             \
@@ -370,10 +372,12 @@ static ATTR void P##_input_adjoint_add_tile(const float *dv, long ps, long c, fl
         F4X3_INPUT_ADJOINT(V, in, out);                                                       \
         for (int i = 0; i < 6; i++) t[i * 6 + b] = out[i];                                    \
     }                                                                                         \
-    for (int a = a0; a < a1; a++) {                                                           \
+    for (int a = 0; a < 6; a++) {                                                             \
+        if (rows[a] < 0) continue;                                                            \
         F4X3_INPUT_ADJOINT(V, (t + a * 6), out);                                              \
-        for (int j = b0; j < b1; j++) {                                                       \
-            float *p = image + a * rs + j * c + ch;                                           \
+        for (int j = 0; j < 6; j++) {                                                         \
+            if (cols[j] < 0) continue;                                                        \
+            float *p = image + (long)rows[a] * rs + (long)cols[j] * c + ch;                   \
             STOREV(p, LOADV(V, p) + out[j]);                                                  \
         }                                                                                     \
     }                                                                                         \
@@ -390,6 +394,24 @@ static ATTR void P##_output_tile(const float *m, long ps, long o, float *y, long
     for (int i = 0; i < 4; i++) {                                                             \
         F4X3_OUTPUT(V, (t + i * 6), out);                                                     \
         for (int k = 0; k < 4; k++) STOREV(y + (i * 4 + k) * o + ch, out[k]);                 \
+    }                                                                                         \
+}                                                                                             \
+/* The same, plus the bias (when given), stored straight into an output image's rows `rs`     \
+   apart (pixels `o` apart) at the tile's corner: rows 0..<i1 and columns 0..<j1, the part    \
+   inside the image. */                                                                       \
+static ATTR void P##_output_tile_store(const float *m, long ps, long o, const float *bias, float *y, long rs, \
+                                       int i1, int j1, long ch) {                             \
+    _Pragma("clang fp contract(off)")                                                         \
+    V t[24], in[6], out[4];                                                                   \
+    for (int b = 0; b < 6; b++) {                                                             \
+        for (int a = 0; a < 6; a++) in[a] = LOADV(V, m + (a * 6 + b) * ps + ch);              \
+        F4X3_OUTPUT(V, in, out);                                                              \
+        for (int i = 0; i < 4; i++) t[i * 6 + b] = out[i];                                    \
+    }                                                                                         \
+    for (int i = 0; i < i1; i++) {                                                            \
+        F4X3_OUTPUT(V, (t + i * 6), out);                                                     \
+        if (bias) { V b = LOADV(V, bias + ch); for (int k = 0; k < 4; k++) out[k] = out[k] + b; } \
+        for (int k = 0; k < j1; k++) STOREV(y + i * rs + k * o + ch, out[k]);                 \
     }                                                                                         \
 }                                                                                             \
 /* dM = A dY Aᵀ: dY rows `rs` apart, pixels `o` apart, zeros outside rows i0..<i1 and      \
@@ -428,9 +450,28 @@ DEFINE_F4X3_TILES(v4, vector4, )
     for (; ch + 4 <= count; ch += 4) call4;                                                   \
 } while (0)
 
-void srlab_f4x3_input_tile(int level, const float *d, long rowStride, long c, int rowsBegin, int rowsEnd,
-                           int columnsBegin, int columnsEnd, float *v, long pointStride) {
-#define ARGS d, rowStride, c, rowsBegin, rowsEnd, columnsBegin, columnsEnd, v, pointStride, ch
+/// Which image row (or column) each of a tile's 6 rows reads, the tile starting at `start` in an
+/// image of `limit` rows padded by `padding` on both sides: inside the image its own; in the padding
+/// the nearest edge row (`replicate`) or none (−1, a zero); past the padded image none (the tile
+/// overhangs the convolution's input there). Returns whether all 6 are the tile's own rows.
+static int tile_sources(int start, int limit, int padding, int replicate, int *rows) {
+    int inner = 1;
+    for (int a = 0; a < 6; a++) {
+        int r = start + a;
+        if (r < 0 || r >= limit) inner = 0;
+        if (r < -padding || r >= limit + padding) rows[a] = -1;
+        else if (r < 0) rows[a] = replicate ? 0 : -1;
+        else if (r >= limit) rows[a] = replicate ? limit - 1 : -1;
+        else rows[a] = r;
+    }
+    return inner;
+}
+
+void srlab_f4x3_input_tile(int level, const float *image, long rowStride, long c, int top, int left, int height,
+                           int width, int padding, int replicate, float *v, long pointStride) {
+    int rows[6], cols[6];
+    int inner = tile_sources(top, height, padding, replicate, rows) & tile_sources(left, width, padding, replicate, cols);
+#define ARGS image, rowStride, c, rows, cols, inner, v, pointStride, ch
     CHANNEL_LOOP(level, c, v16_input_tile(ARGS), v8_input_tile(ARGS), v4_input_tile(ARGS));
 #undef ARGS
 }
@@ -441,16 +482,27 @@ void srlab_f4x3_input_adjoint_tile(int level, const float *dv, long pointStride,
 }
 
 void srlab_f4x3_input_adjoint_add_tile(int level, const float *dv, long pointStride, long c, float *image,
-                                       long rowStride, int rowsBegin, int rowsEnd, int columnsBegin, int columnsEnd) {
-    CHANNEL_LOOP(level, c,
-                 v16_input_adjoint_add_tile(dv, pointStride, c, image, rowStride, rowsBegin, rowsEnd, columnsBegin, columnsEnd, ch),
-                 v8_input_adjoint_add_tile(dv, pointStride, c, image, rowStride, rowsBegin, rowsEnd, columnsBegin, columnsEnd, ch),
-                 v4_input_adjoint_add_tile(dv, pointStride, c, image, rowStride, rowsBegin, rowsEnd, columnsBegin, columnsEnd, ch));
+                                       long rowStride, int top, int left, int height, int width, int padding,
+                                       int replicate) {
+    int rows[6], cols[6];
+    tile_sources(top, height, padding, replicate, rows);
+    tile_sources(left, width, padding, replicate, cols);
+#define ARGS dv, pointStride, c, image, rowStride, rows, cols, ch
+    CHANNEL_LOOP(level, c, v16_input_adjoint_add_tile(ARGS), v8_input_adjoint_add_tile(ARGS),
+                 v4_input_adjoint_add_tile(ARGS));
+#undef ARGS
 }
 
 void srlab_f4x3_output_tile(int level, const float *m, long pointStride, long o, float *y) {
     CHANNEL_LOOP(level, o, v16_output_tile(m, pointStride, o, y, ch), v8_output_tile(m, pointStride, o, y, ch),
                  v4_output_tile(m, pointStride, o, y, ch));
+}
+
+void srlab_f4x3_output_tile_store(int level, const float *m, long pointStride, long o, const float *bias, float *y,
+                                  long rowStride, int rowsEnd, int columnsEnd) {
+#define ARGS m, pointStride, o, bias, y, rowStride, rowsEnd, columnsEnd, ch
+    CHANNEL_LOOP(level, o, v16_output_tile_store(ARGS), v8_output_tile_store(ARGS), v4_output_tile_store(ARGS));
+#undef ARGS
 }
 
 void srlab_f4x3_output_adjoint_tile(int level, const float *dy, long rowStride, long o, int rowsBegin, int rowsEnd,

@@ -550,18 +550,20 @@ func conv2dBackwardPartialMaps<T: BLASScalar>(
 private let widenedSlots = (weight: 14, bias: 15, activation: 16, weightGradient: 17)
 
 /// HWIO weights with `o` output maps copied into `wide` ones (zeros after), per (tap, input map) row.
+/// Element loops, not copy calls: the rows are a few floats (a call each cost more than the copy).
 private func widenMaps<T: BinaryFloatingPoint>(_ narrow: UnsafePointer<T>, into wide: UnsafeMutablePointer<T>,
                                                rows: Int, narrowCount o: Int, wideCount: Int) {
     for r in 0..<rows {
-        (wide + r * wideCount).update(from: narrow + r * o, count: o)
-        (wide + r * wideCount + o).update(repeating: 0, count: wideCount - o)
+        let dst = wide + r * wideCount, src = narrow + r * o
+        for k in 0..<o { dst[k] = src[k] }
+        for k in o..<wideCount { dst[k] = 0 }
     }
 }
 
 func conv2dForwardWinogradRoundingMapsUp<T: BLASScalar>(
     output: UnsafeMutablePointer<T>, input: UnsafePointer<T>, weight: UnsafePointer<T>, bias: UnsafePointer<T>?,
     batch: Int, inChannels c: Int, outChannels o: Int, height: Int, width: Int, relu: Bool, wideTransforms: Bool,
-    workspace: Workspace<T>
+    padding: Int = 0, replicatePadding: Bool = false, workspace: Workspace<T>
 ) {
     let wide = (o + 3) / 4 * 4, pixels = batch * (height - 2) * (width - 2)
     let w = workspace.buffer(widenedSlots.weight, count: 9 * c * wide)
@@ -574,14 +576,19 @@ func conv2dForwardWinogradRoundingMapsUp<T: BLASScalar>(
     let y = workspace.buffer(widenedSlots.activation, count: pixels * wide)
     conv2dForwardWinograd(output: y, input: input, weight: w, bias: b, batch: batch, inChannels: c, outChannels: wide,
                           height: height, width: width, kernel: 3, largeTiles: true, relu: relu,
-                          wideTransforms: wideTransforms, workspace: workspace)
-    for p in 0..<pixels { (output + p * o).update(from: y + p * wide, count: o) }
+                          wideTransforms: wideTransforms, padding: padding, replicatePadding: replicatePadding,
+                          workspace: workspace)
+    for p in 0..<pixels {
+        let dst = output + p * o, src = y + p * wide
+        for k in 0..<o { dst[k] = src[k] }
+    }
 }
 
 func conv2dBackwardWinogradRoundingMapsUp<T: BLASScalar>(
     dInput: UnsafeMutablePointer<T>?, dWeight: UnsafeMutablePointer<T>, dOutput: UnsafePointer<T>,
     input: UnsafePointer<T>, weight: UnsafePointer<T>, batch: Int, inChannels c: Int, outChannels o: Int,
-    height: Int, width: Int, wideTransforms: Bool, workspace: Workspace<T>
+    height: Int, width: Int, wideTransforms: Bool, padding: Int = 0, replicatePadding: Bool = false,
+    workspace: Workspace<T>
 ) {
     let wide = (o + 3) / 4 * 4, pixels = batch * (height - 2) * (width - 2)
     let w = workspace.buffer(widenedSlots.weight, count: 9 * c * wide)
@@ -592,8 +599,71 @@ func conv2dBackwardWinogradRoundingMapsUp<T: BLASScalar>(
     dw.update(repeating: 0, count: 9 * c * wide)
     conv2dBackwardWinograd(dInput: dInput, dWeight: dw, dOutput: dy, input: input, weight: w, batch: batch,
                            inChannels: c, outChannels: wide, height: height, width: width, kernel: 3,
-                           largeTiles: true, wideTransforms: wideTransforms, workspace: workspace)
+                           largeTiles: true, wideTransforms: wideTransforms, padding: padding,
+                           replicatePadding: replicatePadding, workspace: workspace)
     for r in 0..<(9 * c) { for oc in 0..<o { dWeight[r * o + oc] += dw[r * wide + oc] } }
+}
+
+// MARK: - Implicit padding (training)
+
+/// Whether a training step's 'same' 3×3 layer runs on its unpadded input with the padding implicit
+/// (`conv2dForwardPadded`): the F(4×4, 3×3) layers ConvKernels' transforms run, which read a
+/// padded pixel from the edge pixel it copies (or as zero) and send its gradient back there (or
+/// drop it), so no padded copy is made forward, nor folded back backward (with ESPCN's 64-map
+/// 11×11 activations the copies, their zeroing and the fold cost about as much as the transforms).
+func convTakesImplicitPadding<T>(_: T.Type, algorithm: ConvAlgorithm, kernel: Int, inChannels: Int,
+                                 outChannels: Int) -> Bool {
+    T.self == Float.self && algorithm == .training && kernel == 3 && inChannels % 4 == 0
+        && algorithm.resolved(kernel: kernel, inChannels: inChannels, outChannels: outChannels) == .winogradF4x3
+        && srlab_vector_level() > 0
+}
+
+/// `conv2dForward` (no ReLU) of the `height` × `width` input padded by `padding` on every side by
+/// `mode`, without the padded copy; the output is (height + 2·padding − 2) × (width + 2·padding − 2).
+/// The same bits as padding first. Only where `convTakesImplicitPadding`.
+func conv2dForwardPadded<T: BLASScalar>(
+    output: UnsafeMutablePointer<T>, input: UnsafePointer<T>, weight: UnsafePointer<T>, bias: UnsafePointer<T>?,
+    batch: Int, inChannels c: Int, outChannels o: Int, height: Int, width: Int, padding: Int, mode: PaddingMode,
+    workspace: Workspace<T>
+) {
+    precondition(convTakesImplicitPadding(T.self, algorithm: .training, kernel: 3, inChannels: c, outChannels: o))
+    let (paddedHeight, paddedWidth) = (height + 2 * padding, width + 2 * padding)
+    if o % 4 != 0 {
+        return conv2dForwardWinogradRoundingMapsUp(output: output, input: input, weight: weight, bias: bias, batch: batch,
+                                                   inChannels: c, outChannels: o, height: paddedHeight, width: paddedWidth,
+                                                   relu: false, wideTransforms: true, padding: padding,
+                                                   replicatePadding: mode == .replicate, workspace: workspace)
+    }
+    conv2dForwardWinograd(output: output, input: input, weight: weight, bias: bias, batch: batch, inChannels: c,
+                          outChannels: o, height: paddedHeight, width: paddedWidth, kernel: 3, largeTiles: true, relu: false,
+                          wideTransforms: true, padding: padding, replicatePadding: mode == .replicate, workspace: workspace)
+}
+
+/// The gradients of `conv2dForwardPadded`: dInput (unpadded, written over, unless nil) is what
+/// `padBackward` makes of the padded input's (the same bits with zeros; with replication an edge
+/// pixel's sum takes its terms in another order); dWeight and dBias accumulate, the same bits.
+func conv2dBackwardPadded<T: BLASScalar>(
+    dInput: UnsafeMutablePointer<T>?, dWeight: UnsafeMutablePointer<T>, dBias: UnsafeMutablePointer<T>?,
+    dOutput: UnsafePointer<T>, input: UnsafePointer<T>, weight: UnsafePointer<T>, batch: Int, inChannels c: Int,
+    outChannels o: Int, height: Int, width: Int, padding: Int, mode: PaddingMode, workspace: Workspace<T>
+) {
+    precondition(convTakesImplicitPadding(T.self, algorithm: .training, kernel: 3, inChannels: c, outChannels: o))
+    let (paddedHeight, paddedWidth) = (height + 2 * padding, width + 2 * padding)
+    if let dBias {
+        biasBackward(dBias, dOutput: dOutput, pixels: batch * (paddedHeight - 2) * (paddedWidth - 2), channels: o,
+                     workspace: workspace)
+    }
+    if o % 4 != 0 {
+        return conv2dBackwardWinogradRoundingMapsUp(dInput: dInput, dWeight: dWeight, dOutput: dOutput, input: input,
+                                                    weight: weight, batch: batch, inChannels: c, outChannels: o,
+                                                    height: paddedHeight, width: paddedWidth, wideTransforms: true,
+                                                    padding: padding, replicatePadding: mode == .replicate,
+                                                    workspace: workspace)
+    }
+    conv2dBackwardWinograd(dInput: dInput, dWeight: dWeight, dOutput: dOutput, input: input, weight: weight, batch: batch,
+                           inChannels: c, outChannels: o, height: paddedHeight, width: paddedWidth, kernel: 3,
+                           largeTiles: true, wideTransforms: true, padding: padding, replicatePadding: mode == .replicate,
+                           workspace: workspace)
 }
 
 // MARK: - Naive references

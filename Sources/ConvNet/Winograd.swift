@@ -250,20 +250,9 @@ struct WinogradTiling {
                            into: scratch)
     }
 
-    /// For ConvKernels' transforms, which read only inside the image and take zeros elsewhere: the
-    /// tile's corner in a [H][W][C] image and the rows and columns of the α×α tile inside it (a
-    /// training grid has no phase, so the corner is inside the image even when the tile runs past it).
-    @inline(__always)
-    func clippedInputTile<T>(_ image: UnsafePointer<T>, channels c: Int, ty: Int, tx: Int,
-                             _ body: (UnsafePointer<T>, (Int32, Int32), (Int32, Int32)) -> Void) {
-        let (y0, x0) = corner(ty, tx)
-        precondition(y0 >= 0 && x0 >= 0, "a clipped tile starts inside the image")
-        let rows = Self.inside(y0, side, height), columns = Self.inside(x0, side, width)
-        body(image + (y0 * width + x0) * c, (Int32(rows.lowerBound), Int32(rows.upperBound)),
-             (Int32(columns.lowerBound), Int32(columns.upperBound)))
-    }
-
-    /// Same for the m×m tile of an [Ho][Wo][O] output gradient.
+    /// For ConvKernels' output-gradient transform, which reads only inside the output and takes
+    /// zeros elsewhere: the m×m tile's corner in an [Ho][Wo][O] gradient and its rows and columns
+    /// inside it (a training grid has no phase, so the corner is inside).
     @inline(__always)
     func clippedOutputTile<T>(_ image: UnsafePointer<T>, channels o: Int, ty: Int, tx: Int,
                               _ body: (UnsafePointer<T>, (Int32, Int32), (Int32, Int32)) -> Void) {
@@ -298,7 +287,7 @@ func conv2dForwardWinograd<T: BLASScalar>(
     bias: UnsafePointer<T>?, batch: Int, inChannels c: Int, outChannels o: Int,
     height: Int, width: Int, kernel: Int, largeTiles: Bool = false, relu: Bool,
     phase: (rows: Int, columns: Int) = (0, 0), kernels: UnsafePointer<T>? = nil, tilesPerChunk: Int? = nil,
-    wideTransforms: Bool = false, workspace: Workspace<T>
+    wideTransforms: Bool = false, padding: Int = 0, replicatePadding: Bool = false, workspace: Workspace<T>
 ) {
     func run<F: WinogradTransform>(_ f: F.Type) {
         // The transforms run four Float channels at a time where the channel counts allow.
@@ -306,17 +295,18 @@ func conv2dForwardWinograd<T: BLASScalar>(
             winogradForward(f, SIMD4<Float>.self, output: output, input: input, weight: weight, bias: bias,
                             batch: batch, inChannels: c, outChannels: o, height: height, width: width, relu: relu,
                             phase: phase, kernels: kernels, tilesPerChunk: tilesPerChunk ?? f.tilesPerChunk,
-                            vectorLevel: wideTransforms ? wideF4x3Level(f) : nil, workspace: workspace)
+                            vectorLevel: wideTransforms ? wideF4x3Level(f) : nil, padding: padding,
+                            replicatePadding: replicatePadding, workspace: workspace)
         } else if T.self == Float.self {
             winogradForward(f, Float.self, output: output, input: input, weight: weight, bias: bias, batch: batch,
                             inChannels: c, outChannels: o, height: height, width: width, relu: relu, phase: phase,
                             kernels: kernels, tilesPerChunk: tilesPerChunk ?? f.tilesPerChunk, vectorLevel: nil,
-                            workspace: workspace)
+                            padding: 0, replicatePadding: false, workspace: workspace)
         } else {
             winogradForward(f, Double.self, output: output, input: input, weight: weight, bias: bias, batch: batch,
                             inChannels: c, outChannels: o, height: height, width: width, relu: relu, phase: phase,
                             kernels: kernels, tilesPerChunk: tilesPerChunk ?? f.tilesPerChunk, vectorLevel: nil,
-                            workspace: workspace)
+                            padding: 0, replicatePadding: false, workspace: workspace)
         }
     }
     switch (kernel, largeTiles) {
@@ -332,21 +322,23 @@ func conv2dBackwardWinograd<T: BLASScalar>(
     dInput: UnsafeMutablePointer<T>?, dWeight: UnsafeMutablePointer<T>,
     dOutput: UnsafePointer<T>, input: UnsafePointer<T>, weight: UnsafePointer<T>,
     batch: Int, inChannels c: Int, outChannels o: Int, height: Int, width: Int, kernel: Int,
-    largeTiles: Bool = false, wideTransforms: Bool = false, workspace: Workspace<T>
+    largeTiles: Bool = false, wideTransforms: Bool = false, padding: Int = 0, replicatePadding: Bool = false,
+    workspace: Workspace<T>
 ) {
     func run<F: WinogradTransform>(_ f: F.Type) {
         if T.self == Float.self && c % 4 == 0 && o % 4 == 0 {
             winogradBackward(f, SIMD4<Float>.self, dInput: dInput, dWeight: dWeight, dOutput: dOutput, input: input,
                              weight: weight, batch: batch, inChannels: c, outChannels: o, height: height,
-                             width: width, vectorLevel: wideTransforms ? wideF4x3Level(f) : nil, workspace: workspace)
+                             width: width, vectorLevel: wideTransforms ? wideF4x3Level(f) : nil, padding: padding,
+                             replicatePadding: replicatePadding, workspace: workspace)
         } else if T.self == Float.self {
             winogradBackward(f, Float.self, dInput: dInput, dWeight: dWeight, dOutput: dOutput, input: input,
                              weight: weight, batch: batch, inChannels: c, outChannels: o, height: height,
-                             width: width, vectorLevel: nil, workspace: workspace)
+                             width: width, vectorLevel: nil, padding: 0, replicatePadding: false, workspace: workspace)
         } else {
             winogradBackward(f, Double.self, dInput: dInput, dWeight: dWeight, dOutput: dOutput, input: input,
                              weight: weight, batch: batch, inChannels: c, outChannels: o, height: height,
-                             width: width, vectorLevel: nil, workspace: workspace)
+                             width: width, vectorLevel: nil, padding: 0, replicatePadding: false, workspace: workspace)
         }
     }
     switch (kernel, largeTiles) {
@@ -399,10 +391,11 @@ private func winogradForward<F: WinogradTransform, T: BLASScalar, L: TransformLa
     _ f: F.Type, _ lane: L.Type, output: UnsafeMutablePointer<T>, input: UnsafePointer<T>, weight: UnsafePointer<T>,
     bias: UnsafePointer<T>?, batch: Int, inChannels c: Int, outChannels o: Int,
     height: Int, width: Int, relu: Bool, phase: (rows: Int, columns: Int), kernels: UnsafePointer<T>?,
-    tilesPerChunk: Int, vectorLevel: Int32?, workspace: Workspace<T>
+    tilesPerChunk: Int, vectorLevel: Int32?, padding: Int, replicatePadding: Bool, workspace: Workspace<T>
 ) {
     precondition(L.Scalar.self == T.self && c % L.width == 0 && o % L.width == 0)
     precondition(vectorLevel == nil || (L.self == SIMD4<Float>.self && F.self == WinogradF4x3.self))
+    precondition(padding == 0 || (vectorLevel != nil && phase == (0, 0)), "implicit padding is the training transforms'")
     let t = WinogradTiling(f, height: height, width: width, phase: phase), p = F.points
     let α = F.tileSide, side = F.outputSide
     let u = kernels ?? {
@@ -418,7 +411,9 @@ private func winogradForward<F: WinogradTransform, T: BLASScalar, L: TransformLa
     let m = workspace.buffer(1, count: slots * p * o)
     let (vPoint, vTile) = operandStrides(points: p, slots: slots, channels: c, tileMajor: vectorLevel != nil)
     let (mPoint, mTile) = operandStrides(points: p, slots: slots, channels: o, tileMajor: vectorLevel != nil)
-    let imageSize = height * width * c, outSize = t.outH * t.outW * o
+    // `height` × `width` is the padded input the tiles cover; the image in memory is without the padding.
+    let (imageHeight, imageWidth) = (height - 2 * padding, width - 2 * padding)
+    let imageSize = imageHeight * imageWidth * c, outSize = t.outH * t.outW * o
     let x = lanePointer(input, lane), vL = lanePointer(v, lane), mL = lanePointer(m, lane)
     var first = 0
     while first < tileRows {
@@ -430,10 +425,11 @@ private func winogradForward<F: WinogradTransform, T: BLASScalar, L: TransformLa
                     let n = (start + r) / t.down, ty = (start + r) % t.down
                     for tx in 0..<t.across {
                         if let vectorLevel {
-                            t.clippedInputTile(x + n * imageSize, channels: c, ty: ty, tx: tx) { d, rows, columns in
-                                srlab_f4x3_input_tile(vectorLevel, floats(d), width * c, c, rows.0, rows.1, columns.0, columns.1,
-                                                      mutableFloats(vL + (r * t.across + tx) * vTile), vPoint)
-                            }
+                            let (y0, x0) = t.corner(ty, tx)
+                            srlab_f4x3_input_tile(vectorLevel, floats(x + n * imageSize), imageWidth * c, c,
+                                                  Int32(y0 - padding), Int32(x0 - padding), Int32(imageHeight),
+                                                  Int32(imageWidth), Int32(padding), replicatePadding ? 1 : 0,
+                                                  mutableFloats(vL + (r * t.across + tx) * vTile), vPoint)
                             continue
                         }
                         let (d, stride) = t.inputTile(x + n * imageSize, channels: c, ty: ty, tx: tx, scratch: edge)
@@ -455,6 +451,16 @@ private func winogradForward<F: WinogradTransform, T: BLASScalar, L: TransformLa
                 for r in part {
                     let n = (start + r) / t.down, ty = (start + r) % t.down
                     for tx in 0..<t.across {
+                        let (y0, x0) = t.corner(ty, tx)
+                        if let vectorLevel, !relu {
+                            // Bias added as it stores, straight into the output (a training grid has no phase).
+                            let rowsEnd = min(side, t.outH - y0), columnsEnd = min(side, t.outW - x0)
+                            srlab_f4x3_output_tile_store(vectorLevel, floats(mL + (r * t.across + tx) * mTile), mPoint, o,
+                                                         bias.map { floats($0) },
+                                                         mutableFloats(output + n * outSize + (y0 * t.outW + x0) * o),
+                                                         t.outW * o, Int32(rowsEnd), Int32(columnsEnd))
+                            continue
+                        }
                         if let vectorLevel {
                             srlab_f4x3_output_tile(vectorLevel, floats(mL + (r * t.across + tx) * mTile), mPoint, o,
                                                    mutableFloats(yL))
@@ -462,7 +468,6 @@ private func winogradForward<F: WinogradTransform, T: BLASScalar, L: TransformLa
                             transformOutputTile(f, lane, mL + (r * t.across + tx) * o, pointStride: slots * o,
                                                 channels: o, tmp: tmp, y: yL)
                         }
-                        let (y0, x0) = t.corner(ty, tx)
                         let cols = WinogradTiling.inside(x0, side, t.outW)
                         for i in WinogradTiling.inside(y0, side, t.outH) where !cols.isEmpty {
                             let row = output + n * outSize + ((y0 + i) * t.outW + x0 + cols.lowerBound) * o
@@ -480,11 +485,12 @@ private func winogradForward<F: WinogradTransform, T: BLASScalar, L: TransformLa
 private func winogradBackward<F: WinogradTransform, T: BLASScalar, L: TransformLane>(
     _ f: F.Type, _ lane: L.Type, dInput: UnsafeMutablePointer<T>?, dWeight: UnsafeMutablePointer<T>,
     dOutput: UnsafePointer<T>, input: UnsafePointer<T>, weight: UnsafePointer<T>,
-    batch: Int, inChannels c: Int, outChannels o: Int, height: Int, width: Int, vectorLevel: Int32?,
-    workspace: Workspace<T>
+    batch: Int, inChannels c: Int, outChannels o: Int, height: Int, width: Int, vectorLevel: Int32?, padding: Int,
+    replicatePadding: Bool, workspace: Workspace<T>
 ) {
     precondition(L.Scalar.self == T.self && c % L.width == 0 && o % L.width == 0)
     precondition(vectorLevel == nil || (L.self == SIMD4<Float>.self && F.self == WinogradF4x3.self))
+    precondition(padding == 0 || vectorLevel != nil, "implicit padding is the training transforms'")
     let t = WinogradTiling(f, height: height, width: width), p = F.points, α = F.tileSide
     let kernelTmp = workspace.buffer(3, count: α * F.kernelSide * c * o)
     let u = workspace.buffer(2, count: p * c * o)
@@ -505,7 +511,8 @@ private func winogradBackward<F: WinogradTransform, T: BLASScalar, L: TransformL
     let dm = workspace.buffer(1, count: slots * p * o)
     let (vPoint, vTile) = operandStrides(points: p, slots: slots, channels: c, tileMajor: vectorLevel != nil)
     let (mPoint, mTile) = operandStrides(points: p, slots: slots, channels: o, tileMajor: vectorLevel != nil)
-    let imageSize = height * width * c, outSize = t.outH * t.outW * o
+    let (imageHeight, imageWidth) = (height - 2 * padding, width - 2 * padding)
+    let imageSize = imageHeight * imageWidth * c, outSize = t.outH * t.outW * o
     let x = lanePointer(input, lane), dy = lanePointer(dOutput, lane)
     let vL = lanePointer(v, lane), dmL = lanePointer(dm, lane)
     var n0 = 0
@@ -519,10 +526,11 @@ private func winogradBackward<F: WinogradTransform, T: BLASScalar, L: TransformL
                         for tx in 0..<t.across {
                             let tile = (m * t.down + ty) * t.across + tx
                             if let vectorLevel {
-                                t.clippedInputTile(x + (start + m) * imageSize, channels: c, ty: ty, tx: tx) { d, rows, columns in
-                                    srlab_f4x3_input_tile(vectorLevel, floats(d), width * c, c, rows.0, rows.1, columns.0,
-                                                          columns.1, mutableFloats(vL + tile * vTile), vPoint)
-                                }
+                                let (y0, x0) = t.corner(ty, tx)
+                                srlab_f4x3_input_tile(vectorLevel, floats(x + (start + m) * imageSize), imageWidth * c, c,
+                                                      Int32(y0 - padding), Int32(x0 - padding), Int32(imageHeight),
+                                                      Int32(imageWidth), Int32(padding), replicatePadding ? 1 : 0,
+                                                      mutableFloats(vL + tile * vTile), vPoint)
                                 t.clippedOutputTile(dy + (start + m) * outSize, channels: o, ty: ty, tx: tx) { g, rows, columns in
                                     srlab_f4x3_output_adjoint_tile(vectorLevel, floats(g), t.outW * o, o, rows.0, rows.1,
                                                                    columns.0, columns.1, mutableFloats(dmL + tile * mTile), mPoint)
@@ -563,15 +571,14 @@ private func winogradBackward<F: WinogradTransform, T: BLASScalar, L: TransformL
                             for tx in 0..<t.across {
                                 let tile = (m * t.down + ty) * t.across + tx
                                 let (y0, x0) = t.corner(ty, tx)
-                                let cols = WinogradTiling.inside(x0, α, width)
                                 if let vectorLevel {
-                                    let rows = WinogradTiling.inside(y0, α, height)
                                     srlab_f4x3_input_adjoint_add_tile(vectorLevel, floats(vL + tile * vTile), vPoint, c,
-                                                                      mutableFloats(image + (y0 * width + x0) * c), width * c,
-                                                                      Int32(rows.lowerBound), Int32(rows.upperBound),
-                                                                      Int32(cols.lowerBound), Int32(cols.upperBound))
+                                                                      mutableFloats(image), imageWidth * c, Int32(y0 - padding),
+                                                                      Int32(x0 - padding), Int32(imageHeight), Int32(imageWidth),
+                                                                      Int32(padding), replicatePadding ? 1 : 0)
                                     continue
                                 }
+                                let cols = WinogradTiling.inside(x0, α, width)
                                 transformInputGradientTile(f, lane, vL + tile * c, pointStride: slots * c,
                                                            channels: c, tmp: tmp, dd: dd)
                                 for a in WinogradTiling.inside(y0, α, height) {

@@ -44,38 +44,42 @@ import Testing
         }
         for level in Self.levels {
             var got = expected.map { [Float](repeating: .nan, count: $0.count) }
-            srlab_f4x3_input_tile(level, image, rowStride, c, 0, 6, 0, 6, &got[0], pointStride)
+            srlab_f4x3_input_tile(level, image, rowStride, c, 0, 0, 6, 9, 0, 0, &got[0], pointStride)
             srlab_f4x3_input_adjoint_tile(level, points, pointStride, c, &got[1])
             srlab_f4x3_output_tile(level, points, pointStride, c, &got[2])
             srlab_f4x3_output_adjoint_tile(level, outputRows, rowStride, c, 0, 4, 0, 4, &got[3], pointStride)
             for (k, (a, b)) in zip(got, expected).enumerated() {
                 #expect(Self.bits(a) == Self.bits(b), "level \(level), transform \(k)")
             }
-            // The overlap-add form: the input gradient's rows 1..<5 and columns 2..<6 added into an image.
+            // The overlap-add form, the tile's corner at (−1, −2) of a 4×4 image: its rows 1..<5 and
+            // columns 2..<6 are added in.
             var added = image, expectedSum = image
-            for a in 1..<5 { for j in 2..<6 { for ch in 0..<c { expectedSum[a * rowStride + j * c + ch] += expected[1][(a * 6 + j) * c + ch] } } }
-            srlab_f4x3_input_adjoint_add_tile(level, points, pointStride, c, &added, rowStride, 1, 5, 2, 6)
+            for a in 1..<5 { for j in 2..<6 { for ch in 0..<c {
+                expectedSum[(a - 1) * rowStride + (j - 2) * c + ch] += expected[1][(a * 6 + j) * c + ch]
+            } } }
+            srlab_f4x3_input_adjoint_add_tile(level, points, pointStride, c, &added, rowStride, -1, -2, 4, 4, 0, 0)
             #expect(Self.bits(added) == Self.bits(expectedSum), "level \(level), overlap-add")
         }
     }
 
-    /// Tiles that run past the image's bottom or right edge: the clipped reads give the bits of the
-    /// Swift transforms of a zero-padded copy (what `WinogradTiling.inputTile` makes), and nothing
-    /// outside the given rows and columns is read (NaN there would show).
-    @Test(arguments: [(0, 6, 0, 6), (0, 5, 0, 6), (0, 6, 0, 3), (0, 1, 0, 5)] as [(Int32, Int32, Int32, Int32)])
-    func clippedTilesReadZerosPastTheEdge(_ rows0: Int32, _ rows1: Int32, _ columns0: Int32, _ columns1: Int32) {
-        let c = 20, p = 36, rowStride = 9 * c, pointStride = 3 * c
-        let values: [Float] = randomValues(6 * rowStride, seed: 51)
-        func inside(_ a: Int, _ b: Int, _ side: Int) -> Bool {
-            a >= Int(rows0) && a < min(Int(rows1), side) && b >= Int(columns0) && b < min(Int(columns1), side)
-        }
-        // The image: NaN outside the part given; the zero-padded copies of the 6×6 and 4×4 tiles.
-        var image = [Float](repeating: .nan, count: values.count)
+    /// Tiles that run past the image's edge, on any side (a corner above and left of the image is a
+    /// zero padding's): the reads give the bits of the Swift transforms of a zero-padded copy, and
+    /// nothing outside the image is read (the image sits in NaN, which would show). The
+    /// output-gradient tile, whose corner is always inside, by its rows and columns.
+    @Test(arguments: [(0, 0, 6, 6), (0, 0, 5, 6), (0, 0, 6, 3), (0, 0, 1, 5), (-1, -1, 11, 11), (-2, 3, 5, 8)]
+          as [(Int, Int, Int, Int)])
+    func clippedTilesReadZerosPastTheEdge(_ top: Int, _ left: Int, _ height: Int, _ width: Int) {
+        let c = 20, p = 36, pointStride = 3 * c, margin = 3
+        let rowStride = (width + 2 * margin) * c
+        var buffer = [Float](repeating: .nan, count: (height + 2 * margin) * rowStride)
+        let values: [Float] = randomValues(height * width * c, seed: 51)
         var padded6 = [Float](repeating: 0, count: p * c), padded4 = [Float](repeating: 0, count: 16 * c)
-        for a in 0..<6 { for b in 0..<6 where inside(a, b, 6) { for ch in 0..<c {
-            image[a * rowStride + b * c + ch] = values[a * rowStride + b * c + ch]
-            padded6[(a * 6 + b) * c + ch] = values[a * rowStride + b * c + ch]
-            if inside(a, b, 4) { padded4[(a * 4 + b) * c + ch] = values[a * rowStride + b * c + ch] }
+        for y in 0..<height { for x in 0..<width { for ch in 0..<c {
+            let value = values[(y * width + x) * c + ch]
+            buffer[(y + margin) * rowStride + (x + margin) * c + ch] = value
+            let (a, b) = (y - top, x - left)
+            if (0..<6).contains(a) && (0..<6).contains(b) { padded6[(a * 6 + b) * c + ch] = value }
+            if top >= 0 && left >= 0 && (0..<4).contains(a) && (0..<4).contains(b) { padded4[(a * 4 + b) * c + ch] = value }
         } } }
         var expectedV = [Float](repeating: .nan, count: p * pointStride), expectedM = expectedV
         withUnsafeTemporaryAllocation(of: Float.self, capacity: p * c) { tmp in
@@ -84,13 +88,71 @@ import Testing
             transformOutputGradientTile(WinogradF4x3.self, SIMD4<Float>.self, padded4, rowStride: 4 * c, channels: c,
                                         tmp: tmp.baseAddress!, dm: &expectedM, pointStride: pointStride)
         }
-        for level in Self.levels {
-            var v = [Float](repeating: .nan, count: expectedV.count), m = v
-            srlab_f4x3_input_tile(level, image, rowStride, c, rows0, rows1, columns0, columns1, &v, pointStride)
-            srlab_f4x3_output_adjoint_tile(level, image, rowStride, c, rows0, min(rows1, 4), columns0, min(columns1, 4),
-                                           &m, pointStride)
-            #expect(Self.bits(v) == Self.bits(expectedV), "level \(level)")
-            #expect(Self.bits(m) == Self.bits(expectedM), "level \(level)")
+        buffer.withUnsafeBufferPointer { whole in
+            let image = whole.baseAddress! + margin * rowStride + margin * c
+            for level in Self.levels {
+                var v = [Float](repeating: .nan, count: expectedV.count), m = v
+                srlab_f4x3_input_tile(level, image, rowStride, c, Int32(top), Int32(left), Int32(height), Int32(width), 0, 0,
+                                      &v, pointStride)
+                #expect(Self.bits(v) == Self.bits(expectedV), "level \(level)")
+                guard top >= 0 && left >= 0 else { continue }
+                let rows = (0, max(0, min(4, height - top))), columns = (0, max(0, min(4, width - left)))
+                srlab_f4x3_output_adjoint_tile(level, image + top * rowStride + left * c, rowStride, c, Int32(rows.0),
+                                               Int32(rows.1), Int32(columns.0), Int32(columns.1), &m, pointStride)
+                #expect(Self.bits(m) == Self.bits(expectedM), "level \(level)")
+            }
+        }
+    }
+
+    /// The implicit padding of a training step's 3×3 layers against padding first (`pad`, the
+    /// layer, `padBackward`), both rules: the same bytes forward and for the weight and bias
+    /// gradients; the input gradient the same bytes with zeros, and with replication within float
+    /// rounding (an edge pixel sums its copies' gradients in another order). ESPCN's 64 → 32 and
+    /// 32 → 9 on 11×11, FSRCNN's 12 → 12, a padding of 2 (tiles whose corner lies in the padding).
+    @Test(arguments: [PaddingMode.zero, .replicate],
+          [(64, 32, 11, 11, 1, 5), (32, 9, 11, 11, 1, 3), (12, 12, 7, 9, 1, 2), (16, 16, 6, 5, 2, 2)]
+              as [(Int, Int, Int, Int, Int, Int)])
+    func implicitPaddingGivesThePaddedBytes(_ mode: PaddingMode, _ shape: (Int, Int, Int, Int, Int, Int)) {
+        let (c, o, height, width, padding, batch) = shape
+        // The layers that take it where the CPU has AVX2 (every CPU the lab benchmarks); none elsewhere.
+        let takes = convTakesImplicitPadding(Float.self, algorithm: .training, kernel: 3, inChannels: c, outChannels: o)
+        #expect(takes == (srlab_vector_level() > 0))
+        guard takes else { return }
+        let (ph, pw) = (height + 2 * padding, width + 2 * padding), (outH, outW) = (ph - 2, pw - 2)
+        let x: [Float] = randomValues(batch * height * width * c, seed: 61)
+        let w: [Float] = randomValues(9 * c * o, seed: 62), b: [Float] = randomValues(o, seed: 63)
+        let dy: [Float] = randomValues(batch * outH * outW * o, seed: 64)
+        var padded = [Float](repeating: .nan, count: batch * ph * pw * c)
+        pad(mode, output: &padded, input: x, batch: batch, height: height, width: width, channels: c, by: padding)
+        BLASThreads.with(1) {
+            var yRef = [Float](repeating: .nan, count: dy.count), y = yRef
+            conv2dForward(output: &yRef, input: padded, weight: w, bias: b, batch: batch, inChannels: c, outChannels: o,
+                          height: ph, width: pw, kernel: 3, algorithm: .training, workspace: Workspace())
+            conv2dForwardPadded(output: &y, input: x, weight: w, bias: b, batch: batch, inChannels: c, outChannels: o,
+                                height: height, width: width, padding: padding, mode: mode, workspace: Workspace())
+            #expect(Self.bits(y) == Self.bits(yRef))
+            var dPadded = padded, dxRef = x, dx = [Float](repeating: .nan, count: x.count)
+            var (dwRef, dbRef) = ([Float](repeating: 0, count: w.count), [Float](repeating: 0, count: o))
+            var (dw, db) = (dwRef, dbRef)
+            conv2dBackward(dInput: &dPadded, dWeight: &dwRef, dBias: &dbRef, dOutput: dy, input: padded, weight: w,
+                           batch: batch, inChannels: c, outChannels: o, height: ph, width: pw, kernel: 3,
+                           algorithm: .training, workspace: Workspace())
+            padBackward(mode, dInput: &dxRef, dOutput: dPadded, batch: batch, height: height, width: width, channels: c,
+                        by: padding)
+            conv2dBackwardPadded(dInput: &dx, dWeight: &dw, dBias: &db, dOutput: dy, input: x, weight: w, batch: batch,
+                                 inChannels: c, outChannels: o, height: height, width: width, padding: padding, mode: mode,
+                                 workspace: Workspace())
+            if mode == .zero {
+                #expect(Self.bits(dx) == Self.bits(dxRef))
+            } else {
+                #expect(ConvolutionTests.error(dx, dxRef.map(Double.init)) < 1e-6)
+            }
+            #expect(Self.bits(dw) == Self.bits(dwRef) && Self.bits(db) == Self.bits(dbRef))
+            var dwOnly = [Float](repeating: 0, count: w.count)
+            conv2dBackwardPadded(dInput: nil, dWeight: &dwOnly, dBias: nil, dOutput: dy, input: x, weight: w, batch: batch,
+                                 inChannels: c, outChannels: o, height: height, width: width, padding: padding, mode: mode,
+                                 workspace: Workspace())
+            #expect(Self.bits(dwOnly) == Self.bits(dwRef))
         }
     }
 
