@@ -59,6 +59,14 @@ import Testing
             } } }
             srlab_f4x3_input_adjoint_add_tile(level, points, pointStride, c, &added, rowStride, -1, -2, 4, 4, 0, 0)
             #expect(Self.bits(added) == Self.bits(expectedSum), "level \(level), overlap-add")
+            // The output transform with the bias, stored into an image: rows 0..<3, columns 0..<4 only.
+            let bias: [Float] = randomValues(c, seed: 14)
+            var stored = image, expectedStored = image
+            for i in 0..<3 { for k in 0..<4 { for ch in 0..<c {
+                expectedStored[i * rowStride + k * c + ch] = expected[2][(i * 4 + k) * c + ch] + bias[ch]
+            } } }
+            srlab_f4x3_output_tile_store(level, points, pointStride, c, bias, &stored, rowStride, 3, 4)
+            #expect(Self.bits(stored) == Self.bits(expectedStored), "level \(level), output with bias")
         }
     }
 
