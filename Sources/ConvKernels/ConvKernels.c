@@ -11,13 +11,9 @@
 // with intrinsics so the pixels are broadcast from memory (~98 GFLOP/s bare on one Zen 4 core in a
 // C harness; the 83 above was measured before, on blocks the compiler broadcast from registers).
 #include "ConvKernels.h"
+#include "KernelsInternal.h"
 #include <immintrin.h>
 #include <stdlib.h>
-#include <string.h>
-
-#define LANES 16
-typedef float vector16 __attribute__((vector_size(LANES * 4), aligned(4)));
-#define TARGET __attribute__((target("avx512f")))
 
 // Not `(vector16){0} + x`: that is a scalar addition of +0 (it turns −0 into +0, so the compiler
 // keeps it) and a broadcast from a register, per pixel and tap.
@@ -209,7 +205,6 @@ static TARGET void bias_tanh512(float *dst, const float *src, long pixels, int c
 
 // The AVX2 twins: 8 lanes, 16 registers.
 #define LANES8 8
-typedef float vector8 __attribute__((vector_size(LANES8 * 4), aligned(4)));
 #define TARGET2 __attribute__((target("avx2,fma")))
 
 static inline TARGET2 vector8 load8(const float *p) { vector8 v; memcpy(&v, p, sizeof v); return v; }
@@ -277,9 +272,36 @@ static TARGET2 void bias_tanh256(float *dst, const float *src, long pixels, int 
         }
 }
 
-/// Whether the CPU has AVX-512 and SRLAB_MAX_ISA=avx2 (`srlab bench --instruction-set avx2`) does
-/// not keep it off; and whether it has AVX2 with FMA.
-static int available(void) {
+/// Weight gradient of the NHWC kernel's convolution for one image, added to `dWeight`: for 32 maps
+/// at a time and one kernel row dy, the k taps × 2 vectors stay in registers while the output
+/// pixels stream through (per pixel two gradient loads and k broadcasts of the input row).
+static inline TARGET __attribute__((always_inline)) void
+weight_gradient_nhwc(float *dWeight, const float *in, const float *dOut, int height, int width, int kernel, int channels) {
+    int outH = height - kernel + 1, outW = width - kernel + 1;
+    for (int c0 = 0; c0 < channels; c0 += 2 * LANES) {
+        for (int dy = 0; dy < kernel; dy++) {
+            vector16 a0[16], a1[16];
+            for (int dx = 0; dx < kernel; dx++) { a0[dx] = (vector16){0}; a1[dx] = (vector16){0}; }
+            for (int i = 0; i < outH; i++) {
+                const float *row = in + (long)(i + dy) * width;
+                const float *g = dOut + (long)i * outW * channels + c0;
+                for (int j = 0; j < outW; j++, g += channels) {
+                    vector16 g0 = load(g), g1 = load(g + LANES);
+                    for (int dx = 0; dx < kernel; dx++) {
+                        vector16 x = broadcast(row[j + dx]);
+                        a0[dx] += x * g0; a1[dx] += x * g1;
+                    }
+                }
+            }
+            for (int dx = 0; dx < kernel; dx++) {
+                float *w = dWeight + (long)(dy * kernel + dx) * channels + c0;
+                store(w, load(w) + a0[dx]); store(w + LANES, load(w + LANES) + a1[dx]);
+            }
+        }
+    }
+}
+
+int srlab_avx512_available(void) {
     const char *cap = getenv("SRLAB_MAX_ISA");
     if (cap && strcmp(cap, "avx2") == 0) return 0;
     return __builtin_cpu_supports("avx512f");
@@ -287,21 +309,40 @@ static int available(void) {
 
 static int available_avx2(void) { return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"); }
 
-const char *srlab_conv1_variant(void) { return available() ? "avx512" : available_avx2() ? "avx2" : "none"; }
+const char *srlab_conv1_variant(void) { return srlab_avx512_available() ? "avx512" : available_avx2() ? "avx2" : "none"; }
 
 int srlab_conv1_planes(float *out, const float *in, const float *weight, int height, int width, int kernel,
                        int channels, long planeStride, const float *bias, int relu) {
     int outH = height - kernel + 1, outW = width - kernel + 1;
     // Narrower rows waste too much of their last block: there the GEMM form is faster.
-    if (!available() || channels % 4 != 0 || outH < 1 || outW < 4 * LANES) return 0;
+    if (!srlab_avx512_available() || channels % 4 != 0 || outH < 1 || outW < 4 * LANES) return 0;
     for (int i = 0; i < outH; i++)
         row_planes(out + (long)i * outW, planeStride, in + (long)i * width, width, weight, kernel, channels, bias, relu);
     return 1;
 }
 
+/// The kernel sides the networks use as constants, so that the tap loop unrolls and the
+/// accumulators live in registers.
+static TARGET void weight_gradient_nhwc_sized(float *dWeight, const float *in, const float *dOut, int height, int width,
+                                             int kernel, int channels) {
+    switch (kernel) {
+    case 3: weight_gradient_nhwc(dWeight, in, dOut, height, width, 3, channels); break;
+    case 5: weight_gradient_nhwc(dWeight, in, dOut, height, width, 5, channels); break;
+    case 9: weight_gradient_nhwc(dWeight, in, dOut, height, width, 9, channels); break;
+    default: weight_gradient_nhwc(dWeight, in, dOut, height, width, kernel, channels);
+    }
+}
+
+int srlab_conv1_weight_gradient_nhwc(float *dWeight, const float *in, const float *dOut, int height, int width,
+                                     int kernel, int channels) {
+    if (!srlab_avx512_available() || channels % (2 * LANES) != 0 || kernel > 16 || height < kernel || width < kernel) return 0;
+    weight_gradient_nhwc_sized(dWeight, in, dOut, height, width, kernel, channels);
+    return 1;
+}
+
 int srlab_conv1_nhwc(float *out, const float *in, const float *weight, int height, int width, int kernel, int channels) {
     int outH = height - kernel + 1, outW = width - kernel + 1;
-    if (!available() || channels % (2 * LANES) != 0 || outH < 1 || outW < 4) return 0;
+    if (!srlab_avx512_available() || channels % (2 * LANES) != 0 || outH < 1 || outW < 4) return 0;
     for (int i = 0; i < outH; i++) row_nhwc(out + (long)i * outW * channels, in + (long)i * width, width, weight, kernel, channels);
     return 1;
 }
@@ -309,7 +350,7 @@ int srlab_conv1_nhwc(float *out, const float *in, const float *weight, int heigh
 /// The blocks `isa` asks for (0: the best this CPU allows under SRLAB_MAX_ISA) if the CPU has them:
 /// 512, 256 or 0.
 static int chosen_isa(int isa) {
-    if (isa == 0) return available() ? 512 : available_avx2() ? 256 : 0;
+    if (isa == 0) return srlab_avx512_available() ? 512 : available_avx2() ? 256 : 0;
     if (isa == 512) return __builtin_cpu_supports("avx512f") ? 512 : 0;
     if (isa == 256) return available_avx2() ? 256 : 0;
     return 0;
@@ -351,3 +392,7 @@ int srlab_bias_tanh(int isa, float *dst, const float *src, long pixels, int chan
     return 0;
 }
 
+int srlab_vector_level(void) {
+    if (srlab_avx512_available()) return 2;
+    return __builtin_cpu_supports("avx2") ? 1 : 0;
+}

@@ -1,7 +1,7 @@
-// The tile transforms of Winograd F(3×3, 5×5) and F(4×4, 3×3) (Sources/ConvNet/WinogradF3x5.swift,
-// WinogradF4x3.swift; engine in Winograd.swift) in vectors of 8 (AVX2) or 16 (AVX-512) channels.
-// The Swift ones run on SIMD4, built for the x86-64 baseline (SSE): on SRCNN 9-5-5's middle layer
-// they took a quarter of the inference time. Same operations in the same order, and no fused multiply-adds (the pragma), so
+// The tile transforms of Winograd F(3×3, 5×5) (Sources/ConvNet/WinogradF3x5.swift, engine in
+// Winograd.swift) in vectors of 8 (AVX2) or 16 (AVX-512) channels; F(4×4, 3×3)'s are in
+// WinogradKernels.c. The Swift ones run on SIMD4, built for the x86-64 baseline (SSE): on SRCNN
+// 9-5-5's middle layer they took a quarter of the inference time. Same operations in the same order, and no fused multiply-adds (the pragma), so
 // the results are bit for bit the Swift transforms' (WinogradTransformTests checks it).
 #include "ConvKernels.h"
 #include <stdlib.h>
@@ -40,13 +40,3 @@ void srlab_f3x5_output_tile(int lanes, const float *m, long pointStride, int cha
     else f3x5_output_tile_avx2(m, pointStride, channels, tmp, y);
 }
 
-void srlab_f4x3_input_tile(int lanes, const float *d, long rowStride, int channels, float *tmp, float *v,
-                           long pointStride) {
-    if (lanes == 16) f4x3_input_tile_avx512(d, rowStride, channels, tmp, v, pointStride);
-    else f4x3_input_tile_avx2(d, rowStride, channels, tmp, v, pointStride);
-}
-
-void srlab_f4x3_output_tile(int lanes, const float *m, long pointStride, int channels, float *tmp, float *y) {
-    if (lanes == 16) f4x3_output_tile_avx512(m, pointStride, channels, tmp, y);
-    else f4x3_output_tile_avx2(m, pointStride, channels, tmp, y);
-}

@@ -46,43 +46,4 @@ static TARGET void NAME(f3x5_output_tile)(const float *m, long ps, int o, float 
     for (int b = 0; b < 7; b++) NAME(output)(m + (long)b * ps, 7 * ps, tmp + (long)b * o, 7L * o, o);
     for (int i = 0; i < 3; i++) NAME(output)(tmp + (long)i * 7 * o, o, y + (long)i * 3 * o, o, o);
 }
-// F(4×4, 3×3): 6×6 tiles, 4×4 outputs (WinogradF4x3.swift, its shared differences included).
-
-static inline TARGET void NAME(input4)(const float *s, long sStride, float *v, long vStride, int count) {
-    for (int c = 0; c < count; c += LANES) {
-        VEC d0 = NAME(load)(s + c), d1 = NAME(load)(s + sStride + c), d2 = NAME(load)(s + 2 * sStride + c),
-            d3 = NAME(load)(s + 3 * sStride + c), d4 = NAME(load)(s + 4 * sStride + c),
-            d5 = NAME(load)(s + 5 * sStride + c);
-        VEC t0 = d4 - 4 * d2, t1 = d3 - 4 * d1, t2 = d4 - d2, t3 = 2 * (d3 - d1);
-        NAME(store)(v + c, 4 * d0 - 5 * d2 + d4);
-        NAME(store)(v + vStride + c, t0 + t1);
-        NAME(store)(v + 2 * vStride + c, t0 - t1);
-        NAME(store)(v + 3 * vStride + c, t2 + t3);
-        NAME(store)(v + 4 * vStride + c, t2 - t3);
-        NAME(store)(v + 5 * vStride + c, 4 * d1 - 5 * d3 + d5);
-    }
-}
-
-static inline TARGET void NAME(output4)(const float *s, long sStride, float *y, long yStride, int count) {
-    for (int c = 0; c < count; c += LANES) {
-        VEC m0 = NAME(load)(s + c), m1 = NAME(load)(s + sStride + c), m2 = NAME(load)(s + 2 * sStride + c),
-            m3 = NAME(load)(s + 3 * sStride + c), m4 = NAME(load)(s + 4 * sStride + c),
-            m5 = NAME(load)(s + 5 * sStride + c);
-        VEC sum12 = m1 + m2, difference12 = m1 - m2, sum34 = m3 + m4, difference34 = m3 - m4;
-        NAME(store)(y + c, m0 + sum12 + sum34);
-        NAME(store)(y + yStride + c, difference12 + 2 * difference34);
-        NAME(store)(y + 2 * yStride + c, sum12 + 4 * sum34);
-        NAME(store)(y + 3 * yStride + c, difference12 + 8 * difference34 + m5);
-    }
-}
-
-static TARGET void NAME(f4x3_input_tile)(const float *d, long rowStride, int c, float *tmp, float *v, long ps) {
-    for (int b = 0; b < 6; b++) NAME(input4)(d + (long)b * c, rowStride, tmp + (long)b * c, 6L * c, c);
-    for (int a = 0; a < 6; a++) NAME(input4)(tmp + (long)a * 6 * c, c, v + (long)a * 6 * ps, ps, c);
-}
-
-static TARGET void NAME(f4x3_output_tile)(const float *m, long ps, int o, float *tmp, float *y) {
-    for (int b = 0; b < 6; b++) NAME(output4)(m + (long)b * ps, 6 * ps, tmp + (long)b * o, 6L * o, o);
-    for (int i = 0; i < 4; i++) NAME(output4)(tmp + (long)i * 6 * o, o, y + (long)i * 4 * o, o, o);
-}
 #undef VEC

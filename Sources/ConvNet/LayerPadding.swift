@@ -17,11 +17,17 @@ public func zeroPad<T: BinaryFloatingPoint>(
     height: Int, width: Int, channels: Int, top: Int, bottom: Int, left: Int, right: Int
 ) {
     let outH = height + top + bottom, outW = width + left + right
-    output.update(repeating: 0, count: batch * outH * outW * channels)
+    guard height > 0 else { return output.update(repeating: 0, count: batch * outH * outW * channels) }
+    // Only the border is zeroed: the interior is written once, by the copy.
     for n in 0..<batch {
+        let image = output + n * outH * outW * channels
+        image.update(repeating: 0, count: (top * outW + left) * channels)
         for y in 0..<height {
-            (output + ((n * outH + y + top) * outW + left) * channels)
-                .update(from: input + (n * height + y) * width * channels, count: width * channels)
+            let row = image + ((y + top) * outW + left) * channels
+            row.update(from: input + (n * height + y) * width * channels, count: width * channels)
+            // This row's right border and the next row's left one (the last row's runs into the bottom rows).
+            (row + width * channels).update(repeating: 0, count: y + 1 < height ? (right + left) * channels
+                                                                                  : (right + bottom * outW) * channels)
         }
     }
 }

@@ -270,6 +270,11 @@ public final class SequentialNetwork<T: BLASScalar> {
         let x = activations[node.inputs[0]], shape = activationShapes[node.inputs[0]]
         let pixels = batch * shape.height * shape.width
         switch layer {
+        case let .conv(k, c, o, p) where p > 0
+            && convTakesImplicitPadding(T.self, algorithm: convolutionAlgorithm, kernel: k, inChannels: c, outChannels: o):
+            conv2dForwardPadded(output: y, input: x, weight: tensor(node, 0), bias: tensor(node, 1), batch: batch,
+                                inChannels: c, outChannels: o, height: shape.height, width: shape.width, padding: p,
+                                mode: spec.padding, workspace: workspace)
         case let .conv(k, c, o, p):
             var source = UnsafePointer(x)
             if let buffer = padded[i] {
@@ -283,7 +288,7 @@ public final class SequentialNetwork<T: BLASScalar> {
         case let .prelu(c):
             preluForward(output: y, input: x, slope: tensor(node, 0), pixels: pixels, channels: c)
         case .tanh:
-            tanhForward(output: y, input: x, count: pixels * shape.channels)
+            tanhForward(output: y, input: x, count: pixels * shape.channels, wideVectors: !forwardOnly)
         case .relu:
             reluForward(output: y, input: x, count: pixels * shape.channels)
         case let .batchNorm(c):
@@ -384,6 +389,12 @@ public final class SequentialNetwork<T: BLASScalar> {
         let x = activations[node.inputs[0]], y = activations[i + 1], dy = dActivations[i + 1]
         let shape = activationShapes[node.inputs[0]], pixels = batch * shape.height * shape.width
         switch layer {
+        case let .conv(k, c, o, p) where p > 0
+            && convTakesImplicitPadding(T.self, algorithm: convolutionAlgorithm, kernel: k, inChannels: c, outChannels: o):
+            conv2dBackwardPadded(dInput: dx, dWeight: gradient(node, 0), dBias: gradient(node, 1), dOutput: dy, input: x,
+                                 weight: tensor(node, 0), batch: batch, inChannels: c, outChannels: o,
+                                 height: shape.height, width: shape.width, padding: p, mode: spec.padding,
+                                 workspace: workspace)
         case let .conv(k, c, o, p):
             let source = padded[i] ?? x
             let dSource = dx == nil ? nil : (dPadded[i] ?? dx)

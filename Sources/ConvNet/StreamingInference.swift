@@ -328,7 +328,8 @@ struct StreamingTileRun {
                 conv2dForwardWinograd(output: raw, input: window.data, weight: w, bias: nil, batch: 1,
                                       inChannels: stage.inChannels, outChannels: stage.computedChannels, height: outRows + 2,
                                       width: window.width, kernel: 3, largeTiles: true, relu: false, kernels: w,
-                                      tilesPerChunk: StreamingStage.winogradTilesPerChunk, workspace: workspace)
+                                      tilesPerChunk: StreamingStage.winogradTilesPerChunk,
+                                      wideTransforms: true, workspace: workspace)
             case .im2col, .partialMaps:
                 conv2dForward(output: raw, input: window.data, weight: w, bias: nil, batch: 1, inChannels: stage.inChannels,
                               outChannels: stage.outChannels, height: window.count, width: window.width, kernel: k,

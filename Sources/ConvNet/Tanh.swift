@@ -1,3 +1,4 @@
+import ConvKernels
 import Foundation
 
 // tanh, ESPCN's activation, over flat buffers (shape does not matter to an elementwise function).
@@ -5,12 +6,16 @@ import Foundation
 
 /// y = tanh(x). `output` may be `input` (in place). Float goes through `tanhVector` (within 5 ulp
 /// of libm's), as inference does: a libm call per value made ESPCN's training step mostly tanh.
-public func tanhForward<T: BinaryFloatingPoint>(output: UnsafeMutablePointer<T>, input: UnsafePointer<T>, count: Int) {
+/// `wideVectors` (training steps): the same arithmetic, so the same bits, by ConvKernels' AVX-512
+/// or AVX2 `srlab_tanh` (2–3× faster than the SSE build of `tanhVector`); inference keeps the Swift loop.
+public func tanhForward<T: BinaryFloatingPoint>(output: UnsafeMutablePointer<T>, input: UnsafePointer<T>, count: Int,
+                                                wideVectors: Bool = false) {
     ConvNetThreads.forEachRange(count, costPerItem: 2) { part in
         if T.self == Float.self {
-            let x = UnsafeRawPointer(input).assumingMemoryBound(to: Float.self)
-            let y = UnsafeMutableRawPointer(output).assumingMemoryBound(to: Float.self)
-            tanhForwardVectorized(output: y + part.lowerBound, input: x + part.lowerBound, count: part.count)
+            let x = UnsafeRawPointer(input).assumingMemoryBound(to: Float.self) + part.lowerBound
+            let y = UnsafeMutableRawPointer(output).assumingMemoryBound(to: Float.self) + part.lowerBound
+            let done = wideVectors ? srlab_tanh(srlab_vector_level(), y, x, part.count) : 0
+            tanhForwardVectorized(output: y + done, input: x + done, count: part.count - done)
         } else {
             for i in part { output[i] = T(Foundation.tanh(Double(input[i]))) }
         }
@@ -27,6 +32,7 @@ public func tanhBackward<T: BinaryFloatingPoint>(dInput: UnsafeMutablePointer<T>
             let dx = UnsafeMutableRawPointer(dInput).assumingMemoryBound(to: Float.self)
             let dy = UnsafeRawPointer(dOutput).assumingMemoryBound(to: Float.self)
             let y = UnsafeRawPointer(output).assumingMemoryBound(to: Float.self)
+            i += srlab_tanh_backward(srlab_vector_level(), dx + i, dy + i, y + i, part.count)   // the same arithmetic, wider
             let one = Vector(repeating: 1)
             while i + Vector.scalarCount <= part.upperBound {
                 let v = loadVector(y + i)

@@ -1,3 +1,4 @@
+import ConvKernels
 import LinearAlgebra
 import ConvKernels
 
@@ -97,13 +98,12 @@ func forEachLane<L: TransformLane>(_: L.Type, count: Int, _ body: (Int) -> Void)
 
 /// V = Bᵀ d B for one input tile whose rows are `rowStride` apart (pixels `c` apart).
 @inline(__always)
-private func transformInputTile<F: WinogradTransform, L: TransformLane>(
+func transformInputTile<F: WinogradTransform, L: TransformLane>(
     _ f: F.Type, _ l: L.Type, _ d: UnsafePointer<L.Scalar>, rowStride: Int, channels c: Int,
     tmp: UnsafeMutablePointer<L.Scalar>, v: UnsafeMutablePointer<L.Scalar>, pointStride ps: Int
 ) {
     if let lanes = WinogradNativeTransforms.lanes(for: f, L.Scalar.self, channels: c) {
-        let run = F.self == WinogradF3x5.self ? srlab_f3x5_input_tile : srlab_f4x3_input_tile
-        return run(lanes, floats(d), rowStride, Int32(c), floats(tmp), floats(v), ps)
+        return srlab_f3x5_input_tile(lanes, floats(d), rowStride, Int32(c), floats(tmp), floats(v), ps)
     }
     let α = F.tileSide
     for b in 0..<α { F.input(l, Strided(d + b * c, rowStride), Strided(tmp + b * c, α * c), count: c) }
@@ -112,7 +112,7 @@ private func transformInputTile<F: WinogradTransform, L: TransformLane>(
 
 /// dd = B dV Bᵀ for one tile.
 @inline(__always)
-private func transformInputGradientTile<F: WinogradTransform, L: TransformLane>(
+func transformInputGradientTile<F: WinogradTransform, L: TransformLane>(
     _ f: F.Type, _ l: L.Type, _ dv: UnsafePointer<L.Scalar>, pointStride ps: Int, channels c: Int,
     tmp: UnsafeMutablePointer<L.Scalar>, dd: UnsafeMutablePointer<L.Scalar>
 ) {
@@ -123,13 +123,12 @@ private func transformInputGradientTile<F: WinogradTransform, L: TransformLane>(
 
 /// Y = Aᵀ M A: an [α][α][O] tile of GEMM results to its [m][m][O] output.
 @inline(__always)
-private func transformOutputTile<F: WinogradTransform, L: TransformLane>(
+func transformOutputTile<F: WinogradTransform, L: TransformLane>(
     _ f: F.Type, _ l: L.Type, _ m: UnsafePointer<L.Scalar>, pointStride ps: Int, channels o: Int,
     tmp: UnsafeMutablePointer<L.Scalar>, y: UnsafeMutablePointer<L.Scalar>
 ) {
     if let lanes = WinogradNativeTransforms.lanes(for: f, L.Scalar.self, channels: o) {
-        let run = F.self == WinogradF3x5.self ? srlab_f3x5_output_tile : srlab_f4x3_output_tile
-        return run(lanes, floats(m), ps, Int32(o), floats(tmp), floats(y))
+        return srlab_f3x5_output_tile(lanes, floats(m), ps, Int32(o), floats(tmp), floats(y))
     }
     let α = F.tileSide, side = F.outputSide
     for b in 0..<α { F.output(l, Strided(m + b * ps, α * ps), Strided(tmp + b * o, α * o), count: o) }
@@ -138,7 +137,7 @@ private func transformOutputTile<F: WinogradTransform, L: TransformLane>(
 
 /// dM = A dY Aᵀ for one [m][m][O] output-gradient tile whose rows are `rowStride` apart.
 @inline(__always)
-private func transformOutputGradientTile<F: WinogradTransform, L: TransformLane>(
+func transformOutputGradientTile<F: WinogradTransform, L: TransformLane>(
     _ f: F.Type, _ l: L.Type, _ dy: UnsafePointer<L.Scalar>, rowStride: Int, channels o: Int,
     tmp: UnsafeMutablePointer<L.Scalar>, dm: UnsafeMutablePointer<L.Scalar>, pointStride ps: Int
 ) {
@@ -258,6 +257,19 @@ struct WinogradTiling {
                            into: scratch)
     }
 
+    /// For ConvKernels' output-gradient transform, which reads only inside the output and takes
+    /// zeros elsewhere: the m×m tile's corner in an [Ho][Wo][O] gradient and its rows and columns
+    /// inside it (a training grid has no phase, so the corner is inside).
+    @inline(__always)
+    func clippedOutputTile<T>(_ image: UnsafePointer<T>, channels o: Int, ty: Int, tx: Int,
+                              _ body: (UnsafePointer<T>, (Int32, Int32), (Int32, Int32)) -> Void) {
+        let (y0, x0) = corner(ty, tx)
+        precondition(y0 >= 0 && x0 >= 0, "a clipped tile starts inside the image")
+        let rows = Self.inside(y0, step, outH), columns = Self.inside(x0, step, outW)
+        body(image + (y0 * outW + x0) * o, (Int32(rows.lowerBound), Int32(rows.upperBound)),
+             (Int32(columns.lowerBound), Int32(columns.upperBound)))
+    }
+
     private static func padded<T: BLASScalar>(_ image: UnsafePointer<T>, rowLength: Int, side: Int, y0: Int, x0: Int,
                                               limits: (Int, Int), channels c: Int,
                                               into scratch: UnsafeMutablePointer<T>) -> (UnsafePointer<T>, Int) {
@@ -282,7 +294,7 @@ func conv2dForwardWinograd<T: BLASScalar>(
     bias: UnsafePointer<T>?, batch: Int, inChannels c: Int, outChannels o: Int,
     height: Int, width: Int, kernel: Int, largeTiles: Bool = false, relu: Bool,
     phase: (rows: Int, columns: Int) = (0, 0), kernels: UnsafePointer<T>? = nil, tilesPerChunk: Int? = nil,
-    workspace: Workspace<T>
+    wideTransforms: Bool = false, padding: Int = 0, replicatePadding: Bool = false, workspace: Workspace<T>
 ) {
     func run<F: WinogradTransform>(_ f: F.Type) {
         // The transforms run four Float channels at a time where the channel counts allow.
@@ -290,15 +302,18 @@ func conv2dForwardWinograd<T: BLASScalar>(
             winogradForward(f, SIMD4<Float>.self, output: output, input: input, weight: weight, bias: bias,
                             batch: batch, inChannels: c, outChannels: o, height: height, width: width, relu: relu,
                             phase: phase, kernels: kernels, tilesPerChunk: tilesPerChunk ?? f.tilesPerChunk,
-                            workspace: workspace)
+                            vectorLevel: wideTransforms ? wideF4x3Level(f) : nil, padding: padding,
+                            replicatePadding: replicatePadding, workspace: workspace)
         } else if T.self == Float.self {
             winogradForward(f, Float.self, output: output, input: input, weight: weight, bias: bias, batch: batch,
                             inChannels: c, outChannels: o, height: height, width: width, relu: relu, phase: phase,
-                            kernels: kernels, tilesPerChunk: tilesPerChunk ?? f.tilesPerChunk, workspace: workspace)
+                            kernels: kernels, tilesPerChunk: tilesPerChunk ?? f.tilesPerChunk, vectorLevel: nil,
+                            padding: 0, replicatePadding: false, workspace: workspace)
         } else {
             winogradForward(f, Double.self, output: output, input: input, weight: weight, bias: bias, batch: batch,
                             inChannels: c, outChannels: o, height: height, width: width, relu: relu, phase: phase,
-                            kernels: kernels, tilesPerChunk: tilesPerChunk ?? f.tilesPerChunk, workspace: workspace)
+                            kernels: kernels, tilesPerChunk: tilesPerChunk ?? f.tilesPerChunk, vectorLevel: nil,
+                            padding: 0, replicatePadding: false, workspace: workspace)
         }
     }
     switch (kernel, largeTiles) {
@@ -314,21 +329,23 @@ func conv2dBackwardWinograd<T: BLASScalar>(
     dInput: UnsafeMutablePointer<T>?, dWeight: UnsafeMutablePointer<T>,
     dOutput: UnsafePointer<T>, input: UnsafePointer<T>, weight: UnsafePointer<T>,
     batch: Int, inChannels c: Int, outChannels o: Int, height: Int, width: Int, kernel: Int,
-    largeTiles: Bool = false, workspace: Workspace<T>
+    largeTiles: Bool = false, wideTransforms: Bool = false, padding: Int = 0, replicatePadding: Bool = false,
+    workspace: Workspace<T>
 ) {
     func run<F: WinogradTransform>(_ f: F.Type) {
         if T.self == Float.self && c % 4 == 0 && o % 4 == 0 {
             winogradBackward(f, SIMD4<Float>.self, dInput: dInput, dWeight: dWeight, dOutput: dOutput, input: input,
                              weight: weight, batch: batch, inChannels: c, outChannels: o, height: height,
-                             width: width, workspace: workspace)
+                             width: width, vectorLevel: wideTransforms ? wideF4x3Level(f) : nil, padding: padding,
+                             replicatePadding: replicatePadding, workspace: workspace)
         } else if T.self == Float.self {
             winogradBackward(f, Float.self, dInput: dInput, dWeight: dWeight, dOutput: dOutput, input: input,
                              weight: weight, batch: batch, inChannels: c, outChannels: o, height: height,
-                             width: width, workspace: workspace)
+                             width: width, vectorLevel: nil, padding: 0, replicatePadding: false, workspace: workspace)
         } else {
             winogradBackward(f, Double.self, dInput: dInput, dWeight: dWeight, dOutput: dOutput, input: input,
                              weight: weight, batch: batch, inChannels: c, outChannels: o, height: height,
-                             width: width, workspace: workspace)
+                             width: width, vectorLevel: nil, padding: 0, replicatePadding: false, workspace: workspace)
         }
     }
     switch (kernel, largeTiles) {
@@ -338,6 +355,33 @@ func conv2dBackwardWinograd<T: BLASScalar>(
     default: preconditionFailure("Winograd needs a 3×3 or 5×5 kernel (large tiles: 3×3 only), got \(kernel)×\(kernel)")
     }
 }
+
+/// Where a chunk's GEMM operand (V, M, dM, dV: `slots` tiles of α² points of `channels`) puts each
+/// point and each tile: point-major [point][tile][C], each point's matrix contiguous (the Swift
+/// transforms), or with ConvKernels' transforms tile-major [tile][point][C], so that a tile's
+/// transform reads and writes one contiguous block (point-major, its α² stores went to α² places
+/// a chunk apart, and the transforms waited on them); the GEMMs then take rows α²·C apart. The
+/// layout changes no sum, so no result.
+@inline(__always)
+private func operandStrides(points: Int, slots: Int, channels: Int, tileMajor: Bool) -> (point: Int, tile: Int) {
+    tileMajor ? (channels, points * channels) : (slots * channels, channels)
+}
+
+/// The level of ConvKernels' F(4×4, 3×3) tile transforms (`srlab_vector_level`) when `f` is that
+/// algorithm and the CPU has AVX2 or AVX-512, else nil (the Swift transforms, compiled for SSE).
+/// The same bits either way; a training step's layers take them, and streaming inference.
+private func wideF4x3Level<F: WinogradTransform>(_ f: F.Type) -> Int32? {
+    guard F.self == WinogradF4x3.self else { return nil }
+    let level = srlab_vector_level()
+    return level > 0 ? level : nil
+}
+
+/// A lane pointer as the Float pointer ConvKernels takes (its lane is SIMD4<Float> when a vector level is set).
+@inline(__always)
+private func floats(_ p: UnsafeRawPointer) -> UnsafePointer<Float> { p.assumingMemoryBound(to: Float.self) }
+
+@inline(__always)
+private func mutableFloats(_ p: UnsafeMutableRawPointer) -> UnsafeMutablePointer<Float> { p.assumingMemoryBound(to: Float.self) }
 
 /// `p` as a pointer to the lane's scalar, which the caller has checked is T.
 @inline(__always)
@@ -354,9 +398,11 @@ private func winogradForward<F: WinogradTransform, T: BLASScalar, L: TransformLa
     _ f: F.Type, _ lane: L.Type, output: UnsafeMutablePointer<T>, input: UnsafePointer<T>, weight: UnsafePointer<T>,
     bias: UnsafePointer<T>?, batch: Int, inChannels c: Int, outChannels o: Int,
     height: Int, width: Int, relu: Bool, phase: (rows: Int, columns: Int), kernels: UnsafePointer<T>?,
-    tilesPerChunk: Int, workspace: Workspace<T>
+    tilesPerChunk: Int, vectorLevel: Int32?, padding: Int, replicatePadding: Bool, workspace: Workspace<T>
 ) {
     precondition(L.Scalar.self == T.self && c % L.width == 0 && o % L.width == 0)
+    precondition(vectorLevel == nil || (L.self == SIMD4<Float>.self && F.self == WinogradF4x3.self))
+    precondition(padding == 0 || (vectorLevel != nil && phase == (0, 0)), "implicit padding is the training transforms'")
     let t = WinogradTiling(f, height: height, width: width, phase: phase), p = F.points
     let α = F.tileSide, side = F.outputSide
     let u = kernels ?? {
@@ -370,7 +416,11 @@ private func winogradForward<F: WinogradTransform, T: BLASScalar, L: TransformLa
     let slots = rowsPerChunk * t.across
     let v = workspace.buffer(0, count: slots * p * c)
     let m = workspace.buffer(1, count: slots * p * o)
-    let imageSize = height * width * c, outSize = t.outH * t.outW * o
+    let (vPoint, vTile) = operandStrides(points: p, slots: slots, channels: c, tileMajor: vectorLevel != nil)
+    let (mPoint, mTile) = operandStrides(points: p, slots: slots, channels: o, tileMajor: vectorLevel != nil)
+    // `height` × `width` is the padded input the tiles cover; the image in memory is without the padding.
+    let (imageHeight, imageWidth) = (height - 2 * padding, width - 2 * padding)
+    let imageSize = imageHeight * imageWidth * c, outSize = t.outH * t.outW * o
     let x = lanePointer(input, lane), vL = lanePointer(v, lane), mL = lanePointer(m, lane)
     var first = 0
     while first < tileRows {
@@ -381,6 +431,14 @@ private func winogradForward<F: WinogradTransform, T: BLASScalar, L: TransformLa
                 for r in part {
                     let n = (start + r) / t.down, ty = (start + r) % t.down
                     for tx in 0..<t.across {
+                        if let vectorLevel {
+                            let (y0, x0) = t.corner(ty, tx)
+                            srlab_f4x3_input_tile(vectorLevel, floats(x + n * imageSize), imageWidth * c, c,
+                                                  Int32(y0 - padding), Int32(x0 - padding), Int32(imageHeight),
+                                                  Int32(imageWidth), Int32(padding), replicatePadding ? 1 : 0,
+                                                  mutableFloats(vL + (r * t.across + tx) * vTile), vPoint)
+                            continue
+                        }
                         let (d, stride) = t.inputTile(x + n * imageSize, channels: c, ty: ty, tx: tx, scratch: edge)
                         transformInputTile(f, lane, d, rowStride: stride, channels: c, tmp: tmp,
                                            v: vL + (r * t.across + tx) * c, pointStride: slots * c)
@@ -390,8 +448,8 @@ private func winogradForward<F: WinogradTransform, T: BLASScalar, L: TransformLa
         }
         let tiles = rows * t.across
         for point in 0..<p {
-            rowMajorGemm(m: tiles, n: o, k: c, a: v + point * slots * c, lda: c, b: u + point * c * o, ldb: o,
-                         beta: 0, c: m + point * slots * o, ldc: o)
+            rowMajorGemm(m: tiles, n: o, k: c, a: v + point * vPoint, lda: vTile, b: u + point * c * o, ldb: o,
+                         beta: 0, c: m + point * mPoint, ldc: mTile)
         }
         ConvNetThreads.forEachRange(rows, costPerItem: t.across * p * o * 4) { part in
             withUnsafeTemporaryAllocation(of: L.Scalar.self, capacity: (α + side) * side * o) { scratch in
@@ -400,9 +458,23 @@ private func winogradForward<F: WinogradTransform, T: BLASScalar, L: TransformLa
                 for r in part {
                     let n = (start + r) / t.down, ty = (start + r) % t.down
                     for tx in 0..<t.across {
-                        transformOutputTile(f, lane, mL + (r * t.across + tx) * o, pointStride: slots * o,
-                                            channels: o, tmp: tmp, y: yL)
                         let (y0, x0) = t.corner(ty, tx)
+                        if let vectorLevel, !relu {
+                            // Bias added as it stores, straight into the output (a training grid has no phase).
+                            let rowsEnd = min(side, t.outH - y0), columnsEnd = min(side, t.outW - x0)
+                            srlab_f4x3_output_tile_store(vectorLevel, floats(mL + (r * t.across + tx) * mTile), mPoint, o,
+                                                         bias.map { floats($0) },
+                                                         mutableFloats(output + n * outSize + (y0 * t.outW + x0) * o),
+                                                         t.outW * o, Int32(rowsEnd), Int32(columnsEnd))
+                            continue
+                        }
+                        if let vectorLevel {
+                            srlab_f4x3_output_tile(vectorLevel, floats(mL + (r * t.across + tx) * mTile), mPoint, o,
+                                                   mutableFloats(yL))
+                        } else {
+                            transformOutputTile(f, lane, mL + (r * t.across + tx) * o, pointStride: slots * o,
+                                                channels: o, tmp: tmp, y: yL)
+                        }
                         let cols = WinogradTiling.inside(x0, side, t.outW)
                         for i in WinogradTiling.inside(y0, side, t.outH) where !cols.isEmpty {
                             let row = output + n * outSize + ((y0 + i) * t.outW + x0 + cols.lowerBound) * o
@@ -420,9 +492,12 @@ private func winogradForward<F: WinogradTransform, T: BLASScalar, L: TransformLa
 private func winogradBackward<F: WinogradTransform, T: BLASScalar, L: TransformLane>(
     _ f: F.Type, _ lane: L.Type, dInput: UnsafeMutablePointer<T>?, dWeight: UnsafeMutablePointer<T>,
     dOutput: UnsafePointer<T>, input: UnsafePointer<T>, weight: UnsafePointer<T>,
-    batch: Int, inChannels c: Int, outChannels o: Int, height: Int, width: Int, workspace: Workspace<T>
+    batch: Int, inChannels c: Int, outChannels o: Int, height: Int, width: Int, vectorLevel: Int32?, padding: Int,
+    replicatePadding: Bool, workspace: Workspace<T>
 ) {
     precondition(L.Scalar.self == T.self && c % L.width == 0 && o % L.width == 0)
+    precondition(vectorLevel == nil || (L.self == SIMD4<Float>.self && F.self == WinogradF4x3.self))
+    precondition(padding == 0 || vectorLevel != nil, "implicit padding is the training transforms'")
     let t = WinogradTiling(f, height: height, width: width), p = F.points, α = F.tileSide
     let kernelTmp = workspace.buffer(3, count: α * F.kernelSide * c * o)
     let u = workspace.buffer(2, count: p * c * o)
@@ -441,7 +516,10 @@ private func winogradBackward<F: WinogradTransform, T: BLASScalar, L: TransformL
     let slots = imagesPerChunk * perImage
     let v = workspace.buffer(0, count: slots * p * c)   // V, then dV
     let dm = workspace.buffer(1, count: slots * p * o)
-    let imageSize = height * width * c, outSize = t.outH * t.outW * o
+    let (vPoint, vTile) = operandStrides(points: p, slots: slots, channels: c, tileMajor: vectorLevel != nil)
+    let (mPoint, mTile) = operandStrides(points: p, slots: slots, channels: o, tileMajor: vectorLevel != nil)
+    let (imageHeight, imageWidth) = (height - 2 * padding, width - 2 * padding)
+    let imageSize = imageHeight * imageWidth * c, outSize = t.outH * t.outW * o
     let x = lanePointer(input, lane), dy = lanePointer(dOutput, lane)
     let vL = lanePointer(v, lane), dmL = lanePointer(dm, lane)
     var n0 = 0
@@ -454,6 +532,18 @@ private func winogradBackward<F: WinogradTransform, T: BLASScalar, L: TransformL
                     for ty in 0..<t.down {
                         for tx in 0..<t.across {
                             let tile = (m * t.down + ty) * t.across + tx
+                            if let vectorLevel {
+                                let (y0, x0) = t.corner(ty, tx)
+                                srlab_f4x3_input_tile(vectorLevel, floats(x + (start + m) * imageSize), imageWidth * c, c,
+                                                      Int32(y0 - padding), Int32(x0 - padding), Int32(imageHeight),
+                                                      Int32(imageWidth), Int32(padding), replicatePadding ? 1 : 0,
+                                                      mutableFloats(vL + tile * vTile), vPoint)
+                                t.clippedOutputTile(dy + (start + m) * outSize, channels: o, ty: ty, tx: tx) { g, rows, columns in
+                                    srlab_f4x3_output_adjoint_tile(vectorLevel, floats(g), t.outW * o, o, rows.0, rows.1,
+                                                                   columns.0, columns.1, mutableFloats(dmL + tile * mTile), mPoint)
+                                }
+                                continue
+                            }
                             let (d, stride) = t.inputTile(x + (start + m) * imageSize, channels: c,
                                                           ty: ty, tx: tx, scratch: edge)
                             transformInputTile(f, lane, d, rowStride: stride, channels: c, tmp: tmp,
@@ -469,13 +559,13 @@ private func winogradBackward<F: WinogradTransform, T: BLASScalar, L: TransformL
         }
         let tiles = images * perImage
         for point in 0..<p {
-            rowMajorGemm(transposeA: true, m: c, n: o, k: tiles, a: v + point * slots * c, lda: c,
-                         b: dm + point * slots * o, ldb: o, beta: 1, c: du + point * c * o, ldc: o)
+            rowMajorGemm(transposeA: true, m: c, n: o, k: tiles, a: v + point * vPoint, lda: vTile,
+                         b: dm + point * mPoint, ldb: mTile, beta: 1, c: du + point * c * o, ldc: o)
         }
         if let dInput {
             for point in 0..<p {
-                rowMajorGemm(m: tiles, n: c, k: o, a: dm + point * slots * o, lda: o,
-                             b: ut + point * c * o, ldb: c, beta: 0, c: v + point * slots * c, ldc: c)
+                rowMajorGemm(m: tiles, n: c, k: o, a: dm + point * mPoint, lda: mTile,
+                             b: ut + point * c * o, ldb: c, beta: 0, c: v + point * vPoint, ldc: vTile)
             }
             let dx = lanePointer(dInput, lane)
             ConvNetThreads.forEachRange(images, costPerItem: perImage * p * c * 8) { part in
@@ -487,10 +577,17 @@ private func winogradBackward<F: WinogradTransform, T: BLASScalar, L: TransformL
                         for ty in 0..<t.down {
                             for tx in 0..<t.across {
                                 let tile = (m * t.down + ty) * t.across + tx
+                                let (y0, x0) = t.corner(ty, tx)
+                                if let vectorLevel {
+                                    srlab_f4x3_input_adjoint_add_tile(vectorLevel, floats(vL + tile * vTile), vPoint, c,
+                                                                      mutableFloats(image), imageWidth * c, Int32(y0 - padding),
+                                                                      Int32(x0 - padding), Int32(imageHeight), Int32(imageWidth),
+                                                                      Int32(padding), replicatePadding ? 1 : 0)
+                                    continue
+                                }
+                                let cols = WinogradTiling.inside(x0, α, width)
                                 transformInputGradientTile(f, lane, vL + tile * c, pointStride: slots * c,
                                                            channels: c, tmp: tmp, dd: dd)
-                                let (y0, x0) = t.corner(ty, tx)
-                                let cols = WinogradTiling.inside(x0, α, width)
                                 for a in WinogradTiling.inside(y0, α, height) {
                                     let dst = image + ((y0 + a) * width + x0 + cols.lowerBound) * c
                                     let src = dd + (a * α + cols.lowerBound) * c

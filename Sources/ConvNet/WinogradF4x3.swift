@@ -21,7 +21,10 @@
 // 3×3 layers with many maps (StreamingStages.swift; ESPCN's mean Set5 and Set14 PSNRs unchanged
 // to the fourth decimal). Training steps take it for every 3×3 layer with ≥ 12 maps in and ≥ 4 out
 // (`ConvAlgorithm.training`, Conv2D.swift): measured faster than F(2×2, 3×3) on every such shape
-// the lab trains, tying only at 9×9 outputs, where 4×4 tiles waste most.
+// the lab trains, tying only at 9×9 outputs, where 4×4 tiles waste most. There the tile transforms
+// run in ConvKernels (WinogradKernels.c: the same arithmetic, so the same bits, in AVX-512 or AVX2
+// vectors), on tile-major GEMM operands, and a padded layer reads its unpadded input
+// (`conv2dForwardPadded`, Conv2D.swift); inference keeps these Swift transforms.
 
 enum WinogradF4x3: WinogradTransform {
     static let outputSide = 4

@@ -1,9 +1,10 @@
 import ConvKernels
 
-/// Winograd F(3×3, 5×5)'s and F(4×4, 3×3)'s tile transforms in C, 8 or 16 channels a vector
+/// Winograd F(3×3, 5×5)'s tile transforms in C, 8 or 16 channels a vector
 /// (ConvKernels/WinogradTransforms.c), where the CPU has AVX2 and the channel count is a multiple
 /// of the vector: bit for bit the Swift transforms, which run four channels at a time on the
-/// x86-64 baseline. F(2×2, 3×3) and the backward pass's adjoint transforms keep the Swift ones.
+/// x86-64 baseline. F(4×4, 3×3) has its own in ConvKernels/WinogradKernels.c (the engine's
+/// `wideTransforms`); F(2×2, 3×3) and F(3×3, 5×5)'s adjoints keep the Swift ones.
 enum WinogradNativeTransforms {
     /// Channels per vector here: 16, 8, or 0 (no AVX2).
     static let lanes = Int(srlab_winograd_transform_lanes())
@@ -11,7 +12,7 @@ enum WinogradNativeTransforms {
     /// The vector width to run `F`'s transforms of `channels` channels with natively, if any.
     @inline(__always)
     static func lanes<F: WinogradTransform, T>(for _: F.Type, _: T.Type, channels: Int) -> Int32? {
-        guard F.self == WinogradF3x5.self || F.self == WinogradF4x3.self, T.self == Float.self, lanes > 0, channels % lanes == 0 else { return nil }
+        guard F.self == WinogradF3x5.self, T.self == Float.self, lanes > 0, channels % lanes == 0 else { return nil }
         return Int32(lanes)
     }
 }

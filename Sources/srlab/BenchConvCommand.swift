@@ -40,6 +40,8 @@ struct BenchConvCommand: ParsableCommand {
         if kernel > 1 { algorithms.append(("partial-maps", .partialMaps)) }
         if kernel == 3 || kernel == 5 { algorithms.append(("winograd", .winograd)) }
         if kernel == 3 { algorithms.append(("winograd-f4x3", .winogradF4x3)) }
+        // What a training step runs (F(4×4, 3×3) with ConvKernels' transforms where it applies).
+        algorithms.append(("training", .training))
         let times = SRCNNBenchmark.convolutionCPUMilliseconds(batch: batch, inChannels: inChannels, outChannels: outChannels,
                                                               side: side, kernel: kernel, algorithms: algorithms.map(\.1),
                                                               repeats: repeats)

@@ -257,6 +257,21 @@ import Testing
         #expect(mode == .zero ? y.contains(0) : !y.contains(0))
     }
 
+    /// Zero padding writes every element (it zeroes only the border, around the copied rows): the
+    /// definition, from a NaN-filled buffer, with unequal borders and none on some sides.
+    @Test(arguments: [(2, 1, 1, 3), (0, 2, 0, 1), (1, 0, 2, 0)])
+    func zeroPadMatchesTheDefinition(_ top: Int, _ bottom: Int, _ left: Int, _ right: Int) {
+        let (n, h, w, c) = (3, 4, 5, 2), (outH, outW) = (4 + top + bottom, 5 + left + right)
+        let x: [Float] = randomValues(n * h * w * c, seed: 84)
+        var y = [Float](repeating: .nan, count: n * outH * outW * c)
+        zeroPad(output: &y, input: x, batch: n, height: h, width: w, channels: c, top: top, bottom: bottom, left: left, right: right)
+        var expected = [Float](repeating: 0, count: y.count)
+        for i in 0..<n { for r in 0..<h { for col in 0..<w { for ch in 0..<c {
+            expected[((i * outH + r + top) * outW + col + left) * c + ch] = x[((i * h + r) * w + col) * c + ch]
+        } } } }
+        #expect(y == expected)
+    }
+
     /// The Float path (vector runs over a row's interior and the channels of a border pixel)
     /// against the Double one, with maps that fill whole vectors (12) and that do not (3).
     @Test(arguments: [3, 12])

@@ -51,6 +51,13 @@ int srlab_conv1_nhwc_activated_runs(int isa, int width, int kernel, int channels
 int srlab_bias_tanh(int isa, float *_Nonnull dst, const float *_Nonnull src, long pixels, int channels,
                     const float *_Nullable bias);
 
+/// The weight gradient of `srlab_conv1_nhwc` for one image, added to `dWeight` (HWIO
+/// [k][k][1][channels]): dWeight[dy][dx][c] += Σ_{i,j} in[i + dy][j + dx] · dOut[i][j][c], each
+/// sum over the pixels in row-major order. Returns 0, writing nothing, without AVX-512 or when
+/// `channels` is not a multiple of 32 or the kernel wider than 16.
+int srlab_conv1_weight_gradient_nhwc(float *_Nonnull dWeight, const float *_Nonnull in, const float *_Nonnull dOut,
+                                     int height, int width, int kernel, int channels);
+
 /// Which instruction set the kernels above use on this CPU: "avx512" (all of them), "avx2" (only
 /// `srlab_conv1_nhwc_activated` and `srlab_bias_tanh`; the others return 0) or "none". The
 /// environment variable SRLAB_MAX_ISA=avx2 keeps AVX-512 off (an AVX-512 machine standing in for
@@ -81,22 +88,27 @@ long srlab_winograd9_scratch(int height, int width, int channels);
 const char *_Nonnull srlab_winograd9_variant(void);
 int srlab_winograd9_map_multiple(void);
 
-/// Winograd F(3×3, 5×5)'s and F(4×4, 3×3)'s tile transforms (WinogradTransforms.c), bit for bit
-/// those of Sources/ConvNet/WinogradF3x5.swift / WinogradF4x3.swift run by the engine's
-/// transformInputTile / transformOutputTile, in vectors of `lanes` channels: 16 (AVX-512), 8 (AVX2)
-/// or 0 (neither; SRLAB_MAX_ISA=avx2 caps it at 8), from `srlab_winograd_transform_lanes`.
-/// `channels` must be a multiple of `lanes`. Input: V = Bᵀ d B of an α×α tile d (α = 7, 6) whose
-/// rows are `rowStride` floats apart, pixels `channels` apart, into v[point · pointStride + c];
-/// output: Y = Aᵀ M A of m[point · pointStride + c] into the m×m tile (m = 3, 4)
-/// y[(i · m + j) · channels + c]. `tmp`: α² · channels floats (input), α · m · channels (output).
+/// Winograd F(3×3, 5×5)'s tile transforms (WinogradTransforms.c), bit for bit those of
+/// Sources/ConvNet/WinogradF3x5.swift run by the engine's transformInputTile / transformOutputTile,
+/// in vectors of `lanes` channels: 16 (AVX-512), 8 (AVX2) or 0 (neither; SRLAB_MAX_ISA=avx2 caps
+/// it at 8), from `srlab_winograd_transform_lanes`. `channels` must be a multiple of `lanes`.
+/// Input: V = Bᵀ d B of a 7×7 tile d whose rows are `rowStride` floats apart, pixels `channels`
+/// apart, into v[point · pointStride + c]; output: Y = Aᵀ M A of m[point · pointStride + c] into the
+/// 3×3 tile y[(i · 3 + j) · channels + c]. `tmp`: 49 · channels floats (input), 21 · channels
+/// (output). F(4×4, 3×3)'s are in WinogradKernels.h.
 int srlab_winograd_transform_lanes(void);
 void srlab_f3x5_input_tile(int lanes, const float *_Nonnull d, long rowStride, int channels, float *_Nonnull tmp,
                            float *_Nonnull v, long pointStride);
 void srlab_f3x5_output_tile(int lanes, const float *_Nonnull m, long pointStride, int channels, float *_Nonnull tmp,
                             float *_Nonnull y);
-void srlab_f4x3_input_tile(int lanes, const float *_Nonnull d, long rowStride, int channels, float *_Nonnull tmp,
-                           float *_Nonnull v, long pointStride);
-void srlab_f4x3_output_tile(int lanes, const float *_Nonnull m, long pointStride, int channels, float *_Nonnull tmp,
-                            float *_Nonnull y);
+
+/// What the kernels of TanhKernels.h and WinogradKernels.h run on this CPU: 2 with AVX-512 (unless
+/// SRLAB_MAX_ISA=avx2), 1 with AVX2, else 0. Each takes the level to run at (at most this; tests run
+/// every level the CPU has).
+int srlab_vector_level(void);
+
+// The training step's elementwise and Winograd kernels (at a `srlab_vector_level`).
+#include "TanhKernels.h"
+#include "WinogradKernels.h"
 
 #endif
