@@ -239,9 +239,13 @@ public enum SpeedTable {
             ]
             for (section, script, args, parse) in peerSets where sections.contains(section) {
                 // The Keras variants' peer is the lab's own script (experiments/peers), on the shared timing helpers.
+                // It finds the shared helpers through SRLAB_PEERS: the peers folder of this run (by
+                // default it looks beside the checkout, which a worktree elsewhere does not have).
                 let folder = section == .kerasVariants ? "experiments/peers" : settings.peersFolder
+                var environment = limit?.peerEnvironment ?? [:]
+                environment["SRLAB_PEERS"] = URL(fileURLWithPath: settings.peersFolder).standardizedFileURL.path
                 guard let text = PeerBenchmarks.run(python: py, peersFolder: folder, script: script, arguments: args,
-                                                         environment: limit?.peerEnvironment ?? [:]) else {
+                                                         environment: environment) else {
                     note("peer \(script) failed; skipped"); continue
                 }
                 for f in parse(text) { rows.append(Row(group: "peer", name: f.name, value: f.value, unit: f.unit, peer: nil, peerValue: nil, ratio: nil)); note("peer: \(f.name) \(f.value) \(f.unit)") }
