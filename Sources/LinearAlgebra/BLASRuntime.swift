@@ -59,22 +59,39 @@ public enum BLASRuntime {
         genericKernels.contains(kernel.lowercased()) && recommendedKernel(flags: flags) != nil
     }
 
-    /// Call first thing in `main`. If OpenBLAS loaded a fallback kernel and the user has not set
-    /// `OPENBLAS_CORETYPE`, re-executes this program once with the recommended kernel. A value the
-    /// user set is never overridden; `SRLAB_BLAS_REEXEC` guards against a loop.
+    /// OpenBLAS's idle threads spin (yielding) for 2^n cycles after each job before they sleep;
+    /// n = 28 by default, about a tenth of a second. srlab's inference runs its own threads with
+    /// OpenBLAS at one thread (`BLASThreads.with(1)`), and OpenBLAS's idle worker, woken around
+    /// those scopes, then spun on one of the two cores beside them: SRCNN 9-1-5 on a 256² image
+    /// took 5.8–8.9 ms instead of 4.5 under the Haswell kernel (`srlab bench srcnn infer`, AMD
+    /// EPYC, 2 cores), the same with n = 4. Its large multi-threaded GEMMs lose nothing measurable
+    /// by waking from sleep.
+    public static let idleThreadTimeout = "4"
+
+    /// Call first thing in `main`. Re-executes this program once, with `OPENBLAS_THREAD_TIMEOUT`
+    /// (`idleThreadTimeout`) if it is unset, and if OpenBLAS loaded a fallback kernel and
+    /// `OPENBLAS_CORETYPE` is unset, with the recommended kernel: OpenBLAS reads both as it
+    /// loads. A value the user set is never overridden; `SRLAB_BLAS_REEXEC` guards against a loop.
     public static func ensureFastKernel(arguments: [String] = CommandLine.arguments) {
         let env = ProcessInfo.processInfo.environment
-        guard env["OPENBLAS_CORETYPE"] == nil, env["SRLAB_BLAS_REEXEC"] == nil,
-              isFallback(kernel: kernel), let better = recommendedKernel() else { return }
-        setenv("OPENBLAS_CORETYPE", better, 1)
+        guard env["SRLAB_BLAS_REEXEC"] == nil else { return }
+        var settings: [(name: String, value: String)] = []
+        if env["OPENBLAS_THREAD_TIMEOUT"] == nil { settings.append(("OPENBLAS_THREAD_TIMEOUT", idleThreadTimeout)) }
+        let better = env["OPENBLAS_CORETYPE"] == nil && isFallback(kernel: kernel) ? recommendedKernel() : nil
+        if let better { settings.append(("OPENBLAS_CORETYPE", better)) }
+        guard !settings.isEmpty else { return }
+        for setting in settings { setenv(setting.name, setting.value, 1) }
         setenv("SRLAB_BLAS_REEXEC", "1", 1)
         var cArgs: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) }
         cArgs.append(nil)
         execv("/proc/self/exe", &cArgs)
-        // Only reached when exec failed: carry on, slower, and say so.
-        unsetenv("OPENBLAS_CORETYPE")
-        FileHandle.standardError.write(Data(
-            "srlab: warning: OpenBLAS runs its generic \(kernel) kernel; re-exec with OPENBLAS_CORETYPE=\(better) failed\n".utf8))
+        // Only reached when exec failed: carry on as loaded, and say so if that is the slow kernel.
+        for setting in settings { unsetenv(setting.name) }
+        unsetenv("SRLAB_BLAS_REEXEC")
+        if let better {
+            FileHandle.standardError.write(Data(
+                "srlab: warning: OpenBLAS runs its generic \(kernel) kernel; re-exec with OPENBLAS_CORETYPE=\(better) failed\n".utf8))
+        }
     }
 
     /// Measured single-precision GEMM throughput: median GFLOP/s of `repeats` n×n×n products.

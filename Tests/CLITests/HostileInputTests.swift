@@ -28,6 +28,18 @@ import Testing
         srlab = Self.findBinary()
     }
 
+    /// srlab re-executes itself once with OpenBLAS's idle threads told to sleep at once
+    /// (OPENBLAS_THREAD_TIMEOUT, `BLASRuntime.idleThreadTimeout`) unless the caller set it; doctor
+    /// reports what the process ran with.
+    @Test func doctorReportsTheIdleThreadTimeout() throws {
+        let json = path("doctor.json")
+        let ran = try run(["doctor", "--json", json])
+        #expect(ran.outcome == .success, "\(ran.stderr)")
+        let report = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: json))) as? [String: Any]
+        let expected = ProcessInfo.processInfo.environment["OPENBLAS_THREAD_TIMEOUT"] ?? "4"
+        #expect(report?["openblas_thread_timeout"] as? String == expected)
+    }
+
     /// `srlab` beside the test bundle (`swift build --build-tests` builds both into one folder).
     static func findBinary() -> URL {
         let beside = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
