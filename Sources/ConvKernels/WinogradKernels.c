@@ -68,15 +68,22 @@ static ATTR void P##_input_tile(const float *image, long rs, long c, const int *
     if (inner) P##_input_tile_from(image, rs, c, rows, cols, v, ps, ch, 0);                    \
     else P##_input_tile_from(image, rs, c, rows, cols, v, ps, ch, 1);                          \
 }                                                                                             \
-/* dd = B dV Bᵀ into a [6][6][c] block. */                                                   \
-static ATTR void P##_input_adjoint_tile(const float *dv, long ps, long c, float *dd, long ch) { \
+/* The first pass of dd = B dV Bᵀ: B down each of the tile's 6 columns, into t (row-major). */ \
+static inline ATTR __attribute__((always_inline)) void                                       \
+P##_input_adjoint_columns(const float *dv, long ps, V *t, long ch) {                          \
     _Pragma("clang fp contract(off)")                                                         \
-    V t[36], in[6], out[6];                                                                   \
+    V in[6], out[6];                                                                          \
     for (int b = 0; b < 6; b++) {                                                             \
         for (int a = 0; a < 6; a++) in[a] = LOADV(V, dv + (a * 6 + b) * ps + ch);             \
         F4X3_INPUT_ADJOINT(V, in, out);                                                       \
         for (int i = 0; i < 6; i++) t[i * 6 + b] = out[i];                                    \
     }                                                                                         \
+}                                                                                             \
+/* dd = B dV Bᵀ into a [6][6][c] block. */                                                   \
+static ATTR void P##_input_adjoint_tile(const float *dv, long ps, long c, float *dd, long ch) { \
+    _Pragma("clang fp contract(off)")                                                         \
+    V t[36], out[6];                                                                          \
+    P##_input_adjoint_columns(dv, ps, t, ch);                                                 \
     for (int a = 0; a < 6; a++) {                                                             \
         F4X3_INPUT_ADJOINT(V, (t + a * 6), out);                                              \
         for (int j = 0; j < 6; j++) STOREV(dd + (a * 6 + j) * c + ch, out[j]);                \
@@ -88,12 +95,8 @@ static ATTR void P##_input_adjoint_tile(const float *dv, long ps, long c, float 
 static ATTR void P##_input_adjoint_add_tile(const float *dv, long ps, long c, float *image, long rs, const int *rows, \
                                             const int *cols, long ch) {                      \
     _Pragma("clang fp contract(off)")                                                         \
-    V t[36], in[6], out[6];                                                                   \
-    for (int b = 0; b < 6; b++) {                                                             \
-        for (int a = 0; a < 6; a++) in[a] = LOADV(V, dv + (a * 6 + b) * ps + ch);             \
-        F4X3_INPUT_ADJOINT(V, in, out);                                                       \
-        for (int i = 0; i < 6; i++) t[i * 6 + b] = out[i];                                    \
-    }                                                                                         \
+    V t[36], out[6];                                                                          \
+    P##_input_adjoint_columns(dv, ps, t, ch);                                                 \
     for (int a = 0; a < 6; a++) {                                                             \
         if (rows[a] < 0) continue;                                                            \
         F4X3_INPUT_ADJOINT(V, (t + a * 6), out);                                              \
@@ -104,15 +107,22 @@ static ATTR void P##_input_adjoint_add_tile(const float *dv, long ps, long c, fl
         }                                                                                     \
     }                                                                                         \
 }                                                                                             \
-/* Y = Aᵀ M A into a [4][4][o] block. */                                                     \
-static ATTR void P##_output_tile(const float *m, long ps, long o, float *y, long ch) {        \
+/* The first pass of Y = Aᵀ M A: Aᵀ down each of the tile's 6 columns, into t (4 rows of 6). */ \
+static inline ATTR __attribute__((always_inline)) void                                       \
+P##_output_columns(const float *m, long ps, V *t, long ch) {                                  \
     _Pragma("clang fp contract(off)")                                                         \
-    V t[24], in[6], out[4];                                                                   \
+    V in[6], out[4];                                                                          \
     for (int b = 0; b < 6; b++) {                                                             \
         for (int a = 0; a < 6; a++) in[a] = LOADV(V, m + (a * 6 + b) * ps + ch);              \
         F4X3_OUTPUT(V, in, out);                                                              \
         for (int i = 0; i < 4; i++) t[i * 6 + b] = out[i];                                    \
     }                                                                                         \
+}                                                                                             \
+/* Y = Aᵀ M A into a [4][4][o] block. */                                                     \
+static ATTR void P##_output_tile(const float *m, long ps, long o, float *y, long ch) {        \
+    _Pragma("clang fp contract(off)")                                                         \
+    V t[24], out[4];                                                                          \
+    P##_output_columns(m, ps, t, ch);                                                         \
     for (int i = 0; i < 4; i++) {                                                             \
         F4X3_OUTPUT(V, (t + i * 6), out);                                                     \
         for (int k = 0; k < 4; k++) STOREV(y + (i * 4 + k) * o + ch, out[k]);                 \
@@ -124,12 +134,8 @@ static ATTR void P##_output_tile(const float *m, long ps, long o, float *y, long
 static ATTR void P##_output_tile_store(const float *m, long ps, long o, const float *bias, float *y, long rs, \
                                        int i1, int j1, long ch) {                             \
     _Pragma("clang fp contract(off)")                                                         \
-    V t[24], in[6], out[4];                                                                   \
-    for (int b = 0; b < 6; b++) {                                                             \
-        for (int a = 0; a < 6; a++) in[a] = LOADV(V, m + (a * 6 + b) * ps + ch);              \
-        F4X3_OUTPUT(V, in, out);                                                              \
-        for (int i = 0; i < 4; i++) t[i * 6 + b] = out[i];                                    \
-    }                                                                                         \
+    V t[24], out[4];                                                                          \
+    P##_output_columns(m, ps, t, ch);                                                         \
     for (int i = 0; i < i1; i++) {                                                            \
         F4X3_OUTPUT(V, (t + i * 6), out);                                                     \
         if (bias) { V b = LOADV(V, bias + ch); for (int k = 0; k < 4; k++) out[k] = out[k] + b; } \
