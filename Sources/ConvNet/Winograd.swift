@@ -103,7 +103,7 @@ func transformInputTile<F: WinogradTransform, L: TransformLane>(
     tmp: UnsafeMutablePointer<L.Scalar>, v: UnsafeMutablePointer<L.Scalar>, pointStride ps: Int
 ) {
     if let lanes = WinogradNativeTransforms.lanes(for: f, L.Scalar.self, channels: c) {
-        return srlab_f3x5_input_tile(lanes, floats(d), rowStride, Int32(c), floats(tmp), floats(v), ps)
+        return srlab_f3x5_input_tile(lanes, floats(d), rowStride, Int32(c), mutableFloats(tmp), mutableFloats(v), ps)
     }
     let α = F.tileSide
     for b in 0..<α { F.input(l, Strided(d + b * c, rowStride), Strided(tmp + b * c, α * c), count: c) }
@@ -128,7 +128,7 @@ func transformOutputTile<F: WinogradTransform, L: TransformLane>(
     tmp: UnsafeMutablePointer<L.Scalar>, y: UnsafeMutablePointer<L.Scalar>
 ) {
     if let lanes = WinogradNativeTransforms.lanes(for: f, L.Scalar.self, channels: o) {
-        return srlab_f3x5_output_tile(lanes, floats(m), ps, Int32(o), floats(tmp), floats(y))
+        return srlab_f3x5_output_tile(lanes, floats(m), ps, Int32(o), mutableFloats(tmp), mutableFloats(y))
     }
     let α = F.tileSide, side = F.outputSide
     for b in 0..<α { F.output(l, Strided(m + b * ps, α * ps), Strided(tmp + b * o, α * o), count: o) }
