@@ -96,8 +96,11 @@ public enum OutputPath {
     static let writeCheckPrefix = ".srlab-write-check-"
 
     /// Tries it: permission bits say nothing for root, nor about a read-only mount or a full quota.
+    /// The probe's name is unique per call: two checks of one folder at once in one process (two
+    /// outputs, or tests in parallel) each named it by the pid alone, and the second failed with
+    /// "File exists" (a CI run saw it in MergeTests).
     static func requireWritable(_ folder: String, display: String) throws {
-        let probe = folder + "/" + writeCheckPrefix + String(getpid())
+        let probe = folder + "/" + writeCheckPrefix + String(getpid()) + "-" + UUID().uuidString
         guard mkdir(probe, 0o700) == 0 else {
             throw HarnessError.refusedOutput(path: display, reason: "cannot write in \(folder): \(String(cString: strerror(errno)))")
         }
