@@ -15,6 +15,7 @@ import ConvKernels
 //
 // Layouts, per chunk of tiles: V, dV [point][tile][C] and M, dM [point][tile][O] (point
 // p = α·row + column), so each point's GEMM operands are contiguous matrices; U, dU [point][C][O].
+// The per-point GEMMs are `winogradProducts` (WinogradProducts.swift).
 // Tiles that run past the bottom or right edge read zeros and their extra outputs are dropped.
 // Every tile's arithmetic is fixed by its position, and threads split tiles, never sums, so the
 // result does not depend on the thread count.
@@ -416,8 +417,8 @@ private func winogradForward<F: WinogradTransform, T: BLASScalar, L: TransformLa
     let slots = rowsPerChunk * t.across
     let v = workspace.buffer(0, count: slots * p * c)
     let m = workspace.buffer(1, count: slots * p * o)
-    let (vPoint, vTile) = operandStrides(points: p, slots: slots, channels: c, tileMajor: vectorLevel != nil)
-    let (mPoint, mTile) = operandStrides(points: p, slots: slots, channels: o, tileMajor: vectorLevel != nil)
+    let (vPoint, vTile) = operandStrides(points: p, slots: slots, channels: c, tileMajor: true)
+    let (mPoint, mTile) = operandStrides(points: p, slots: slots, channels: o, tileMajor: true)
     // `height` × `width` is the padded input the tiles cover; the image in memory is without the padding.
     let (imageHeight, imageWidth) = (height - 2 * padding, width - 2 * padding)
     let imageSize = imageHeight * imageWidth * c, outSize = t.outH * t.outW * o
@@ -441,16 +442,14 @@ private func winogradForward<F: WinogradTransform, T: BLASScalar, L: TransformLa
                         }
                         let (d, stride) = t.inputTile(x + n * imageSize, channels: c, ty: ty, tx: tx, scratch: edge)
                         transformInputTile(f, lane, d, rowStride: stride, channels: c, tmp: tmp,
-                                           v: vL + (r * t.across + tx) * c, pointStride: slots * c)
+                                           v: vL + (r * t.across + tx) * vTile, pointStride: vPoint)
                     }
                 }
             }
         }
         let tiles = rows * t.across
-        for point in 0..<p {
-            rowMajorGemm(m: tiles, n: o, k: c, a: v + point * vPoint, lda: vTile, b: u + point * c * o, ldb: o,
-                         beta: 0, c: m + point * mPoint, ldc: mTile)
-        }
+        winogradProducts(points: p, m: tiles, n: o, k: c, a: v, aPoint: vPoint, lda: vTile, b: u, bPoint: c * o, ldb: o,
+                         accumulate: false, c: m, cPoint: mPoint, ldc: mTile)
         ConvNetThreads.forEachRange(rows, costPerItem: t.across * p * o * 4) { part in
             withUnsafeTemporaryAllocation(of: L.Scalar.self, capacity: (α + side) * side * o) { scratch in
                 let tmp = scratch.baseAddress!, yL = tmp + α * side * o
@@ -472,7 +471,7 @@ private func winogradForward<F: WinogradTransform, T: BLASScalar, L: TransformLa
                             srlab_f4x3_output_tile(vectorLevel, floats(mL + (r * t.across + tx) * mTile), mPoint, o,
                                                    mutableFloats(yL))
                         } else {
-                            transformOutputTile(f, lane, mL + (r * t.across + tx) * o, pointStride: slots * o,
+                            transformOutputTile(f, lane, mL + (r * t.across + tx) * mTile, pointStride: mPoint,
                                                 channels: o, tmp: tmp, y: yL)
                         }
                         let cols = WinogradTiling.inside(x0, side, t.outW)
@@ -558,15 +557,11 @@ private func winogradBackward<F: WinogradTransform, T: BLASScalar, L: TransformL
             }
         }
         let tiles = images * perImage
-        for point in 0..<p {
-            rowMajorGemm(transposeA: true, m: c, n: o, k: tiles, a: v + point * vPoint, lda: vTile,
-                         b: dm + point * mPoint, ldb: mTile, beta: 1, c: du + point * c * o, ldc: o)
-        }
+        winogradProducts(points: p, transposeA: true, m: c, n: o, k: tiles, a: v, aPoint: vPoint, lda: vTile,
+                         b: dm, bPoint: mPoint, ldb: mTile, accumulate: true, c: du, cPoint: c * o, ldc: o)
         if let dInput {
-            for point in 0..<p {
-                rowMajorGemm(m: tiles, n: c, k: o, a: dm + point * mPoint, lda: mTile,
-                             b: ut + point * c * o, ldb: c, beta: 0, c: v + point * vPoint, ldc: vTile)
-            }
+            winogradProducts(points: p, m: tiles, n: c, k: o, a: dm, aPoint: mPoint, lda: mTile, b: ut, bPoint: c * o,
+                             ldb: c, accumulate: false, c: v, cPoint: vPoint, ldc: vTile)
             let dx = lanePointer(dInput, lane)
             ConvNetThreads.forEachRange(images, costPerItem: perImage * p * c * 8) { part in
                 withUnsafeTemporaryAllocation(of: L.Scalar.self, capacity: 2 * p * c) { scratch in

@@ -1,0 +1,48 @@
+// The body of WinogradProducts.c, included once per instruction set with LANES (floats per
+// vector), VECTORS (column vectors per register block; VECTORS · LANES = 32), TILES (rows per
+// register block), TARGET and NAME set.
+#define VEC NAME(vector)
+typedef float VEC __attribute__((vector_size(LANES * 4), aligned(4)));
+
+static inline TARGET VEC NAME(load)(const float *p) { VEC v; memcpy(&v, p, sizeof v); return v; }
+static inline TARGET void NAME(store)(float *p, VEC v) { memcpy(p, &v, sizeof v); }
+static inline TARGET VEC NAME(splat)(float x) {
+    VEC v;
+    for (int i = 0; i < LANES; i++) v[i] = x;
+    return v;
+}
+
+/// `rows` rows of one point's product, 32 columns from `column`: acc = C (or 0), then
+/// acc += A(i, j) · B(j, ·) for j = 0, 1, …, k − 1, one fused multiply-add each. `ROWS` is TILES
+/// for whole blocks and 1 for the rest, so every element gets the same chain either way.
+#define PRODUCT_BLOCK(ROWS)                                                                            \
+    do {                                                                                               \
+        VEC acc[ROWS][VECTORS];                                                                        \
+        for (int i = 0; i < ROWS; i++)                                                                 \
+            for (int v = 0; v < VECTORS; v++)                                                          \
+                acc[i][v] = accumulate ? NAME(load)(c + (row + i) * ldc + column + v * LANES) : NAME(splat)(0); \
+        for (long j = 0; j < k; j++) {                                                                 \
+            /* The row values first, then one column vector at a time: with AVX2's 16 registers, */    \
+            /* 12 accumulators, 3 broadcasts and 1 vector of B fit without spilling.           */    \
+            VEC x[ROWS];                                                                               \
+            for (int i = 0; i < ROWS; i++) x[i] = NAME(splat)(a[(row + i) * aRow + j * aDepth]);       \
+            for (int v = 0; v < VECTORS; v++) {                                                        \
+                VEC y = NAME(load)(b + j * ldb + column + v * LANES);                                  \
+                for (int i = 0; i < ROWS; i++) acc[i][v] = __builtin_elementwise_fma(x[i], y, acc[i][v]); \
+            }                                                                                          \
+        }                                                                                              \
+        for (int i = 0; i < ROWS; i++)                                                                 \
+            for (int v = 0; v < VECTORS; v++) NAME(store)(c + (row + i) * ldc + column + v * LANES, acc[i][v]); \
+    } while (0)
+
+static TARGET void NAME(products)(long m, long n, long k, const float *a, long aRow, long aDepth, const float *b,
+                                  long ldb, float *c, long ldc, int accumulate) {
+    for (long column = 0; column < n; column += VECTORS * LANES) {
+        long row = 0;
+        for (; row + TILES <= m; row += TILES) PRODUCT_BLOCK(TILES);
+        for (; row < m; row++) PRODUCT_BLOCK(1);
+    }
+}
+
+#undef PRODUCT_BLOCK
+#undef VEC
