@@ -1,6 +1,7 @@
 /// The row windows tiled inference (SRCNN's, and `StreamingInference`'s for any sequential spec)
 /// streams each layer's input through: padded at the image border by edge replication (or zeros),
 /// appended a row at a time, dropped from the top once used.
+import ConvKernels
 
 extension SRCNNForward {
     /// A window of padded rows of one layer's input. Dropping rows from the top only moves the
@@ -132,6 +133,23 @@ extension SRCNNForward {
                 biasReLUPlaneFloat(row + padLeft, source + c * sourceStride, count: interior, bias: bias[c])
                 for x in 0..<padLeft { row[x] = row[padLeft] }
                 for x in (width - padRight)..<width { row[x] = row[width - padRight - 1] }
+            }
+            count += 1
+        }
+
+        /// The same for a row given pixel-major (channel c of pixel x at `source[x · planes + c]`).
+        mutating func append(pixelMajor source: UnsafePointer<Float>, biasReLU bias: UnsafePointer<Float>) {
+            precondition(count < capacity, "inference window overflow")
+            let row = data + count * width
+            if srlab_pixels_to_planes_bias_relu(row + padLeft, planeStride, source, interior, Int32(planes), bias) == 0 {
+                for c in 0..<planes {
+                    for x in 0..<interior { row[c * planeStride + padLeft + x] = max(0, source[x * planes + c] + bias[c]) }
+                }
+            }
+            for c in 0..<planes {
+                let plane = row + c * planeStride
+                for x in 0..<padLeft { plane[x] = plane[padLeft] }
+                for x in (width - padRight)..<width { plane[x] = plane[width - padRight - 1] }
             }
             count += 1
         }

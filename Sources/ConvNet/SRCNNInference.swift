@@ -196,6 +196,10 @@ extension SRCNNForward {
         let transformedKernels: [UnsafePointer<Float>?]
         /// A 9×9 single-channel first layer's V for `WinogradNineByNine`, where it runs.
         let firstLayerKernels: UnsafePointer<Float>?
+        /// Whether a channel-major run's 1×1 layer runs as small products on the first layer's
+        /// pixel-major rows (from `WinogradNineByNine`) and writes pixel-major rows too, which go
+        /// into the last layer's planes transposed; else OpenBLAS writes them channel-major.
+        let middleLayerPixelMajor: Bool
 
         // Buffers
         /// Layer l's input rows, padded left/right by (k − 1)/2 at the border. With a
@@ -292,6 +296,8 @@ extension SRCNNForward {
             }
             self.windows = windows
             self.channelMajor = channelMajor
+            middleLayerPixelMajor = channelMajor != nil && firstLayerWinograd && SmallProducts.level != nil
+                && layers[1].outChannels % 32 == 0
             let widest = max(forward.architecture.n1, forward.architecture.n2)
             raw = (0..<3).map { workspace.buffer(Slot.raw + $0, count: capacity * (columns.count + 8) * widest) }
             rowIn = workspace.buffer(Slot.rowIn, count: columns.count)
@@ -449,6 +455,12 @@ extension SRCNNForward {
                 let pixelMajor = firstLayerKernels != nil
                 let start = clock?.now()
                 parameters[2].withUnsafeBufferPointer { w in
+                    if middleLayerPixelMajor {
+                        smallProducts(points: 1, m: pixels, n: next.outChannels, k: next.inChannels, a: rows, aPoint: 0,
+                                      lda: next.inChannels, b: w.baseAddress!, bPoint: 0, ldb: next.outChannels,
+                                      accumulate: false, c: raw[1], cPoint: 0, ldc: next.outChannels)
+                        return
+                    }
                     rowMajorGemm(transposeA: true, transposeB: pixelMajor, m: next.outChannels, n: pixels,
                                  k: next.inChannels, a: w.baseAddress!, lda: next.outChannels, b: rows,
                                  ldb: pixelMajor ? next.inChannels : pixels, beta: 0, c: raw[1], ldc: pixels)
@@ -460,7 +472,11 @@ extension SRCNNForward {
             defer { clock?.add(since: start, layer: 1) }
             bias.withUnsafeBufferPointer { b in
                 for r in 0..<count {
-                    channelMajor!.input.append(rows + r * width, sourceStride: pixels, biasReLU: b.baseAddress!)
+                    if middleLayerPixelMajor {
+                        channelMajor!.input.append(pixelMajor: rows + r * width * next.inChannels, biasReLU: b.baseAddress!)
+                    } else {
+                        channelMajor!.input.append(rows + r * width, sourceStride: pixels, biasReLU: b.baseAddress!)
+                    }
                     if emitted[l] == 0 && r == 0 && atTop { channelMajor!.input.repeatFirstRowAtTop((next.kernel - 1) / 2) }
                 }
             }

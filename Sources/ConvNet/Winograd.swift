@@ -15,7 +15,7 @@ import ConvKernels
 //
 // Layouts, per chunk of tiles: V, dV [point][tile][C] and M, dM [point][tile][O] (point
 // p = α·row + column), so each point's GEMM operands are contiguous matrices; U, dU [point][C][O].
-// The per-point GEMMs are `winogradProducts` (WinogradProducts.swift).
+// The per-point GEMMs are `smallProducts` (SmallProducts.swift).
 // Tiles that run past the bottom or right edge read zeros and their extra outputs are dropped.
 // Every tile's arithmetic is fixed by its position, and threads split tiles, never sums, so the
 // result does not depend on the thread count.
@@ -448,8 +448,8 @@ private func winogradForward<F: WinogradTransform, T: BLASScalar, L: TransformLa
             }
         }
         let tiles = rows * t.across
-        winogradProducts(points: p, m: tiles, n: o, k: c, a: v, aPoint: vPoint, lda: vTile, b: u, bPoint: c * o, ldb: o,
-                         accumulate: false, c: m, cPoint: mPoint, ldc: mTile)
+        smallProducts(points: p, m: tiles, n: o, k: c, a: v, aPoint: vPoint, lda: vTile, b: u, bPoint: c * o, ldb: o,
+                      accumulate: false, c: m, cPoint: mPoint, ldc: mTile)
         ConvNetThreads.forEachRange(rows, costPerItem: t.across * p * o * 4) { part in
             withUnsafeTemporaryAllocation(of: L.Scalar.self, capacity: (α + side) * side * o) { scratch in
                 let tmp = scratch.baseAddress!, yL = tmp + α * side * o
@@ -557,11 +557,11 @@ private func winogradBackward<F: WinogradTransform, T: BLASScalar, L: TransformL
             }
         }
         let tiles = images * perImage
-        winogradProducts(points: p, transposeA: true, m: c, n: o, k: tiles, a: v, aPoint: vPoint, lda: vTile,
-                         b: dm, bPoint: mPoint, ldb: mTile, accumulate: true, c: du, cPoint: c * o, ldc: o)
+        smallProducts(points: p, transposeA: true, m: c, n: o, k: tiles, a: v, aPoint: vPoint, lda: vTile,
+                      b: dm, bPoint: mPoint, ldb: mTile, accumulate: true, c: du, cPoint: c * o, ldc: o)
         if let dInput {
-            winogradProducts(points: p, m: tiles, n: c, k: o, a: dm, aPoint: mPoint, lda: mTile, b: ut, bPoint: c * o,
-                             ldb: c, accumulate: false, c: v, cPoint: vPoint, ldc: vTile)
+            smallProducts(points: p, m: tiles, n: c, k: o, a: dm, aPoint: mPoint, lda: mTile, b: ut, bPoint: c * o,
+                          ldb: c, accumulate: false, c: v, cPoint: vPoint, ldc: vTile)
             let dx = lanePointer(dInput, lane)
             ConvNetThreads.forEachRange(images, costPerItem: perImage * p * c * 8) { part in
                 withUnsafeTemporaryAllocation(of: L.Scalar.self, capacity: 2 * p * c) { scratch in

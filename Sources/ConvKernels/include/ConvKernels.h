@@ -107,15 +107,20 @@ void srlab_f3x5_output_tile(int lanes, const float *_Nonnull m, long pointStride
 /// every level the CPU has).
 int srlab_vector_level(void);
 
-/// A Winograd layer's products (WinogradProducts.c), at a `srlab_vector_level` of 1 or more: for
+/// Batches of small products (SmallProducts.c: a Winograd layer's per point, a 1×1 layer's), at a `srlab_vector_level` of 1 or more: for
 /// p < points, C_p = A_p · B_p (+ C_p with `accumulate`), where A_p is m × k with element (i, j) at
 /// a[p · aPoint + i · aRow + j · aDepth], B_p is k × n with rows ldb apart from b + p · bPoint, and
 /// C_p has rows ldc apart from c + p · cPoint. `n` must be a multiple of 32. Each element is one
 /// chain of fused multiply-adds over j in order, so the bits do not depend on the level or on m.
 /// Returns 0 (and does nothing) where it cannot run.
-int srlab_winograd_products(int level, long points, long m, long n, long k, const float *_Nonnull a, long aPoint,
-                            long aRow, long aDepth, const float *_Nonnull b, long bPoint, long ldb, float *_Nonnull c,
+int srlab_small_products(int level, long points, long m, long n, long k, const float *_Nonnull a, long aPoint,
+                         long aRow, long aDepth, const float *_Nonnull b, long bPoint, long ldb, float *_Nonnull c,
                             long cPoint, long ldc, int accumulate);
+
+/// planes[c · planeStride + x] = max(0, src[x · channels + c] + bias[c]) for x < pixels
+/// (PixelsToPlanes.c). `channels` must be a multiple of 8; returns 0 (and does nothing) without AVX2.
+int srlab_pixels_to_planes_bias_relu(float *_Nonnull planes, long planeStride, const float *_Nonnull src, long pixels,
+                                     int channels, const float *_Nonnull bias);
 
 // The training step's elementwise and Winograd kernels (at a `srlab_vector_level`).
 #include "TanhKernels.h"

@@ -5,10 +5,10 @@ import SeededRandom
 import Testing
 @testable import ConvNet
 
-/// The Winograd layers' per-point products in C (ConvKernels/WinogradProducts.c) against a Double
-/// reference, in the three shapes the engine asks for, at every level this CPU has; and the
+/// The small products in C (ConvKernels/SmallProducts.c) against a Double reference, in the three
+/// shapes the Winograd engine asks for and the 1×1 layer's, at every level this CPU has; and the
 /// promises its callers lean on: the same bits at every level and for every number of rows.
-@Suite struct WinogradProductsTests {
+@Suite struct SmallProductsTests {
     static var levels: [Int32] { srlab_vector_level() > 0 ? Array(1...srlab_vector_level()) : [] }
 
     struct Shape: CustomTestStringConvertible, Sendable {
@@ -24,6 +24,7 @@ import Testing
         Shape(m: 64, n: 32, k: 98, transposeA: true, accumulate: true),
         Shape(m: 50, n: 64, k: 32, transposeA: false, accumulate: false),
         Shape(m: 1, n: 96, k: 5, transposeA: false, accumulate: true),
+        Shape(m: 780, n: 32, k: 64, transposeA: false, accumulate: false),
     ]
 
     /// Three points whose operands sit inside wider strided buffers, as a chunk's do.
@@ -53,7 +54,7 @@ import Testing
             a.withUnsafeBufferPointer { a in
                 b.withUnsafeBufferPointer { b in
                     c.withUnsafeMutableBufferPointer { c in
-                        winogradProducts(points: points, transposeA: s.transposeA, m: rows ?? s.m, n: s.n, k: s.k,
+                        smallProducts(points: points, transposeA: s.transposeA, m: rows ?? s.m, n: s.n, k: s.k,
                                          a: a.baseAddress!, aPoint: aPoint, lda: lda, b: b.baseAddress!, bPoint: bPoint,
                                          ldb: ldb, accumulate: s.accumulate, c: c.baseAddress!, cPoint: cPoint, ldc: ldc,
                                          level: level)
@@ -119,7 +120,7 @@ import Testing
         var c = [Float](repeating: 7, count: 9)
         let ran = [Float](repeating: 1, count: 9).withUnsafeBufferPointer { a in
             c.withUnsafeMutableBufferPointer { c in
-                srlab_winograd_products(level, 1, 1, 9, 9, a.baseAddress!, 0, 9, 1, a.baseAddress!, 0, 9,
+                srlab_small_products(level, 1, 1, 9, 9, a.baseAddress!, 0, 9, 1, a.baseAddress!, 0, 9,
                                         c.baseAddress!, 0, 9, 0)
             }
         }

@@ -1,4 +1,4 @@
-// The body of WinogradProducts.c, included once per instruction set with LANES (floats per
+// The body of SmallProducts.c, included once per instruction set with LANES (floats per
 // vector), VECTORS (column vectors per register block; VECTORS · LANES = 32), TILES (rows per
 // register block), TARGET and NAME set.
 #define VEC NAME(vector)

@@ -1,10 +1,11 @@
-// The products of a Winograd layer: for every tile point p, C_p = A_p · B_p — [tiles × C]·[C × O]
-// forward, [tiles × O]·[O × C] for the input gradient, [C × tiles]·[tiles × O] for the weight
-// gradient. Each is a small GEMM (k = 32–64 forward) that OpenBLAS packs before it multiplies; on
-// SRCNN 9-5-5's middle layer (83 tiles × 64 → 32, 49 points, one thread, C harness on an AMD EPYC
-// Zen 4) its Haswell kernel reached 79 GFLOP/s and this one 112 with AVX2, both 109–110 with
-// AVX-512, against a measured single-core FMA peak of about 117. B_p (at most 64 × 64 floats) stays
-// in L1 while the rows stream past it.
+// Batches of small products C_p = A_p · B_p with few columns. A Winograd layer has one per tile
+// point p: [tiles × C]·[C × O] forward, [tiles × O]·[O × C] for the input gradient and
+// [C × tiles]·[tiles × O] for the weight gradient; SRCNN 9-1-5's 1×1 layer is one,
+// [pixels × 64]·[64 × 32]. OpenBLAS packs such small GEMMs before it multiplies. On SRCNN 9-5-5's
+// middle layer (83 tiles × 64 → 32, 49 points, one thread, C harness on an AMD EPYC Zen 4) its
+// Haswell kernel reached 79 GFLOP/s and this one 112 with AVX2, both 109–110 with AVX-512, against
+// a measured single-core FMA peak of about 117. B_p (at most 64 × 64 floats) stays in L1 while the
+// rows stream past it.
 //
 // Every element is one chain of fused multiply-adds over k in order, from 0 (or from C when
 // accumulating), whatever the row block, the vector width or the thread that runs it: the result is
@@ -17,7 +18,7 @@
 #define TILES 8
 #define TARGET __attribute__((target("avx512f")))
 #define NAME(name) name##_avx512
-#include "WinogradProductsBody.h"
+#include "SmallProductsBody.h"
 #undef LANES
 #undef VECTORS
 #undef TILES
@@ -29,11 +30,11 @@
 #define TILES 3
 #define TARGET __attribute__((target("avx2,fma")))
 #define NAME(name) name##_avx2
-#include "WinogradProductsBody.h"
+#include "SmallProductsBody.h"
 
-int srlab_winograd_products(int level, long points, long m, long n, long k, const float *a, long aPoint, long aRow,
-                            long aDepth, const float *b, long bPoint, long ldb, float *c, long cPoint, long ldc,
-                            int accumulate) {
+int srlab_small_products(int level, long points, long m, long n, long k, const float *a, long aPoint, long aRow,
+                         long aDepth, const float *b, long bPoint, long ldb, float *c, long cPoint, long ldc,
+                         int accumulate) {
     if (level < 1 || level > srlab_vector_level() || n % 32 != 0) return 0;
     for (long p = 0; p < points; p++) {
         if (level == 2)

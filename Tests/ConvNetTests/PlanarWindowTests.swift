@@ -1,0 +1,51 @@
+import Foundation
+import SeededRandom
+import Testing
+@testable import ConvNet
+
+/// The channel-major window's two ways in: planes given channel-major (OpenBLAS's 1×1 layer) and
+/// pixels given pixel-major (the small-products 1×1 layer, transposed in ConvKernels), which must
+/// give the same window, padding included.
+@Suite struct PlanarWindowTests {
+    @Test(arguments: [(planes: 32, interior: 29, pad: 2), (planes: 32, interior: 8, pad: 0), (planes: 12, interior: 13, pad: 1)])
+    func pixelMajorRowsGiveTheSameWindowAsChannelMajorOnes(planes: Int, interior: Int, pad: Int) {
+        var rng = Xoshiro256(seed: 11)
+        let rows = 3, width = interior + 2 * pad
+        let pixelMajor = (0..<(rows * interior * planes)).map { _ in Float.random(in: -1...1, using: &rng) }
+        let bias = (0..<planes).map { _ in Float.random(in: -0.3...0.3, using: &rng) }
+        // The same rows channel-major: plane c of row r at (c · rows + r) · interior.
+        var channelMajor = [Float](repeating: 0, count: pixelMajor.count)
+        for r in 0..<rows {
+            for x in 0..<interior {
+                for c in 0..<planes { channelMajor[(c * rows + r) * interior + x] = pixelMajor[(r * interior + x) * planes + c] }
+            }
+        }
+        func fill(_ append: (inout SRCNNForward.PlanarWindow, Int) -> Void) -> [Float] {
+            let capacity = rows + 2
+            var buffer = [Float](repeating: .nan, count: capacity * width * planes)
+            buffer.withUnsafeMutableBufferPointer { data in
+                var window = SRCNNForward.PlanarWindow(data: data.baseAddress!, width: width, planes: planes,
+                                                       capacity: capacity, padLeft: pad, padRight: pad)
+                for r in 0..<rows { append(&window, r) }
+                #expect(window.count == rows)
+            }
+            // Only the rows appended: the rest of each plane is untouched.
+            return (0..<planes).flatMap { c in buffer[(c * capacity * width)..<(c * capacity * width + rows * width)] }
+        }
+        let viaPlanes = channelMajor.withUnsafeBufferPointer { source in
+            bias.withUnsafeBufferPointer { b in
+                fill { window, r in
+                    window.append(source.baseAddress! + r * interior, sourceStride: rows * interior, biasReLU: b.baseAddress!)
+                }
+            }
+        }
+        let viaPixels = pixelMajor.withUnsafeBufferPointer { source in
+            bias.withUnsafeBufferPointer { b in
+                fill { window, r in window.append(pixelMajor: source.baseAddress! + r * interior * planes, biasReLU: b.baseAddress!) }
+            }
+        }
+        #expect(viaPixels == viaPlanes)
+        #expect(viaPixels.allSatisfy { $0 >= 0 && !$0.isNaN })
+        #expect(viaPixels.contains(0) && viaPixels.contains { $0 > 0 })
+    }
+}
