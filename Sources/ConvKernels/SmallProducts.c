@@ -8,8 +8,10 @@
 // rows stream past it.
 //
 // Every element is one chain of fused multiply-adds over k in order, from 0 (or from C when
-// accumulating), whatever the row block, the vector width or the thread that runs it: the result is
-// the same bits with AVX2 and AVX-512 and does not depend on how many tiles a call gets.
+// accumulating), whatever the row or column block, the vector width or the thread that runs it: the
+// result is the same bits with AVX2 and AVX-512 and does not depend on how many rows or columns a
+// call gets, so a tiled image's pixels come out the same in every tiling, whatever BLAS kernel the
+// machine has. Columns go 32 at a time, then 8, then one.
 #include "ConvKernels.h"
 #include <string.h>
 
@@ -35,7 +37,7 @@
 int srlab_small_products(int level, long points, long m, long n, long k, const float *a, long aPoint, long aRow,
                          long aDepth, const float *b, long bPoint, long ldb, float *c, long cPoint, long ldc,
                          int accumulate) {
-    if (level < 1 || level > srlab_vector_level() || n % 32 != 0) return 0;
+    if (level < 1 || level > srlab_vector_level()) return 0;
     for (long p = 0; p < points; p++) {
         if (level == 2)
             products_avx512(m, n, k, a + p * aPoint, aRow, aDepth, b + p * bPoint, ldb, c + p * cPoint, ldc, accumulate);

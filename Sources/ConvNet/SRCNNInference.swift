@@ -106,8 +106,8 @@ extension SRCNNForward {
         static let winograd9Scratch = 23
     }
 
-    /// 9-1-5's last layer run channel-major. Its input arrives as a [channels × pixels] matrix, so
-    /// the partial-map GEMM reads it untransposed (about 25% faster in OpenBLAS than NHWC's
+    /// The last layer run channel-major (9-1-5 and 9-5-5). Its input arrives as a [channels × pixels] matrix, so
+    /// the partial-map product reads it untransposed (in OpenBLAS about 25% faster than NHWC's
     /// transposed read), and the partial maps Z of each input row are computed once and kept
     /// across bands instead of recomputed for the k − 1 rows each band shares with the next. Per
     /// pixel the arithmetic is NHWC's, in the same order, so results are unchanged.
@@ -117,10 +117,11 @@ extension SRCNNForward {
         let weights: UnsafeMutablePointer<Float>        // [k² × inChannels]
         let kernel: Int, inChannels: Int
 
-        /// Whether the network can run channel-major (all three layers): single-channel first
-        /// layer, 1×1 middle layer, one-map partial-map last layer.
+        /// Whether the last layer can run channel-major: one map out of partial maps, after a 1×1
+        /// middle layer (which then takes the first layer's rows straight, `pointwiseMiddle`) or
+        /// a 5×5 Winograd one (whose pixel-major rows go into the planes transposed).
         static func applies(to layers: [(kernel: Int, inChannels: Int, outChannels: Int)], winograd: [Bool]) -> Bool {
-            layers[0].inChannels == 1 && layers[0].kernel > 1 && layers[1].kernel == 1
+            layers[0].inChannels == 1 && layers[0].kernel > 1 && (layers[1].kernel == 1 || winograd[1])
                 && layers[2].kernel > 1 && layers[2].outChannels == 1 && !winograd[2]
                 && ConvAlgorithm.shiftInvariant.resolved(kernel: layers[2].kernel, inChannels: layers[2].inChannels,
                                                          outChannels: 1) == .partialMaps
@@ -145,9 +146,12 @@ extension SRCNNForward {
         mutating func mapArrivedRows() {
             guard input.count > 0 else { return }
             precondition(partialMaps.count + input.count <= partialMaps.capacity, "inference window overflow")
-            rowMajorGemm(m: kernel * kernel, n: input.count * partialMaps.width, k: inChannels, a: weights,
-                         lda: inChannels, b: input.data, ldb: input.planeStride, beta: 0,
-                         c: partialMaps.data + partialMaps.count * partialMaps.width, ldc: partialMaps.planeStride)
+            // Small products where the CPU runs them: their bits do not depend on the rows' width, so
+            // tiles agree to the bit whatever BLAS kernel the machine has.
+            smallProducts(points: 1, m: kernel * kernel, n: input.count * partialMaps.width, k: inChannels, a: weights,
+                          aPoint: 0, lda: inChannels, b: input.data, bPoint: 0, ldb: input.planeStride, accumulate: false,
+                          c: partialMaps.data + partialMaps.count * partialMaps.width, cPoint: 0,
+                          ldc: partialMaps.planeStride, level: SmallProducts.level)
             partialMaps.count += input.count
             input.count = 0
         }
@@ -196,9 +200,12 @@ extension SRCNNForward {
         let transformedKernels: [UnsafePointer<Float>?]
         /// A 9×9 single-channel first layer's V for `WinogradNineByNine`, where it runs.
         let firstLayerKernels: UnsafePointer<Float>?
-        /// Whether a channel-major run's 1×1 layer runs as small products on the first layer's
-        /// pixel-major rows (from `WinogradNineByNine`) and writes pixel-major rows too, which go
-        /// into the last layer's planes transposed; else OpenBLAS writes them channel-major.
+        /// A channel-major run whose 1×1 middle layer takes the first layer's rows as they come
+        /// (channel-major, or pixel-major from `WinogradNineByNine`), with their bias and ReLU.
+        let pointwiseMiddle: Bool
+        /// Whether the middle layer's rows reach the last layer's planes pixel-major, transposed on
+        /// the way: a Winograd layer's, or a 1×1 layer's run as small products on the first
+        /// layer's pixel-major rows; else OpenBLAS writes them channel-major.
         let middleLayerPixelMajor: Bool
 
         // Buffers
@@ -296,8 +303,9 @@ extension SRCNNForward {
             }
             self.windows = windows
             self.channelMajor = channelMajor
-            middleLayerPixelMajor = channelMajor != nil && firstLayerWinograd && SmallProducts.level != nil
-                && layers[1].outChannels % 32 == 0
+            pointwiseMiddle = channelMajor != nil && layers[1].kernel == 1
+            middleLayerPixelMajor = channelMajor != nil
+                && (!pointwiseMiddle || (firstLayerWinograd && SmallProducts.level != nil))
             let widest = max(forward.architecture.n1, forward.architecture.n2)
             raw = (0..<3).map { workspace.buffer(Slot.raw + $0, count: capacity * (columns.count + 8) * widest) }
             rowIn = workspace.buffer(Slot.rowIn, count: columns.count)
@@ -358,7 +366,7 @@ extension SRCNNForward {
             let start = clock?.now()
             parameters[2 * l].withUnsafeBufferPointer { w in
                 if l == 0, let v = firstLayerKernels {
-                    // Channel-major, the bias and ReLU come with it (emitChannelMajor), as below.
+                    // Before a pointwise middle layer the bias and ReLU come with it (emitChannelMajor), as below.
                     let height = outRows + k - 1, width = windows[l].width
                     let scratch = workspace.buffer(Slot.winograd9Scratch, count: WinogradNineByNine.scratchCount(
                         height: height, width: width, channels: layer.outChannels))
@@ -366,8 +374,8 @@ extension SRCNNForward {
                         WinogradNineByNine.forward(output: raw[l], input: windows[l].data, kernels: v, height: height,
                                                    width: width, channels: layer.outChannels,
                                                    phase: (rowPhase, Self.phase(firstOutputColumn[l])),
-                                                   bias: channelMajor != nil ? b.baseAddress : nil,
-                                                   relu: channelMajor != nil, scratch: scratch)
+                                                   bias: pointwiseMiddle ? b.baseAddress : nil,
+                                                   relu: pointwiseMiddle, scratch: scratch)
                     }
                 } else if winograd {
                     conv2dForwardWinograd(output: raw[l], input: windows[l].data, weight: w.baseAddress!, bias: nil,
@@ -376,13 +384,13 @@ extension SRCNNForward {
                                           phase: (rowPhase, Self.phase(firstOutputColumn[l])), kernels: transformedKernels[l],
                                           workspace: workspace)
                 } else if layer.inChannels == 1 {
-                    // Channel-major, the first layer's bias and ReLU come with it (emitChannelMajor).
+                    // Before a pointwise middle layer: channel-major, with the bias and ReLU (emitChannelMajor).
                     parameters[2 * l + 1].withUnsafeBufferPointer { b in
                         conv2dForwardSingleChannelFloat(output: raw[l], input: windows[l].data, weight: w.baseAddress!,
                                                         outChannels: layer.outChannels, height: windows[l].count,
-                                                        width: windows[l].width, kernel: k, channelMajor: channelMajor != nil,
-                                                        workspace: workspace, bias: channelMajor != nil ? b.baseAddress : nil,
-                                                        relu: channelMajor != nil)
+                                                        width: windows[l].width, kernel: k, channelMajor: pointwiseMiddle,
+                                                        workspace: workspace, bias: pointwiseMiddle ? b.baseAddress : nil,
+                                                        relu: pointwiseMiddle)
                     }
                 } else {
                     conv2dForward(output: raw[l], input: windows[l].data, weight: w.baseAddress!, bias: nil, batch: 1,
@@ -415,7 +423,9 @@ extension SRCNNForward {
         mutating func emit(layer l: Int, _ rows: UnsafeMutablePointer<Float>, count: Int, width: Int) {
             defer { emitted[l] += count }
             if l == 2 { return writeOutput(rows, count: count, width: width) }
-            if channelMajor != nil { return emitChannelMajor(layer: l, rows, count: count, width: width) }
+            if (l == 0 && pointwiseMiddle) || (l == 1 && channelMajor != nil) {
+                return emitChannelMajor(layer: l, rows, count: count, width: width)
+            }
             let layer = layers[l], next = layers[l + 1]
             let bias = parameters[2 * l + 1]
             if next.kernel == 1 {
@@ -443,8 +453,8 @@ extension SRCNNForward {
             }
         }
 
-        /// `emit` of channel-major rows: layer 0's (biased and rectified already) go through the 1×1
-        /// layer as one GEMM, layer 1's into the last layer's channel-major input.
+        /// `emit` on the channel-major path: layer 0's rows (biased and rectified already) go through
+        /// the 1×1 layer as one product, layer 1's into the last layer's planes.
         mutating func emitChannelMajor(layer l: Int, _ rows: UnsafeMutablePointer<Float>, count: Int, width: Int) {
             let next = layers[l + 1]
             let bias = parameters[2 * l + 1]
@@ -458,7 +468,8 @@ extension SRCNNForward {
                     if middleLayerPixelMajor {
                         smallProducts(points: 1, m: pixels, n: next.outChannels, k: next.inChannels, a: rows, aPoint: 0,
                                       lda: next.inChannels, b: w.baseAddress!, bPoint: 0, ldb: next.outChannels,
-                                      accumulate: false, c: raw[1], cPoint: 0, ldc: next.outChannels)
+                                      accumulate: false, c: raw[1], cPoint: 0, ldc: next.outChannels,
+                                      level: SmallProducts.level)
                         return
                     }
                     rowMajorGemm(transposeA: true, transposeB: pixelMajor, m: next.outChannels, n: pixels,

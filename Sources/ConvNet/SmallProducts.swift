@@ -1,20 +1,20 @@
 import ConvKernels
 import LinearAlgebra
 
-/// Batches of small products, GEMMs with few columns: a Winograd layer's per-point ones
-/// (Winograd.swift) and SRCNN 9-1-5's 1×1 layer on pixel-major rows. For p < `points`,
-/// C_p = op(A_p) · B_p (+ C_p when `accumulate`), op(A_p) m × k — A_p's rows `lda` apart from
-/// a + p·aPoint, or with `transposeA` its columns. ConvKernels' kernel runs them where it can
-/// (Float, n a multiple of 32, AVX2 or AVX-512; ConvKernels/SmallProducts.c says why), the points
-/// split over the ConvNet threads; elsewhere OpenBLAS runs them one point at a time. `level`: the
-/// kernel's `srlab_vector_level`, or nil for OpenBLAS (tests pass one; by default the CPU's).
+/// Batches of small products, GEMMs with few rows or columns: a Winograd layer's per-point ones
+/// (Winograd.swift), and in SRCNN's tiled inference the 1×1 layer on pixel-major rows and the last
+/// layer's partial maps. For p < `points`, C_p = op(A_p) · B_p (+ C_p when `accumulate`), op(A_p)
+/// m × k — A_p's rows `lda` apart from a + p·aPoint, or with `transposeA` its columns.
+/// ConvKernels' kernel runs them at `level` (a `srlab_vector_level`; ConvKernels/SmallProducts.c
+/// says why), the points split over the ConvNet threads; with `level` nil, or T Double, OpenBLAS
+/// runs them one point at a time. Its bits depend on neither m nor n: tiled inference leans on that.
 func smallProducts<T: BLASScalar>(points: Int, transposeA: Bool = false, m: Int, n: Int, k: Int,
                                   a: UnsafePointer<T>, aPoint: Int, lda: Int,
                                   b: UnsafePointer<T>, bPoint: Int, ldb: Int, accumulate: Bool,
                                   c: UnsafeMutablePointer<T>, cPoint: Int, ldc: Int,
-                                  level: Int32? = SmallProducts.level) {
+                                  level: Int32?) {
     guard m > 0, n > 0, k > 0 else { return }
-    if T.self == Float.self, let level, n % 32 == 0 {
+    if T.self == Float.self, let level {
         let (aRow, aDepth) = transposeA ? (1, lda) : (lda, 1)
         let (af, bf) = (UnsafeRawPointer(a).assumingMemoryBound(to: Float.self),
                         UnsafeRawPointer(b).assumingMemoryBound(to: Float.self))
@@ -39,4 +39,8 @@ enum SmallProducts {
         let level = srlab_vector_level()
         return level > 0 ? level : nil
     }
+
+    /// The level for a Winograd layer's products `columns` wide: the kernel's where the width is a
+    /// multiple of 32 (its register block), else nil (OpenBLAS).
+    static func level(columns: Int) -> Int32? { columns % 32 == 0 ? level : nil }
 }

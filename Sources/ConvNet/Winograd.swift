@@ -449,7 +449,8 @@ private func winogradForward<F: WinogradTransform, T: BLASScalar, L: TransformLa
         }
         let tiles = rows * t.across
         smallProducts(points: p, m: tiles, n: o, k: c, a: v, aPoint: vPoint, lda: vTile, b: u, bPoint: c * o, ldb: o,
-                      accumulate: false, c: m, cPoint: mPoint, ldc: mTile)
+                      accumulate: false, c: m, cPoint: mPoint, ldc: mTile,
+                      level: SmallProducts.level(columns: o))
         ConvNetThreads.forEachRange(rows, costPerItem: t.across * p * o * 4) { part in
             withUnsafeTemporaryAllocation(of: L.Scalar.self, capacity: (α + side) * side * o) { scratch in
                 let tmp = scratch.baseAddress!, yL = tmp + α * side * o
@@ -558,10 +559,12 @@ private func winogradBackward<F: WinogradTransform, T: BLASScalar, L: TransformL
         }
         let tiles = images * perImage
         smallProducts(points: p, transposeA: true, m: c, n: o, k: tiles, a: v, aPoint: vPoint, lda: vTile,
-                      b: dm, bPoint: mPoint, ldb: mTile, accumulate: true, c: du, cPoint: c * o, ldc: o)
+                      b: dm, bPoint: mPoint, ldb: mTile, accumulate: true, c: du, cPoint: c * o, ldc: o,
+                      level: SmallProducts.level(columns: o))
         if let dInput {
             smallProducts(points: p, m: tiles, n: c, k: o, a: dm, aPoint: mPoint, lda: mTile, b: ut, bPoint: c * o,
-                          ldb: c, accumulate: false, c: v, cPoint: vPoint, ldc: vTile)
+                          ldb: c, accumulate: false, c: v, cPoint: vPoint, ldc: vTile,
+                          level: SmallProducts.level(columns: c))
             let dx = lanePointer(dInput, lane)
             ConvNetThreads.forEachRange(images, costPerItem: perImage * p * c * 8) { part in
                 withUnsafeTemporaryAllocation(of: L.Scalar.self, capacity: 2 * p * c) { scratch in

@@ -6,8 +6,9 @@ import Testing
 @testable import ConvNet
 
 /// The small products in C (ConvKernels/SmallProducts.c) against a Double reference, in the three
-/// shapes the Winograd engine asks for and the 1×1 layer's, at every level this CPU has; and the
-/// promises its callers lean on: the same bits at every level and for every number of rows.
+/// shapes the Winograd engine asks for, the 1×1 layer's and the partial maps', at every level this
+/// CPU has; and the promises its callers lean on: the same bits at every level and for every number
+/// of rows or columns.
 @Suite struct SmallProductsTests {
     static var levels: [Int32] { srlab_vector_level() > 0 ? Array(1...srlab_vector_level()) : [] }
 
@@ -25,6 +26,8 @@ import Testing
         Shape(m: 50, n: 64, k: 32, transposeA: false, accumulate: false),
         Shape(m: 1, n: 96, k: 5, transposeA: false, accumulate: true),
         Shape(m: 780, n: 32, k: 64, transposeA: false, accumulate: false),
+        Shape(m: 25, n: 781, k: 32, transposeA: false, accumulate: false),
+        Shape(m: 780, n: 8, k: 64, transposeA: false, accumulate: false),
     ]
 
     /// Three points whose operands sit inside wider strided buffers, as a chunk's do.
@@ -48,13 +51,13 @@ import Testing
             c0 = (0..<(3 * (shape.n + 7) * shape.m)).map { _ in Float.random(in: -1...1, using: &rng) }
         }
 
-        func run(level: Int32?, rows: Int? = nil) -> [Float] {
+        func run(level: Int32?, rows: Int? = nil, columns: Int? = nil) -> [Float] {
             var c = c0
             let s = shape
             a.withUnsafeBufferPointer { a in
                 b.withUnsafeBufferPointer { b in
                     c.withUnsafeMutableBufferPointer { c in
-                        smallProducts(points: points, transposeA: s.transposeA, m: rows ?? s.m, n: s.n, k: s.k,
+                        smallProducts(points: points, transposeA: s.transposeA, m: rows ?? s.m, n: columns ?? s.n, k: s.k,
                                          a: a.baseAddress!, aPoint: aPoint, lda: lda, b: b.baseAddress!, bPoint: bPoint,
                                          ldb: ldb, accumulate: s.accumulate, c: c.baseAddress!, cPoint: cPoint, ldc: ldc,
                                          level: level)
@@ -115,19 +118,34 @@ import Testing
         }
     }
 
-    @Test func widthsThatAreNotAMultipleOf32GoToOpenBLAS() throws {
+    /// Columns past the last 32 go 8 at a time, then one at a time: the same chain per element, so
+    /// a column's bits do not depend on n (nor, as above, a row's on m).
+    @Test(arguments: [45, 9, 3])
+    func aColumnsBitsDoNotDependOnHowManyColumnsTheCallHas(narrow: Int) throws {
         let level = try #require(Self.levels.last)
+        let wide = Operands(Shape(m: 13, n: 64, k: 40, transposeA: false, accumulate: true))
+        // The same operands, the products only `narrow` columns wide.
+        let all = wide.run(level: level), few = wide.run(level: level, columns: narrow)
+        for p in 0..<wide.points {
+            for i in 0..<13 {
+                let row = p * wide.cPoint + i * wide.ldc
+                #expect(Array(all[row..<(row + narrow)]) == Array(few[row..<(row + narrow)]))
+                #expect(Array(few[(row + narrow)..<(row + 64)]) == Array(wide.c0[(row + narrow)..<(row + 64)]))
+            }
+        }
+        let reference = wide.reference()
+        let worst = zip(all, reference).map { abs(Double($0) - $1) }.max() ?? 0
+        #expect(worst < 1e-6 * 41)
+    }
+
+    @Test func noVectorLevelRunsNothing() {
         var c = [Float](repeating: 7, count: 9)
         let ran = [Float](repeating: 1, count: 9).withUnsafeBufferPointer { a in
             c.withUnsafeMutableBufferPointer { c in
-                srlab_small_products(level, 1, 1, 9, 9, a.baseAddress!, 0, 9, 1, a.baseAddress!, 0, 9,
-                                        c.baseAddress!, 0, 9, 0)
+                srlab_small_products(0, 1, 1, 9, 9, a.baseAddress!, 0, 9, 1, a.baseAddress!, 0, 9, c.baseAddress!, 0, 9, 0)
             }
         }
         #expect(ran == 0)
         #expect(c == [Float](repeating: 7, count: 9))
-        let operands = Operands(Shape(m: 10, n: 9, k: 12, transposeA: false, accumulate: true))
-        let worst = zip(operands.run(level: level), operands.reference()).map { abs(Double($0) - $1) }.max() ?? 0
-        #expect(worst < 1e-5)
     }
 }

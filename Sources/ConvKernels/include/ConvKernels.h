@@ -107,12 +107,13 @@ void srlab_f3x5_output_tile(int lanes, const float *_Nonnull m, long pointStride
 /// every level the CPU has).
 int srlab_vector_level(void);
 
-/// Batches of small products (SmallProducts.c: a Winograd layer's per point, a 1×1 layer's), at a `srlab_vector_level` of 1 or more: for
-/// p < points, C_p = A_p · B_p (+ C_p with `accumulate`), where A_p is m × k with element (i, j) at
-/// a[p · aPoint + i · aRow + j · aDepth], B_p is k × n with rows ldb apart from b + p · bPoint, and
-/// C_p has rows ldc apart from c + p · cPoint. `n` must be a multiple of 32. Each element is one
-/// chain of fused multiply-adds over j in order, so the bits do not depend on the level or on m.
-/// Returns 0 (and does nothing) where it cannot run.
+/// Batches of small products (SmallProducts.c: a Winograd layer's per point, a 1×1 layer's, SRCNN's
+/// partial maps), at a `srlab_vector_level` of 1 or more: for p < points, C_p = A_p · B_p (+ C_p with
+/// `accumulate`), where A_p is m × k with element (i, j) at a[p · aPoint + i · aRow + j · aDepth], B_p
+/// is k × n with rows ldb apart from b + p · bPoint, and C_p has rows ldc apart from c + p · cPoint.
+/// Each element is one chain of fused multiply-adds over j in order, so the bits depend on neither
+/// the level nor m nor n. Fastest when n is a multiple of 32. Returns 0 (and does nothing) where it
+/// cannot run.
 int srlab_small_products(int level, long points, long m, long n, long k, const float *_Nonnull a, long aPoint,
                          long aRow, long aDepth, const float *_Nonnull b, long bPoint, long ldb, float *_Nonnull c,
                             long cPoint, long ldc, int accumulate);
