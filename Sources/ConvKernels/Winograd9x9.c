@@ -103,20 +103,21 @@ long srlab_winograd9_scratch(int height, int width, int channels) {
     return u + columns + m;
 }
 
-int srlab_winograd9(float *out, const float *in, const float *v, int height, int width, int channels,
+int srlab_winograd9(float *out, long outRowStride, const float *in, const float *v, int height, int width, int channels,
                     int phaseRows, int phaseColumns, const float *bias, int relu, float *scratch) {
     int outH = height - 8, outW = width - 8;
     if (outH < 1 || outW < 1 || phaseRows < 0 || phaseRows > 2 || phaseColumns < 0 || phaseColumns > 2) return 0;
+    if (outRowStride < (long)outW * channels) return 0;
     int top, left, down, across;
     grid(outH, outW, phaseRows, phaseColumns, &top, &left, &down, &across);
     switch (variant()) {
     case 512:
         if (channels % (16 * 4) != 0) return 0;
-        winograd9_avx512(out, in, v, height, width, channels, top, left, down, across, bias, relu, scratch);
+        winograd9_avx512(out, outRowStride, in, v, height, width, channels, top, left, down, across, bias, relu, scratch);
         return 1;
     case 256:
         if (channels % (8 * 2) != 0) return 0;
-        winograd9_avx2(out, in, v, height, width, channels, top, left, down, across, bias, relu, scratch);
+        winograd9_avx2(out, outRowStride, in, v, height, width, channels, top, left, down, across, bias, relu, scratch);
         return 1;
     default: return 0;
     }

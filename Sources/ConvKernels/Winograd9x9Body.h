@@ -70,9 +70,10 @@ NAME(multiply)(float *m, const float *u, long rowStride, const float *v, int cha
 }
 
 /// Y = Aᵀ M A for a tile, maps c0 … c0 + VECTORS·LANES − 1 (M as `multiply` leaves it), plus bias
-/// and ReLU as asked, into the output pixels of the tile (corner oy, ox) that lie inside outH × outW.
-static inline TARGET void NAME(transform_output)(float *out, const float *m, int channels, int c0, int outH, int outW,
-                                                 int oy, int ox, const float *bias, int relu) {
+/// and ReLU as asked, into the output pixels of the tile (corner oy, ox) that lie inside outH × outW
+/// (rows `outRowStride` floats apart).
+static inline TARGET void NAME(transform_output)(float *out, long outRowStride, const float *m, int channels, int c0,
+                                                 int outH, int outW, int oy, int ox, const float *bias, int relu) {
     for (int k = 0; k < VECTORS; k++) {
         const float *mk = m + k * LANES;
         int c = c0 + k * LANES;
@@ -97,14 +98,15 @@ static inline TARGET void NAME(transform_output)(float *out, const float *m, int
                 if (ox + j < 0 || ox + j >= outW) continue;
                 VEC value = y[j] + b;
                 if (relu) value = __builtin_elementwise_max(value, (VEC){0});
-                NAME(store)(out + ((long)(oy + r) * outW + ox + j) * channels + c, value);
+                NAME(store)(out + (long)(oy + r) * outRowStride + (long)(ox + j) * channels + c, value);
             }
         }
     }
 }
 
-static TARGET void NAME(winograd9)(float *out, const float *in, const float *v, int height, int width, int channels,
-                                  int top, int left, int down, int across, const float *bias, int relu, float *scratch) {
+static TARGET void NAME(winograd9)(float *out, long outRowStride, const float *in, const float *v, int height, int width,
+                                  int channels, int top, int left, int down, int across, const float *bias, int relu,
+                                  float *scratch) {
     int outH = height - 8, outW = width - 8;
     long rowStride = (long)(across + 2) * 25, span = 3L * (across + 2) + 16;
     float *u = scratch, *columns = u + (long)(down + 2) * rowStride, *zeros = columns + 5 * span;
@@ -120,14 +122,15 @@ static TARGET void NAME(winograd9)(float *out, const float *in, const float *v, 
             for (int c0 = 0; c0 < channels; c0 += chunk) {
                 NAME(multiply)(m, row + b * 25, rowStride, v, channels, c0, TILES);
                 for (int t = 0; t < TILES; t++)
-                    NAME(transform_output)(out, m + (long)t * 25 * chunk, channels, c0, outH, outW, top + 3 * a,
-                                           left + 3 * (b + t), bias, relu);
+                    NAME(transform_output)(out, outRowStride, m + (long)t * 25 * chunk, channels, c0, outH, outW,
+                                           top + 3 * a, left + 3 * (b + t), bias, relu);
             }
         }
         for (; b < across; b++) {
             for (int c0 = 0; c0 < channels; c0 += chunk) {
                 NAME(multiply)(m, row + b * 25, rowStride, v, channels, c0, 1);
-                NAME(transform_output)(out, m, channels, c0, outH, outW, top + 3 * a, left + 3 * b, bias, relu);
+                NAME(transform_output)(out, outRowStride, m, channels, c0, outH, outW, top + 3 * a, left + 3 * b, bias,
+                                       relu);
             }
         }
     }

@@ -54,8 +54,29 @@ extension SRCNNForward {
         mutating func appendRow(_ fill: (UnsafeMutablePointer<Float>) -> Void) {
             reserve(1)
             let row = data + count * rowLength
+            fill(row + padLeft * channels)
+            padEdges(of: row)
+            count += 1
+        }
+
+        /// Appends `rows` rows at once: `fill` writes their interiors (given the first row's first
+        /// interior pixel and the row stride in floats), then each row gets its padding; with
+        /// `topPadding` (only into an empty window: the image's top) that many copies of the first
+        /// row go above them, as `repeatFirstRowAtTop` would add.
+        mutating func appendRows(_ rows: Int, topPadding: Int = 0, _ fill: (UnsafeMutablePointer<Float>, Int) -> Void) {
+            guard rows > 0 else { return }
+            precondition(topPadding == 0 || count == 0, "top padding goes above the window's first row")
+            reserve(topPadding + rows)
+            let first = data + (count + topPadding) * rowLength
+            fill(first + padLeft * channels, rowLength)
+            for r in 0..<rows { padEdges(of: first + r * rowLength) }
+            for i in 0..<topPadding { (data + (count + i) * rowLength).update(from: first, count: rowLength) }
+            count += topPadding + rows
+        }
+
+        /// A row's padding from its interior: copies of its edge pixels, or zeros.
+        private func padEdges(of row: UnsafeMutablePointer<Float>) {
             let first = row + padLeft * channels, last = first + (interior - 1) * channels
-            fill(first)
             if zeroPadding {
                 row.update(repeating: 0, count: padLeft * channels)
                 (row + (width - padRight) * channels).update(repeating: 0, count: padRight * channels)
@@ -63,7 +84,6 @@ extension SRCNNForward {
                 for x in 0..<padLeft { (row + x * channels).update(from: first, count: channels) }
                 for x in (width - padRight)..<width { (row + x * channels).update(from: last, count: channels) }
             }
-            count += 1
         }
 
         /// Called right after the first row was appended: `times` rows of padding above it.

@@ -3,6 +3,8 @@
 /// ran beside its figures.
 public var nativeKernelSummary: String {
     let lanes = WinogradNativeTransforms.lanes
+    let products = SmallProducts.level.map { $0 >= 2 ? "avx512" : "avx2" } ?? "none (OpenBLAS)"
     return "direct single-channel convolution \(directConvolutionKernel), SRCNN's 9×9 first layer by Winograd "
-        + "\(WinogradNineByNine.variant), Winograd tile transforms \(lanes == 0 ? "in Swift (SIMD4)" : "\(lanes) floats a vector")"
+        + "\(WinogradNineByNine.variant), Winograd tile transforms \(lanes == 0 ? "in Swift (SIMD4)" : "\(lanes) floats a vector"), "
+        + "small products \(products)"
 }

@@ -364,9 +364,29 @@ extension SRCNNForward {
             if winograd && !inputComplete { outRows = outRows < rowPhase ? 0 : outRows - (outRows - rowPhase) % 3 }
             guard outRows > 0 else { return }
             let start = clock?.now()
+            if l == 0, let v = firstLayerKernels, !pointwiseMiddle {
+                // Straight into the middle layer's window, biased and rectified: no rows to copy.
+                let input = windows[0].data, width = windows[0].width, maps = layer.outChannels
+                let phase = (rowPhase, Self.phase(firstOutputColumn[0]))
+                let topPadding = emitted[0] == 0 && atTop ? (layers[1].kernel - 1) / 2 : 0
+                let scratch = workspace.buffer(Slot.winograd9Scratch, count: WinogradNineByNine.scratchCount(
+                    height: outRows + k - 1, width: width, channels: maps))
+                parameters[1].withUnsafeBufferPointer { b in
+                    let bias = b.baseAddress!
+                    windows[1].appendRows(outRows, topPadding: topPadding) { first, rowStride in
+                        WinogradNineByNine.forward(output: first, outputRowStride: rowStride, input: input, kernels: v,
+                                                   height: outRows + k - 1, width: width, channels: maps, phase: phase,
+                                                   bias: bias, relu: true, scratch: scratch)
+                    }
+                }
+                emitted[0] += outRows
+                clock?.add(since: start, layer: 0)
+                windows[0].dropFirst(outRows)
+                return
+            }
             parameters[2 * l].withUnsafeBufferPointer { w in
                 if l == 0, let v = firstLayerKernels {
-                    // Before a pointwise middle layer the bias and ReLU come with it (emitChannelMajor), as below.
+                    // Before the pointwise middle layer: the bias and ReLU come with it (emitChannelMajor), as below.
                     let height = outRows + k - 1, width = windows[l].width
                     let scratch = workspace.buffer(Slot.winograd9Scratch, count: WinogradNineByNine.scratchCount(
                         height: height, width: width, channels: layer.outChannels))
@@ -374,8 +394,7 @@ extension SRCNNForward {
                         WinogradNineByNine.forward(output: raw[l], input: windows[l].data, kernels: v, height: height,
                                                    width: width, channels: layer.outChannels,
                                                    phase: (rowPhase, Self.phase(firstOutputColumn[l])),
-                                                   bias: pointwiseMiddle ? b.baseAddress : nil,
-                                                   relu: pointwiseMiddle, scratch: scratch)
+                                                   bias: b.baseAddress, relu: true, scratch: scratch)
                     }
                 } else if winograd {
                     conv2dForwardWinograd(output: raw[l], input: windows[l].data, weight: w.baseAddress!, bias: nil,

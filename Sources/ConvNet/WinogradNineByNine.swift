@@ -25,14 +25,17 @@ enum WinogradNineByNine {
         Int(srlab_winograd9_scratch(Int32(height), Int32(width), Int32(channels)))
     }
 
-    /// The valid convolution of `input` (height × width) into NHWC `output`, plus bias and ReLU
-    /// when asked; `phase`: how far past the first output row and column the 3×3 grid starts
-    /// (see `srlab_winograd9`). `applies` must hold.
-    static func forward(output: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>, kernels v: UnsafePointer<Float>,
-                        height: Int, width: Int, channels: Int, phase: (rows: Int, columns: Int),
-                        bias: UnsafePointer<Float>?, relu: Bool, scratch: UnsafeMutablePointer<Float>) {
-        let ran = srlab_winograd9(output, input, v, Int32(height), Int32(width), Int32(channels), Int32(phase.rows),
-                                  Int32(phase.columns), bias, relu ? 1 : 0, scratch)
+    /// The valid convolution of `input` (height × width) into NHWC `output` (rows
+    /// `outputRowStride` floats apart, by default (width − 8) · channels), plus bias and ReLU when
+    /// asked; `phase`: how far past the first output row and column the 3×3 grid starts (see
+    /// `srlab_winograd9`). `applies` must hold.
+    static func forward(output: UnsafeMutablePointer<Float>, outputRowStride: Int? = nil, input: UnsafePointer<Float>,
+                        kernels v: UnsafePointer<Float>, height: Int, width: Int, channels: Int,
+                        phase: (rows: Int, columns: Int), bias: UnsafePointer<Float>?, relu: Bool,
+                        scratch: UnsafeMutablePointer<Float>) {
+        let rowStride = outputRowStride ?? (width - 8) * channels
+        let ran = srlab_winograd9(output, rowStride, input, v, Int32(height), Int32(width), Int32(channels),
+                                  Int32(phase.rows), Int32(phase.columns), bias, relu ? 1 : 0, scratch)
         precondition(ran == 1, "Winograd 9×9 kernel cannot run \(channels) maps of \(height)×\(width) here")
     }
 }

@@ -114,6 +114,9 @@ import Testing
         let md = SpeedTable.markdown(report)
         #expect(md.contains("SRLab's C kernels ran as: \(ConvNet.nativeKernelSummary).\n"))
         #expect(ConvNet.nativeKernelSummary.hasPrefix("direct single-channel convolution \(ConvNet.directConvolutionKernel), "))
+        let flags = BLASRuntime.cpuFlags, capped = ProcessInfo.processInfo.environment["SRLAB_MAX_ISA"] == "avx2"
+        let products = flags.contains("avx512f") && !capped ? "avx512" : flags.contains("avx2") ? "avx2" : "none (OpenBLAS)"
+        #expect(ConvNet.nativeKernelSummary.hasSuffix(", small products \(products)"))
         let older = SpeedTable.Report(rows: [], environment: .current(), command: "test", directConvolutionKernel: "none")
         #expect(SpeedTable.markdown(older).contains("ran its none variant"))
     }

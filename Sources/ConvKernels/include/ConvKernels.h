@@ -73,12 +73,13 @@ const char *_Nonnull srlab_conv1_variant(void);
 /// coordinates gets the same sums for a pixel in every tiling; tiles reaching past the input read
 /// zeros there (only pixels outside the output are then affected in exact arithmetic).
 /// `v`: the transformed weights from `srlab_winograd9_kernels` (9 · 25 · channels floats);
-/// `scratch`: `srlab_winograd9_scratch(height, width, channels)` floats. Returns 0, writing
-/// nothing, when it cannot run here: no AVX2 with FMA, or `channels` not a multiple of
-/// `srlab_winograd9_map_multiple()`.
-int srlab_winograd9(float *_Nonnull out, const float *_Nonnull in, const float *_Nonnull v, int height, int width,
-                    int channels, int phaseRows, int phaseColumns, const float *_Nullable bias, int relu,
-                    float *_Nonnull scratch);
+/// `scratch`: `srlab_winograd9_scratch(height, width, channels)` floats. Output rows are
+/// `outRowStride` floats apart (at least outW · channels: a caller may write into a wider, padded
+/// window). Returns 0, writing nothing, when it cannot run here: no AVX2 with FMA, `channels` not a
+/// multiple of `srlab_winograd9_map_multiple()`, or rows that would overlap.
+int srlab_winograd9(float *_Nonnull out, long outRowStride, const float *_Nonnull in, const float *_Nonnull v,
+                    int height, int width, int channels, int phaseRows, int phaseColumns, const float *_Nullable bias,
+                    int relu, float *_Nonnull scratch);
 /// V_pq = G g_pq Gᵀ of the weights HWIO [9][9][1][channels], summed in double, into
 /// `v[((p · 3 + q) · 25 + ξ) · channels + c]`.
 void srlab_winograd9_kernels(float *_Nonnull v, const float *_Nonnull weight, int channels);
