@@ -1,16 +1,7 @@
 // The body of SmallProducts.c, included once per instruction set with LANES (floats per
 // vector), VECTORS (column vectors per register block; VECTORS · LANES = 32), TILES (rows per
 // register block), TARGET and NAME set.
-#define VEC NAME(vector)
-typedef float VEC __attribute__((vector_size(LANES * 4), aligned(4)));
-
-static inline TARGET VEC NAME(load)(const float *p) { VEC v; memcpy(&v, p, sizeof v); return v; }
-static inline TARGET void NAME(store)(float *p, VEC v) { memcpy(p, &v, sizeof v); }
-static inline TARGET VEC NAME(splat)(float x) {
-    VEC v;
-    for (int i = 0; i < LANES; i++) v[i] = x;
-    return v;
-}
+#include "VectorBody.h"
 
 /// ROWS rows of one point's product from `row`, 32 columns from `column`: acc = C (or 0), then
 /// acc += A(i, j) · B(j, ·) for j = 0, 1, …, k − 1, one fused multiply-add each. `ROWS` is TILES

@@ -1,16 +1,6 @@
 // The body of Winograd9x9.c, included once per instruction set with LANES (floats per vector),
 // VECTORS (map vectors per register block), TILES (tiles per register block), TARGET and NAME set.
-#define VEC NAME(vector)
-typedef float VEC __attribute__((vector_size(LANES * 4), aligned(4)));
-
-static inline TARGET VEC NAME(load)(const float *p) { VEC v; memcpy(&v, p, sizeof v); return v; }
-static inline TARGET void NAME(store)(float *p, VEC v) { memcpy(p, &v, sizeof v); }
-/// x in every lane (not `(VEC){0} + x`: that add cannot be dropped without fast-math, as 0 + −0 is +0).
-static inline TARGET VEC NAME(splat)(float x) {
-    VEC v;
-    for (int i = 0; i < LANES; i++) v[i] = x;
-    return v;
-}
+#include "VectorBody.h"
 
 /// U of one row of input tiles, `count` across, the first at input (y0, x0); outside the
 /// input plane the tiles read zeros. Columns first (Bᵀ down each input column, in vectors along

@@ -1,9 +1,5 @@
 // The body of WinogradTransforms.c, included once per instruction set with LANES, TARGET and NAME set.
-#define VEC NAME(vector)
-typedef float VEC __attribute__((vector_size(LANES * 4), aligned(4)));
-
-static inline TARGET VEC NAME(load)(const float *p) { VEC v; memcpy(&v, p, sizeof v); return v; }
-static inline TARGET void NAME(store)(float *p, VEC v) { memcpy(p, &v, sizeof v); }
+#include "VectorBody.h"
 
 // F(3×3, 5×5): 7×7 tiles, 3×3 outputs.
 
