@@ -13,9 +13,9 @@ import ConvKernels
 //     dU = Σ_tiles dM ⊙ V (per point a [C × O] GEMM over tiles),   dW = Gᵀ dU G,
 //     dV = dM ⊙ U (per point [tiles × O]·[O × C]),                 dX = Σ_tiles B dV Bᵀ (overlap-add).
 //
-// Layouts, per chunk of tiles: V, dV [point][tile][C] and M, dM [point][tile][O] (point
-// p = α·row + column), so each point's GEMM operands are contiguous matrices; U, dU [point][C][O].
-// The per-point GEMMs are `smallProducts` (SmallProducts.swift).
+// Layouts, per chunk of tiles: V, dV [tile][point][C] and M, dM [tile][point][O] (point
+// p = α·row + column), or point-major [point][tile][·] in the backward pass of the Swift transforms
+// (`operandStrides`); U, dU [point][C][O]. The per-point GEMMs are `smallProducts` (SmallProducts.swift).
 // Tiles that run past the bottom or right edge read zeros and their extra outputs are dropped.
 // Every tile's arithmetic is fixed by its position, and threads split tiles, never sums, so the
 // result does not depend on the thread count.
@@ -358,11 +358,11 @@ func conv2dBackwardWinograd<T: BLASScalar>(
 }
 
 /// Where a chunk's GEMM operand (V, M, dM, dV: `slots` tiles of α² points of `channels`) puts each
-/// point and each tile: point-major [point][tile][C], each point's matrix contiguous (the Swift
-/// transforms), or with ConvKernels' transforms tile-major [tile][point][C], so that a tile's
-/// transform reads and writes one contiguous block (point-major, its α² stores went to α² places
-/// a chunk apart, and the transforms waited on them); the GEMMs then take rows α²·C apart. The
-/// layout changes no sum, so no result.
+/// point and each tile: tile-major [tile][point][C] (the forward pass, and the backward pass with
+/// ConvKernels' transforms), so that a tile's transform reads and writes one contiguous block
+/// (point-major, its α² stores went to α² places a chunk apart, and the transforms waited on
+/// them), the GEMMs taking rows α²·C apart; or point-major [point][tile][C], each point's matrix
+/// contiguous (the backward pass of the Swift transforms). The layout changes no sum, so no result.
 @inline(__always)
 private func operandStrides(points: Int, slots: Int, channels: Int, tileMajor: Bool) -> (point: Int, tile: Int) {
     tileMajor ? (channels, points * channels) : (slots * channels, channels)
