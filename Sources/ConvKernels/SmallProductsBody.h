@@ -26,7 +26,7 @@
             for (int v = 0; v < VECTORS; v++) NAME(store)(c + (row + i) * ldc + column + v * LANES, acc[i][v]); \
     } while (0)
 
-/// The same for `rows` rows of the 8 columns from `column` (NARROW: 8 floats) or of the one column
+/// The same for ROWS rows of the 8 columns from `column` (TYPE: a vector of 8 floats) or of the one column
 /// `column` (float): the last n mod 32 columns, with the same chain per element.
 #define TAIL_BLOCK(TYPE, LOAD, STORE, SPLAT, ROWS)                                                     \
     do {                                                                                               \
