@@ -92,22 +92,24 @@ public func conv2dForward<T: BLASScalar>(
     output: UnsafeMutablePointer<T>, input: UnsafePointer<T>, weight: UnsafePointer<T>,
     bias: UnsafePointer<T>?, batch: Int, inChannels: Int, outChannels: Int,
     height: Int, width: Int, kernel: Int, relu: Bool = false,
-    algorithm: ConvAlgorithm = .automatic, workspace: Workspace<T>
+    algorithm: ConvAlgorithm = .automatic, activation: FusedActivation = .none, workspace: Workspace<T>
 ) {
     let outH = height - kernel + 1, outW = width - kernel + 1
     precondition(outH > 0 && outW > 0, "conv2d: \(height)×\(width) input is smaller than a \(kernel)×\(kernel) kernel")
+    precondition(activation == .none || !relu, "a ReLU and a fused activation both")
     let o = outChannels
     if kernel == 1 {
         let pixels = batch * height * width
         rowMajorGemm(m: pixels, n: o, k: inChannels, a: input, lda: inChannels,
                      b: weight, ldb: o, beta: 0, c: output, ldc: o)
         addBiasReLU(output, pixels: pixels, channels: o, bias: bias, relu: relu)
+        activation.applyEverywhere(output, count: pixels * o)
         return
     }
     if algorithm == .training && inChannels == 1 && T.self == Float.self,
-       conv2dForwardSingleChannelDirect(output: output, input: input, weight: weight, batch: batch, outChannels: o,
-                                        height: height, width: width, kernel: kernel) {
-        addBiasReLU(output, pixels: batch * outH * outW, channels: o, bias: bias, relu: relu)
+       conv2dForwardSingleChannelDirect(output: output, input: input, weight: weight, bias: bias, batch: batch,
+                                        outChannels: o, height: height, width: width, kernel: kernel,
+                                        relu: relu, activation: activation) {
         return
     }
     switch algorithm.resolved(kernel: kernel, inChannels: inChannels, outChannels: o) {
@@ -115,16 +117,18 @@ public func conv2dForward<T: BLASScalar>(
         conv2dForwardWinogradRoundingMapsUp(output: output, input: input, weight: weight, bias: bias, batch: batch,
                                             inChannels: inChannels, outChannels: o, height: height, width: width,
                                             relu: relu, wideTransforms: algorithm == .training, workspace: workspace)
+        activation.applyEverywhere(output, count: batch * outH * outW * o)
     case let winograd where winograd == .winograd || winograd == .winogradF4x3:
         conv2dForwardWinograd(output: output, input: input, weight: weight, bias: bias, batch: batch,
                               inChannels: inChannels, outChannels: o, height: height, width: width,
                               kernel: kernel, largeTiles: winograd == .winogradF4x3, relu: relu,
-                              wideTransforms: algorithm == .training, workspace: workspace)
+                              wideTransforms: algorithm == .training, activation: activation, workspace: workspace)
     case .partialMaps:
         conv2dForwardPartialMaps(output: output, input: input, weight: weight, bias: bias,
                                  batch: batch, inChannels: inChannels, outChannels: o,
                                  height: height, width: width, kernel: kernel, relu: relu,
                                  workspace: workspace)
+        activation.applyEverywhere(output, count: batch * outH * outW * o)
     default:
         let patch = kernel * kernel * inChannels
         let totalRows = batch * outH
@@ -139,6 +143,7 @@ public func conv2dForward<T: BLASScalar>(
             rowMajorGemm(m: rows * outW, n: o, k: patch, a: columns, lda: patch,
                          b: weight, ldb: o, beta: 0, c: out, ldc: o)
             addBiasReLU(out, pixels: rows * outW, channels: o, bias: bias, relu: relu)
+            activation.applyEverywhere(out, count: rows * outW * o)
             first += rows
         }
     }
@@ -199,23 +204,31 @@ func conv2dForwardSingleChannelFloat(output: UnsafeMutablePointer<Float>, input:
 }
 
 /// A training step's single-channel first layer by ConvKernels' direct NHWC kernel, image by image
-/// (116 GFLOP/s on one core where im2col's GEMM, K = k², reaches about 50): false, writing nothing,
-/// where it cannot run (no AVX-512, or maps not a multiple of 32), and the caller takes im2col.
+/// (116 GFLOP/s on one core where im2col's GEMM, K = k², reaches about 50), then each image's bias
+/// and ReLU or fused activation while it is in cache: false, writing nothing, where it cannot run
+/// (no AVX-512, or maps not a multiple of 32), and the caller takes im2col.
 /// Inference keeps its own paths (`conv2dForwardSingleChannelFloat`, the streaming stages).
 private func conv2dForwardSingleChannelDirect<T: BLASScalar>(
-    output: UnsafeMutablePointer<T>, input: UnsafePointer<T>, weight: UnsafePointer<T>, batch: Int, outChannels o: Int,
-    height: Int, width: Int, kernel: Int
+    output: UnsafeMutablePointer<T>, input: UnsafePointer<T>, weight: UnsafePointer<T>, bias: UnsafePointer<T>?,
+    batch: Int, outChannels o: Int, height: Int, width: Int, kernel: Int, relu: Bool, activation: FusedActivation
 ) -> Bool {
     guard T.self == Float.self else { return false }
     let out = UnsafeMutableRawPointer(output).assumingMemoryBound(to: Float.self)
     let x = UnsafeRawPointer(input).assumingMemoryBound(to: Float.self)
     let w = UnsafeRawPointer(weight).assumingMemoryBound(to: Float.self)
-    let outCount = (height - kernel + 1) * (width - kernel + 1) * o
+    let b = bias.map { UnsafeRawPointer($0).assumingMemoryBound(to: Float.self) }
+    let pixels = (height - kernel + 1) * (width - kernel + 1), outCount = pixels * o
+    func finish(_ image: UnsafeMutablePointer<Float>) {
+        if b != nil || relu { biasReLUFloat(image, rows: pixels, channels: o, bias: b, relu: relu) }
+        activation.apply(image, count: outCount)
+    }
     guard srlab_conv1_nhwc(out, x, w, Int32(height), Int32(width), Int32(kernel), Int32(o)) != 0 else { return false }
+    finish(out)
     ConvNetThreads.forEachRange(batch - 1, costPerItem: outCount * kernel * kernel) { part in
         for n in part.lowerBound + 1...part.upperBound {
             _ = srlab_conv1_nhwc(out + n * outCount, x + n * height * width, w, Int32(height), Int32(width),
                                  Int32(kernel), Int32(o))
+            finish(out + n * outCount)
         }
     }
     return true
@@ -384,12 +397,16 @@ public func conv2dBackward<T: BLASScalar>(
     dInput: UnsafeMutablePointer<T>?, dWeight: UnsafeMutablePointer<T>, dBias: UnsafeMutablePointer<T>?,
     dOutput: UnsafePointer<T>, input: UnsafePointer<T>, weight: UnsafePointer<T>,
     batch: Int, inChannels: Int, outChannels: Int, height: Int, width: Int, kernel: Int,
-    algorithm: ConvAlgorithm = .automatic, workspace: Workspace<T>
+    algorithm: ConvAlgorithm = .automatic, inputActivation: FusedActivation = .none, workspace: Workspace<T>
 ) {
     let outH = height - kernel + 1, outW = width - kernel + 1
     precondition(outH > 0 && outW > 0, "conv2d: \(height)×\(width) input is smaller than a \(kernel)×\(kernel) kernel")
     let o = outChannels, c = inChannels
     if let dBias { biasBackward(dBias, dOutput: dOutput, pixels: batch * outH * outW, channels: o, workspace: workspace) }
+    /// For the paths that cannot apply the derivative image by image.
+    func applyDerivativeEverywhere() {
+        if let dInput { inputActivation.applyDerivativeEverywhere(dInput, output: input, count: batch * height * width * c) }
+    }
     if kernel == 1 {
         let pixels = batch * height * width
         rowMajorGemm(transposeA: true, m: c, n: o, k: pixels, a: input, lda: c,
@@ -398,7 +415,7 @@ public func conv2dBackward<T: BLASScalar>(
             rowMajorGemm(transposeB: true, m: pixels, n: c, k: o, a: dOutput, lda: o,
                          b: weight, ldb: o, beta: 0, c: dInput, ldc: c)
         }
-        return
+        return applyDerivativeEverywhere()
     }
     if algorithm == .training && c == 1 && dInput == nil && T.self == Float.self,
        conv2dWeightGradientSingleChannelDirect(dWeight: dWeight, dOutput: dOutput, input: input, batch: batch,
@@ -410,16 +427,18 @@ public func conv2dBackward<T: BLASScalar>(
         conv2dBackwardWinogradRoundingMapsUp(dInput: dInput, dWeight: dWeight, dOutput: dOutput, input: input,
                                              weight: weight, batch: batch, inChannels: c, outChannels: o,
                                              height: height, width: width, wideTransforms: algorithm == .training,
-                                             workspace: workspace)
+                                             inputActivation: inputActivation, workspace: workspace)
     case let winograd where winograd == .winograd || winograd == .winogradF4x3:
         conv2dBackwardWinograd(dInput: dInput, dWeight: dWeight, dOutput: dOutput, input: input, weight: weight,
                                batch: batch, inChannels: c, outChannels: o, height: height, width: width,
                                kernel: kernel, largeTiles: winograd == .winogradF4x3,
-                               wideTransforms: algorithm == .training, workspace: workspace)
+                               wideTransforms: algorithm == .training, inputActivation: inputActivation,
+                               workspace: workspace)
     case .partialMaps:
         conv2dBackwardPartialMaps(dInput: dInput, dWeight: dWeight, dOutput: dOutput, input: input,
                                   weight: weight, batch: batch, inChannels: c, outChannels: o,
                                   height: height, width: width, kernel: kernel, workspace: workspace)
+        applyDerivativeEverywhere()
     default:
         let patch = kernel * kernel * c
         // Whole images per chunk, so col2im's scatter-add can run one image per thread.
@@ -443,6 +462,7 @@ public func conv2dBackward<T: BLASScalar>(
             }
             n0 += images
         }
+        applyDerivativeEverywhere()
     }
 }
 
@@ -589,7 +609,7 @@ func conv2dBackwardWinogradRoundingMapsUp<T: BLASScalar>(
     dInput: UnsafeMutablePointer<T>?, dWeight: UnsafeMutablePointer<T>, dOutput: UnsafePointer<T>,
     input: UnsafePointer<T>, weight: UnsafePointer<T>, batch: Int, inChannels c: Int, outChannels o: Int,
     height: Int, width: Int, wideTransforms: Bool, padding: Int = 0, replicatePadding: Bool = false,
-    workspace: Workspace<T>
+    inputActivation: FusedActivation = .none, workspace: Workspace<T>
 ) {
     let wide = (o + 3) / 4 * 4, pixels = batch * (height - 2) * (width - 2)
     let w = workspace.buffer(widenedSlots.weight, count: 9 * c * wide)
@@ -601,7 +621,7 @@ func conv2dBackwardWinogradRoundingMapsUp<T: BLASScalar>(
     conv2dBackwardWinograd(dInput: dInput, dWeight: dw, dOutput: dy, input: input, weight: w, batch: batch,
                            inChannels: c, outChannels: wide, height: height, width: width, kernel: 3,
                            largeTiles: true, wideTransforms: wideTransforms, padding: padding,
-                           replicatePadding: replicatePadding, workspace: workspace)
+                           replicatePadding: replicatePadding, inputActivation: inputActivation, workspace: workspace)
     for r in 0..<(9 * c) { for oc in 0..<o { dWeight[r * o + oc] += dw[r * wide + oc] } }
 }
 
@@ -625,19 +645,21 @@ func convTakesImplicitPadding<T>(_: T.Type, algorithm: ConvAlgorithm, kernel: In
 func conv2dForwardPadded<T: BLASScalar>(
     output: UnsafeMutablePointer<T>, input: UnsafePointer<T>, weight: UnsafePointer<T>, bias: UnsafePointer<T>?,
     batch: Int, inChannels c: Int, outChannels o: Int, height: Int, width: Int, padding: Int, mode: PaddingMode,
-    workspace: Workspace<T>
+    activation: FusedActivation = .none, workspace: Workspace<T>
 ) {
     precondition(convTakesImplicitPadding(T.self, algorithm: .training, kernel: 3, inChannels: c, outChannels: o))
     let (paddedHeight, paddedWidth) = (height + 2 * padding, width + 2 * padding)
     if o % 4 != 0 {
-        return conv2dForwardWinogradRoundingMapsUp(output: output, input: input, weight: weight, bias: bias, batch: batch,
-                                                   inChannels: c, outChannels: o, height: paddedHeight, width: paddedWidth,
-                                                   relu: false, wideTransforms: true, padding: padding,
-                                                   replicatePadding: mode == .replicate, workspace: workspace)
+        conv2dForwardWinogradRoundingMapsUp(output: output, input: input, weight: weight, bias: bias, batch: batch,
+                                            inChannels: c, outChannels: o, height: paddedHeight, width: paddedWidth,
+                                            relu: false, wideTransforms: true, padding: padding,
+                                            replicatePadding: mode == .replicate, workspace: workspace)
+        return activation.applyEverywhere(output, count: batch * (paddedHeight - 2) * (paddedWidth - 2) * o)
     }
     conv2dForwardWinograd(output: output, input: input, weight: weight, bias: bias, batch: batch, inChannels: c,
                           outChannels: o, height: paddedHeight, width: paddedWidth, kernel: 3, largeTiles: true, relu: false,
-                          wideTransforms: true, padding: padding, replicatePadding: mode == .replicate, workspace: workspace)
+                          wideTransforms: true, padding: padding, replicatePadding: mode == .replicate,
+                          activation: activation, workspace: workspace)
 }
 
 /// The gradients of `conv2dForwardPadded`: dInput (unpadded, written over, unless nil) is what
@@ -646,7 +668,8 @@ func conv2dForwardPadded<T: BLASScalar>(
 func conv2dBackwardPadded<T: BLASScalar>(
     dInput: UnsafeMutablePointer<T>?, dWeight: UnsafeMutablePointer<T>, dBias: UnsafeMutablePointer<T>?,
     dOutput: UnsafePointer<T>, input: UnsafePointer<T>, weight: UnsafePointer<T>, batch: Int, inChannels c: Int,
-    outChannels o: Int, height: Int, width: Int, padding: Int, mode: PaddingMode, workspace: Workspace<T>
+    outChannels o: Int, height: Int, width: Int, padding: Int, mode: PaddingMode,
+    inputActivation: FusedActivation = .none, workspace: Workspace<T>
 ) {
     precondition(convTakesImplicitPadding(T.self, algorithm: .training, kernel: 3, inChannels: c, outChannels: o))
     let (paddedHeight, paddedWidth) = (height + 2 * padding, width + 2 * padding)
@@ -659,12 +682,12 @@ func conv2dBackwardPadded<T: BLASScalar>(
                                                     weight: weight, batch: batch, inChannels: c, outChannels: o,
                                                     height: paddedHeight, width: paddedWidth, wideTransforms: true,
                                                     padding: padding, replicatePadding: mode == .replicate,
-                                                    workspace: workspace)
+                                                    inputActivation: inputActivation, workspace: workspace)
     }
     conv2dBackwardWinograd(dInput: dInput, dWeight: dWeight, dOutput: dOutput, input: input, weight: weight, batch: batch,
                            inChannels: c, outChannels: o, height: paddedHeight, width: paddedWidth, kernel: 3,
                            largeTiles: true, wideTransforms: true, padding: padding, replicatePadding: mode == .replicate,
-                           workspace: workspace)
+                           inputActivation: inputActivation, workspace: workspace)
 }
 
 // MARK: - Naive references

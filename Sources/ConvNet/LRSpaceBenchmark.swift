@@ -185,12 +185,13 @@ public enum LRSpaceBenchmark {
                 for l in 0...layerCount { backward[l].append(net.shards[0].backwardLayerSeconds![l] * 1000) }
             }
         } }
-        let shardBatch = net.shards[0].batchCapacity
+        let shardBatch = net.shards[0].batchCapacity, fused = net.shards[0].outerLayersRunInConvolutions
         return TrainingProfile(samplesPerSecond: Double(batch) / median(times), stepMilliseconds: median(times) * 1000,
                                backpropMilliseconds: median(backprop), optimizerMilliseconds: median(update),
                                shardMilliseconds: perShard.map(median),
                                layers: (0..<layerCount).map {
-                                   (spec.layers[$0].summary, median(forward[$0]), median(backward[$0]),
+                                   (spec.layers[$0].summary + (fused.contains($0) ? " (run inside the convolutions beside it)" : ""),
+                                    median(forward[$0]), median(backward[$0]),
                                     Double(shardBatch) * macs(spec.layers[$0], input: shapes[$0]))
                                },
                                lossAndGradientCopies: median(backward[layerCount]))

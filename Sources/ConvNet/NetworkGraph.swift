@@ -102,4 +102,32 @@ struct NetworkGraph {
         for (i, node) in nodes.enumerated() { for a in node.inputs { result[a] = i } }
         return result
     }
+
+    /// The activations (tanh, ReLU) a training step folds into the convolution beside them
+    /// (FusedActivation.swift): pairs of adjacent nodes, a convolution and then the activation
+    /// that is the only reader of its output. Forward, the convolution writes the activation's
+    /// output (its own is never written); backward, the convolution after the activation, when it
+    /// is the activation's output's only reader, multiplies its input gradient by the derivative
+    /// (the activation's own pass is skipped).
+    func fusedActivations() -> (forward: [Int: FusedActivation], backward: [Int: FusedActivation]) {
+        var readers = [Int](repeating: 0, count: nodes.count + 1)
+        for node in nodes { for a in node.inputs { readers[a] += 1 } }
+        func activation(_ node: Node) -> FusedActivation? {
+            switch node.operation {
+            case .layer(.tanh): return .tanh
+            case .layer(.relu): return .relu
+            default: return nil
+            }
+        }
+        func isConv(_ node: Node) -> Bool { if case .layer(.conv) = node.operation { return true } else { return false } }
+        var forward: [Int: FusedActivation] = [:], backward: [Int: FusedActivation] = [:]
+        for i in nodes.indices.dropLast() {
+            let (first, second) = (nodes[i], nodes[i + 1])
+            // Activation i + 1 is node i's output; read only by node i + 1.
+            guard second.inputs == [i + 1], readers[i + 1] == 1 else { continue }
+            if isConv(first), let kind = activation(second) { forward[i] = kind }
+            if isConv(second), let kind = activation(first) { backward[i + 1] = kind }
+        }
+        return (forward, backward)
+    }
 }

@@ -65,6 +65,21 @@ public final class SequentialNetwork<T: BLASScalar> {
 
     let workspace = Workspace<T>()
     private let graph: NetworkGraph
+    /// Training only (`NetworkGraph.fusedActivations`): convolution node → the activation it
+    /// applies to its output (the next node, then skipped), and convolution node → the activation
+    /// (the node before) whose derivative it applies to its input gradient. The same bits as
+    /// running the activation nodes; their time counts in the convolutions' layer figures.
+    private var forwardFusion: [Int: FusedActivation]
+    private var backwardFusion: [Int: FusedActivation]
+    /// The outer layers (activations) whose work a training step does inside a convolution beside
+    /// them, forward or backward: their own per-layer figures are then (near) zero.
+    public var outerLayersRunInConvolutions: Set<Int> {
+        Set(forwardFusion.keys.map { graph.nodes[$0 + 1].topLevel } + backwardFusion.keys.map { graph.nodes[$0 - 1].topLevel })
+    }
+    /// False: every activation node runs its own pass (the tests' reference for the fused bits).
+    var fusesActivations = true {
+        didSet { (forwardFusion, backwardFusion) = fusesActivations && !forwardOnly ? graph.fusedActivations() : ([:], [:]) }
+    }
     /// Every activation of the graph, per image.
     private let activationShapes: [ActivationShape]
     private let tensorOffsets: [Int]
@@ -96,6 +111,8 @@ public final class SequentialNetwork<T: BLASScalar> {
                                                 reason: "a loss margin of \(lossMargin) leaves nothing of its \(shapes.last!) output")
         }
         graph = NetworkGraph(spec)
+        // Forward-only buffers alias (below): a fused convolution could write over its own input.
+        (forwardFusion, backwardFusion) = forwardOnly ? ([:], [:]) : graph.fusedActivations()
         activationShapes = graph.activationShapes(input: shapes[0])
         let tensors = graph.tensors
         var offsets: [Int] = []
@@ -238,6 +255,7 @@ public final class SequentialNetwork<T: BLASScalar> {
         }
         activations[0].update(from: inputs, count: batch * inputShape.count)
         for (i, node) in graph.nodes.enumerated() {
+            if i > 0 && forwardFusion[i - 1] != nil { continue }   // the convolution before it applied it
             guard layerSeconds != nil else { forward(node: node, index: i, batch: batch); continue }
             let start = profileClock()
             forward(node: node, index: i, batch: batch)
@@ -257,7 +275,8 @@ public final class SequentialNetwork<T: BLASScalar> {
     private func gradient(_ node: NetworkGraph.Node, _ k: Int) -> UnsafeMutablePointer<T> { gradientStorage + tensorOffsets[node.firstTensor! + k] }
 
     private func forward(node: NetworkGraph.Node, index i: Int, batch: Int) {
-        let y = activations[i + 1]
+        let fused = forwardFusion[i] ?? .none
+        let y = activations[fused == .none ? i + 1 : i + 2]
         let layer: LayerSpec
         switch node.operation {
         case let .sum(weight):
@@ -274,7 +293,7 @@ public final class SequentialNetwork<T: BLASScalar> {
             && convTakesImplicitPadding(T.self, algorithm: convolutionAlgorithm, kernel: k, inChannels: c, outChannels: o):
             conv2dForwardPadded(output: y, input: x, weight: tensor(node, 0), bias: tensor(node, 1), batch: batch,
                                 inChannels: c, outChannels: o, height: shape.height, width: shape.width, padding: p,
-                                mode: spec.padding, workspace: workspace)
+                                mode: spec.padding, activation: fused, workspace: workspace)
         case let .conv(k, c, o, p):
             var source = UnsafePointer(x)
             if let buffer = padded[i] {
@@ -284,7 +303,7 @@ public final class SequentialNetwork<T: BLASScalar> {
             }
             conv2dForward(output: y, input: source, weight: tensor(node, 0), bias: tensor(node, 1), batch: batch,
                           inChannels: c, outChannels: o, height: shape.height + 2 * p, width: shape.width + 2 * p,
-                          kernel: k, algorithm: convolutionAlgorithm, workspace: workspace)
+                          kernel: k, algorithm: convolutionAlgorithm, activation: fused, workspace: workspace)
         case let .prelu(c):
             preluForward(output: y, input: x, slope: tensor(node, 0), pixels: pixels, channels: c)
         case .tanh:
@@ -351,6 +370,15 @@ public final class SequentialNetwork<T: BLASScalar> {
         let producer = [-1] + graph.nodes.map(\.topLevel)
         var hasGradient = [Bool](repeating: false, count: activations.count)
         hasGradient[activations.count - 1] = true
+        /// Whether node i's input gradient is wanted.
+        func wantsInputGradient(_ i: Int) -> Bool { inputGradient || producer[graph.nodes[i].inputs[0]] >= first }
+        /// Where node i's input gradient goes: a second reader's goes to the scratch buffer, to be added.
+        func target(_ i: Int) -> UnsafeMutablePointer<T> {
+            let a = graph.nodes[i].inputs[0]
+            return hasGradient[a] ? gradientScratch! : dActivations[a]
+        }
+        /// The activation node whose derivative the convolution after it applied (its pass skipped).
+        var derivativeApplied: Int?
         for i in graph.nodes.indices.reversed() where graph.nodes[i].topLevel >= first {
             let node = graph.nodes[i]
             let dy = dActivations[i + 1], count = batch * activationShapes[i + 1].count
@@ -362,13 +390,22 @@ public final class SequentialNetwork<T: BLASScalar> {
                     hasGradient[a] = true
                 }
             case let .layer(layer):
-                let a = node.inputs[0]
-                let needed = inputGradient || producer[a] >= first
-                // A second reader's gradient goes through the scratch buffer and is added.
-                let target = needed && hasGradient[a] ? gradientScratch! : dActivations[a]
-                backward(layer: layer, node: node, index: i, batch: batch, dInput: needed ? target : nil)
-                if needed && hasGradient[a] {
-                    weightedSumBackward(dInput: dActivations[a], dOutput: target, weight: 1,
+                let a = node.inputs[0], needed = wantsInputGradient(i)
+                // The activation before a convolution: its derivative goes in with the convolution's
+                // input gradient, written where the activation's input gradient goes.
+                var inputActivation = FusedActivation.none, dInput = needed ? target(i) : nil
+                if let kind = backwardFusion[i], graph.nodes[i - 1].topLevel >= first, needed,
+                   wantsInputGradient(i - 1) {
+                    inputActivation = kind
+                    dInput = target(i - 1)
+                    derivativeApplied = i - 1
+                }
+                if derivativeApplied != i {
+                    backward(layer: layer, node: node, index: i, batch: batch, dInput: dInput,
+                             inputActivation: inputActivation)
+                }
+                if inputActivation == .none, needed && hasGradient[a], let dInput {
+                    weightedSumBackward(dInput: dActivations[a], dOutput: dInput, weight: 1,
                                         count: batch * activationShapes[a].count, accumulate: true)
                 }
                 if needed { hasGradient[a] = true }
@@ -385,7 +422,7 @@ public final class SequentialNetwork<T: BLASScalar> {
     /// One leaf layer's backward: its parameters' gradients, and its input's into `dx` (written
     /// over) when given.
     private func backward(layer: LayerSpec, node: NetworkGraph.Node, index i: Int, batch: Int,
-                          dInput dx: UnsafeMutablePointer<T>?) {
+                          dInput dx: UnsafeMutablePointer<T>?, inputActivation: FusedActivation) {
         let x = activations[node.inputs[0]], y = activations[i + 1], dy = dActivations[i + 1]
         let shape = activationShapes[node.inputs[0]], pixels = batch * shape.height * shape.width
         switch layer {
@@ -394,17 +431,19 @@ public final class SequentialNetwork<T: BLASScalar> {
             conv2dBackwardPadded(dInput: dx, dWeight: gradient(node, 0), dBias: gradient(node, 1), dOutput: dy, input: x,
                                  weight: tensor(node, 0), batch: batch, inChannels: c, outChannels: o,
                                  height: shape.height, width: shape.width, padding: p, mode: spec.padding,
-                                 workspace: workspace)
+                                 inputActivation: inputActivation, workspace: workspace)
         case let .conv(k, c, o, p):
             let source = padded[i] ?? x
             let dSource = dx == nil ? nil : (dPadded[i] ?? dx)
             conv2dBackward(dInput: dSource, dWeight: gradient(node, 0), dBias: gradient(node, 1), dOutput: dy, input: source,
                            weight: tensor(node, 0), batch: batch, inChannels: c, outChannels: o,
                            height: shape.height + 2 * p, width: shape.width + 2 * p, kernel: k,
-                           algorithm: convolutionAlgorithm, workspace: workspace)
+                           algorithm: convolutionAlgorithm, inputActivation: padded[i] == nil ? inputActivation : .none,
+                           workspace: workspace)
             if let dx, let dBuffer = dPadded[i] {
                 padBackward(spec.padding, dInput: dx, dOutput: dBuffer, batch: batch, height: shape.height,
                             width: shape.width, channels: c, by: p)
+                inputActivation.applyDerivativeEverywhere(dx, output: x, count: pixels * c)
             }
         case let .prelu(c):
             // Its slope's gradient needs the pass whether or not the input's is wanted.

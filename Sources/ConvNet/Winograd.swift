@@ -295,7 +295,8 @@ func conv2dForwardWinograd<T: BLASScalar>(
     bias: UnsafePointer<T>?, batch: Int, inChannels c: Int, outChannels o: Int,
     height: Int, width: Int, kernel: Int, largeTiles: Bool = false, relu: Bool,
     phase: (rows: Int, columns: Int) = (0, 0), kernels: UnsafePointer<T>? = nil, tilesPerChunk: Int? = nil,
-    wideTransforms: Bool = false, padding: Int = 0, replicatePadding: Bool = false, workspace: Workspace<T>
+    wideTransforms: Bool = false, padding: Int = 0, replicatePadding: Bool = false, activation: FusedActivation = .none,
+    workspace: Workspace<T>
 ) {
     func run<F: WinogradTransform>(_ f: F.Type) {
         // The transforms run four Float channels at a time where the channel counts allow.
@@ -304,17 +305,17 @@ func conv2dForwardWinograd<T: BLASScalar>(
                             batch: batch, inChannels: c, outChannels: o, height: height, width: width, relu: relu,
                             phase: phase, kernels: kernels, tilesPerChunk: tilesPerChunk ?? f.tilesPerChunk,
                             vectorLevel: wideTransforms ? wideF4x3Level(f) : nil, padding: padding,
-                            replicatePadding: replicatePadding, workspace: workspace)
+                            replicatePadding: replicatePadding, activation: activation, workspace: workspace)
         } else if T.self == Float.self {
             winogradForward(f, Float.self, output: output, input: input, weight: weight, bias: bias, batch: batch,
                             inChannels: c, outChannels: o, height: height, width: width, relu: relu, phase: phase,
                             kernels: kernels, tilesPerChunk: tilesPerChunk ?? f.tilesPerChunk, vectorLevel: nil,
-                            padding: 0, replicatePadding: false, workspace: workspace)
+                            padding: 0, replicatePadding: false, activation: activation, workspace: workspace)
         } else {
             winogradForward(f, Double.self, output: output, input: input, weight: weight, bias: bias, batch: batch,
                             inChannels: c, outChannels: o, height: height, width: width, relu: relu, phase: phase,
                             kernels: kernels, tilesPerChunk: tilesPerChunk ?? f.tilesPerChunk, vectorLevel: nil,
-                            padding: 0, replicatePadding: false, workspace: workspace)
+                            padding: 0, replicatePadding: false, activation: activation, workspace: workspace)
         }
     }
     switch (kernel, largeTiles) {
@@ -331,22 +332,24 @@ func conv2dBackwardWinograd<T: BLASScalar>(
     dOutput: UnsafePointer<T>, input: UnsafePointer<T>, weight: UnsafePointer<T>,
     batch: Int, inChannels c: Int, outChannels o: Int, height: Int, width: Int, kernel: Int,
     largeTiles: Bool = false, wideTransforms: Bool = false, padding: Int = 0, replicatePadding: Bool = false,
-    workspace: Workspace<T>
+    inputActivation: FusedActivation = .none, workspace: Workspace<T>
 ) {
     func run<F: WinogradTransform>(_ f: F.Type) {
         if T.self == Float.self && c % 4 == 0 && o % 4 == 0 {
             winogradBackward(f, SIMD4<Float>.self, dInput: dInput, dWeight: dWeight, dOutput: dOutput, input: input,
                              weight: weight, batch: batch, inChannels: c, outChannels: o, height: height,
                              width: width, vectorLevel: wideTransforms ? wideF4x3Level(f) : nil, padding: padding,
-                             replicatePadding: replicatePadding, workspace: workspace)
+                             replicatePadding: replicatePadding, inputActivation: inputActivation, workspace: workspace)
         } else if T.self == Float.self {
             winogradBackward(f, Float.self, dInput: dInput, dWeight: dWeight, dOutput: dOutput, input: input,
                              weight: weight, batch: batch, inChannels: c, outChannels: o, height: height,
-                             width: width, vectorLevel: nil, padding: 0, replicatePadding: false, workspace: workspace)
+                             width: width, vectorLevel: nil, padding: 0, replicatePadding: false,
+                             inputActivation: inputActivation, workspace: workspace)
         } else {
             winogradBackward(f, Double.self, dInput: dInput, dWeight: dWeight, dOutput: dOutput, input: input,
                              weight: weight, batch: batch, inChannels: c, outChannels: o, height: height,
-                             width: width, vectorLevel: nil, padding: 0, replicatePadding: false, workspace: workspace)
+                             width: width, vectorLevel: nil, padding: 0, replicatePadding: false,
+                             inputActivation: inputActivation, workspace: workspace)
         }
     }
     switch (kernel, largeTiles) {
@@ -399,9 +402,11 @@ private func winogradForward<F: WinogradTransform, T: BLASScalar, L: TransformLa
     _ f: F.Type, _ lane: L.Type, output: UnsafeMutablePointer<T>, input: UnsafePointer<T>, weight: UnsafePointer<T>,
     bias: UnsafePointer<T>?, batch: Int, inChannels c: Int, outChannels o: Int,
     height: Int, width: Int, relu: Bool, phase: (rows: Int, columns: Int), kernels: UnsafePointer<T>?,
-    tilesPerChunk: Int, vectorLevel: Int32?, padding: Int, replicatePadding: Bool, workspace: Workspace<T>
+    tilesPerChunk: Int, vectorLevel: Int32?, padding: Int, replicatePadding: Bool, activation: FusedActivation,
+    workspace: Workspace<T>
 ) {
     precondition(L.Scalar.self == T.self && c % L.width == 0 && o % L.width == 0)
+    precondition(activation == .none || (phase == (0, 0) && !relu), "a fused activation is a training grid's")
     precondition(vectorLevel == nil || (L.self == SIMD4<Float>.self && F.self == WinogradF4x3.self))
     precondition(padding == 0 || (vectorLevel != nil && phase == (0, 0)), "implicit padding is the training transforms'")
     let t = WinogradTiling(f, height: height, width: width, phase: phase), p = F.points
@@ -482,6 +487,11 @@ private func winogradForward<F: WinogradTransform, T: BLASScalar, L: TransformLa
                             addBiasReLU(row, pixels: cols.count, channels: o, bias: bias, relu: relu)
                         }
                     }
+                    // The tile row's output rows are whole now, and in cache.
+                    let y0 = t.corner(ty, 0).y, rowsEnd = min(side, t.outH - y0)
+                    if activation != .none && rowsEnd > 0 {
+                        activation.apply(output + n * outSize + y0 * t.outW * o, count: rowsEnd * t.outW * o)
+                    }
                 }
             }
         }
@@ -493,7 +503,7 @@ private func winogradBackward<F: WinogradTransform, T: BLASScalar, L: TransformL
     _ f: F.Type, _ lane: L.Type, dInput: UnsafeMutablePointer<T>?, dWeight: UnsafeMutablePointer<T>,
     dOutput: UnsafePointer<T>, input: UnsafePointer<T>, weight: UnsafePointer<T>,
     batch: Int, inChannels c: Int, outChannels o: Int, height: Int, width: Int, vectorLevel: Int32?, padding: Int,
-    replicatePadding: Bool, workspace: Workspace<T>
+    replicatePadding: Bool, inputActivation: FusedActivation, workspace: Workspace<T>
 ) {
     precondition(L.Scalar.self == T.self && c % L.width == 0 && o % L.width == 0)
     precondition(vectorLevel == nil || (L.self == SIMD4<Float>.self && F.self == WinogradF4x3.self))
@@ -593,6 +603,10 @@ private func winogradBackward<F: WinogradTransform, T: BLASScalar, L: TransformL
                                 }
                             }
                         }
+                        // The image's gradient is whole now, and in cache: the input's activation
+                        // (whose output the input is) takes its derivative here.
+                        inputActivation.applyDerivative(dInput + (start + m) * imageSize,
+                                                        output: input + (start + m) * imageSize, count: imageSize)
                     }
                 }
             }
