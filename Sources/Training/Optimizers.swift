@@ -38,13 +38,49 @@ public struct Adam: Optimizer {
         let correction1 = 1 - _pow(Double(beta1), step), correction2 = 1 - _pow(Double(beta2), step)
         let stepSize = Float(Double(learningRate) * correction2.squareRoot() / correction1)
         let epsilonHat = Float(Double(epsilon) * correction2.squareRoot())
-        for i in parameters.indices {
-            let g = gradients[i]
-            let m = beta1 * state[0][i] + (1 - beta1) * g
-            let v = beta2 * state[1][i] + (1 - beta2) * g * g
-            state[0][i] = m
-            state[1][i] = v
-            parameters[i] -= stepSize * m / (v.squareRoot() + epsilonHat)
+        precondition(gradients.count == parameters.count && state.count == 2
+                     && state.allSatisfy { $0.count == parameters.count }, "Adam: mismatched sizes")
+        // Eight lanes at a time, each lane the scalar arithmetic below (no fused multiply-adds in
+        // Swift), so the same bits; the nested arrays' per-element access cost ESPCN's step 0.13 ms.
+        typealias V = SIMD8<Float>
+        let (b1, b2, rest1, rest2) = (V(repeating: beta1), V(repeating: beta2), V(repeating: 1 - beta1), V(repeating: 1 - beta2))
+        let (size, eps) = (V(repeating: stepSize), V(repeating: epsilonHat))
+        let count = parameters.count, vectorEnd = count - count % V.scalarCount
+        // The moments taken out of `state` (a move, not a copy) so both can be written at once.
+        var firstMoments: [Float] = [], secondMoments: [Float] = []
+        swap(&firstMoments, &state[0])
+        swap(&secondMoments, &state[1])
+        defer { swap(&firstMoments, &state[0]); swap(&secondMoments, &state[1]) }
+        parameters.withUnsafeMutableBufferPointer { p in
+            gradients.withUnsafeBufferPointer { g in
+                firstMoments.withUnsafeMutableBufferPointer { ms in
+                    secondMoments.withUnsafeMutableBufferPointer { vs in
+                        func load(_ b: UnsafePointer<Float>, _ i: Int) -> V { UnsafeRawPointer(b + i).loadUnaligned(as: V.self) }
+                        func store(_ x: V, _ b: UnsafeMutablePointer<Float>, _ i: Int) {
+                            UnsafeMutableRawPointer(b + i).storeBytes(of: x, as: V.self)
+                        }
+                        var i = 0
+                        while i < vectorEnd {
+                            let gi = load(g.baseAddress!, i)
+                            let m = b1 * load(ms.baseAddress!, i) + rest1 * gi
+                            let v = b2 * load(vs.baseAddress!, i) + rest2 * gi * gi
+                            store(m, ms.baseAddress!, i)
+                            store(v, vs.baseAddress!, i)
+                            store(load(p.baseAddress!, i) - size * m / (v.squareRoot() + eps), p.baseAddress!, i)
+                            i += V.scalarCount
+                        }
+                        while i < count {
+                            let gi = g[i]
+                            let m = beta1 * ms[i] + (1 - beta1) * gi
+                            let v = beta2 * vs[i] + (1 - beta2) * gi * gi
+                            ms[i] = m
+                            vs[i] = v
+                            p[i] -= stepSize * m / (v.squareRoot() + epsilonHat)
+                            i += 1
+                        }
+                    }
+                }
+            }
         }
     }
 }
