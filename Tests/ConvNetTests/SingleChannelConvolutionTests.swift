@@ -140,4 +140,38 @@ import Testing
             #expect(worst < 2e-6, "isa \(isa) \(s.testDescription) activation \(activation): largest difference \(worst)")
         }
     }
+
+    /// `srlab_conv1_weight_gradient_nhwc` (a training step's first layer): each variant the CPU has
+    /// against the naive loops in Double, the variants bit for bit alike (each lane the same sums in
+    /// the same order), added to what dWeight held; declining (maps its blocks do not take) writes nothing.
+    @Test(arguments: [(64, 15, 15, 5), (32, 15, 15, 5), (16, 9, 12, 3), (48, 13, 13, 9), (56, 15, 15, 5)] as [(Int, Int, Int, Int)])
+    func weightGradientKernelMatchesTheLoops(_ maps: Int, _ height: Int, _ width: Int, _ kernel: Int) {
+        var rng = Xoshiro256(seed: 23)
+        let input = (0..<(height * width)).map { _ in Float.random(in: -1...1, using: &rng) }
+        let outCount = (height - kernel + 1) * (width - kernel + 1) * maps
+        let dOutput = (0..<outCount).map { _ in Float.random(in: -1...1, using: &rng) }
+        let start = (0..<(kernel * kernel * maps)).map { _ in Float.random(in: -1...1, using: &rng) }
+        var expected = [Double](repeating: 0, count: start.count)
+        conv2dBackwardNaive(dInput: nil, dWeight: &expected, dBias: nil, dOutput: dOutput.map(Double.init),
+                            input: input.map(Double.init), weight: [Double](repeating: 0, count: start.count), batch: 1,
+                            inChannels: 1, outChannels: maps, height: height, width: width, kernel: kernel)
+        var results: [Int32: [Float]] = [:]
+        for isa in Self.variants {
+            var dWeight = start
+            let ran = srlab_conv1_weight_gradient_nhwc(isa, &dWeight, input, dOutput, Int32(height), Int32(width),
+                                                       Int32(kernel), Int32(maps))
+            #expect((ran != 0) == (maps % (isa == 512 ? 32 : 16) == 0), "isa \(isa), \(maps) maps")
+            guard ran != 0 else {
+                #expect(dWeight == start, "declined, yet wrote")
+                continue
+            }
+            let worst = zip(dWeight, zip(start, expected)).map { abs(Double($0) - (Double($1.0) + $1.1)) }.max()!
+            // Float sums of up to 121 products of values ≤ 1.
+            #expect(worst < 1e-4, "isa \(isa): largest difference \(worst)")
+            results[isa] = dWeight
+        }
+        if let wide = results[512], let narrow = results[256] {
+            #expect(wide.map(\.bitPattern) == narrow.map(\.bitPattern), "AVX-512 and AVX2 sums differ")
+        }
+    }
 }

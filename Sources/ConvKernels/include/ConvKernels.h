@@ -53,13 +53,14 @@ int srlab_bias_tanh(int isa, float *_Nonnull dst, const float *_Nonnull src, lon
 
 /// The weight gradient of `srlab_conv1_nhwc` for one image, added to `dWeight` (HWIO
 /// [k][k][1][channels]): dWeight[dy][dx][c] += Σ_{i,j} in[i + dy][j + dx] · dOut[i][j][c], each
-/// sum over the pixels in row-major order. Returns 0, writing nothing, without AVX-512 or when
-/// `channels` is not a multiple of 32 or the kernel wider than 16.
-int srlab_conv1_weight_gradient_nhwc(float *_Nonnull dWeight, const float *_Nonnull in, const float *_Nonnull dOut,
+/// sum over the pixels in row-major order (the same bits with AVX-512 and AVX2). Returns 0, writing
+/// nothing, when the kernel is wider than 16 or `channels` not a multiple of 32 (AVX-512) or 16
+/// (AVX2 + FMA), or without either. `isa` as for `srlab_conv1_nhwc_activated`.
+int srlab_conv1_weight_gradient_nhwc(int isa, float *_Nonnull dWeight, const float *_Nonnull in, const float *_Nonnull dOut,
                                      int height, int width, int kernel, int channels);
 
 /// Which instruction set the kernels above use on this CPU: "avx512" (all of them), "avx2" (only
-/// `srlab_conv1_nhwc_activated` and `srlab_bias_tanh`; the others return 0) or "none". The
+/// `srlab_conv1_nhwc_activated`, `srlab_bias_tanh` and the weight gradient; the others return 0) or "none". The
 /// environment variable SRLAB_MAX_ISA=avx2 keeps AVX-512 off (an AVX-512 machine standing in for
 /// an AVX2 one).
 const char *_Nonnull srlab_conv1_variant(void);
