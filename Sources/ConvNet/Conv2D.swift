@@ -150,8 +150,9 @@ public func conv2dForward<T: BLASScalar>(
 }
 
 /// The instruction set the direct single-channel kernels use on this CPU: "avx512"; "avx2" (no
-/// AVX-512, or SRLAB_MAX_ISA=avx2: only streaming's NHWC first layer with its activation fused,
-/// ESPCN's, runs direct, the rest takes the GEMM form); or "none".
+/// AVX-512, or SRLAB_MAX_ISA=avx2: the NHWC first layers run direct, streaming's (ESPCN's, its
+/// activation fused) and a training step's; inference's channel-major one takes the GEMM form);
+/// or "none".
 public var directConvolutionKernel: String { String(cString: srlab_conv1_variant()) }
 
 /// Valid convolution of a single-channel input (SRCNN's first layer) for inference, then `bias`
