@@ -22,7 +22,11 @@ public enum FusedActivation: Sendable {
         case .none:
             return
         case .relu:
-            for i in 0..<count where !(values[i] > 0) { values[i] = 0 }
+            if T.self == Float.self {
+                reluInPlaceFloat(UnsafeMutableRawPointer(values).assumingMemoryBound(to: Float.self), count: count)
+            } else {
+                for i in 0..<count { values[i] = values[i] > 0 ? values[i] : 0 }
+            }
         case .tanh:
             if T.self == Float.self {
                 let y = UnsafeMutableRawPointer(values).assumingMemoryBound(to: Float.self)
@@ -76,4 +80,17 @@ public enum FusedActivation: Sendable {
         case .tanh: tanhBackward(dInput: dx, dOutput: dx, output: output, count: count)
         }
     }
+}
+
+/// `reluForward`'s x > 0 ? x : 0 in place (so −0 and NaN give +0, as there), four at a time: a
+/// concrete Float loop, as the generic one, called from the generic layers, ran unspecialised.
+private func reluInPlaceFloat(_ values: UnsafeMutablePointer<Float>, count: Int) {
+    let zero = Vector()
+    var i = 0
+    while i + Vector.scalarCount <= count {
+        let v = loadVector(values + i)
+        storeVector(zero.replacing(with: v, where: v .> zero), values + i)
+        i += Vector.scalarCount
+    }
+    while i < count { values[i] = values[i] > 0 ? values[i] : 0; i += 1 }
 }
