@@ -52,6 +52,11 @@ public func pixelShuffleBackward<T: BinaryFloatingPoint>(
             let dst = dInput + row * width * inC
             for i in 0..<r {
                 let src = dOutput + (row * r + i) * outW * c
+                if c == 1 {
+                    // A run of r output pixels is channels i·r … i·r + r − 1 of one input pixel.
+                    for x in 0..<width { for j in 0..<r { dst[x * inC + i * r + j] = src[x * r + j] } }
+                    continue
+                }
                 for x in 0..<width {
                     let to = dst + x * inC + i * r
                     for j in 0..<r {
