@@ -66,24 +66,14 @@ public final class SRCNNBackprop<T: BLASScalar> {
             }
         }
         for g in gradients.indices { gradients[g].withUnsafeMutableBufferPointer { $0.update(repeating: 0) } }
-        let c2 = batch * s2 * s2 * arch.n2, c1 = batch * s1 * s1 * arch.n1
         let layers = arch.layers
-        // Layer 3 (linear) → da2, then through ReLU 2.
+        // Layer 3 (linear) → da2 through ReLU 2, whose derivative the convolution applies
+        // (FusedActivation.swift: image by image where its path can, the same bits either way).
         backward(layer: 2, parameters: parameters, dOutput: dOut, input: a2, dInput: &da2,
                  batch: batch, height: s2, kernel: layers[2].kernel)
-        da2.withUnsafeMutableBufferPointer { d in
-            a2.withUnsafeBufferPointer { a in
-                reluBackward(dInput: d.baseAddress!, dOutput: d.baseAddress!, output: a.baseAddress!, count: c2)
-            }
-        }
-        // Layer 2 → da1, then through ReLU 1.
+        // Layer 2 → da1 through ReLU 1.
         backward(layer: 1, parameters: parameters, dOutput: da2, input: a1, dInput: &da1,
                  batch: batch, height: s1, kernel: layers[1].kernel)
-        da1.withUnsafeMutableBufferPointer { d in
-            a1.withUnsafeBufferPointer { a in
-                reluBackward(dInput: d.baseAddress!, dOutput: d.baseAddress!, output: a.baseAddress!, count: c1)
-            }
-        }
         // Layer 1: no input gradient needed.
         parameters[0].withUnsafeBufferPointer { w in
             gradients[0].withUnsafeMutableBufferPointer { dw in
@@ -100,6 +90,7 @@ public final class SRCNNBackprop<T: BLASScalar> {
         return mse
     }
 
+    /// Layer `layer`'s gradients, its input's (the ReLU before it's output) through that ReLU.
     private func backward(layer: Int, parameters: [[T]], dOutput: [T], input: [T], dInput: inout [T],
                           batch: Int, height: Int, kernel: Int) {
         let l = architecture.layers[layer]
@@ -112,7 +103,8 @@ public final class SRCNNBackprop<T: BLASScalar> {
                                 conv2dBackward(dInput: dx.baseAddress!, dWeight: dw.baseAddress!, dBias: db.baseAddress!,
                                                dOutput: d.baseAddress!, input: x.baseAddress!, weight: w.baseAddress!,
                                                batch: batch, inChannels: l.inChannels, outChannels: l.outChannels,
-                                               height: height, width: height, kernel: kernel, workspace: workspace)
+                                               height: height, width: height, kernel: kernel, inputActivation: .relu,
+                                               workspace: workspace)
                             }
                         }
                     }
