@@ -35,6 +35,12 @@ void srlab_f3x5_input_tile(int lanes, const float *d, long rowStride, int channe
     else f3x5_input_tile_avx2(d, rowStride, channels, tmp, v, pointStride);
 }
 
+void srlab_f3x5_input_tiles(int lanes, const float *d, long rowStride, int channels, int tiles, float *columns,
+                            float *v, long pointStride, long tileStride) {
+    if (lanes == 16) f3x5_input_tiles_avx512(d, rowStride, channels, tiles, columns, v, pointStride, tileStride);
+    else f3x5_input_tiles_avx2(d, rowStride, channels, tiles, columns, v, pointStride, tileStride);
+}
+
 void srlab_f3x5_output_tile(int lanes, const float *m, long pointStride, int channels, float *tmp, float *y) {
     if (lanes == 16) f3x5_output_tile_avx512(m, pointStride, channels, tmp, y);
     else f3x5_output_tile_avx2(m, pointStride, channels, tmp, y);

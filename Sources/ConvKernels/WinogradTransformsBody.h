@@ -37,6 +37,19 @@ static TARGET void NAME(f3x5_input_tile)(const float *d, long rowStride, int c, 
     for (int a = 0; a < 7; a++) NAME(input)(tmp + (long)a * 7 * c, c, v + (long)a * 7 * ps, ps, c);
 }
 
+/// `tiles` horizontally adjacent tiles (corners 3 columns apart, all inside the image) at once:
+/// each of their 3·(tiles − 1) + 7 columns is transformed once into `columns` ([column][7][c]),
+/// where tile by tile it would be transformed by each of the two or three tiles it falls in; then
+/// each tile's rows. Every value goes through the same operations as in f3x5_input_tile.
+static TARGET void NAME(f3x5_input_tiles)(const float *d, long rowStride, int c, int tiles, float *columns, float *v,
+                                          long ps, long tileStride) {
+    int width = 3 * (tiles - 1) + 7;
+    for (int j = 0; j < width; j++) NAME(input)(d + (long)j * c, rowStride, columns + (long)j * 7 * c, c, c);
+    for (int t = 0; t < tiles; t++)
+        for (int a = 0; a < 7; a++)
+            NAME(input)(columns + ((long)3 * t * 7 + a) * c, 7L * c, v + t * tileStride + (long)a * 7 * ps, ps, c);
+}
+
 /// Y = Aᵀ M A, as transformOutputTile.
 static TARGET void NAME(f3x5_output_tile)(const float *m, long ps, int o, float *tmp, float *y) {
     for (int b = 0; b < 7; b++) NAME(output)(m + (long)b * ps, 7 * ps, tmp + (long)b * o, 7L * o, o);

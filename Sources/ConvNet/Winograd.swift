@@ -237,6 +237,20 @@ struct WinogradTiling {
         max(0, -start)..<max(0, min(side, limit - start))
     }
 
+    /// How many tiles from (ty, tx) rightwards, at most `limit`, lie inside the image (those
+    /// `inputTile` takes in place).
+    func tilesInside(ty: Int, from tx: Int, limit: Int) -> Int {
+        let y0 = corner(ty, tx).y
+        guard y0 >= 0 && y0 + side <= height else { return 0 }
+        var count = 0
+        while count < limit && tx + count < across {
+            let x0 = corner(ty, tx + count).x
+            guard x0 >= 0 && x0 + side <= width else { break }
+            count += 1
+        }
+        return count
+    }
+
     /// The α×α tile of a [H][W][C] image under output tile (ty, tx): in place when it lies inside
     /// the image, else copied into `scratch` with zeros past the edges. Returns it and its row stride.
     @inline(__always)
@@ -360,6 +374,11 @@ func conv2dBackwardWinograd<T: BLASScalar>(
     }
 }
 
+/// Tiles side by side whose F(3×3, 5×5) input transforms share their columns' first pass
+/// (`srlab_f3x5_input_tiles`): 8 share 28 columns where they would transform 56, in a 28 · 7 ·
+/// C-float scratch that stays in cache (49 KB at C = 64).
+let f3x5TilesSharingColumns = 8
+
 /// Where a chunk's GEMM operand (V, M, dM, dV: `slots` tiles of α² points of `channels`) puts each
 /// point and each tile: tile-major [tile][point][C] (the forward pass, and the backward pass with
 /// ConvKernels' transforms), so that a tile's transform reads and writes one contiguous block
@@ -428,15 +447,27 @@ private func winogradForward<F: WinogradTransform, T: BLASScalar, L: TransformLa
     let (imageHeight, imageWidth) = (height - 2 * padding, width - 2 * padding)
     let imageSize = imageHeight * imageWidth * c, outSize = t.outH * t.outW * o
     let x = lanePointer(input, lane), vL = lanePointer(v, lane), mL = lanePointer(m, lane)
+    // F(3×3, 5×5) in C takes runs of tiles inside the image together, sharing their columns' first pass.
+    let nativeLanes = vectorLevel == nil ? WinogradNativeTransforms.lanes(for: f, L.Scalar.self, channels: c) : nil
+    let sharedColumns = 3 * (f3x5TilesSharingColumns - 1) + 7
     var first = 0
     while first < tileRows {
         let rows = min(rowsPerChunk, tileRows - first), start = first
         ConvNetThreads.forEachRange(rows, costPerItem: t.across * p * c * 8) { part in
-            withUnsafeTemporaryAllocation(of: L.Scalar.self, capacity: 2 * p * c) { scratch in
-                let tmp = scratch.baseAddress!, edge = tmp + p * c
+            withUnsafeTemporaryAllocation(of: L.Scalar.self, capacity: 2 * p * c + (nativeLanes == nil ? 0 : sharedColumns * 7 * c)) { scratch in
+                let tmp = scratch.baseAddress!, edge = tmp + p * c, columns = edge + p * c
                 for r in part {
                     let n = (start + r) / t.down, ty = (start + r) % t.down
-                    for tx in 0..<t.across {
+                    var next = 0
+                    for tx in 0..<t.across where tx >= next {
+                        if let nativeLanes, case let run = t.tilesInside(ty: ty, from: tx, limit: f3x5TilesSharingColumns), run > 1 {
+                            let (y0, x0) = t.corner(ty, tx)
+                            srlab_f3x5_input_tiles(nativeLanes, floats(x + n * imageSize + (y0 * imageWidth + x0) * c),
+                                                   imageWidth * c, Int32(c), Int32(run), mutableFloats(columns),
+                                                   mutableFloats(vL + (r * t.across + tx) * vTile), vPoint, vTile)
+                            next = tx + run
+                            continue
+                        }
                         if let vectorLevel {
                             let (y0, x0) = t.corner(ty, tx)
                             srlab_f4x3_input_tile(vectorLevel, floats(x + n * imageSize), imageWidth * c, c,

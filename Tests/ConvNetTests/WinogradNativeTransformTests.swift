@@ -31,6 +31,33 @@ import Testing
         Self.check(WinogradF3x5.self, channels: channels, input: srlab_f3x5_input_tile, output: srlab_f3x5_output_tile)
     }
 
+    /// A run of tiles side by side (`srlab_f3x5_input_tiles`, their columns' first pass shared)
+    /// gives each tile's bits from `srlab_f3x5_input_tile`, at every width; nothing past the run's
+    /// tiles is written.
+    @Test(arguments: [(1, 16), (3, 32), (8, 64)] as [(Int, Int)])
+    func f3x5TilesSharingColumnsAreEachTilesOwn(tiles: Int, channels c: Int) {
+        var rng = Xoshiro256(seed: 9)
+        let width = 3 * (tiles - 1) + 7 + 2, rowStride = width * c, ps = c, tileStride = 49 * c + 5
+        let image = (0..<(8 * rowStride)).map { _ in Float.random(in: -1...1, using: &rng) }
+        let origin = rowStride + c   // the run starts at row 1, column 1
+        for lanes in Self.widths {
+            var expected = [Float](repeating: .nan, count: tiles * tileStride), got = expected
+            var tmp = [Float](repeating: 0, count: 49 * c), columns = [Float](repeating: 0, count: (3 * (tiles - 1) + 7) * 7 * c)
+            image.withUnsafeBufferPointer { d in
+                for t in 0..<tiles {
+                    expected.withUnsafeMutableBufferPointer { v in
+                        srlab_f3x5_input_tile(lanes, d.baseAddress! + origin + 3 * t * c, rowStride, Int32(c), &tmp,
+                                              v.baseAddress! + t * tileStride, ps)
+                    }
+                }
+                srlab_f3x5_input_tiles(lanes, d.baseAddress! + origin, rowStride, Int32(c), Int32(tiles), &columns, &got, ps,
+                                       tileStride)
+            }
+            #expect(got.map(\.bitPattern) == expected.map(\.bitPattern), "\(lanes) lanes, \(tiles) tiles of \(c) channels")
+            #expect(got.filter(\.isNaN).count == tiles * 5, "wrote between the tiles")
+        }
+    }
+
     static func check<F: WinogradTransform>(_ f: F.Type, channels c: Int, input: Native, output: NativeOutput) {
         let α = F.tileSide, m = F.outputSide, p = F.points
         var rng = Xoshiro256(seed: 5)

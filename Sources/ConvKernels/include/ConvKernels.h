@@ -103,6 +103,12 @@ void srlab_f3x5_input_tile(int lanes, const float *_Nonnull d, long rowStride, i
                            float *_Nonnull v, long pointStride);
 void srlab_f3x5_output_tile(int lanes, const float *_Nonnull m, long pointStride, int channels, float *_Nonnull tmp,
                             float *_Nonnull y);
+/// `srlab_f3x5_input_tile` for `tiles` tiles side by side, their corners 3 columns apart from `d`,
+/// tile t into v + t · tileStride: the same values, each of the 3 · (tiles − 1) + 7 columns'
+/// first pass done once rather than by each tile it falls in. `columns`: (3 · (tiles − 1) + 7) · 7
+/// · channels floats.
+void srlab_f3x5_input_tiles(int lanes, const float *_Nonnull d, long rowStride, int channels, int tiles,
+                            float *_Nonnull columns, float *_Nonnull v, long pointStride, long tileStride);
 
 /// What the kernels of TanhKernels.h and WinogradKernels.h run on this CPU: 2 with AVX-512 (unless
 /// SRLAB_MAX_ISA=avx2), 1 with AVX2, else 0. Each takes the level to run at (at most this; tests run
