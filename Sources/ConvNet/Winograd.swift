@@ -454,13 +454,15 @@ private func winogradForward<F: WinogradTransform, T: BLASScalar, L: TransformLa
     while first < tileRows {
         let rows = min(rowsPerChunk, tileRows - first), start = first
         ConvNetThreads.forEachRange(rows, costPerItem: t.across * p * c * 8) { part in
-            withUnsafeTemporaryAllocation(of: L.Scalar.self, capacity: 2 * p * c + (nativeLanes == nil ? 0 : sharedColumns * 7 * c)) { scratch in
+            let capacity = 2 * p * c + (nativeLanes == nil ? 0 : sharedColumns * 7 * c)
+            withUnsafeTemporaryAllocation(of: L.Scalar.self, capacity: capacity) { scratch in
                 let tmp = scratch.baseAddress!, edge = tmp + p * c, columns = edge + p * c
                 for r in part {
                     let n = (start + r) / t.down, ty = (start + r) % t.down
                     var next = 0
                     for tx in 0..<t.across where tx >= next {
-                        if let nativeLanes, case let run = t.tilesInside(ty: ty, from: tx, limit: f3x5TilesSharingColumns), run > 1 {
+                        if let nativeLanes, case let run = t.tilesInside(ty: ty, from: tx, limit: f3x5TilesSharingColumns),
+                           run > 1 {
                             let (y0, x0) = t.corner(ty, tx)
                             srlab_f3x5_input_tiles(nativeLanes, floats(x + n * imageSize + (y0 * imageWidth + x0) * c),
                                                    imageWidth * c, Int32(c), Int32(run), mutableFloats(columns),
