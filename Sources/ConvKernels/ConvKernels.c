@@ -275,74 +275,52 @@ static TARGET2 void bias_tanh256(float *dst, const float *src, long pixels, int 
         }
 }
 
-/// Weight gradient of the NHWC kernel's convolution for one image, added to `dWeight`: for 32 maps
+/// Weight gradient of the NHWC kernel's convolution for one image, added to `dWeight`: for 2·W maps
 /// at a time and one kernel row dy, the k taps × 2 vectors stay in registers while the output
-/// pixels stream through (per pixel two gradient loads and k broadcasts of the input row).
-static inline TARGET __attribute__((always_inline)) void
-weight_gradient_nhwc(float *dWeight, const float *in, const float *dOut, int height, int width, int kernel, int channels) {
-    int outH = height - kernel + 1, outW = width - kernel + 1;
-    for (int c0 = 0; c0 < channels; c0 += 2 * LANES) {
-        for (int dy = 0; dy < kernel; dy++) {
-            vector16 a0[16], a1[16];
-            for (int dx = 0; dx < kernel; dx++) { a0[dx] = (vector16){0}; a1[dx] = (vector16){0}; }
-            for (int i = 0; i < outH; i++) {
-                const float *row = in + (long)(i + dy) * width;
-                const float *g = dOut + (long)i * outW * channels + c0;
-                for (int j = 0; j < outW; j++, g += channels) {
-                    vector16 g0 = load(g), g1 = load(g + LANES);
-                    for (int dx = 0; dx < kernel; dx++) {
-                        vector16 x = broadcast(row[j + dx]);
-                        a0[dx] += x * g0; a1[dx] += x * g1;
-                    }
-                }
-            }
-            for (int dx = 0; dx < kernel; dx++) {
-                float *w = dWeight + (long)(dy * kernel + dx) * channels + c0;
-                store(w, load(w) + a0[dx]); store(w + LANES, load(w + LANES) + a1[dx]);
-            }
-        }
+/// pixels stream through (per pixel two gradient loads and k broadcasts of the input row). Defined
+/// for AVX-512 (W = 16) and AVX2 (W = 8: ESPCN's 5×5 in 10 of its 16 registers); each lane's sums
+/// are the same, in the same order, so the bits are too. `_sized` passes the kernel sides the
+/// networks use as constants, so that the tap loop unrolls and the accumulators live in registers.
+#define DEFINE_WEIGHT_GRADIENT(NAME, V, W, ATTR, LOADV, STOREV, SPLAT)                                \
+    static inline ATTR __attribute__((always_inline)) void                                           \
+    NAME(float *dWeight, const float *in, const float *dOut, int height, int width, int kernel, int channels) { \
+        int outH = height - kernel + 1, outW = width - kernel + 1;                                    \
+        for (int c0 = 0; c0 < channels; c0 += 2 * (W)) {                                              \
+            for (int dy = 0; dy < kernel; dy++) {                                                     \
+                V a0[16], a1[16];                                                                     \
+                for (int dx = 0; dx < kernel; dx++) { a0[dx] = (V){0}; a1[dx] = (V){0}; }             \
+                for (int i = 0; i < outH; i++) {                                                      \
+                    const float *row = in + (long)(i + dy) * width;                                   \
+                    const float *g = dOut + (long)i * outW * channels + c0;                           \
+                    for (int j = 0; j < outW; j++, g += channels) {                                   \
+                        V g0 = LOADV(g), g1 = LOADV(g + (W));                                         \
+                        for (int dx = 0; dx < kernel; dx++) {                                         \
+                            V x = SPLAT(row[j + dx]);                                                 \
+                            a0[dx] += x * g0; a1[dx] += x * g1;                                       \
+                        }                                                                             \
+                    }                                                                                 \
+                }                                                                                     \
+                for (int dx = 0; dx < kernel; dx++) {                                                 \
+                    float *w = dWeight + (long)(dy * kernel + dx) * channels + c0;                    \
+                    STOREV(w, LOADV(w) + a0[dx]); STOREV(w + (W), LOADV(w + (W)) + a1[dx]);           \
+                }                                                                                     \
+            }                                                                                         \
+        }                                                                                             \
+    }                                                                                                 \
+    static ATTR void NAME##_sized(float *dWeight, const float *in, const float *dOut, int height, int width, \
+                                  int kernel, int channels) {                                         \
+        switch (kernel) {                                                                             \
+        case 3: NAME(dWeight, in, dOut, height, width, 3, channels); break;                          \
+        case 5: NAME(dWeight, in, dOut, height, width, 5, channels); break;                          \
+        case 9: NAME(dWeight, in, dOut, height, width, 9, channels); break;                          \
+        default: NAME(dWeight, in, dOut, height, width, kernel, channels);                           \
+        }                                                                                             \
     }
-}
 
-/// The AVX2 twin for 16 maps at a time: the k taps × 2 vectors (10 of the 16 registers for ESPCN's
-/// 5×5) stay in registers; each lane's sums are the AVX-512 form's, in the same order.
-static inline TARGET2 __attribute__((always_inline)) void
-weight_gradient_nhwc256(float *dWeight, const float *in, const float *dOut, int height, int width, int kernel,
-                        int channels) {
-    int outH = height - kernel + 1, outW = width - kernel + 1;
-    for (int c0 = 0; c0 < channels; c0 += 2 * LANES8) {
-        for (int dy = 0; dy < kernel; dy++) {
-            __m256 a0[16], a1[16];
-            for (int dx = 0; dx < kernel; dx++) { a0[dx] = _mm256_setzero_ps(); a1[dx] = _mm256_setzero_ps(); }
-            for (int i = 0; i < outH; i++) {
-                const float *row = in + (long)(i + dy) * width;
-                const float *g = dOut + (long)i * outW * channels + c0;
-                for (int j = 0; j < outW; j++, g += channels) {
-                    __m256 g0 = _mm256_loadu_ps(g), g1 = _mm256_loadu_ps(g + LANES8);
-                    for (int dx = 0; dx < kernel; dx++) {
-                        __m256 x = _mm256_broadcast_ss(row + j + dx);
-                        a0[dx] = _mm256_fmadd_ps(x, g0, a0[dx]); a1[dx] = _mm256_fmadd_ps(x, g1, a1[dx]);
-                    }
-                }
-            }
-            for (int dx = 0; dx < kernel; dx++) {
-                float *w = dWeight + (long)(dy * kernel + dx) * channels + c0;
-                _mm256_storeu_ps(w, _mm256_add_ps(_mm256_loadu_ps(w), a0[dx]));
-                _mm256_storeu_ps(w + LANES8, _mm256_add_ps(_mm256_loadu_ps(w + LANES8), a1[dx]));
-            }
-        }
-    }
-}
+static inline TARGET2 vector8 broadcast8(float x) { return (vector8)_mm256_set1_ps(x); }
 
-static TARGET2 void weight_gradient_nhwc256_sized(float *dWeight, const float *in, const float *dOut, int height,
-                                                  int width, int kernel, int channels) {
-    switch (kernel) {
-    case 3: weight_gradient_nhwc256(dWeight, in, dOut, height, width, 3, channels); break;
-    case 5: weight_gradient_nhwc256(dWeight, in, dOut, height, width, 5, channels); break;
-    case 9: weight_gradient_nhwc256(dWeight, in, dOut, height, width, 9, channels); break;
-    default: weight_gradient_nhwc256(dWeight, in, dOut, height, width, kernel, channels);
-    }
-}
+DEFINE_WEIGHT_GRADIENT(weight_gradient_nhwc, vector16, LANES, TARGET, load, store, broadcast)
+DEFINE_WEIGHT_GRADIENT(weight_gradient_nhwc256, vector8, LANES8, TARGET2, load8, store8, broadcast8)
 
 int srlab_avx512_available(void) {
     const char *cap = getenv("SRLAB_MAX_ISA");
@@ -362,18 +340,6 @@ int srlab_conv1_planes(float *out, const float *in, const float *weight, int hei
     for (int i = 0; i < outH; i++)
         row_planes(out + (long)i * outW, planeStride, in + (long)i * width, width, weight, kernel, channels, bias, relu);
     return 1;
-}
-
-/// The kernel sides the networks use as constants, so that the tap loop unrolls and the
-/// accumulators live in registers.
-static TARGET void weight_gradient_nhwc_sized(float *dWeight, const float *in, const float *dOut, int height, int width,
-                                             int kernel, int channels) {
-    switch (kernel) {
-    case 3: weight_gradient_nhwc(dWeight, in, dOut, height, width, 3, channels); break;
-    case 5: weight_gradient_nhwc(dWeight, in, dOut, height, width, 5, channels); break;
-    case 9: weight_gradient_nhwc(dWeight, in, dOut, height, width, 9, channels); break;
-    default: weight_gradient_nhwc(dWeight, in, dOut, height, width, kernel, channels);
-    }
 }
 
 static int chosen_isa(int isa);
