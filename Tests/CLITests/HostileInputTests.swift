@@ -74,15 +74,18 @@ import Testing
         process.standardError = errPipe
         process.standardOutput = FileHandle.nullDevice
         let collected = UncheckedBox(Data())
-        // Signalled at the pipe's end, so that every chunk the handler took is in `collected`
-        // before it is read (taking the rest after clearing the handler could lose one in flight).
+        // Signalled at the pipe's end, so that every chunk read is in `collected` before it is
+        // read. Blocking reads on a thread of their own, not `readabilityHandler`, which under a
+        // loaded test run once stopped being called with data still in a pipe (StreamingCLITests).
         let ended = DispatchSemaphore(value: 0)
-        errPipe.fileHandleForReading.readabilityHandler = { handle in
-            let chunk = handle.availableData
-            if chunk.isEmpty { handle.readabilityHandler = nil; ended.signal(); return }
-            collected.lock.lock(); collected.value.append(chunk); collected.lock.unlock()
-        }
         try process.run()
+        let reader = errPipe.fileHandleForReading
+        Thread.detachNewThread {
+            while case let chunk = reader.availableData, !chunk.isEmpty {
+                collected.lock.lock(); collected.value.append(chunk); collected.lock.unlock()
+            }
+            ended.signal()
+        }
         let pid = process.processIdentifier
         let finished = UncheckedBox(false)
         if let signal {

@@ -30,9 +30,8 @@ import Testing
         private let lock = NSLock()
         private var out = Data(), err = Data()
         private let arrived = DispatchSemaphore(value: 0)
-        /// Signalled once each pipe reaches its end: a chunk a handler has read is appended before
-        /// `finish` collects (reading the rest itself after the handler had taken a chunk but not
-        /// yet appended it lost that chunk: an error message, now and then under load).
+        /// Signalled once each pipe reaches its end: every chunk read is appended before `finish`
+        /// collects.
         private let outputEnded = DispatchSemaphore(value: 0), errorsEnded = DispatchSemaphore(value: 0)
 
         init(_ srlab: URL, _ arguments: [String], in folder: URL) throws {
@@ -42,18 +41,26 @@ import Testing
             process.standardInput = input
             process.standardOutput = output
             process.standardError = errors
-            output.fileHandleForReading.readabilityHandler = { [self] handle in
-                let chunk = handle.availableData
-                if chunk.isEmpty { handle.readabilityHandler = nil; outputEnded.signal(); return }
+            try process.run()
+            Self.readToEnd(output.fileHandleForReading, ended: outputEnded) { [self] chunk in
                 lock.lock(); out.append(chunk); lock.unlock()
                 arrived.signal()
             }
-            errors.fileHandleForReading.readabilityHandler = { [self] handle in
-                let chunk = handle.availableData
-                if chunk.isEmpty { handle.readabilityHandler = nil; errorsEnded.signal(); return }
+            Self.readToEnd(errors.fileHandleForReading, ended: errorsEnded) { [self] chunk in
                 lock.lock(); err.append(chunk); lock.unlock()
             }
-            try process.run()
+        }
+
+        /// Reads `handle` on a thread of its own, chunk by chunk as data arrives, until its end.
+        /// Blocking reads rather than `readabilityHandler`: under a loaded test run the handler
+        /// once stopped being called with 2.8 KB of SRCNN's frame still in the pipe, and the test
+        /// waited out its timeouts with a truncated stream.
+        private static func readToEnd(_ handle: FileHandle, ended: DispatchSemaphore,
+                                      _ append: @escaping @Sendable (Data) -> Void) {
+            Thread.detachNewThread {
+                while case let chunk = handle.availableData, !chunk.isEmpty { append(chunk) }
+                ended.signal()
+            }
         }
 
         var stdoutCount: Int { lock.lock(); defer { lock.unlock() }; return out.count }
